@@ -1,0 +1,84 @@
+// Package audio captures, buffers, meters and stores audio for podmark.
+//
+// It knows nothing about markers or the GUI: the recorder reports glitches and
+// errors through plain func hooks, and the sample clock and meters are atomics
+// that any goroutine may read. PortAudio lives in portaudio.go alone; every
+// other file and test runs against a Source such as the sample-counting Ramp.
+package audio
+
+import (
+	"errors"
+	"fmt"
+	"time"
+)
+
+// SampleRate is a number of frames per second.
+type SampleRate int
+
+// D returns the duration of n frames.
+func (r SampleRate) D(n int64) time.Duration {
+	return time.Duration(float64(n) * float64(time.Second) / float64(r))
+}
+
+// N returns the number of frames in d, rounded to the nearest frame.
+func (r SampleRate) N(d time.Duration) int64 {
+	f := d.Seconds() * float64(r)
+	if f < 0 {
+		return int64(f - 0.5)
+	}
+	return int64(f + 0.5)
+}
+
+// Seconds returns n frames as seconds.
+func (r SampleRate) Seconds(n int64) float64 { return float64(n) / float64(r) }
+
+// SampleFormat is how samples are stored in a WAV file.
+type SampleFormat int
+
+const (
+	Int16   SampleFormat = 16 // 16-bit signed PCM
+	Int24   SampleFormat = 24 // 24-bit signed PCM (the default)
+	Float32 SampleFormat = 32 // 32-bit IEEE float
+)
+
+// ErrBadFormat reports a sample format other than 16, 24 or 32f.
+var ErrBadFormat = errors.New("audio: unsupported sample format")
+
+// ParseSampleFormat parses the --bits flag values "16", "24" and "32f".
+func ParseSampleFormat(s string) (SampleFormat, error) {
+	switch s {
+	case "16":
+		return Int16, nil
+	case "24":
+		return Int24, nil
+	case "32f", "32":
+		return Float32, nil
+	}
+	return 0, fmt.Errorf("%w: %q (want 16, 24 or 32f)", ErrBadFormat, s)
+}
+
+// String returns the flag spelling: "16", "24" or "32f".
+func (f SampleFormat) String() string {
+	switch f {
+	case Int16:
+		return "16"
+	case Int24:
+		return "24"
+	case Float32:
+		return "32f"
+	}
+	return fmt.Sprintf("SampleFormat(%d)", int(f))
+}
+
+// BytesPerSample is the stored size of one sample.
+func (f SampleFormat) BytesPerSample() int {
+	switch f {
+	case Int16:
+		return 2
+	case Int24:
+		return 3
+	case Float32:
+		return 4
+	}
+	return 0
+}

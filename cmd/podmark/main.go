@@ -1,0 +1,73 @@
+// Command podmark records a podcast host's microphone with live markers and
+// hands the editor one bundle. With no command (or only window flags) it opens
+// the Fyne window; `podmark <command>` runs the same engine headless.
+//
+// This package only wires flags and subcommands to the packages; each command
+// lives in its own file and registers itself in init.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"strings"
+)
+
+// command is one subcommand: it parses args and returns the exit code.
+type command struct {
+	summary string
+	run     func(args []string, stdin io.Reader, stdout, stderr io.Writer) int
+}
+
+var commands = map[string]command{}
+
+func register(name, summary string, run func(args []string, stdin io.Reader, stdout, stderr io.Writer) int) {
+	commands[name] = command{summary: summary, run: run}
+}
+
+// runWindow opens the GUI; set by window.go so that main.go stays free of Fyne.
+var runWindow func(args []string, stderr io.Writer) int
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) == 0 || strings.HasPrefix(args[0], "-") && !isHelp(args[0]) {
+		if runWindow == nil {
+			fmt.Fprintln(stderr, "podmark: this build has no window; use a command (podmark help)")
+			return 2
+		}
+		return runWindow(args, stderr)
+	}
+	name := args[0]
+	if isHelp(name) || name == "help" {
+		usage(stdout)
+		return 0
+	}
+	c, ok := commands[name]
+	if !ok {
+		fmt.Fprintf(stderr, "podmark: unknown command %q\n", name)
+		usage(stderr)
+		return 2
+	}
+	return c.run(args[1:], stdin, stdout, stderr)
+}
+
+func isHelp(s string) bool { return s == "-h" || s == "-help" || s == "--help" }
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: podmark [--device D] [--channels N] [--rate HZ] [--dir FOLDER] [--host NAME]   (opens the window)")
+	fmt.Fprintln(w, "       podmark <command> [flags]   (headless)")
+	fmt.Fprintln(w, "\ncommands:")
+	names := make([]string, 0, len(commands))
+	for n := range commands {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-11s %s\n", n, commands[n].summary)
+	}
+	fmt.Fprintln(w, "\nRun 'podmark <command> -h' for a command's flags.")
+}
