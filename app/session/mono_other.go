@@ -1,0 +1,9 @@
+//go:build !linux
+
+package session
+
+import "time"
+
+// monotonic returns seconds on a monotonic clock (since process start on
+// systems without CLOCK_MONOTONIC access here).
+func monotonic() float64 { return time.Since(processStart).Seconds() }
