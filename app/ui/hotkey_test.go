@@ -1,0 +1,79 @@
+package ui
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+	"time"
+)
+
+func TestParseChord(t *testing.T) {
+	tests := []struct {
+		in, want string
+		err      bool
+	}{
+		{"Ctrl+Alt+1", "Ctrl+Alt+1", false},
+		{"ctrl+alt+T", "Ctrl+Alt+T", false},
+		{"Super+F9", "Super+F9", false},
+		{" Control + Shift + a ", "Ctrl+Shift+A", false},
+		{"Shift+a", "", true},
+		{"a", "", true},
+		{"Ctrl+", "", true},
+		{"Hyper+1", "", true},
+	}
+	for _, tt := range tests {
+		c, err := ParseChord(tt.in)
+		if (err != nil) != tt.err {
+			t.Errorf("ParseChord(%q) err = %v, want error %v", tt.in, err, tt.err)
+			continue
+		}
+		if err == nil && c.String() != tt.want {
+			t.Errorf("ParseChord(%q) = %q, want %q", tt.in, c.String(), tt.want)
+		}
+	}
+}
+
+// TestGrabHotkeysX11 grabs a chord on the real X display and presses it with
+// xdotool: the press must arrive even though no window of ours has the focus.
+func TestGrabHotkeysX11(t *testing.T) {
+	if os.Getenv("DISPLAY") == "" {
+		t.Fatal("DISPLAY is not set (start Xvfb with: . scripts/services.sh)")
+	}
+	if _, err := exec.LookPath("xdotool"); err != nil {
+		t.Fatal("xdotool not found: run scripts/setup.sh")
+	}
+	c3, _ := ParseChord("Ctrl+Alt+Shift+F7")
+	c5, _ := ParseChord("Ctrl+Alt+Shift+F8")
+	got := make(chan Action, 4)
+	h, err := GrabHotkeys(map[Action]Chord{ActionEdit: c3, ActionNext: c5}, func(a Action) { got <- a })
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	for _, k := range []struct {
+		keys string
+		want Action
+	}{{"ctrl+alt+shift+F8", ActionNext}, {"ctrl+alt+shift+F7", ActionEdit}} {
+		if out, err := exec.Command("xdotool", "key", k.keys).CombinedOutput(); err != nil {
+			t.Fatalf("xdotool key %s: %v %s", k.keys, err, out)
+		}
+		select {
+		case a := <-got:
+			if a != k.want {
+				t.Fatalf("%s fired %v, want %v", k.keys, a, k.want)
+			}
+		case <-time.After(3 * time.Second):
+			t.Fatalf("%s: hotkey did not fire", k.keys)
+		}
+	}
+	// A second grab of the same chord by another connection must fail clearly.
+	if h2, err := GrabHotkeys(map[Action]Chord{ActionEdit: c3}, func(Action) {}); err == nil {
+		h2.Close()
+		t.Fatal("grabbing a taken chord succeeded")
+	} else if h2 != nil {
+		h2.Close()
+	}
+	if err := h.Close(); err != nil {
+		t.Fatal(err)
+	}
+}
