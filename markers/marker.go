@@ -146,7 +146,10 @@ type Doc struct {
 	Title   string   `json:"title"`
 	Rate    int      `json:"rate"`
 	Frames  int64    `json:"frames,omitempty"` // audio length in frames; 0 = unknown
+	Audio   string   `json:"audio,omitempty"`  // audio file name the positions refer to (CUE FILE); optional
 	Markers []Marker `json:"markers"`
+
+	public []Kind // set by Public: the kinds public formats write
 }
 
 // Update changes some fields of the marker with the given ID; nil fields are

@@ -1,0 +1,186 @@
+package markers
+
+import (
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Clone returns a copy of d whose marker slice can be changed freely.
+func (d Doc) Clone() Doc {
+	d.Markers = slices.Clone(d.Markers)
+	d.public = slices.Clone(d.public)
+	return d
+}
+
+// sortMarkers sorts d's markers by start, keeping the order of equal starts.
+func (d *Doc) sortMarkers() {
+	slices.SortStableFunc(d.Markers, func(a, b Marker) int {
+		switch {
+		case a.Sample < b.Sample:
+			return -1
+		case a.Sample > b.Sample:
+			return 1
+		}
+		return 0
+	})
+}
+
+// Sorted returns a copy of d with its markers in time order (equal starts
+// keep their order).
+func (d Doc) Sorted() Doc {
+	d = d.Clone()
+	d.sortMarkers()
+	return d
+}
+
+// Public returns a copy of d keeping only the markers of the given kinds
+// (DefaultPublic when none are given). Public chapter formats written from
+// the result carry exactly those kinds, so Public(Topic) hides sponsors and
+// Public(Topic, Note) would publish notes too.
+func (d Doc) Public(kinds ...Kind) Doc {
+	if len(kinds) == 0 {
+		kinds = DefaultPublic
+	}
+	out := d.Clone()
+	out.public = slices.Clone(kinds)
+	out.Markers = out.Markers[:0]
+	for _, m := range d.Markers {
+		if slices.Contains(kinds, m.Kind) {
+			out.Markers = append(out.Markers, m)
+		}
+	}
+	return out
+}
+
+// PublicKinds is the set of kinds public chapter formats write from d: the
+// set given to Public, or DefaultPublic.
+func (d Doc) PublicKinds() []Kind {
+	if d.public != nil {
+		return slices.Clone(d.public)
+	}
+	return slices.Clone(DefaultPublic)
+}
+
+// Chapters returns d's public markers (see PublicKinds) in time order.
+func (d Doc) Chapters() []Marker {
+	kinds := d.PublicKinds()
+	var out []Marker
+	for _, m := range d.Markers {
+		if slices.Contains(kinds, m.Kind) {
+			out = append(out, m)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Marker) int {
+		switch {
+		case a.Sample < b.Sample:
+			return -1
+		case a.Sample > b.Sample:
+			return 1
+		}
+		return 0
+	})
+	return out
+}
+
+// oneLine makes a title safe for line-based formats: line breaks, tabs and
+// other control characters become single spaces and the ends are trimmed.
+func oneLine(s string) string {
+	if !strings.ContainsFunc(s, unicode.IsControl) {
+		return strings.TrimSpace(s)
+	}
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		if unicode.IsControl(r) {
+			if !space {
+				b.WriteByte(' ')
+			}
+			space = true
+			continue
+		}
+		space = r == ' '
+		b.WriteRune(r)
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// Slug derives an identifier from a title: ASCII lowercase letters and
+// digits, other runs of characters collapsed to single hyphens, at most 48
+// bytes. Letters with accents lose them where a plain letter is obvious;
+// a title with no usable characters gives "".
+func Slug(title string) string {
+	var b strings.Builder
+	hyphen := false
+	for _, r := range title {
+		r = fold(r)
+		switch {
+		case r >= 'a' && r <= 'z' || r >= '0' && r <= '9':
+			if hyphen && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			hyphen = false
+			b.WriteRune(r)
+		case r >= 'A' && r <= 'Z':
+			if hyphen && b.Len() > 0 {
+				b.WriteByte('-')
+			}
+			hyphen = false
+			b.WriteRune(r + 'a' - 'A')
+		default:
+			hyphen = true
+		}
+		if b.Len() >= 48 {
+			break
+		}
+	}
+	return strings.TrimRight(b.String(), "-")
+}
+
+// fold maps common Latin letters with diacritics to their base letter.
+func fold(r rune) rune {
+	if r < 0x80 {
+		return r
+	}
+	const from = "àáâãäåāăąçćčďèéêëēėęěìíîïīįłñńňòóôõöøōőŕřśšşťùúûüūůűųýÿźżžÀÁÂÃÄÅĀĂĄÇĆČĎÈÉÊËĒĖĘĚÌÍÎÏĪĮŁÑŃŇÒÓÔÕÖØŌŐŔŘŚŠŞŤÙÚÛÜŪŮŰŲÝŸŹŻŽ"
+	const to = "aaaaaaaaacccdeeeeeeeeiiiiiilnnnoooooooorrsssstuuuuuuuuyyzzzAAAAAAAAACCCDEEEEEEEEIIIIIILNNNOOOOOOOORRSSSTUUUUUUUUYYZZZ"
+	i := 0
+	for _, f := range from {
+		if f == r {
+			return rune(to[i])
+		}
+		i++
+	}
+	return r
+}
+
+// FileName derives a file name stem from a title: any Unicode letters kept,
+// path separators, characters Windows forbids (<>:"/\|?*) and control
+// characters replaced with "_", leading and trailing dots and spaces
+// trimmed, reserved device names (CON, NUL, COM1…) prefixed with "_", at
+// most 80 bytes on a character boundary; "untitled" when nothing is left.
+func FileName(title string) string {
+	var b strings.Builder
+	for _, r := range title {
+		if unicode.IsControl(r) || strings.ContainsRune(`<>:"/\|?*`, r) || r == utf8.RuneError {
+			r = '_'
+		}
+		if b.Len()+utf8.RuneLen(r) > 80 {
+			break
+		}
+		b.WriteRune(r)
+	}
+	s := strings.Trim(b.String(), ". ")
+	if s == "" {
+		return "untitled"
+	}
+	base, _, _ := strings.Cut(strings.ToUpper(s), ".")
+	switch base {
+	case "CON", "PRN", "AUX", "NUL",
+		"COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
+		"LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9":
+		s = "_" + s
+	}
+	return s
+}

@@ -1,0 +1,393 @@
+package markers
+
+import (
+	"bufio"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// label is how editor formats show a marker: "[kind] title", then " <url>"
+// when it has one.
+func label(m Marker) string {
+	s := "[" + string(m.Kind) + "] " + oneLine(m.Title)
+	if m.URL != "" {
+		s += " <" + m.URL + ">"
+	}
+	return strings.TrimSpace(s)
+}
+
+// parseLabel reverses label; a label without a "[kind]" prefix is a topic.
+func parseLabel(s string) (k Kind, title, url string) {
+	s = strings.TrimSpace(s)
+	k = Topic
+	if strings.HasPrefix(s, "[") {
+		if end := strings.IndexByte(s, ']'); end > 0 {
+			if pk, err := ParseKind(s[1:end]); err == nil {
+				k, s = pk, s[end+1:]
+			}
+		}
+	}
+	title, url = splitURL(s)
+	return k, title, url
+}
+
+// micros is a sample position in whole microseconds, rounded.
+func micros(sample int64, rate int) int64 {
+	if sample <= 0 || rate <= 0 {
+		return 0
+	}
+	r := int64(rate)
+	return sample/r*1_000_000 + (sample%r*1_000_000+r/2)/r
+}
+
+func formatSecondsMicros(us int64) string {
+	return fmt.Sprintf("%d.%06d", us/1_000_000, us%1_000_000)
+}
+
+func formatSecondsFixedMillis(ms int64) string {
+	return fmt.Sprintf("%d.%03d", ms/1000, ms%1000)
+}
+
+// ---- Audacity labels ----
+
+func writeAudacity(w *bufio.Writer, d Doc) error {
+	for _, m := range d.Sorted().Markers {
+		start := formatSecondsMicros(micros(m.Sample, d.Rate))
+		end := start
+		if m.IsRegion() {
+			end = formatSecondsMicros(micros(m.End, d.Rate))
+		}
+		w.WriteString(start + "\t" + end + "\t" + label(m))
+		if err := w.WriteByte('\n'); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func readAudacity(text string) (Doc, error) {
+	const f = FormatAudacity
+	d := Doc{Version: DocVersion, Rate: DefaultRate}
+	for i, line := range lines(text) {
+		if strings.TrimSpace(line) == "" || strings.HasPrefix(line, "\\") {
+			continue // blank, or a spectral-selection line ("\tlow\thigh")
+		}
+		fields := strings.SplitN(line, "\t", 3)
+		if len(fields) < 2 {
+			return Doc{}, syntaxErr(f, i+1, "want START<TAB>END<TAB>LABEL")
+		}
+		start, ok := parseSeconds(fields[0])
+		if !ok {
+			return Doc{}, syntaxErr(f, i+1, "bad start %q (want seconds)", fields[0])
+		}
+		end, ok := parseSeconds(fields[1])
+		if !ok {
+			return Doc{}, syntaxErr(f, i+1, "bad end %q (want seconds)", fields[1])
+		}
+		lab := ""
+		if len(fields) == 3 {
+			lab = fields[2]
+		}
+		k, title, url := parseLabel(lab)
+		m := Marker{ID: importID(f, len(d.Markers)+1), Kind: k, Title: title, URL: url, Sample: DurationToSamples(start, d.Rate)}
+		if e := DurationToSamples(end, d.Rate); e > m.Sample {
+			m.End = e
+		}
+		d.Markers = append(d.Markers, m)
+	}
+	return d, nil
+}
+
+// ---- REAPER Region/Marker Manager CSV ----
+
+func writeReaperCSV(w *bufio.Writer, d Doc) error {
+	cw := csv.NewWriter(w)
+	if err := cw.Write([]string{"#", "Name", "Start", "End", "Length"}); err != nil {
+		return err
+	}
+	nm, nr := 0, 0
+	for _, m := range d.Sorted().Markers {
+		start := millis(m.Sample, d.Rate)
+		if m.IsRegion() {
+			nr++
+			end := millis(m.End, d.Rate)
+			if err := cw.Write([]string{"R" + strconv.Itoa(nr), label(m), formatSecondsFixedMillis(start), formatSecondsFixedMillis(end), formatSecondsFixedMillis(end - start)}); err != nil {
+				return err
+			}
+			continue
+		}
+		nm++
+		if err := cw.Write([]string{"M" + strconv.Itoa(nm), label(m), formatSecondsFixedMillis(start), "", ""}); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
+}
+
+// reaperTime parses a REAPER time cell: seconds or h:mm:ss[.fff]. A
+// measures.beats value ("5.1.00") gets a hint to change the ruler.
+func reaperTime(f Format, line int, s string) (time.Duration, error) {
+	s = strings.TrimSpace(s)
+	if at, ok := parseClock(s); ok {
+		return at, nil
+	}
+	if strings.Count(s, ".") >= 2 {
+		return 0, syntaxErr(f, line, "time %q is in measures.beats; set REAPER's time unit to seconds or minutes:seconds and export again", s)
+	}
+	return 0, syntaxErr(f, line, "bad time %q (want seconds or h:mm:ss.fff)", s)
+}
+
+func readReaperCSV(text string) (Doc, error) {
+	const f = FormatReaperCSV
+	d := Doc{Version: DocVersion, Rate: DefaultRate}
+	cr := csv.NewReader(strings.NewReader(text))
+	cr.FieldsPerRecord = -1
+	cr.LazyQuotes = true
+	cr.ReuseRecord = true
+	col := map[string]int{"#": 0, "name": 1, "start": 2, "end": 3, "length": 4}
+	for first := true; ; first = false {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			if pe, ok := errors.AsType[*csv.ParseError](err); ok {
+				return Doc{}, syntaxErr(f, pe.Line, "%v", pe.Err)
+			}
+			return Doc{}, syntaxErr(f, line, "%v", err)
+		}
+		if first && strings.TrimSpace(rec[0]) == "#" {
+			col = map[string]int{}
+			for i, h := range rec {
+				col[strings.ToLower(strings.TrimSpace(h))] = i
+			}
+			if _, ok := col["start"]; !ok {
+				return Doc{}, syntaxErr(f, line, "header without a Start column")
+			}
+			continue
+		}
+		cell := func(name string) string {
+			if i, ok := col[name]; ok && i < len(rec) {
+				return strings.TrimSpace(rec[i])
+			}
+			return ""
+		}
+		if cell("start") == "" && cell("#") == "" {
+			continue
+		}
+		start, err := reaperTime(f, line, cell("start"))
+		if err != nil {
+			return Doc{}, err
+		}
+		k, title, url := parseLabel(cell("name"))
+		m := Marker{ID: importID(f, len(d.Markers)+1), Kind: k, Title: title, URL: url, Sample: DurationToSamples(start, d.Rate)}
+		if e := cell("end"); e != "" {
+			end, err := reaperTime(f, line, e)
+			if err != nil {
+				return Doc{}, err
+			}
+			if es := DurationToSamples(end, d.Rate); es > m.Sample {
+				m.End = es
+			}
+		}
+		d.Markers = append(d.Markers, m)
+	}
+	return d, nil
+}
+
+// ---- CUE sheet ----
+
+// cueQuote makes s safe inside a CUE double-quoted string, which has no
+// escapes: double quotes become single quotes.
+func cueQuote(s string) string {
+	return `"` + strings.ReplaceAll(oneLine(s), `"`, "'") + `"`
+}
+
+func cueFileType(name string) string {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".mp3":
+		return "MP3"
+	case ".aif", ".aiff":
+		return "AIFF"
+	}
+	return "WAVE"
+}
+
+// DefaultCUEAudio is the FILE a CUE sheet names when Doc.Audio is empty.
+const DefaultCUEAudio = "audio.wav"
+
+func writeCUE(w *bufio.Writer, d Doc) error {
+	audio := d.Audio
+	if audio == "" {
+		audio = DefaultCUEAudio
+	}
+	w.WriteString("REM COMMENT \"podmark\"\n")
+	if d.Title != "" {
+		w.WriteString("TITLE " + cueQuote(d.Title) + "\n")
+	}
+	w.WriteString("FILE " + cueQuote(audio) + " " + cueFileType(audio) + "\n")
+	public := d.PublicKinds()
+	track := 0
+	for _, m := range d.Sorted().Markers {
+		indent := "  "
+		if track > 0 {
+			indent = "    "
+		}
+		if !slices.Contains(public, m.Kind) {
+			fmt.Fprintf(w, "%sREM %s %s", indent, strings.ToUpper(string(m.Kind)), FormatCUETime(m.Sample, d.Rate))
+			if m.IsRegion() {
+				w.WriteString(" " + FormatCUETime(m.End, d.Rate))
+			}
+			w.WriteString(" " + cueQuote(m.Title) + "\n")
+			continue
+		}
+		track++
+		fmt.Fprintf(w, "  TRACK %02d AUDIO\n", track)
+		w.WriteString("    TITLE " + cueQuote(m.Title) + "\n")
+		if m.Kind != Topic {
+			w.WriteString("    REM KIND " + string(m.Kind) + "\n")
+		}
+		if m.URL != "" {
+			w.WriteString("    REM URL " + cueQuote(m.URL) + "\n")
+		}
+		if _, err := fmt.Fprintf(w, "    INDEX 01 %s\n", FormatCUETime(m.Sample, d.Rate)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cueArgs splits a CUE line into words, keeping double-quoted strings whole
+// (without their quotes).
+func cueArgs(s string) []string {
+	var out []string
+	for s = strings.TrimSpace(s); s != ""; s = strings.TrimSpace(s) {
+		if s[0] == '"' {
+			end := strings.IndexByte(s[1:], '"')
+			if end < 0 {
+				out = append(out, s[1:])
+				break
+			}
+			out = append(out, s[1:1+end])
+			s = s[end+2:]
+			continue
+		}
+		end := strings.IndexAny(s, " \t")
+		if end < 0 {
+			out = append(out, s)
+			break
+		}
+		out = append(out, s[:end])
+		s = s[end:]
+	}
+	return out
+}
+
+func readCUE(text string) (Doc, error) {
+	const f = FormatCUE
+	d := Doc{Version: DocVersion, Rate: DefaultRate}
+	var cur *Marker // the open track
+	curLine, hasIndex := 0, false
+	closeTrack := func() error {
+		if cur == nil {
+			return nil
+		}
+		if !hasIndex {
+			return syntaxErr(f, curLine, "TRACK without INDEX 01")
+		}
+		d.Markers = append(d.Markers, *cur)
+		cur = nil
+		return nil
+	}
+	for i, line := range lines(text) {
+		args := cueArgs(line)
+		if len(args) == 0 {
+			continue
+		}
+		switch strings.ToUpper(args[0]) {
+		case "TITLE":
+			if len(args) < 2 {
+				return Doc{}, syntaxErr(f, i+1, "TITLE without a title")
+			}
+			if cur != nil {
+				cur.Title = args[1]
+			} else {
+				d.Title = args[1]
+			}
+		case "FILE":
+			if len(args) < 2 {
+				return Doc{}, syntaxErr(f, i+1, "FILE without a file name")
+			}
+			if d.Audio == "" {
+				d.Audio = args[1]
+			}
+		case "TRACK":
+			if err := closeTrack(); err != nil {
+				return Doc{}, err
+			}
+			cur, curLine, hasIndex = &Marker{Kind: Topic}, i+1, false
+		case "INDEX":
+			if cur == nil {
+				return Doc{}, syntaxErr(f, i+1, "INDEX outside a TRACK")
+			}
+			if len(args) < 3 {
+				return Doc{}, syntaxErr(f, i+1, "want INDEX nn mm:ss:ff")
+			}
+			if args[1] != "01" && args[1] != "1" {
+				continue
+			}
+			at, err := ParseCUETime(args[2])
+			if err != nil {
+				return Doc{}, syntaxErr(f, i+1, "bad INDEX time %q (want mm:ss:ff)", args[2])
+			}
+			cur.Sample = DurationToSamples(at, d.Rate)
+			hasIndex = true
+		case "REM":
+			if len(args) < 2 {
+				continue
+			}
+			switch key := strings.ToLower(args[1]); {
+			case key == "kind" && cur != nil && len(args) >= 3:
+				if k, err := ParseKind(args[2]); err == nil {
+					cur.Kind = k
+				}
+			case key == "url" && cur != nil && len(args) >= 3:
+				cur.URL = args[2]
+			case Kind(key).Valid() && len(args) >= 3:
+				at, err := ParseCUETime(args[2])
+				if err != nil {
+					continue // a REM comment of some other tool
+				}
+				m := Marker{Kind: Kind(key), Sample: DurationToSamples(at, d.Rate)}
+				rest := args[3:]
+				if len(rest) > 0 {
+					if end, err := ParseCUETime(rest[0]); err == nil {
+						if e := DurationToSamples(end, d.Rate); e > m.Sample {
+							m.End = e
+						}
+						rest = rest[1:]
+					}
+				}
+				m.Title = strings.Join(rest, " ")
+				d.Markers = append(d.Markers, m)
+			}
+		}
+	}
+	if err := closeTrack(); err != nil {
+		return Doc{}, err
+	}
+	d.sortMarkers()
+	for i := range d.Markers {
+		d.Markers[i].ID = importID(f, i+1)
+	}
+	return d, nil
+}

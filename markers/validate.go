@@ -1,0 +1,360 @@
+package markers
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+)
+
+// ErrInvalid is matched (errors.Is) by *ValidationError.
+var ErrInvalid = errors.New("invalid markers")
+
+// LongTitle is the title length, in characters, above which validation
+// warns: podcast apps and YouTube cut longer chapter titles.
+const LongTitle = 80
+
+// YouTube's chapter rules.
+const (
+	YouTubeMinChapters = 3
+	YouTubeMinSeconds  = 10
+)
+
+// CUEMaxTracks is the most tracks a CUE sheet can hold.
+const CUEMaxTracks = 99
+
+// Issue codes, stable for scripts.
+const (
+	CodeBadRate         = "bad-rate"
+	CodeBadMarker       = "bad-marker"
+	CodeDuplicateID     = "duplicate-id"
+	CodeUnsorted        = "unsorted"
+	CodeNoChapters      = "no-chapters"
+	CodeFirstNotZero    = "first-not-zero"
+	CodeDuplicateTime   = "duplicate-time"
+	CodePastEnd         = "past-end"
+	CodeEmptyTitle      = "empty-title"
+	CodeLongTitle       = "long-title"
+	CodeLineBreak       = "title-line-break"
+	CodeYouTubeFirst    = "youtube-first"
+	CodeYouTubeTooFew   = "youtube-too-few"
+	CodeYouTubeTooShort = "youtube-too-short"
+	CodeCUETooMany      = "cue-too-many-tracks"
+)
+
+// Issue is one finding of validation.
+type Issue struct {
+	Code  string // one of the Code… constants
+	ID    string // the marker's id; "" for the whole document
+	Time  string // the marker's position as HH:MM:SS.mmm; "" for the whole document
+	Title string // the marker's title
+	Msg   string // what is wrong
+	Fix   string // what Fix (or --fix) would do about it; "" when it cannot
+}
+
+func (i Issue) String() string {
+	var b strings.Builder
+	if i.Time != "" {
+		fmt.Fprintf(&b, "%s %q: ", i.Time, i.Title)
+	}
+	b.WriteString(i.Msg)
+	fmt.Fprintf(&b, " [%s]", i.Code)
+	if i.Fix != "" {
+		fmt.Fprintf(&b, " (fix: %s)", i.Fix)
+	}
+	return b.String()
+}
+
+// Report is the result of validation: errors stop a format from being
+// written, warnings do not.
+type Report struct {
+	Errors   []Issue
+	Warnings []Issue
+}
+
+// OK reports whether r has no errors.
+func (r Report) OK() bool { return len(r.Errors) == 0 }
+
+// String lists the issues, errors first, one a line.
+func (r Report) String() string {
+	var b strings.Builder
+	for _, i := range r.Errors {
+		fmt.Fprintf(&b, "error: %s\n", i)
+	}
+	for _, i := range r.Warnings {
+		fmt.Fprintf(&b, "warning: %s\n", i)
+	}
+	return b.String()
+}
+
+// ValidationError is returned by Write for a document with errors for the
+// format.
+type ValidationError struct {
+	Format Format
+	Report Report
+}
+
+func (e *ValidationError) Error() string {
+	msgs := make([]string, 0, len(e.Report.Errors))
+	for _, i := range e.Report.Errors {
+		msgs = append(msgs, i.String())
+	}
+	return fmt.Sprintf("markers: cannot write %s: %s", e.Format, strings.Join(msgs, "; "))
+}
+
+// Unwrap makes errors.Is(err, ErrInvalid) true.
+func (e *ValidationError) Unwrap() error { return ErrInvalid }
+
+// Validate checks d as a source of public chapters: every marker sane and
+// ids unique; the public chapters (Doc.PublicKinds) starting at 0, at
+// distinct times, before the audio's end (when Frames is known), with
+// non-empty titles of reasonable length. YouTube's rules (first at 0:00, at
+// least 3 chapters, each at least 10 s) are reported as warnings; ValidateFor
+// with FormatYouTube makes them errors.
+func Validate(d Doc) Report { return validate(d, "") }
+
+// ValidateFor checks d as Write would before writing format f: marker
+// sanity for every format, the chapter rules for public formats (and for the
+// tracks of a CUE sheet), YouTube's rules as errors for FormatYouTube.
+func ValidateFor(d Doc, f Format) Report { return validate(d, f) }
+
+func validate(d Doc, f Format) Report {
+	var r Report
+	issue := func(m *Marker, code, fix, format string, args ...any) Issue {
+		i := Issue{Code: code, Msg: fmt.Sprintf(format, args...), Fix: fix}
+		if m != nil {
+			i.ID, i.Time, i.Title = m.ID, FormatTime(m.Sample, d.Rate), m.Title
+		}
+		return i
+	}
+	errorf := func(m *Marker, code, fix, format string, args ...any) {
+		r.Errors = append(r.Errors, issue(m, code, fix, format, args...))
+	}
+	warnf := func(m *Marker, code, fix, format string, args ...any) {
+		r.Warnings = append(r.Warnings, issue(m, code, fix, format, args...))
+	}
+	if d.Rate <= 0 {
+		errorf(nil, CodeBadRate, "", "sample rate %d is not positive", d.Rate)
+		return r
+	}
+	ids := make(map[string]bool, len(d.Markers))
+	for i := range d.Markers {
+		m := &d.Markers[i]
+		if err := m.check(); err != nil {
+			errorf(m, CodeBadMarker, "", "%s", strings.TrimPrefix(err.Error(), "markers: "))
+		}
+		if m.ID != "" && ids[m.ID] {
+			errorf(m, CodeDuplicateID, "", "id %q used twice", m.ID)
+		}
+		ids[m.ID] = true
+		if i > 0 && m.Sample < d.Markers[i-1].Sample {
+			if !slices.ContainsFunc(r.Warnings, func(i Issue) bool { return i.Code == CodeUnsorted }) {
+				warnf(m, CodeUnsorted, "sorted when written", "markers are not in time order")
+			}
+		}
+		if d.Frames > 0 && m.Sample >= d.Frames && !f.Public() && f != "" && f != FormatCUE {
+			warnf(m, CodePastEnd, "", "starts at or after the end of the audio (%s)", FormatTime(d.Frames, d.Rate))
+		}
+	}
+	if f != "" && !f.Public() && f != FormatCUE {
+		return r
+	}
+
+	ch := d.Chapters()
+	if f == FormatCUE && len(ch) > CUEMaxTracks {
+		errorf(nil, CodeCUETooMany, "", "%d chapters: a CUE sheet holds at most %d tracks", len(ch), CUEMaxTracks)
+	}
+	yt := f == FormatYouTube
+	ytIssue := warnf
+	if yt {
+		ytIssue = errorf
+	}
+	if len(ch) == 0 {
+		if yt {
+			errorf(nil, CodeYouTubeTooFew, "", "no public chapters (YouTube needs at least %d)", YouTubeMinChapters)
+		} else {
+			warnf(nil, CodeNoChapters, "", "no public chapters (kinds %s)", kindList(d.PublicKinds()))
+		}
+		return r
+	}
+	key := func(m Marker) int64 { // the format's time resolution
+		switch f {
+		case FormatYouTube:
+			return m.Sample / int64(d.Rate)
+		case FormatCUE:
+			return cueFrames(m.Sample, d.Rate)
+		}
+		return millis(m.Sample, d.Rate)
+	}
+	if key(ch[0]) != 0 {
+		const fix = `insert an "Intro" chapter at 0:00`
+		if yt {
+			errorf(&ch[0], CodeYouTubeFirst, fix, "YouTube needs the first chapter at 0:00")
+		} else {
+			warnf(&ch[0], CodeFirstNotZero, fix, "the first chapter does not start at 0")
+			ytIssue(&ch[0], CodeYouTubeFirst, fix, "YouTube needs the first chapter at 0:00")
+		}
+	}
+	if len(ch) < YouTubeMinChapters {
+		ytIssue(nil, CodeYouTubeTooFew, "", "%d chapters: YouTube shows chapters only with at least %d", len(ch), YouTubeMinChapters)
+	}
+	for i := range ch {
+		m := &ch[i]
+		if i > 0 && key(*m) == key(ch[i-1]) {
+			errorf(m, CodeDuplicateTime, "keep the later chapter", "starts at the same time as %q", ch[i-1].Title)
+		}
+		if d.Frames > 0 && m.Sample >= d.Frames {
+			errorf(m, CodePastEnd, "drop it", "starts at or after the end of the audio (%s)", FormatTime(d.Frames, d.Rate))
+		}
+		switch t := strings.TrimSpace(m.Title); {
+		case t == "":
+			errorf(m, CodeEmptyTitle, `title it "Chapter N" (or "Sponsor")`, "empty title")
+		case utf8.RuneCountInString(t) > LongTitle:
+			warnf(m, CodeLongTitle, "", "title is %d characters; players cut titles longer than %d", utf8.RuneCountInString(t), LongTitle)
+		}
+		if oneLine(m.Title) != strings.TrimSpace(m.Title) {
+			warnf(m, CodeLineBreak, "", "title has line breaks or control characters (written as spaces)")
+		}
+		end := d.Frames
+		if i+1 < len(ch) {
+			end = ch[i+1].Sample
+		}
+		if end > 0 && end > m.Sample && end-m.Sample < int64(YouTubeMinSeconds*d.Rate) {
+			ytIssue(m, CodeYouTubeTooShort, "merge it into the chapter before", "chapter is shorter than %d s (YouTube's minimum)", YouTubeMinSeconds)
+		}
+	}
+	return r
+}
+
+func kindList(ks []Kind) string {
+	s := make([]string, len(ks))
+	for i, k := range ks {
+		s[i] = string(k)
+	}
+	return strings.Join(s, ",")
+}
+
+// Fix repairs what it can of d's public chapters for format f (Validate's
+// rules when f is ""), and says what it did, one note per change:
+// empty titles become "Chapter N" (or "Sponsor"); chapters at or after the
+// audio's end are dropped; of chapters at the same time the later one is
+// kept; a chapter "Intro" is inserted at 0 when the first starts later; for
+// YouTube a chapter shorter than 10 s is merged into the one before (the
+// first chapter's successor moves to 0:00 instead). Editor-only markers are
+// never changed. Fix cannot add chapters YouTube needs.
+func Fix(d Doc, f Format) (Doc, []string) {
+	d = d.Sorted()
+	if d.Rate <= 0 {
+		return d, nil
+	}
+	var notes []string
+	note := func(format string, args ...any) { notes = append(notes, fmt.Sprintf(format, args...)) }
+	public := d.PublicKinds()
+	isCh := func(m Marker) bool { return slices.Contains(public, m.Kind) }
+	key := func(m Marker) int64 {
+		switch f {
+		case FormatYouTube:
+			return m.Sample / int64(d.Rate)
+		case FormatCUE:
+			return cueFrames(m.Sample, d.Rate)
+		}
+		return millis(m.Sample, d.Rate)
+	}
+	drop := func(pred func(i int, m Marker) bool) {
+		out := d.Markers[:0:0]
+		for i, m := range d.Markers {
+			if !pred(i, m) {
+				out = append(out, m)
+			}
+		}
+		d.Markers = out
+	}
+	// Titles.
+	n := 0
+	for i := range d.Markers {
+		m := &d.Markers[i]
+		if !isCh(*m) {
+			continue
+		}
+		n++
+		if strings.TrimSpace(m.Title) == "" {
+			m.Title = fmt.Sprintf("Chapter %d", n)
+			if m.Kind == Sponsor {
+				m.Title = "Sponsor"
+			}
+			note("%s: empty title set to %q", FormatTime(m.Sample, d.Rate), m.Title)
+		}
+	}
+	// Past the end.
+	if d.Frames > 0 {
+		drop(func(_ int, m Marker) bool {
+			if isCh(m) && m.Sample >= d.Frames {
+				note("%s %q: dropped, it starts after the audio's end", FormatTime(m.Sample, d.Rate), m.Title)
+				return true
+			}
+			return false
+		})
+	}
+	// Same time: keep the later one.
+	drop(func(i int, m Marker) bool {
+		if !isCh(m) {
+			return false
+		}
+		for _, next := range d.Markers[i+1:] {
+			if isCh(next) {
+				if key(next) == key(m) {
+					note("%s %q: dropped, %q starts at the same time", FormatTime(m.Sample, d.Rate), m.Title, next.Title)
+					return true
+				}
+				return false
+			}
+		}
+		return false
+	})
+	// Intro at 0.
+	if ch := d.Chapters(); len(ch) > 0 && key(ch[0]) != 0 {
+		intro := Marker{ID: NewID(), Kind: Topic, Title: "Intro", Sample: 0}
+		if !slices.Contains(public, Topic) {
+			intro.Kind = ch[0].Kind
+		}
+		d.Markers = append([]Marker{intro}, d.Markers...)
+		note(`inserted chapter "Intro" at 0:00`)
+	}
+	// YouTube: no chapter under 10 s.
+	if f == FormatYouTube {
+		minLen := int64(YouTubeMinSeconds * d.Rate)
+		for changed := true; changed; {
+			changed = false
+			ch := d.Chapters()
+			for i, m := range ch {
+				end := d.Frames
+				if i+1 < len(ch) {
+					end = ch[i+1].Sample
+				}
+				if end <= m.Sample || end-m.Sample >= minLen {
+					continue
+				}
+				if i == 0 && i+1 < len(ch) {
+					next := ch[1].ID
+					drop(func(_ int, x Marker) bool { return x.ID == m.ID })
+					for k := range d.Markers {
+						if d.Markers[k].ID == next {
+							note("%s %q: dropped, shorter than %d s; %q moved to 0:00", FormatTime(m.Sample, d.Rate), m.Title, YouTubeMinSeconds, d.Markers[k].Title)
+							d.Markers[k].Sample = 0
+						}
+					}
+				} else if i > 0 {
+					note("%s %q: merged into %q, shorter than %d s", FormatTime(m.Sample, d.Rate), m.Title, ch[i-1].Title, YouTubeMinSeconds)
+					drop(func(_ int, x Marker) bool { return x.ID == m.ID })
+				} else {
+					continue
+				}
+				d.sortMarkers()
+				changed = true
+				break
+			}
+		}
+	}
+	return d, notes
+}
