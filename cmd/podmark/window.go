@@ -1,13 +1,70 @@
 package main
 
 import (
+	"flag"
+	"fmt"
 	"io"
+	"os"
+	"strings"
 
 	"github.com/podmark/podmark/app/ui"
 )
 
-func init() {
-	runWindow = func(args []string, stderr io.Writer) int {
-		return ui.Run()
+func init() { runWindow = runWindowCmd }
+
+// runWindowCmd parses the window's presets and opens it.
+func runWindowCmd(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("podmark", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var o ui.Options
+	fs.StringVar(&o.Device, "device", "", "preset the input device (index or exact name, see 'podmark devices')")
+	fs.IntVar(&o.Channels, "channels", 0, "preset the channel count")
+	fs.IntVar(&o.Rate, "rate", 0, "preset the sample rate in Hz (44100 or 48000)")
+	fs.StringVar(&o.Dir, "dir", "", "recordings folder; each recording is a new session folder in it")
+	fs.StringVar(&o.Host, "host", "", "preset the host name")
+	ready := fs.String("ready-file", "", "write this file once the window is ready (for launch timing and tests)")
+	if err := fs.Parse(args); err != nil {
+		return 2
 	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "podmark: unexpected argument %q (commands come first: podmark help)\n", fs.Arg(0))
+		return 2
+	}
+	if o.Channels < 0 || o.Channels > 64 {
+		fmt.Fprintf(stderr, "podmark: --channels %d: want 1..64\n", o.Channels)
+		return 2
+	}
+	if o.Rate != 0 && o.Rate != 44100 && o.Rate != 48000 {
+		fmt.Fprintf(stderr, "podmark: --rate %d: want 44100 or 48000\n", o.Rate)
+		return 2
+	}
+	if *ready != "" {
+		path := *ready
+		o.Ready = func() {
+			if err := os.WriteFile(path, []byte("ready\n"), 0o644); err != nil {
+				fmt.Fprintf(stderr, "podmark: --ready-file: %v\n", err)
+			}
+		}
+	}
+	fixLocaleEnv()
+	return ui.Run(ui.NewBackend(), o)
+}
+
+// fixLocaleEnv gives Fyne a locale it can parse: with LANG unset, C, POSIX
+// or C.UTF-8, Fyne 2.7 logs "Error parsing user locale C" on every lookup.
+// Only the message language is affected (the window is in English).
+func fixLocaleEnv() {
+	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		v := os.Getenv(k)
+		if v == "" {
+			continue
+		}
+		base, _, _ := strings.Cut(v, ".")
+		if base != "C" && base != "POSIX" {
+			return
+		}
+		os.Setenv(k, "en_US.UTF-8")
+		return
+	}
+	os.Setenv("LANG", "en_US.UTF-8")
 }

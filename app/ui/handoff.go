@@ -1,0 +1,130 @@
+package ui
+
+import (
+	"fmt"
+	"net/url"
+	"path/filepath"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/podmark/podmark/markers"
+)
+
+// handoffScreen appears after Stop: validation warnings for the markers,
+// then Export / hand-off with a progress bar, then the result folder.
+type handoffScreen struct {
+	w        *Window
+	card     *widget.Card
+	dir      string
+	report   *widget.Label
+	export   *widget.Button
+	progress *widget.ProgressBar
+	stage    *widget.Label
+	open     *widget.Button
+	out      string
+	// lastOut is the last finished export folder (tests read it).
+	lastOut string
+}
+
+func newHandoffScreen(w *Window) *handoffScreen { return &handoffScreen{w: w} }
+
+func (h *handoffScreen) buildUI() fyne.CanvasObject {
+	h.report = widget.NewLabel("")
+	h.report.Wrapping = fyne.TextWrapWord
+	h.export = widget.NewButtonWithIcon("Export / hand-off", theme.UploadIcon(), h.onExport)
+	h.export.Importance = widget.HighImportance
+	h.progress = widget.NewProgressBar()
+	h.stage = widget.NewLabel("")
+	h.open = widget.NewButtonWithIcon("Open folder", theme.FolderOpenIcon(), func() { h.openFolder(h.out) })
+	h.open.Disable()
+	h.card = widget.NewCard("Hand-off", "", container.NewVBox(h.report,
+		container.NewBorder(nil, nil, h.export, h.open, h.progress), h.stage))
+	h.card.Hide()
+	return h.card
+}
+
+func (h *handoffScreen) hide() { h.card.Hide() }
+
+// show validates the stopped session in dir and offers the export.
+func (h *handoffScreen) show(dir string) {
+	h.dir, h.out = dir, ""
+	h.card.SetSubTitle(dir)
+	h.progress.SetValue(0)
+	h.stage.SetText("")
+	h.open.Disable()
+	h.export.Enable()
+	h.report.SetText(h.validate())
+	h.card.Show()
+}
+
+// validate runs markers.Validate on the session's marker document.
+func (h *handoffScreen) validate() string {
+	if h.w.be.LoadDoc == nil {
+		return ""
+	}
+	doc, err := h.w.be.LoadDoc(h.dir)
+	if err != nil {
+		return "⚠ " + err.Error()
+	}
+	rep := markers.Validate(doc)
+	if len(rep.Errors) == 0 && len(rep.Warnings) == 0 {
+		return fmt.Sprintf("✔ %d markers, no problems found.", len(doc.Markers))
+	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d markers. Check before handing off:\n", len(doc.Markers))
+	for _, i := range rep.Errors {
+		b.WriteString("✖ " + i.String() + "\n")
+	}
+	for _, i := range rep.Warnings {
+		b.WriteString("⚠ " + i.String() + "\n")
+	}
+	return strings.TrimSpace(b.String())
+}
+
+func (h *handoffScreen) onExport() {
+	if h.w.be.Export == nil || h.dir == "" {
+		return
+	}
+	h.export.Disable()
+	h.stage.SetText("Exporting…")
+	dir := h.dir
+	go func() {
+		out, err := h.w.be.Export(dir, func(p ExportProgress) {
+			fyne.Do(func() {
+				h.progress.SetValue(p.Fraction)
+				h.stage.SetText("Exporting: " + p.Stage)
+			})
+		})
+		fyne.Do(func() {
+			if err != nil {
+				h.stage.SetText("Export failed")
+				h.export.Enable()
+				h.w.showError(err)
+				return
+			}
+			h.out, h.lastOut = out, out
+			h.progress.SetValue(1)
+			h.stage.SetText("Done: " + out)
+			h.open.Enable()
+			h.openFolder(out)
+		})
+	}()
+}
+
+func (h *handoffScreen) openFolder(dir string) {
+	if dir == "" {
+		return
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		abs = dir
+	}
+	u := &url.URL{Scheme: "file", Path: abs}
+	if err := h.w.app.OpenURL(u); err != nil {
+		h.w.showError(fmt.Errorf("ui: open %s: %w", abs, err))
+	}
+}

@@ -1,0 +1,324 @@
+package ui
+
+import (
+	"fmt"
+	"image/color"
+	"sort"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/podmark/podmark/markers"
+)
+
+// kindColor is each marker kind's colour in the list and on the buttons.
+func kindColor(k markers.Kind) color.Color {
+	switch k {
+	case markers.Topic:
+		return color.NRGBA{R: 0x33, G: 0x7a, B: 0xe0, A: 0xff}
+	case markers.Sponsor:
+		return color.NRGBA{R: 0x2e, G: 0xa8, B: 0x4f, A: 0xff}
+	case markers.Edit:
+		return color.NRGBA{R: 0xe0, G: 0x5a, B: 0x2b, A: 0xff}
+	case markers.Note:
+		return color.NRGBA{R: 0x9b, G: 0x59, B: 0xd0, A: 0xff}
+	default: // glitch
+		return color.NRGBA{R: 0xd0, G: 0x20, B: 0x20, A: 0xff}
+	}
+}
+
+// kindIcon is each marker kind's icon.
+func kindIcon(k markers.Kind) fyne.Resource {
+	switch k {
+	case markers.Topic:
+		return theme.NavigateNextIcon()
+	case markers.Sponsor:
+		return theme.ConfirmIcon()
+	case markers.Edit:
+		return theme.ContentCutIcon()
+	case markers.Note:
+		return theme.DocumentCreateIcon()
+	default:
+		return theme.WarningIcon()
+	}
+}
+
+// markerList shows the session's markers: time, kind (colour and icon),
+// title and URL editable in place, delete with undo. Every change goes to
+// the recording (and so to its journal). Fyne goroutine only.
+type markerList struct {
+	w     *Window
+	rec   Recording
+	rate  int
+	ms    []markers.Marker
+	rows  map[string]*markerRow
+	box   *fyne.Container
+	undo  *widget.Button
+	count *widget.Label
+	stack []markers.Marker // deleted markers, newest last
+}
+
+func newMarkerList(w *Window) *markerList {
+	return &markerList{w: w, rows: map[string]*markerRow{}}
+}
+
+func (l *markerList) buildUI() fyne.CanvasObject {
+	l.box = container.NewVBox()
+	l.undo = widget.NewButtonWithIcon("Undo delete", theme.ContentUndoIcon(), l.onUndo)
+	l.undo.Disable()
+	l.count = widget.NewLabel("No markers yet")
+	head := container.NewBorder(nil, nil, l.count, l.undo)
+	return container.NewBorder(head, nil, nil, nil, container.NewVScroll(l.box))
+}
+
+// reset attaches the list to a new recording and clears it.
+func (l *markerList) reset(rec Recording) {
+	l.rec, l.rate = rec, rec.Rate()
+	l.ms, l.stack = nil, nil
+	l.rows = map[string]*markerRow{}
+	l.undo.Disable()
+	l.rebuild()
+}
+
+// add shows m (from a button, key, hotkey or the engine's hook); a marker
+// already shown is updated in place.
+func (l *markerList) add(m markers.Marker) {
+	for i := range l.ms {
+		if l.ms[i].ID == m.ID {
+			l.ms[i] = m
+			l.rebuild()
+			return
+		}
+	}
+	l.ms = append(l.ms, m)
+	l.rebuild()
+}
+
+// currentSegment is the latest topic or sponsor marker.
+func (l *markerList) currentSegment() (markers.Marker, bool) {
+	for i := len(l.ms) - 1; i >= 0; i-- {
+		if k := l.ms[i].Kind; k == markers.Topic || k == markers.Sponsor {
+			return l.ms[i], true
+		}
+	}
+	return markers.Marker{}, false
+}
+
+func (l *markerList) rebuild() {
+	sort.SliceStable(l.ms, func(i, j int) bool { return l.ms[i].Sample < l.ms[j].Sample })
+	objs := make([]fyne.CanvasObject, 0, len(l.ms))
+	seen := map[string]bool{}
+	for _, m := range l.ms {
+		row := l.rows[m.ID]
+		if row == nil {
+			row = newMarkerRow(l, m)
+			l.rows[m.ID] = row
+		} else {
+			row.set(m)
+		}
+		seen[m.ID] = true
+		objs = append(objs, row)
+	}
+	for id := range l.rows {
+		if !seen[id] {
+			delete(l.rows, id)
+		}
+	}
+	l.box.Objects = objs
+	l.box.Refresh()
+	switch len(l.ms) {
+	case 0:
+		l.count.SetText("No markers yet")
+	case 1:
+		l.count.SetText("1 marker")
+	default:
+		l.count.SetText(fmt.Sprintf("%d markers", len(l.ms)))
+	}
+}
+
+func (l *markerList) onRename(id, title string) {
+	l.update(markers.Update{ID: id, Title: &title}, func(m *markers.Marker) { m.Title = title })
+}
+
+func (l *markerList) onURL(id, url string) {
+	l.update(markers.Update{ID: id, URL: &url}, func(m *markers.Marker) { m.URL = url })
+}
+
+func (l *markerList) update(u markers.Update, apply func(*markers.Marker)) {
+	if l.rec == nil {
+		return
+	}
+	if err := l.rec.Update(u); err != nil {
+		l.w.showError(err)
+		return
+	}
+	for i := range l.ms {
+		if l.ms[i].ID == u.ID {
+			apply(&l.ms[i])
+		}
+	}
+	l.w.rs.showSegmentTitle()
+}
+
+func (l *markerList) onDelete(id string) {
+	if l.rec == nil {
+		return
+	}
+	m, err := l.rec.Delete(id)
+	if err != nil {
+		l.w.showError(err)
+		return
+	}
+	l.stack = append(l.stack, m)
+	for i := range l.ms {
+		if l.ms[i].ID == id {
+			l.ms = append(l.ms[:i], l.ms[i+1:]...)
+			break
+		}
+	}
+	l.undo.SetText(fmt.Sprintf("Undo delete of %s %q", m.Kind, m.Title))
+	l.undo.Enable()
+	l.rebuild()
+}
+
+// onUndo restores the most recently deleted marker (Ctrl+Z).
+func (l *markerList) onUndo() {
+	if len(l.stack) == 0 || l.rec == nil {
+		return
+	}
+	m := l.stack[len(l.stack)-1]
+	if err := l.rec.Restore(m); err != nil {
+		l.w.showError(err)
+		return
+	}
+	l.stack = l.stack[:len(l.stack)-1]
+	l.ms = append(l.ms, m)
+	if len(l.stack) == 0 {
+		l.undo.SetText("Undo delete")
+		l.undo.Disable()
+	}
+	l.rebuild()
+}
+
+func (l *markerList) fmtTime(sample int64) string {
+	if l.rate <= 0 {
+		return fmt.Sprint(sample)
+	}
+	d := time.Duration(float64(sample) / float64(l.rate) * float64(time.Second))
+	ms := int64(d / time.Millisecond)
+	return fmt.Sprintf("%02d:%02d:%02d.%03d", ms/3600000, ms/60000%60, ms/1000%60, ms%1000)
+}
+
+// markerRow is one marker in the list.
+type markerRow struct {
+	widget.BaseWidget
+	l     *markerList
+	m     markers.Marker
+	bar   *canvas.Rectangle
+	icon  *widget.Icon
+	time  *widget.Label
+	kind  *widget.Label
+	title *commitEntry
+	url   *commitEntry
+	del   *widget.Button
+}
+
+func newMarkerRow(l *markerList, m markers.Marker) *markerRow {
+	r := &markerRow{l: l}
+	r.bar = canvas.NewRectangle(kindColor(m.Kind))
+	r.bar.SetMinSize(fyne.NewSize(6, 10))
+	r.icon = widget.NewIcon(kindIcon(m.Kind))
+	r.time = widget.NewLabel("")
+	r.time.TextStyle.Monospace = true
+	r.kind = widget.NewLabel("")
+	r.title = newCommitEntry(func(s string) { l.onRename(r.m.ID, s) })
+	r.title.SetPlaceHolder("Title (type any time)")
+	r.url = newCommitEntry(func(s string) { l.onURL(r.m.ID, s) })
+	r.url.SetPlaceHolder("URL")
+	r.del = widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { l.onDelete(r.m.ID) })
+	r.ExtendBaseWidget(r)
+	r.set(m)
+	return r
+}
+
+// set shows m; a title or URL being edited is left alone.
+func (r *markerRow) set(m markers.Marker) {
+	r.m = m
+	r.bar.FillColor = kindColor(m.Kind)
+	r.icon.SetResource(kindIcon(m.Kind))
+	r.time.SetText(r.l.fmtTime(m.Sample))
+	r.kind.SetText(string(m.Kind))
+	r.title.setCommitted(m.Title)
+	r.url.setCommitted(m.URL)
+}
+
+// CreateRenderer implements fyne.Widget.
+func (r *markerRow) CreateRenderer() fyne.WidgetRenderer {
+	left := container.NewHBox(r.bar, r.icon, r.time, r.kind)
+	fields := container.NewGridWithColumns(2, r.title, r.url)
+	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, left, r.del, fields))
+}
+
+// commitEntry is an Entry that reports its text when Enter is pressed or
+// it loses the focus, if the text changed; Enter also gives the focus back
+// to the window so marker keys work again.
+type commitEntry struct {
+	widget.Entry
+	committed string
+	onCommit  func(string)
+}
+
+func newCommitEntry(onCommit func(string)) *commitEntry {
+	e := &commitEntry{onCommit: onCommit}
+	e.ExtendBaseWidget(e)
+	e.OnSubmitted = func(string) {
+		e.commit()
+		if c := fyne.CurrentApp().Driver().CanvasForObject(e); c != nil {
+			c.Unfocus()
+		}
+	}
+	return e
+}
+
+func (e *commitEntry) setCommitted(s string) {
+	if e.committed == s {
+		return
+	}
+	e.committed = s
+	e.SetText(s)
+}
+
+func (e *commitEntry) commit() {
+	if e.Text != e.committed {
+		e.committed = e.Text
+		e.onCommit(e.Text)
+	}
+}
+
+// FocusLost commits the edit.
+func (e *commitEntry) FocusLost() {
+	e.Entry.FocusLost()
+	e.commit()
+}
+
+// TypedShortcut keeps Ctrl+R/P/Shift+S working while a title is typed.
+func (e *commitEntry) TypedShortcut(s fyne.Shortcut) {
+	e.Entry.TypedShortcut(s)
+	forwardShortcut(e, s)
+}
+
+// TypedKey lets Escape drop the focus without committing.
+func (e *commitEntry) TypedKey(k *fyne.KeyEvent) {
+	if k.Name == fyne.KeyEscape {
+		e.SetText(e.committed)
+		if c := fyne.CurrentApp().Driver().CanvasForObject(e); c != nil {
+			c.Unfocus()
+		}
+		return
+	}
+	e.Entry.TypedKey(k)
+}

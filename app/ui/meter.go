@@ -1,0 +1,178 @@
+package ui
+
+import (
+	"fmt"
+	"image/color"
+	"math"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+)
+
+// meterFloorDB is the bottom of the meter scale.
+const meterFloorDB = -60
+
+var (
+	meterRMSColor  = color.NRGBA{R: 0x2e, G: 0xb8, B: 0x5c, A: 0xff}
+	meterPeakColor = color.NRGBA{R: 0x2e, G: 0xb8, B: 0x5c, A: 0x70}
+	meterHotColor  = color.NRGBA{R: 0xf0, G: 0xb4, B: 0x29, A: 0xff}
+	meterClipColor = color.NRGBA{R: 0xe0, G: 0x30, B: 0x30, A: 0xff}
+	meterIdleColor = color.NRGBA{R: 0x80, G: 0x80, B: 0x80, A: 0x40}
+)
+
+// LevelMeter is a horizontal peak + RMS meter on a dBFS scale with a clip
+// latch; tapping it clears the latch (and calls OnClearClip so the engine's
+// latch is cleared too). Use it only on the Fyne goroutine.
+type LevelMeter struct {
+	widget.BaseWidget
+	Label       string
+	OnClearClip func()
+
+	peak, rms float32
+	clipped   bool
+}
+
+// NewLevelMeter returns a meter labelled label (e.g. the channel number).
+func NewLevelMeter(label string, onClearClip func()) *LevelMeter {
+	m := &LevelMeter{Label: label, OnClearClip: onClearClip}
+	m.ExtendBaseWidget(m)
+	return m
+}
+
+// SetLevel shows linear peak and RMS (0..1) and latches clipped; it only
+// redraws when something visible changed.
+func (m *LevelMeter) SetLevel(peak, rms float32, clipped bool) {
+	clipped = clipped || m.clipped
+	if dbPos(peak) == dbPos(m.peak) && dbPos(rms) == dbPos(m.rms) && clipped == m.clipped {
+		return
+	}
+	m.peak, m.rms, m.clipped = peak, rms, clipped
+	m.Refresh()
+}
+
+// Clipped reports whether the clip latch is set.
+func (m *LevelMeter) Clipped() bool { return m.clipped }
+
+// Peak returns the last peak shown (linear).
+func (m *LevelMeter) Peak() float32 { return m.peak }
+
+// Tapped clears the clip latch.
+func (m *LevelMeter) Tapped(*fyne.PointEvent) {
+	m.clipped = false
+	if m.OnClearClip != nil {
+		m.OnClearClip()
+	}
+	m.Refresh()
+}
+
+// dbPos maps a linear level to 0..1 on the meter scale, quantised to 1/400
+// so tiny changes do not cost a redraw.
+func dbPos(v float32) float32 {
+	if v <= 0 {
+		return 0
+	}
+	db := 20 * math.Log10(float64(v))
+	p := (db - meterFloorDB) / -meterFloorDB
+	p = math.Max(0, math.Min(1, p))
+	return float32(math.Round(p*400) / 400)
+}
+
+// CreateRenderer implements fyne.Widget.
+func (m *LevelMeter) CreateRenderer() fyne.WidgetRenderer {
+	r := &meterRenderer{m: m,
+		bg:    canvas.NewRectangle(meterIdleColor),
+		peak:  canvas.NewRectangle(meterPeakColor),
+		rms:   canvas.NewRectangle(meterRMSColor),
+		clip:  canvas.NewRectangle(meterIdleColor),
+		label: canvas.NewText(m.Label, theme.Color(theme.ColorNameForeground)),
+		db:    canvas.NewText("", theme.Color(theme.ColorNameForeground)),
+	}
+	r.bg.CornerRadius, r.clip.CornerRadius = 3, 3
+	r.label.TextStyle.Bold = true
+	r.db.TextSize = theme.CaptionTextSize()
+	r.db.Alignment = fyne.TextAlignTrailing
+	for i := range r.ticks {
+		r.ticks[i] = canvas.NewRectangle(color.NRGBA{A: 0x50})
+	}
+	r.Refresh()
+	return r
+}
+
+type meterRenderer struct {
+	m                    *LevelMeter
+	bg, peak, rms, clip  *canvas.Rectangle
+	ticks                [5]*canvas.Rectangle // -48, -36, -24, -12, -6 dBFS
+	label, db            *canvas.Text
+	barX, barW, h, clipW float32
+}
+
+var meterTickDB = [5]float64{-48, -36, -24, -12, -6}
+
+func (r *meterRenderer) MinSize() fyne.Size {
+	return fyne.NewSize(200, 26)
+}
+
+func (r *meterRenderer) Layout(size fyne.Size) {
+	labelW := float32(28)
+	r.clipW = 36
+	r.barX = labelW
+	r.barW = size.Width - labelW - r.clipW - 4
+	r.h = size.Height
+	r.label.Move(fyne.NewPos(4, (size.Height-r.label.MinSize().Height)/2))
+	r.bg.Move(fyne.NewPos(r.barX, 0))
+	r.bg.Resize(fyne.NewSize(r.barW, size.Height))
+	r.clip.Move(fyne.NewPos(size.Width-r.clipW, 0))
+	r.clip.Resize(fyne.NewSize(r.clipW, size.Height))
+	for i, t := range r.ticks {
+		p := float32((meterTickDB[i] - meterFloorDB) / -meterFloorDB)
+		t.Move(fyne.NewPos(r.barX+p*r.barW, 0))
+		t.Resize(fyne.NewSize(1, size.Height))
+	}
+	r.db.Move(fyne.NewPos(r.barX, 0))
+	r.db.Resize(fyne.NewSize(r.barW-4, size.Height))
+	r.place()
+}
+
+func (r *meterRenderer) place() {
+	pp, rp := dbPos(r.m.peak), dbPos(r.m.rms)
+	r.rms.Move(fyne.NewPos(r.barX, 0))
+	r.rms.Resize(fyne.NewSize(rp*r.barW, r.h))
+	r.peak.Move(fyne.NewPos(r.barX, 0))
+	r.peak.Resize(fyne.NewSize(pp*r.barW, r.h))
+}
+
+func (r *meterRenderer) Refresh() {
+	m := r.m
+	r.rms.FillColor = meterRMSColor
+	if dbPos(m.peak) > float32((-6.0-meterFloorDB)/-meterFloorDB) {
+		r.rms.FillColor = meterHotColor
+	}
+	if m.clipped {
+		r.clip.FillColor = meterClipColor
+	} else {
+		r.clip.FillColor = meterIdleColor
+	}
+	fg := theme.Color(theme.ColorNameForeground)
+	r.label.Text, r.label.Color, r.db.Color = m.Label, fg, fg
+	if m.peak > 0 {
+		r.db.Text = fmt.Sprintf("%.0f dB", 20*math.Log10(float64(m.peak)))
+	} else {
+		r.db.Text = "-inf"
+	}
+	r.place()
+	for _, o := range r.Objects() {
+		o.Refresh()
+	}
+}
+
+func (r *meterRenderer) Objects() []fyne.CanvasObject {
+	objs := []fyne.CanvasObject{r.bg, r.peak, r.rms}
+	for _, t := range r.ticks {
+		objs = append(objs, t)
+	}
+	return append(objs, r.db, r.clip, r.label)
+}
+
+func (r *meterRenderer) Destroy() {}

@@ -1,0 +1,232 @@
+package ui
+
+import (
+	"fmt"
+	"image/color"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/podmark/podmark/markers"
+)
+
+// recordScreen holds the transport (Record/Pause/Stop), the elapsed clock,
+// per-track meters, dropped-frame count, current segment and marker buttons.
+type recordScreen struct {
+	w         *Window
+	clock     *canvas.Text
+	stateText *widget.Label
+	record    *widget.Button
+	pause     *widget.Button
+	stop      *widget.Button
+	meters    []*LevelMeter
+	meterBox  *fyne.Container
+	dropped   *widget.Label
+	segment   *canvas.Text
+	segClock  *canvas.Text
+	hint      *widget.Label
+	markBtns  [numActions]*widget.Button
+
+	noSignalSince []time.Time
+	engineClip    []bool // the engine's latched clip flags last seen
+	hintUntil     time.Time
+}
+
+func newRecordScreen(w *Window) *recordScreen { return &recordScreen{w: w} }
+
+func (r *recordScreen) buildUI() fyne.CanvasObject {
+	r.clock = canvas.NewText("00:00:00", theme.Color(theme.ColorNameForeground))
+	r.clock.TextSize = 56
+	r.clock.TextStyle = fyne.TextStyle{Monospace: true, Bold: true}
+	r.stateText = widget.NewLabel("Soundcheck: not recording")
+	r.record = widget.NewButtonWithIcon("Record", theme.MediaRecordIcon(), r.w.onRecord)
+	r.record.Importance = widget.DangerImportance
+	r.pause = widget.NewButtonWithIcon("Pause", theme.MediaPauseIcon(), r.w.onPause)
+	r.stop = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), r.w.onStopClicked)
+	big := layout.NewGridWrapLayout(fyne.NewSize(150, 56))
+	transport := container.New(big, r.record, r.pause, r.stop)
+	r.meterBox = container.NewVBox()
+	r.dropped = widget.NewLabel("Dropped frames: 0 · glitches: 0")
+	r.segment = canvas.NewText("No segment yet", theme.Color(theme.ColorNameForeground))
+	r.segment.TextSize = 20
+	r.segment.TextStyle.Bold = true
+	r.segClock = canvas.NewText("", theme.Color(theme.ColorNameForeground))
+	r.segClock.TextSize = 20
+	r.segClock.TextStyle.Monospace = true
+	r.hint = widget.NewLabel("")
+	r.hint.Importance = widget.WarningImportance
+	keys := []string{ActionTopic: "T", ActionSponsor: "S", ActionEdit: "E", ActionNote: "M", ActionNext: "N"}
+	icons := []fyne.Resource{ActionTopic: kindIcon(markers.Topic), ActionSponsor: kindIcon(markers.Sponsor),
+		ActionEdit: kindIcon(markers.Edit), ActionNote: kindIcon(markers.Note), ActionNext: theme.MediaSkipNextIcon()}
+	var btns []fyne.CanvasObject
+	for a := Action(0); a < numActions; a++ {
+		a := a
+		b := widget.NewButtonWithIcon(fmt.Sprintf("%s (%s)", a, keys[a]), icons[a], func() { r.w.actUI(a) })
+		r.markBtns[a] = b
+		btns = append(btns, b)
+	}
+	r.setState("")
+	return container.NewVBox(
+		container.NewHBox(r.clock, layout.NewSpacer(), container.NewVBox(layout.NewSpacer(), r.stateText, r.dropped)),
+		transport,
+		r.meterBox,
+		container.NewHBox(r.segment, layout.NewSpacer(), r.segClock),
+		container.NewGridWithColumns(3, btns...),
+		r.hint,
+	)
+}
+
+// setChannels rebuilds the meters for n channels.
+func (r *recordScreen) setChannels(n int) {
+	if len(r.meters) == n {
+		return
+	}
+	r.meters = r.meters[:0]
+	r.meterBox.RemoveAll()
+	r.noSignalSince = make([]time.Time, n)
+	r.engineClip = make([]bool, n)
+	for i := 0; i < n; i++ {
+		m := NewLevelMeter(fmt.Sprint(i+1), nil)
+		r.meters = append(r.meters, m)
+		r.meterBox.Add(m)
+	}
+	r.meterBox.Refresh()
+}
+
+// noSignalLevel is -50 dBFS: below it for 3 s counts as "no signal".
+const noSignalLevel = 0.00316
+
+// showLevels updates the meters and the level warnings.
+func (r *recordScreen) showLevels(lv []Level) {
+	if len(lv) != len(r.meters) {
+		r.setChannels(len(lv))
+	}
+	now := time.Now()
+	var silent, clipped []int
+	for i, l := range lv {
+		// Latch on a full-scale peak or when the engine's own latch rises;
+		// a click clears the window's latch even if the engine keeps its own.
+		clip := l.Peak >= 0.999 || l.Clipped && !r.engineClip[i]
+		r.engineClip[i] = l.Clipped
+		r.meters[i].SetLevel(l.Peak, l.RMS, clip)
+		if r.meters[i].Clipped() {
+			clipped = append(clipped, i+1)
+		}
+		if l.Peak >= noSignalLevel || r.noSignalSince[i].IsZero() {
+			r.noSignalSince[i] = now
+		}
+		if now.Sub(r.noSignalSince[i]) > 3*time.Second {
+			silent = append(silent, i+1)
+		}
+	}
+	msg := ""
+	if len(silent) > 0 {
+		msg = fmt.Sprintf("⚠ No signal on channel %v: check the mic and its gain", silent)
+	}
+	if len(clipped) > 0 {
+		if msg != "" {
+			msg += "\n"
+		}
+		msg += fmt.Sprintf("⚠ Clipping on channel %v: turn the gain down (click the meter to clear)", clipped)
+	}
+	r.w.sc.setLevelWarning(msg)
+	if !r.hintUntil.IsZero() && now.After(r.hintUntil) {
+		r.hint.SetText("")
+		r.hintUntil = time.Time{}
+	}
+}
+
+// showStatus updates clock, meters, counters and the current segment.
+func (r *recordScreen) showStatus(st Status, rate int) {
+	r.showLevels(st.Levels)
+	r.setClock(st.Elapsed)
+	r.dropped.SetText(fmt.Sprintf("Dropped frames: %d · glitches: %d", st.Dropped, st.Glitches))
+	r.showSegmentTitle()
+	if cur, ok := r.w.ml.currentSegment(); ok && rate > 0 {
+		r.setText(r.segClock, fmtClock(time.Duration(float64(st.Frames-cur.Sample)/float64(rate)*float64(time.Second))))
+	}
+}
+
+// showSegmentTitle shows the current segment (the latest topic or sponsor).
+func (r *recordScreen) showSegmentTitle() {
+	cur, ok := r.w.ml.currentSegment()
+	switch {
+	case !ok:
+		r.setText(r.segment, "No segment yet")
+		r.setText(r.segClock, "")
+	case cur.Title == "":
+		r.setText(r.segment, "Untitled "+string(cur.Kind))
+	default:
+		r.setText(r.segment, cur.Title)
+	}
+}
+
+func (r *recordScreen) setText(t *canvas.Text, s string) {
+	if t.Text != s {
+		t.Text = s
+		t.Refresh()
+	}
+}
+
+func (r *recordScreen) setClock(d time.Duration) { r.setText(r.clock, fmtClock(d)) }
+
+// fmtClock formats d as H:MM:SS (HH:MM:SS).
+func fmtClock(d time.Duration) string {
+	if d < 0 {
+		d = 0
+	}
+	s := int64(d / time.Second)
+	return fmt.Sprintf("%02d:%02d:%02d", s/3600, s/60%60, s%60)
+}
+
+// setState shows the engine state and enables the right buttons.
+func (r *recordScreen) setState(s string) {
+	running := s == "recording" || s == "paused"
+	switch s {
+	case "recording":
+		r.stateText.SetText("● Recording")
+		r.clock.Color = color.NRGBA{R: 0xe0, G: 0x30, B: 0x30, A: 0xff}
+		r.pause.SetText("Pause")
+		r.pause.SetIcon(theme.MediaPauseIcon())
+	case "paused":
+		r.stateText.SetText("❚❚ Paused (Ctrl+P resumes)")
+		r.clock.Color = color.NRGBA{R: 0xf0, G: 0xb4, B: 0x29, A: 0xff}
+		r.pause.SetText("Resume")
+		r.pause.SetIcon(theme.MediaPlayIcon())
+	case "stopped":
+		r.stateText.SetText("■ Stopped: see hand-off below")
+		r.clock.Color = theme.Color(theme.ColorNameForeground)
+	case "failed":
+		r.stateText.SetText("✖ Recording failed")
+		r.clock.Color = theme.Color(theme.ColorNameError)
+	default:
+		r.stateText.SetText("Soundcheck: not recording")
+		r.clock.Color = theme.Color(theme.ColorNameForeground)
+	}
+	r.clock.Refresh()
+	enable(r.record, !running)
+	enable(r.pause, running)
+	enable(r.stop, running)
+	for _, b := range r.markBtns {
+		enable(b, running)
+	}
+}
+
+// flash shows a short hint under the buttons for a few seconds.
+func (r *recordScreen) flash(msg string) {
+	r.hint.SetText(msg)
+	r.hintUntil = time.Now().Add(4 * time.Second)
+}
+
+func enable(d fyne.Disableable, on bool) {
+	if on {
+		d.Enable()
+	} else {
+		d.Disable()
+	}
+}

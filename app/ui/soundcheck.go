@@ -1,0 +1,259 @@
+package ui
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/widget"
+)
+
+// soundcheckScreen holds the pre-recording form: episode title, host,
+// device/channels/rate pickers and the at-a-glance warnings.
+type soundcheckScreen struct {
+	w        *Window
+	title    *widget.Entry
+	host     *widget.Entry
+	device   *widget.Select
+	channels *widget.Select
+	rate     *widget.Select
+	warnings *widget.Label
+	disk     *widget.Label
+
+	devices  []Device
+	monErr   error
+	free     time.Duration
+	freeErr  error
+	levelMsg string // no-signal / clipping text from the meters
+}
+
+var rateChoices = []string{"48000", "44100"}
+
+func newSoundcheckScreen(w *Window) *soundcheckScreen {
+	return &soundcheckScreen{w: w}
+}
+
+func (s *soundcheckScreen) buildUI() fyne.CanvasObject {
+	s.title = widget.NewEntry()
+	s.title.SetPlaceHolder("Episode title")
+	s.host = widget.NewEntry()
+	s.host.SetPlaceHolder("Your name (names the track files)")
+	host := s.w.opts.Host
+	if host == "" {
+		host = s.w.prefs.String(prefHost, "")
+	}
+	s.host.SetText(host)
+	s.device = widget.NewSelect(nil, func(string) { s.onDeviceChanged() })
+	s.channels = widget.NewSelect([]string{"1", "2"}, func(string) { s.onFormatChanged() })
+	s.rate = widget.NewSelect(rateChoices, func(string) { s.onFormatChanged() })
+	ch := s.w.opts.Channels
+	if ch == 0 {
+		ch = s.w.prefs.Int(prefChannels, 1)
+	}
+	s.channels.Selected = strconv.Itoa(ch)
+	rate := s.w.opts.Rate
+	if rate == 0 {
+		rate = s.w.prefs.Int(prefRate, 48000)
+	}
+	s.rate.Selected = strconv.Itoa(rate)
+	s.warnings = widget.NewLabel("")
+	s.warnings.Importance = widget.WarningImportance
+	s.warnings.Wrapping = fyne.TextWrapWord
+	s.disk = widget.NewLabel("")
+	form := widget.NewForm(
+		widget.NewFormItem("Episode", s.title),
+		widget.NewFormItem("Host", s.host),
+		widget.NewFormItem("Input", s.device),
+		widget.NewFormItem("Format", container.NewGridWithColumns(2, s.channels, s.rate)),
+	)
+	return container.NewVBox(form, container.NewHBox(s.disk), s.warnings)
+}
+
+// loadDevices fills the device picker from the engine's device list.
+func (s *soundcheckScreen) loadDevices() {
+	if s.w.be.Devices == nil {
+		return
+	}
+	devs, err := s.w.be.Devices()
+	if err != nil {
+		s.monErr = fmt.Errorf("no input devices: %w", err)
+		s.updateWarnings()
+		return
+	}
+	s.devices = devs
+	want := s.w.opts.Device
+	if want == "" {
+		want = s.w.prefs.String(prefDevice, "")
+	}
+	opts := []string{"Default input"}
+	sel := opts[0]
+	for _, d := range devs {
+		label := deviceLabel(d)
+		opts = append(opts, label)
+		if want != "" && (want == d.Spec || want == d.Name) {
+			sel = label
+		}
+	}
+	if want != "" && sel == opts[0] {
+		// Not listed (e.g. a test device): keep it selectable as typed.
+		sel = want
+		opts = append(opts, want)
+	}
+	s.device.Options = opts
+	s.device.Selected = sel
+	s.device.Refresh()
+	s.updateChannelChoices()
+}
+
+func deviceLabel(d Device) string {
+	return fmt.Sprintf("%s: %s (%d ch)", d.Spec, d.Name, d.Channels)
+}
+
+// deviceSpec is the Config.Device for the picked entry.
+func (s *soundcheckScreen) deviceSpec() string {
+	sel := s.device.Selected
+	for _, d := range s.devices {
+		if deviceLabel(d) == sel {
+			return d.Spec
+		}
+	}
+	if sel == "Default input" {
+		return ""
+	}
+	return sel
+}
+
+func (s *soundcheckScreen) selectedDevice() (Device, bool) {
+	for _, d := range s.devices {
+		if deviceLabel(d) == s.device.Selected {
+			return d, true
+		}
+	}
+	return Device{}, false
+}
+
+func (s *soundcheckScreen) updateChannelChoices() {
+	max := 2
+	if d, ok := s.selectedDevice(); ok && d.Channels > 0 {
+		max = min(d.Channels, 8)
+	}
+	var opts []string
+	for i := 1; i <= max; i++ {
+		opts = append(opts, strconv.Itoa(i))
+	}
+	if n, _ := strconv.Atoi(s.channels.Selected); n > max {
+		s.channels.Selected = strconv.Itoa(max)
+	}
+	s.channels.Options = opts
+	s.channels.Refresh()
+}
+
+func (s *soundcheckScreen) onDeviceChanged() {
+	if s.w.state == "recording" || s.w.state == "paused" {
+		return
+	}
+	s.updateChannelChoices()
+	s.w.restartMonitor()
+}
+
+func (s *soundcheckScreen) onFormatChanged() {
+	s.updateWarnings()
+	if s.w.state == "recording" || s.w.state == "paused" || s.device.Options == nil {
+		return
+	}
+	s.w.restartMonitor()
+}
+
+// config is the recording configuration the form describes.
+func (s *soundcheckScreen) config() Config {
+	ch, _ := strconv.Atoi(s.channels.Selected)
+	rate, _ := strconv.Atoi(s.rate.Selected)
+	return Config{
+		Root:     s.w.recordingsRoot(),
+		Title:    strings.TrimSpace(s.title.Text),
+		Host:     strings.TrimSpace(s.host.Text),
+		Device:   s.deviceSpec(),
+		Channels: max(ch, 1),
+		Rate:     rate,
+		Bits:     s.w.prefs.String(prefBits, "24"),
+	}
+}
+
+// savePrefs remembers the host and device choices for next time.
+func (s *soundcheckScreen) savePrefs() {
+	c := s.config()
+	if c.Host != "" {
+		s.w.prefs.SetString(prefHost, c.Host)
+	}
+	s.w.prefs.SetString(prefDevice, c.Device)
+	s.w.prefs.SetInt(prefChannels, c.Channels)
+	s.w.prefs.SetInt(prefRate, c.Rate)
+}
+
+func (s *soundcheckScreen) setEnabled(on bool) {
+	for _, d := range []fyne.Disableable{s.device, s.channels, s.rate} {
+		if on {
+			d.Enable()
+		} else {
+			d.Disable()
+		}
+	}
+}
+
+func (s *soundcheckScreen) setMonitorError(err error) {
+	s.monErr = err
+	s.updateWarnings()
+}
+
+func (s *soundcheckScreen) setFree(d time.Duration, err error) {
+	s.free, s.freeErr = d, err
+	switch {
+	case err != nil:
+		s.disk.SetText("Disk: " + err.Error())
+	default:
+		s.disk.SetText(fmt.Sprintf("Disk: %.1f hours of recording left", d.Hours()))
+	}
+	s.updateWarnings()
+}
+
+func (s *soundcheckScreen) setLevelWarning(msg string) {
+	if msg == s.levelMsg {
+		return
+	}
+	s.levelMsg = msg
+	s.updateWarnings()
+}
+
+// updateWarnings shows what a host must fix before talking, in plain words.
+func (s *soundcheckScreen) updateWarnings() {
+	var ws []string
+	if s.monErr != nil {
+		ws = append(ws, "⚠ Input: "+s.monErr.Error())
+	}
+	if s.levelMsg != "" {
+		ws = append(ws, s.levelMsg)
+	}
+	if r, _ := strconv.Atoi(s.rate.Selected); r != 0 && r != 48000 {
+		ws = append(ws, fmt.Sprintf("⚠ Rate is %.1f kHz; 48 kHz is what editors expect", float64(r)/1000))
+	}
+	if s.freeErr == nil && s.free > 0 && s.free < 30*time.Minute {
+		ws = append(ws, fmt.Sprintf("⚠ Only %d minutes of disk space left", int(s.free.Minutes())))
+	}
+	s.warnings.SetText(strings.Join(ws, "\n"))
+}
+
+// specForLabel is the device spec for a picker label.
+func (s *soundcheckScreen) specForLabel(label string) string {
+	for _, d := range s.devices {
+		if deviceLabel(d) == label {
+			return d.Spec
+		}
+	}
+	if label == "Default input" {
+		return ""
+	}
+	return label
+}
