@@ -52,10 +52,14 @@ type Window struct {
 	be    Backend
 	opts  Options
 
-	mu      sync.Mutex // guards rec, monitor and rundown (the hotkey and meter goroutines use them)
+	mu      sync.Mutex // guards rec, monitor, rundown and polled (the hotkey and meter goroutines use them)
 	rec     Recording
 	monitor Monitor
 	rundown Rundown
+	polled  Config
+
+	// post runs f on the Fyne goroutine: fyne.Do, or a queue in tests.
+	post func(f func())
 
 	hotkeys   Hotkeys
 	hotkeyErr error
@@ -93,7 +97,7 @@ func Run(be Backend, opts Options) int {
 // NewWindow builds the window on a; call start to begin metering and
 // global hotkeys.
 func NewWindow(a fyne.App, be Backend, opts Options) *Window {
-	w := &Window{app: a, be: be, opts: opts, prefs: prefs{a.Preferences()}, stopTick: make(chan struct{})}
+	w := &Window{app: a, be: be, opts: opts, prefs: prefs{a.Preferences()}, stopTick: make(chan struct{}), post: fyne.Do}
 	w.win = a.NewWindow("podmark")
 	w.sc = newSoundcheckScreen(w)
 	w.rs = newRecordScreen(w)
@@ -108,7 +112,9 @@ func NewWindow(a fyne.App, be Backend, opts Options) *Window {
 
 func (w *Window) buildUI() fyne.CanvasObject {
 	settings := widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), func() { w.showSettings() })
-	top := container.NewBorder(nil, nil, nil, settings, w.sc.buildUI())
+	settings.Importance = widget.LowImportance
+	heading := widget.NewLabelWithStyle("Soundcheck", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	top := container.NewVBox(container.NewBorder(nil, nil, heading, settings), w.sc.buildUI())
 	left := container.NewVBox(top, widget.NewSeparator(), w.rs.buildUI(), w.ho.buildUI())
 	tabs := container.NewAppTabs(
 		container.NewTabItemWithIcon("Markers", theme.ListIcon(), w.ml.buildUI()),
@@ -173,6 +179,7 @@ func (w *Window) recordingsRoot() string {
 // restartMonitor (re)opens soundcheck metering for the current pickers.
 func (w *Window) restartMonitor() {
 	w.closeMonitor()
+	w.notePolled()
 	if w.be.NewMonitor == nil {
 		return
 	}
@@ -201,8 +208,7 @@ func (w *Window) closeMonitor() {
 	}
 }
 
-// tick reads levels and status off the Fyne goroutine about 30 times a
-// second and hands them to it with fyne.Do.
+// tick polls the engine about 30 times a second off the Fyne goroutine.
 func (w *Window) tick() {
 	t := time.NewTicker(time.Second / meterHz)
 	defer t.Stop()
@@ -213,31 +219,39 @@ func (w *Window) tick() {
 			return
 		case <-t.C:
 		}
-		w.mu.Lock()
-		rec, mon := w.rec, w.monitor
-		w.mu.Unlock()
-		switch {
-		case rec != nil:
-			st := rec.Status()
-			fyne.Do(func() { w.rs.showStatus(st, rec.Rate()) })
-		case mon != nil:
-			lv := mon.Levels()
-			fyne.Do(func() { w.rs.showLevels(lv) })
-		}
-		if time.Since(lastFree) > 5*time.Second && w.be.FreeTime != nil {
+		w.poll(time.Since(lastFree) > 5*time.Second)
+		if time.Since(lastFree) > 5*time.Second {
 			lastFree = time.Now()
-			var cfg Config
-			done := make(chan struct{})
-			fyne.Do(func() { cfg = w.sc.config(); close(done) })
-			select {
-			case <-done:
-			case <-w.stopTick:
-				return
-			}
-			free, err := w.be.FreeTime(cfg)
-			fyne.Do(func() { w.sc.setFree(free, err) })
 		}
 	}
+}
+
+// poll reads levels and status (and, with disk, the free space) and hands
+// them to the Fyne goroutine through w.post. It never touches widgets.
+func (w *Window) poll(disk bool) {
+	w.mu.Lock()
+	rec, mon, cfg := w.rec, w.monitor, w.polled
+	w.mu.Unlock()
+	switch {
+	case rec != nil:
+		st := rec.Status()
+		w.post(func() { w.rs.showStatus(st, rec.Rate()) })
+	case mon != nil:
+		lv := mon.Levels()
+		w.post(func() { w.rs.showLevels(lv) })
+	}
+	if disk && w.be.FreeTime != nil && cfg.Rate > 0 {
+		free, err := w.be.FreeTime(cfg)
+		w.post(func() { w.sc.setFree(free, err) })
+	}
+}
+
+// notePolled records the configuration the poller measures disk space for.
+func (w *Window) notePolled() {
+	cfg := w.sc.config()
+	w.mu.Lock()
+	w.polled = cfg
+	w.mu.Unlock()
 }
 
 // onRecord starts a new session folder in the recordings folder (Ctrl+R).
@@ -253,9 +267,13 @@ func (w *Window) onRecord() {
 	w.sc.savePrefs()
 	w.closeMonitor()
 	hooks := Hooks{
-		OnMarker: func(m markers.Marker) { fyne.Do(func() { w.ml.add(m) }) },
-		OnState:  func(s string) { fyne.Do(func() { w.rs.setState(s) }) },
-		OnError:  func(err error) { fyne.Do(func() { w.showError(err) }) },
+		OnMarker: func(m markers.Marker) { w.post(func() { w.ml.add(m) }) },
+		OnState: func(s string) {
+			if s == "failed" {
+				w.post(func() { w.rs.setState(s) })
+			}
+		},
+		OnError: func(err error) { w.post(func() { w.showError(err) }) },
 	}
 	rec, err := w.be.NewRecording(cfg, hooks)
 	if err == nil {
@@ -280,7 +298,7 @@ func (w *Window) onRecord() {
 	w.rs.setState("recording")
 	go func() {
 		<-rec.Done()
-		fyne.Do(func() { w.onEngineDone(rec) })
+		w.post(func() { w.onEngineDone(rec) })
 	}()
 }
 
@@ -404,7 +422,7 @@ func (w *Window) actUI(a Action) {
 // actGlobal runs an action from a global hotkey, off the Fyne goroutine.
 func (w *Window) actGlobal(a Action) {
 	m, err := w.act(a)
-	fyne.Do(func() { w.afterAct(m, err) })
+	w.post(func() { w.afterAct(m, err) })
 }
 
 func (w *Window) afterAct(m markers.Marker, err error) {

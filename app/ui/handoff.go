@@ -94,12 +94,12 @@ func (h *handoffScreen) onExport() {
 	dir := h.dir
 	go func() {
 		out, err := h.w.be.Export(dir, func(p ExportProgress) {
-			fyne.Do(func() {
+			h.w.post(func() {
 				h.progress.SetValue(p.Fraction)
 				h.stage.SetText("Exporting: " + p.Stage)
 			})
 		})
-		fyne.Do(func() {
+		h.w.post(func() {
 			if err != nil {
 				h.stage.SetText("Export failed")
 				h.export.Enable()

@@ -52,7 +52,7 @@ func (w *Window) onRecover(dirs []string) {
 			}
 			out = append(out, fmt.Sprintf("✔ %s: %s", d, sum))
 		}
-		fyne.Do(func() {
+		w.post(func() {
 			prog.Hide()
 			title := "Recovered"
 			if failed {
