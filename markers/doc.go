@@ -138,19 +138,30 @@ func Slug(title string) string {
 	return strings.TrimRight(b.String(), "-")
 }
 
+// foldTable maps common Latin letters with diacritics to their base letter.
+var foldTable = func() map[rune]rune {
+	groups := map[rune]string{
+		'a': "àáâãäåāăą", 'c': "çćč", 'd': "ďđ", 'e': "èéêëēėęě", 'i': "ìíîïīį", 'l': "łľĺ",
+		'n': "ñńň", 'o': "òóôõöøōő", 'r': "ŕř", 's': "śšş", 't': "ťţ", 'u': "ùúûüūůűų",
+		'y': "ýÿ", 'z': "źżž",
+	}
+	m := map[rune]rune{}
+	for base, letters := range groups {
+		for _, r := range letters {
+			m[r] = base
+		}
+		for _, r := range strings.ToUpper(letters) {
+			m[r] = base - 'a' + 'A'
+		}
+	}
+	m['ß'] = 's'
+	return m
+}()
+
 // fold maps common Latin letters with diacritics to their base letter.
 func fold(r rune) rune {
-	if r < 0x80 {
-		return r
-	}
-	const from = "àáâãäåāăąçćčďèéêëēėęěìíîïīįłñńňòóôõöøōőŕřśšşťùúûüūůűųýÿźżžÀÁÂÃÄÅĀĂĄÇĆČĎÈÉÊËĒĖĘĚÌÍÎÏĪĮŁÑŃŇÒÓÔÕÖØŌŐŔŘŚŠŞŤÙÚÛÜŪŮŰŲÝŸŹŻŽ"
-	const to = "aaaaaaaaacccdeeeeeeeeiiiiiilnnnoooooooorrsssstuuuuuuuuyyzzzAAAAAAAAACCCDEEEEEEEEIIIIIILNNNOOOOOOOORRSSSTUUUUUUUUYYZZZ"
-	i := 0
-	for _, f := range from {
-		if f == r {
-			return rune(to[i])
-		}
-		i++
+	if f, ok := foldTable[r]; ok {
+		return f
 	}
 	return r
 }

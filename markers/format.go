@@ -214,7 +214,7 @@ func Read(r io.Reader, f Format) (Doc, error) {
 	}
 	text, err := decodeText(data)
 	if err != nil {
-		return Doc{}, &SyntaxError{Format: f, Msg: err.Error()}
+		return Doc{}, textErr(f, err)
 	}
 	var d Doc
 	switch f {
@@ -287,8 +287,7 @@ func decodeText(b []byte) (string, error) {
 		b = []byte(string(utf16.Decode(u)))
 	}
 	if !utf8.Valid(b) {
-		line := 1 + bytes.Count(b[:invalidAt(b)], []byte{'\n'})
-		return "", fmt.Errorf("line %d: not UTF-8 text", line)
+		return "", &badTextError{line: 1 + bytes.Count(b[:invalidAt(b)], []byte{'\n'})}
 	}
 	s := string(b)
 	if strings.IndexByte(s, '\r') >= 0 {
@@ -296,6 +295,19 @@ func decodeText(b []byte) (string, error) {
 		s = strings.ReplaceAll(s, "\r", "\n")
 	}
 	return s, nil
+}
+
+// badTextError reports input that is not UTF-8 text.
+type badTextError struct{ line int }
+
+func (e *badTextError) Error() string { return "not UTF-8 text" }
+
+// textErr turns a decodeText error into a *SyntaxError.
+func textErr(f Format, err error) error {
+	if bt, ok := errors.AsType[*badTextError](err); ok {
+		return &SyntaxError{Format: f, Line: bt.line, Msg: bt.Error()}
+	}
+	return &SyntaxError{Format: f, Msg: err.Error()}
 }
 
 func invalidAt(b []byte) int {

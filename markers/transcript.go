@@ -48,7 +48,9 @@ func ReadTranscript(r io.Reader, name string) ([]Cue, error) {
 	f := guessTranscript(name, data)
 	text, err := decodeText(data)
 	if err != nil {
-		return nil, &SyntaxError{Format: f, File: name, Msg: err.Error()}
+		se := textErr(f, err).(*SyntaxError)
+		se.File = name
+		return nil, se
 	}
 	var cues []Cue
 	switch f {

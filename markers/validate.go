@@ -166,9 +166,12 @@ func validate(d Doc, f Format) Report {
 		errorf(nil, CodeCUETooMany, "", "%d chapters: a CUE sheet holds at most %d tracks", len(ch), CUEMaxTracks)
 	}
 	yt := f == FormatYouTube
-	ytIssue := warnf
-	if yt {
+	ytIssue := warnf // Validate reports YouTube's rules as warnings
+	switch {
+	case yt:
 		ytIssue = errorf
+	case f != "":
+		ytIssue = func(*Marker, string, string, string, ...any) {} // another format: not YouTube's business
 	}
 	if len(ch) == 0 {
 		if yt {
