@@ -154,7 +154,7 @@ func TestTranscriptVTTOutsideReader(t *testing.T) {
 	if err := os.WriteFile(path, buf.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	out := runTool(t, ffprobe, "-v", "error", "-of", "csv=p=0", "-show_entries", "packet=pts_time,duration_time", path)
+	out := csvLines(runTool(t, ffprobe, "-v", "error", "-of", "csv=p=0", "-show_entries", "packet=pts_time,duration_time", path))
 	pk := strings.Split(strings.TrimSpace(out), "\n")
 	if len(pk) != len(cues) {
 		t.Fatalf("ffprobe saw %d cues, want %d", len(pk), len(cues))
