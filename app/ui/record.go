@@ -42,7 +42,7 @@ func newRecordScreen(w *Window) *recordScreen { return &recordScreen{w: w} }
 func (r *recordScreen) buildUI() fyne.CanvasObject {
 	r.clock = canvas.NewText("00:00:00", theme.Color(theme.ColorNameForeground))
 	r.clock.TextSize = 56
-	r.clock.TextStyle = fyne.TextStyle{Monospace: true, Bold: true}
+	r.clock.TextStyle = fyne.TextStyle{Monospace: true}
 	r.stateText = widget.NewLabel("Soundcheck: not recording")
 	r.record = widget.NewButtonWithIcon("Record", theme.MediaRecordIcon(), r.w.onRecord)
 	r.record.Importance = widget.DangerImportance

@@ -43,6 +43,9 @@ func registerShortcuts(w *Window) {
 	// Fyne delivers typed runes to the canvas only when no widget has the
 	// focus, which is exactly "no text field is being edited".
 	c.SetOnTypedRune(func(r rune) {
+		if c.Focused() != nil {
+			return // belt and braces: a text field is being edited
+		}
 		if a, ok := markerKeys[unicode.ToLower(r)]; ok {
 			w.actUI(a)
 		}

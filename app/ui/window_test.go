@@ -1,0 +1,255 @@
+package ui
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/podmark/podmark/markers"
+)
+
+// newTestWindow builds the window on the Fyne test driver. Hooks and
+// engine events are queued and run by drain on the test goroutine, as
+// fyne.Do would run them on the Fyne goroutine.
+func newTestWindow(t *testing.T, be Backend, opts Options) (*Window, func()) {
+	t.Helper()
+	a := test.NewTempApp(t)
+	w := NewWindow(a, be, opts)
+	queue := make(chan func(), 1024)
+	w.post = func(f func()) { queue <- f }
+	drain := func() {
+		for {
+			select {
+			case f := <-queue:
+				f()
+			default:
+				return
+			}
+		}
+	}
+	w.win.Show()
+	w.sc.loadDevices()
+	w.restartMonitor()
+	t.Cleanup(func() {
+		w.shutdown()
+		drain()
+	})
+	return w, drain
+}
+
+func shortcut(w *Window, s fyne.Shortcut) {
+	w.win.Canvas().(fyne.Shortcutable).TypedShortcut(s)
+}
+
+// rowByTitle finds the marker row whose title is title.
+func rowByTitle(t *testing.T, w *Window, title string) *markerRow {
+	t.Helper()
+	for _, m := range w.ml.ms {
+		if m.Title == title {
+			return w.ml.rows[m.ID]
+		}
+	}
+	t.Fatalf("no marker titled %q in %v", title, w.ml.ms)
+	return nil
+}
+
+// runWindowScenario drives a whole recording through the window: record →
+// markers by button, key and rundown → rename → delete/undo → pause →
+// stop, and returns the session folder and the markers the window shows.
+func runWindowScenario(t *testing.T, be Backend) (dir string, shown []markers.Marker) {
+	root := t.TempDir()
+	w, drain := newTestWindow(t, be, Options{Dir: root, Host: "alice", Channels: 2, Rate: 48000})
+	c := w.win.Canvas()
+	w.rd.text.SetText("- Intro\n- sponsor: Acme VPN\n- Listener mail")
+	w.sc.title.SetText("Episode 12")
+
+	// Marker keys before recording do nothing but explain.
+	test.TypeOnCanvas(c, "t")
+	if len(w.ml.ms) != 0 || w.rs.hint.Text == "" {
+		t.Fatalf("a marker key before Record: markers %v, hint %q", w.ml.ms, w.rs.hint.Text)
+	}
+
+	shortcut(w, scRecord) // Ctrl+R
+	drain()
+	if w.state != "recording" || w.last == nil {
+		t.Fatalf("after Ctrl+R: state %q", w.state)
+	}
+	dir = w.last.Dir()
+	if filepath.Dir(dir) != root {
+		t.Fatalf("session folder %s is not inside the recordings folder %s", dir, root)
+	}
+	wait := func(d time.Duration) { time.Sleep(d); w.poll(false); drain() }
+	wait(150 * time.Millisecond)
+
+	test.TypeOnCanvas(c, "n") // next planned segment: "Intro"
+	wait(100 * time.Millisecond)
+	test.Tap(w.rs.markBtns[ActionTopic]) // an untitled topic
+	wait(100 * time.Millisecond)
+	test.TypeOnCanvas(c, "N") // "Acme VPN" sponsor read
+	wait(100 * time.Millisecond)
+	if w.rs.segment.Text != "Acme VPN" || w.rs.segClock.Text != "00:00:00" {
+		t.Fatalf("current segment shows %q %q, want the sponsor read just started", w.rs.segment.Text, w.rs.segClock.Text)
+	}
+	test.TypeOnCanvas(c, "e")
+	test.TypeOnCanvas(c, "m")
+	test.Tap(w.rs.markBtns[ActionSponsor])
+	test.TypeOnCanvas(c, "x") // not a marker key
+	wait(50 * time.Millisecond)
+	if len(w.ml.ms) != 6 {
+		t.Fatalf("want 6 markers, have %d: %v", len(w.ml.ms), w.ml.ms)
+	}
+	if w.rd.status.Objects == nil || w.rundownStateForTest(1) != SegmentCurrent || w.rundownStateForTest(0) != SegmentDone || w.rundownStateForTest(2) != SegmentUpcoming {
+		t.Fatalf("rundown states wrong: %v %v %v", w.rundownStateForTest(0), w.rundownStateForTest(1), w.rundownStateForTest(2))
+	}
+	if w.rs.segment.Text != "Untitled sponsor" {
+		t.Fatalf("current segment shows %q, want the untitled sponsor", w.rs.segment.Text)
+	}
+
+	// Rename the untitled topic in place: its position must not move.
+	var untitled markers.Marker
+	for _, m := range w.ml.ms {
+		if m.Kind == markers.Topic && m.Title == "" {
+			untitled = m
+		}
+	}
+	row := w.ml.rows[untitled.ID]
+	c.Focus(row.title)
+	test.Type(row.title, "Cold open")
+	test.TypeOnCanvas(c, "t") // a text field has the focus: not a marker key
+	row.title.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if c.Focused() != nil {
+		t.Fatal("Enter in a title did not give the focus back to the window")
+	}
+	if got := rowByTitle(t, w, "Cold open"); got.m.Sample != untitled.Sample {
+		t.Fatalf("rename moved the marker from %d to %d", untitled.Sample, got.m.Sample)
+	}
+	// A URL for the sponsor read.
+	sp := rowByTitle(t, w, "Acme VPN")
+	c.Focus(sp.url)
+	test.Type(sp.url, "https://acme.example/pod")
+	c.Unfocus() // focus loss commits too
+
+	// Delete the edit marker, undo, then delete the note for good.
+	var edit, note markers.Marker
+	for _, m := range w.ml.ms {
+		switch m.Kind {
+		case markers.Edit:
+			edit = m
+		case markers.Note:
+			note = m
+		}
+	}
+	test.Tap(w.ml.rows[edit.ID].del)
+	if len(w.ml.ms) != 5 || w.ml.undo.Disabled() {
+		t.Fatalf("after delete: %d markers, undo disabled %v", len(w.ml.ms), w.ml.undo.Disabled())
+	}
+	test.Tap(w.ml.undo)
+	if len(w.ml.ms) != 6 || !w.ml.undo.Disabled() {
+		t.Fatalf("after undo: %d markers, undo disabled %v", len(w.ml.ms), w.ml.undo.Disabled())
+	}
+	test.Tap(w.ml.rows[note.ID].del)
+
+	// Pause and resume with Ctrl+P.
+	shortcut(w, scPause)
+	if w.state != "paused" {
+		t.Fatalf("Ctrl+P: state %q", w.state)
+	}
+	wait(100 * time.Millisecond)
+	shortcut(w, scPause)
+	if w.state != "recording" {
+		t.Fatalf("second Ctrl+P: state %q", w.state)
+	}
+	wait(200 * time.Millisecond)
+	if w.rs.clock.Text == "" || len(w.rs.meters) != 2 {
+		t.Fatalf("clock %q, %d meters", w.rs.clock.Text, len(w.rs.meters))
+	}
+
+	// A click on Stop only asks.
+	test.Tap(w.rs.stop)
+	if w.state != "recording" {
+		t.Fatalf("a click on Stop stopped without asking: %q", w.state)
+	}
+	shortcut(w, scStop) // the chord stops at once
+	drain()
+	if w.state != "stopped" || !w.ho.card.Visible() {
+		t.Fatalf("after Ctrl+Shift+S: state %q, hand-off visible %v", w.state, w.ho.card.Visible())
+	}
+	if w.ho.report.Text == "" {
+		t.Fatal("no validation report after Stop")
+	}
+	shown = slices.Clone(w.ml.ms)
+
+	// Hand-off: export with progress, result folder exists.
+	test.Tap(w.ho.export)
+	deadline := time.Now().Add(60 * time.Second)
+	for w.ho.lastOut == "" && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+		drain()
+	}
+	if w.ho.lastOut == "" {
+		t.Fatalf("export did not finish: %q", w.ho.stage.Text)
+	}
+	if w.ho.progress.Value != 1 {
+		t.Fatalf("progress %v after export", w.ho.progress.Value)
+	}
+	if fi, err := os.Stat(w.ho.lastOut); err != nil || !fi.IsDir() {
+		t.Fatalf("export folder %s: %v", w.ho.lastOut, err)
+	}
+	return dir, shown
+}
+
+func (w *Window) rundownStateForTest(i int) SegmentState {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.rundown.State(i)
+}
+
+// checkJournal replays markers.jsonl and compares it with what the window
+// showed: kinds, titles, URLs and sample positions.
+func checkJournal(t *testing.T, dir string, shown []markers.Marker) []markers.Marker {
+	t.Helper()
+	ms, warns, err := markers.ReplayJournalFile(filepath.Join(dir, "markers.jsonl"))
+	if err != nil || len(warns) > 0 {
+		t.Fatalf("replay journal: %v %v", err, warns)
+	}
+	var got []markers.Marker
+	for _, m := range ms {
+		if m.Kind != markers.Glitch {
+			got = append(got, m)
+		}
+	}
+	if len(got) != len(shown) {
+		t.Fatalf("journal has %d markers, window showed %d:\n%v\n%v", len(got), len(shown), got, shown)
+	}
+	wantKinds := []markers.Kind{markers.Topic, markers.Topic, markers.Sponsor, markers.Edit, markers.Sponsor}
+	wantTitles := []string{"Intro", "Cold open", "Acme VPN", "", ""}
+	for i, m := range got {
+		s := shown[i]
+		if m.ID != s.ID || m.Kind != s.Kind || m.Title != s.Title || m.Sample != s.Sample || m.URL != s.URL {
+			t.Errorf("marker %d: journal %+v, window %+v", i, m, s)
+		}
+		if m.Kind != wantKinds[i] || m.Title != wantTitles[i] {
+			t.Errorf("marker %d = %s %q, want %s %q", i, m.Kind, m.Title, wantKinds[i], wantTitles[i])
+		}
+		if i > 0 && m.Sample <= got[i-1].Sample {
+			t.Errorf("marker %d at %d is not after %d", i, m.Sample, got[i-1].Sample)
+		}
+	}
+	if got[2].URL != "https://acme.example/pod" {
+		t.Errorf("sponsor URL = %q", got[2].URL)
+	}
+	return got
+}
+
+// TestWindowFakeEngine runs the scenario against a stand-in engine with the
+// real marker journal: it pins the window's own behaviour (keys, buttons,
+// rundown, rename, undo, stop chord) independent of the audio stack.
+func TestWindowFakeEngine(t *testing.T) {
+	dir, shown := runWindowScenario(t, newFakeBackend())
+	checkJournal(t, dir, shown)
+}
