@@ -39,6 +39,12 @@ const (
 	Int16   SampleFormat = 16 // 16-bit signed PCM
 	Int24   SampleFormat = 24 // 24-bit signed PCM (the default)
 	Float32 SampleFormat = 32 // 32-bit IEEE float
+
+	// Formats the reader also accepts in files made by other tools; the
+	// writer does not produce them.
+	Uint8   SampleFormat = 8   // 8-bit unsigned PCM
+	Int32   SampleFormat = 132 // 32-bit signed PCM
+	Float64 SampleFormat = 64  // 64-bit IEEE float
 )
 
 // ErrBadFormat reports a sample format other than 16, 24 or 32f.
@@ -66,6 +72,12 @@ func (f SampleFormat) String() string {
 		return "24"
 	case Float32:
 		return "32f"
+	case Uint8:
+		return "8"
+	case Int32:
+		return "32"
+	case Float64:
+		return "64f"
 	}
 	return fmt.Sprintf("SampleFormat(%d)", int(f))
 }
@@ -77,8 +89,12 @@ func (f SampleFormat) BytesPerSample() int {
 		return 2
 	case Int24:
 		return 3
-	case Float32:
+	case Float32, Int32:
 		return 4
+	case Uint8:
+		return 1
+	case Float64:
+		return 8
 	}
 	return 0
 }
