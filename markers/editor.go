@@ -231,7 +231,7 @@ func writeCUE(w *bufio.Writer, d Doc) error {
 		audio = DefaultCUEAudio
 	}
 	w.WriteString("REM COMMENT \"podmark\"\n")
-	if d.Title != "" {
+	if oneLine(d.Title) != "" {
 		w.WriteString("TITLE " + cueQuote(d.Title) + "\n")
 	}
 	w.WriteString("FILE " + cueQuote(audio) + " " + cueFileType(audio) + "\n")

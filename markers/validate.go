@@ -210,7 +210,7 @@ func validate(d Doc, f Format) Report {
 		if d.Frames > 0 && m.Sample >= d.Frames {
 			errorf(m, CodePastEnd, "drop it", "starts at or after the end of the audio (%s)", FormatTime(d.Frames, d.Rate))
 		}
-		switch t := strings.TrimSpace(m.Title); {
+		switch t := oneLine(m.Title); {
 		case t == "":
 			errorf(m, CodeEmptyTitle, `title it "Chapter N" (or "Sponsor")`, "empty title")
 		case utf8.RuneCountInString(t) > LongTitle:
@@ -281,7 +281,7 @@ func Fix(d Doc, f Format) (Doc, []string) {
 			continue
 		}
 		n++
-		if strings.TrimSpace(m.Title) == "" {
+		if oneLine(m.Title) == "" {
 			m.Title = fmt.Sprintf("Chapter %d", n)
 			if m.Kind == Sponsor {
 				m.Title = "Sponsor"
