@@ -54,6 +54,18 @@ func (d Doc) Public(kinds ...Kind) Doc {
 	return out
 }
 
+// WithPublic returns a copy of d whose public chapter formats carry the
+// given kinds (DefaultPublic when none are given), keeping every marker for
+// the editor formats. Public, by contrast, also drops the other markers.
+func (d Doc) WithPublic(kinds ...Kind) Doc {
+	if len(kinds) == 0 {
+		kinds = DefaultPublic
+	}
+	d = d.Clone()
+	d.public = slices.Clone(kinds)
+	return d
+}
+
 // PublicKinds is the set of kinds public chapter formats write from d: the
 // set given to Public, or DefaultPublic.
 func (d Doc) PublicKinds() []Kind {

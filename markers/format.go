@@ -170,9 +170,16 @@ func Write(w io.Writer, f Format, d Doc) error {
 	return nil
 }
 
-// WriteFile writes d in format f to path, replacing it atomically (a
-// temporary file in the same folder, synced, then renamed).
-func WriteFile(path string, f Format, d Doc) (err error) {
+// WriteFile writes d in format f to path, replacing it atomically (see
+// WriteAtomic). Nothing is written when d is invalid for f.
+func WriteFile(path string, f Format, d Doc) error {
+	return WriteAtomic(path, func(w io.Writer) error { return Write(w, f, d) })
+}
+
+// WriteAtomic replaces the file at path with what write writes: into a
+// temporary file in the same folder, synced, then renamed over path (mode
+// 0644). On any error the temporary file is removed and path is untouched.
+func WriteAtomic(path string, write func(w io.Writer) error) (err error) {
 	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
 	if err != nil {
 		return fmt.Errorf("markers: create %q: %w", path, err)
@@ -182,8 +189,11 @@ func WriteFile(path string, f Format, d Doc) (err error) {
 			_ = os.Remove(tmp.Name()) // best effort: the temp file is not the result
 		}
 	}()
-	if err := Write(tmp, f, d); err != nil {
-		return errors.Join(err, tmp.Close())
+	if err := write(tmp); err != nil {
+		if cerr := tmp.Close(); cerr != nil {
+			return errors.Join(err, fmt.Errorf("markers: close %q: %w", tmp.Name(), cerr))
+		}
+		return err
 	}
 	if err := tmp.Sync(); err != nil {
 		return errors.Join(fmt.Errorf("markers: sync %q: %w", path, err), tmp.Close())
@@ -197,7 +207,7 @@ func WriteFile(path string, f Format, d Doc) (err error) {
 	if err := os.Rename(tmp.Name(), path); err != nil {
 		return fmt.Errorf("markers: rename to %q: %w", path, err)
 	}
-	return nil
+	return syncDir(filepath.Dir(path))
 }
 
 // Read reads a marker document in format f. It accepts a UTF-8 byte order
