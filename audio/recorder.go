@@ -1,0 +1,655 @@
+package audio
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Source is a stream of interleaved float32 input buffers.
+type Source interface {
+	// Start begins delivery; cb runs on the source's real-time thread and must not block, allocate, lock or log.
+	// in is interleaved float32; adc is the stream-clock time (s) of in's first frame; overflow reports input overflow.
+	Start(cb func(in []float32, adc float64, overflow bool)) error
+	Now() float64 // the stream clock in seconds (Pa_GetStreamTime for PortAudio)
+	Stop() error
+	Close() error
+	Info() (device, hostAPI string)
+}
+
+// diskStaller is implemented by test sources (Ramp) that simulate a stalled
+// disk in the writer goroutine.
+type diskStaller interface{ DiskStall(streamFrame int64) time.Duration }
+
+// Level is one channel's meter reading over the last callback buffer.
+type Level struct {
+	Peak, RMS float32 // linear 0..1
+	Clipped   bool    // latched until ClearClip
+}
+
+// Stats counts frames. Frames is the length of the track files; StreamFrames
+// the frames of the source's timeline (delivered plus lost); Dropped the frames
+// lost (input overflows and ring overflows), each replaced by silence;
+// Overflows the input overflows the source reported; Glitches the silent gaps
+// inserted.
+type Stats struct {
+	Frames, StreamFrames, Dropped, Overflows, Glitches int64
+}
+
+// RecorderConfig configures NewRecorder.
+type RecorderConfig struct {
+	Source   Source
+	Channels int
+	Rate     SampleRate
+	Format   SampleFormat
+	Tracks   []string // one mono WAV path per channel; nil = meter only (soundcheck)
+	BEXT     BEXT     // Description/Originator; Origination and TimeReference filled at start
+	// RingSeconds is the ring buffer length; default and minimum 10.
+	RingSeconds float64
+	// SyncEvery is the header patch + fsync period, default 500ms, at most 1s.
+	SyncEvery     time.Duration
+	RF64Threshold int64
+	// StallTimeout: no callbacks this long → ErrDeviceLost; default 2s.
+	StallTimeout time.Duration
+	// OnGlitch is called from the writer goroutine after lostFrames of
+	// silence were inserted at file frame atFrame.
+	OnGlitch func(atFrame, lostFrames int64)
+}
+
+// ErrDeviceLost reports a source that stopped delivering buffers.
+var ErrDeviceLost = errors.New("audio: input device lost (no audio for the stall timeout)")
+
+// ErrStopped reports a Recorder that was already stopped or never started.
+var ErrStopped = errors.New("audio: recorder not running")
+
+// clipLevel is where a sample counts as clipped: the last 16-bit step below
+// full scale.
+const clipLevel = 1 - 1.0/32768
+
+// span is a pause: stream frames [from, to) are discarded; to < 0 while open.
+type span struct{ from, to int64 }
+
+// Recorder captures a Source into one mono WAV file per channel. The audio
+// callback only copies into a lock-free ring and updates atomics; one writer
+// goroutine owns the files. All methods are safe for concurrent use.
+type Recorder struct {
+	cfg   RecorderConfig
+	ring  *ring
+	gaps  gapQueue
+	chans int
+
+	// Written only by the callback.
+	cbLastADC    float64
+	cbLastN      int64
+	cbStarted    bool
+	cbPending    int64 // lost frames not yet queued as a gap
+	cbPeak       []float32
+	cbSum        []float64
+	streamFrames atomic.Int64 // stream frames up to the end of the last buffer
+	callbacks    atomic.Int64
+	overflows    atomic.Int64
+	dropped      atomic.Int64 // frames lost (overflow + ring)
+	pendingLost  atomic.Int64 // mirror of cbPending for the final drain
+	peak, rms    []atomic.Uint32
+	clip         []atomic.Bool
+	// Seqlock-published (stream frame, ADC time) of the last buffer's first frame.
+	seq     atomic.Uint64
+	lastF   atomic.Int64
+	lastADC atomic.Uint64
+
+	// Writer goroutine state.
+	frames   atomic.Int64 // file frames written
+	glitches atomic.Int64
+	writers  []*Writer
+	chunk    [][]float32
+	zeros    []float32
+	create   func(path string, opt WriterOptions) (*Writer, error) // test seam
+
+	mu      sync.Mutex // guards pauses, state
+	pauses  []span
+	state   int // 0 new, 1 running, 2 stopped
+	stopReq chan struct{}
+	done    chan struct{}
+	exited  chan struct{}
+	errMu   sync.Mutex
+	err     error
+	stopErr error
+}
+
+const writeChunk = 4096
+
+// NewRecorder validates cfg and prepares the ring and meters. Files are
+// created by Start.
+func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
+	if cfg.Source == nil {
+		return nil, errors.New("audio: recorder: no source")
+	}
+	if cfg.Channels < 1 || cfg.Channels > 1024 {
+		return nil, fmt.Errorf("audio: recorder: unsupported channel count %d", cfg.Channels)
+	}
+	if cfg.Rate <= 0 || cfg.Rate > 1<<22 {
+		return nil, fmt.Errorf("%w: %d Hz", ErrBadRate, int(cfg.Rate))
+	}
+	switch cfg.Format {
+	case Int16, Int24, Float32:
+	default:
+		return nil, fmt.Errorf("%w: %v", ErrBadFormat, cfg.Format)
+	}
+	if cfg.Tracks != nil && len(cfg.Tracks) != cfg.Channels {
+		return nil, fmt.Errorf("audio: recorder: %d track files for %d channels", len(cfg.Tracks), cfg.Channels)
+	}
+	if cfg.RingSeconds < 10 {
+		cfg.RingSeconds = 10
+	}
+	if cfg.SyncEvery <= 0 {
+		cfg.SyncEvery = 500 * time.Millisecond
+	}
+	if cfg.SyncEvery > time.Second {
+		cfg.SyncEvery = time.Second
+	}
+	if cfg.StallTimeout <= 0 {
+		cfg.StallTimeout = 2 * time.Second
+	}
+	ch := cfg.Channels
+	r := &Recorder{
+		cfg:     cfg,
+		chans:   ch,
+		ring:    newRing(int(math.Ceil(cfg.RingSeconds*float64(cfg.Rate))), ch),
+		cbPeak:  make([]float32, ch),
+		cbSum:   make([]float64, ch),
+		peak:    make([]atomic.Uint32, ch),
+		rms:     make([]atomic.Uint32, ch),
+		clip:    make([]atomic.Bool, ch),
+		chunk:   make([][]float32, ch),
+		zeros:   make([]float32, writeChunk),
+		create:  CreateWAV,
+		stopReq: make(chan struct{}),
+		done:    make(chan struct{}),
+		exited:  make(chan struct{}),
+	}
+	for i := range r.chunk {
+		r.chunk[i] = make([]float32, writeChunk)
+	}
+	return r, nil
+}
+
+// callback is the real-time path: no allocation, lock, log or I/O.
+func (r *Recorder) callback(in []float32, adc float64, overflow bool) {
+	ch := r.chans
+	n := int64(len(in) / ch)
+	sf := r.streamFrames.Load()
+	if overflow {
+		r.overflows.Add(1)
+		if r.cbStarted {
+			expect := r.cbLastADC + float64(r.cbLastN)/float64(r.cfg.Rate)
+			if lost := int64(math.Round((adc - expect) * float64(r.cfg.Rate))); lost > 0 {
+				r.cbPending += lost
+				r.dropped.Add(lost)
+				sf += lost
+			}
+		}
+	}
+	r.cbStarted = true
+	r.cbLastADC, r.cbLastN = adc, n
+
+	// Publish (frame, adc) of this buffer's first frame.
+	r.seq.Add(1)
+	r.lastF.Store(sf)
+	r.lastADC.Store(math.Float64bits(adc))
+	r.seq.Add(1)
+
+	// Ring: a gap first if frames were lost before this buffer.
+	if r.cbPending > 0 && r.ring.readable() < r.ring.capacity() {
+		if r.gaps.push(gap{at: r.ring.w.Load(), lost: r.cbPending}) {
+			r.cbPending = 0
+		}
+	}
+	if r.cbPending == 0 {
+		w := int64(r.ring.write(in[:n*int64(ch)]))
+		if w < n {
+			r.cbPending = n - w
+			r.dropped.Add(n - w)
+		}
+	} else {
+		r.cbPending += n
+		r.dropped.Add(n)
+	}
+	r.pendingLost.Store(r.cbPending)
+
+	// Meters.
+	for c := range ch {
+		r.cbPeak[c], r.cbSum[c] = 0, 0
+	}
+	for i := int64(0); i < n; i++ {
+		row := in[i*int64(ch) : (i+1)*int64(ch)]
+		for c, v := range row {
+			a := float32(math.Abs(float64(v)))
+			if a > r.cbPeak[c] {
+				r.cbPeak[c] = a
+			}
+			r.cbSum[c] += float64(v) * float64(v)
+		}
+	}
+	for c := range ch {
+		r.peak[c].Store(math.Float32bits(r.cbPeak[c]))
+		if n > 0 {
+			r.rms[c].Store(math.Float32bits(float32(math.Sqrt(r.cbSum[c] / float64(n)))))
+		}
+		if r.cbPeak[c] >= clipLevel {
+			r.clip[c].Store(true)
+		}
+	}
+	r.streamFrames.Store(sf + n)
+	r.callbacks.Add(1)
+}
+
+// last returns the seqlock-published (stream frame, adc) pair.
+func (r *Recorder) last() (int64, float64, bool) {
+	for {
+		s1 := r.seq.Load()
+		if s1%2 == 1 {
+			continue
+		}
+		f := r.lastF.Load()
+		a := math.Float64frombits(r.lastADC.Load())
+		if r.seq.Load() == s1 {
+			return f, a, s1 > 0
+		}
+	}
+}
+
+// streamNow interpolates the stream frame of "now" from the last callback
+// and the source's clock.
+func (r *Recorder) streamNow() int64 {
+	f, adc, ok := r.last()
+	if !ok {
+		return 0
+	}
+	d := (r.cfg.Source.Now() - adc) * float64(r.cfg.Rate)
+	p := f + int64(math.Floor(d))
+	if sf := r.streamFrames.Load(); p < sf && d > 0 {
+		// The clock can lag the buffer a callback just delivered.
+		p = max(p, f)
+	}
+	return max(p, 0)
+}
+
+// skippedBefore returns the paused stream frames before stream frame s.
+// r.mu must be held.
+func (r *Recorder) skippedBefore(s int64) int64 {
+	var k int64
+	for _, p := range r.pauses {
+		to := p.to
+		if to < 0 || to > s {
+			to = s
+		}
+		if to > p.from {
+			k += to - p.from
+		}
+	}
+	return k
+}
+
+// Position returns the file frame of "now", interpolated from the source's
+// stream clock (not rounded to a buffer). While paused it stays at the
+// pause point.
+func (r *Recorder) Position() int64 {
+	s := r.streamNow()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return s - r.skippedBefore(s)
+}
+
+// Start creates the track files, starts the source and the writer
+// goroutine, and returns the UTC time of frame 0.
+func (r *Recorder) Start() (time.Time, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.state != 0 {
+		return time.Time{}, fmt.Errorf("audio: recorder: Start called twice")
+	}
+	start := time.Now()
+	b := r.cfg.BEXT
+	b.Origination = start
+	b.TimeReference = TimeReference(start, r.cfg.Rate)
+	for _, p := range r.cfg.Tracks {
+		w, err := r.create(p, WriterOptions{Rate: r.cfg.Rate, Channels: 1, Format: r.cfg.Format, BEXT: &b, RF64Threshold: r.cfg.RF64Threshold})
+		if err != nil {
+			return time.Time{}, errors.Join(err, r.closeWriters())
+		}
+		r.writers = append(r.writers, w)
+	}
+	if err := r.cfg.Source.Start(r.callback); err != nil {
+		return time.Time{}, errors.Join(fmt.Errorf("audio: start %s: %w", r.sourceName(), err), r.closeWriters())
+	}
+	r.state = 1
+	go r.writerLoop()
+	return start.UTC(), nil
+}
+
+func (r *Recorder) sourceName() string {
+	d, h := r.cfg.Source.Info()
+	return fmt.Sprintf("%q (%s)", d, h)
+}
+
+func (r *Recorder) closeWriters() error {
+	var errs []error
+	for _, w := range r.writers {
+		if err := w.Close(); err != nil && !errors.Is(err, ErrClosed) {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Pause starts discarding frames (the stream keeps running and the meters
+// keep moving) and returns the file frame where the pause begins.
+func (r *Recorder) Pause() int64 {
+	s := r.streamNow()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if n := len(r.pauses); n > 0 && r.pauses[n-1].to < 0 {
+		from := r.pauses[n-1].from
+		return from - r.skippedBefore(from)
+	}
+	at := s - r.skippedBefore(s)
+	r.pauses = append(r.pauses, span{from: s, to: -1})
+	return at
+}
+
+// Resume ends a pause and returns the number of stream frames skipped.
+func (r *Recorder) Resume() int64 {
+	s := r.streamNow()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	n := len(r.pauses)
+	if n == 0 || r.pauses[n-1].to >= 0 {
+		return 0
+	}
+	p := &r.pauses[n-1]
+	p.to = max(s, p.from)
+	return p.to - p.from
+}
+
+// Levels returns each channel's meter, reusing dst.
+func (r *Recorder) Levels(dst []Level) []Level {
+	dst = dst[:0]
+	for c := range r.chans {
+		dst = append(dst, Level{
+			Peak:    math.Float32frombits(r.peak[c].Load()),
+			RMS:     math.Float32frombits(r.rms[c].Load()),
+			Clipped: r.clip[c].Load(),
+		})
+	}
+	return dst
+}
+
+// ClearClip resets channel ch's clip latch.
+func (r *Recorder) ClearClip(ch int) {
+	if ch >= 0 && ch < r.chans {
+		r.clip[ch].Store(false)
+	}
+}
+
+// Stats returns the frame counters.
+func (r *Recorder) Stats() Stats {
+	return Stats{
+		Frames:       r.frames.Load(),
+		StreamFrames: r.streamFrames.Load(),
+		Dropped:      r.dropped.Load(),
+		Overflows:    r.overflows.Load(),
+		Glitches:     r.glitches.Load(),
+	}
+}
+
+// Done is closed when the recorder stops by itself (device lost, write
+// error, disk full) and after Stop.
+func (r *Recorder) Done() <-chan struct{} { return r.done }
+
+// Err returns the error that stopped the recorder, if any.
+func (r *Recorder) Err() error {
+	r.errMu.Lock()
+	defer r.errMu.Unlock()
+	return r.err
+}
+
+func (r *Recorder) setErr(err error) {
+	r.errMu.Lock()
+	defer r.errMu.Unlock()
+	if r.err == nil {
+		r.err = err
+	}
+}
+
+// Stop stops the source, writes everything left in the ring, finalizes the
+// files and returns the first error (including one that stopped the
+// recorder earlier).
+func (r *Recorder) Stop() error {
+	r.mu.Lock()
+	if r.state != 1 {
+		r.mu.Unlock()
+		if r.state == 2 {
+			<-r.exited
+			return r.finalErr()
+		}
+		return ErrStopped
+	}
+	r.state = 2
+	r.mu.Unlock()
+	var serr error
+	select {
+	case <-r.done: // already stopped itself; its goroutine stops the source
+	default:
+		if err := r.cfg.Source.Stop(); err != nil {
+			serr = fmt.Errorf("audio: stop %s: %w", r.sourceName(), err)
+		}
+	}
+	close(r.stopReq)
+	<-r.exited
+	r.errMu.Lock()
+	r.stopErr = errors.Join(r.stopErr, serr)
+	r.errMu.Unlock()
+	return r.finalErr()
+}
+
+func (r *Recorder) finalErr() error {
+	r.errMu.Lock()
+	defer r.errMu.Unlock()
+	return errors.Join(r.err, r.stopErr)
+}
+
+// writerLoop owns the files: it drains the ring, inserts silence for lost
+// frames, drops paused frames, and patches + fsyncs every SyncEvery.
+func (r *Recorder) writerLoop() {
+	defer close(r.exited)
+	var staller diskStaller
+	if s, ok := r.cfg.Source.(diskStaller); ok {
+		staller = s
+	}
+	lastSync := time.Now()
+	lastCB, lastCBTime := int64(-1), time.Now()
+	var stream int64 // stream frame of the next ring frame (or gap)
+	stopping := false
+	selfStop := func(err error) {
+		r.setErr(err)
+		// Close finalizes each file up to its last whole frame; a writer that
+		// failed repeats its (already reported) write error here.
+		if cerr := r.closeWriters(); cerr != nil {
+			r.setErr(cerr)
+		}
+		r.writers = nil
+		close(r.done)
+		// The source may hang when its device is gone: stop it after Done.
+		if err := r.cfg.Source.Stop(); err != nil {
+			r.errMu.Lock()
+			r.stopErr = errors.Join(r.stopErr, fmt.Errorf("audio: stop %s: %w", r.sourceName(), err))
+			r.errMu.Unlock()
+		}
+	}
+	for {
+		if !stopping {
+			select {
+			case <-r.stopReq:
+				stopping = true
+			default:
+			}
+		}
+		progressed := false
+		// A gap due now?
+		if g, ok := r.gaps.peek(); ok {
+			rpos := r.ring.r.Load()
+			if g.at <= rpos {
+				if err := r.emit(nil, stream, g.lost, true); err != nil {
+					selfStop(err)
+					return
+				}
+				stream += g.lost
+				r.gaps.pop()
+				progressed = true
+				continue
+			}
+		}
+		limit := writeChunk
+		if g, ok := r.gaps.peek(); ok {
+			limit = min(limit, int(g.at-r.ring.r.Load()))
+		}
+		a, b, _ := r.ring.peek(limit)
+		n := (len(a) + len(b)) / r.chans
+		if n > 0 {
+			if staller != nil {
+				if d := staller.DiskStall(stream + int64(n)); d > 0 {
+					time.Sleep(d)
+				}
+			}
+			for c := range r.chans {
+				dst := r.chunk[c][:n]
+				i := 0
+				for k := c; k < len(a); k += r.chans {
+					dst[i] = a[k]
+					i++
+				}
+				for k := c; k < len(b); k += r.chans {
+					dst[i] = b[k]
+					i++
+				}
+			}
+			r.ring.release(n)
+			if err := r.emit(r.chunk, stream, int64(n), false); err != nil {
+				selfStop(err)
+				return
+			}
+			stream += int64(n)
+			progressed = true
+		}
+		if stopping && !progressed {
+			// Frames lost at the very end still count on the timeline.
+			if p := r.pendingLost.Load(); p > 0 {
+				if err := r.emit(nil, stream, p, true); err != nil {
+					r.setErr(err)
+				}
+			}
+			if err := r.closeWriters(); err != nil {
+				r.setErr(err)
+			}
+			r.writers = nil
+			select {
+			case <-r.done:
+			default:
+				close(r.done)
+			}
+			return
+		}
+		now := time.Now()
+		if now.Sub(lastSync) >= r.cfg.SyncEvery {
+			lastSync = now
+			for _, w := range r.writers {
+				if err := w.Flush(); err != nil {
+					selfStop(err)
+					return
+				}
+			}
+		}
+		if cb := r.callbacks.Load(); cb != lastCB {
+			lastCB, lastCBTime = cb, now
+		} else if !stopping && now.Sub(lastCBTime) >= r.cfg.StallTimeout {
+			selfStop(fmt.Errorf("%w: %s sent nothing for %v", ErrDeviceLost, r.sourceName(), r.cfg.StallTimeout))
+			return
+		}
+		if !progressed {
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+}
+
+// emit writes n frames at stream position s — chunk[c][:n] per channel, or
+// silence when gap — skipping paused stream frames.
+func (r *Recorder) emit(chunk [][]float32, s, n int64, isGap bool) error {
+	r.mu.Lock()
+	segs := r.segments(s, n)
+	r.mu.Unlock()
+	var written int64
+	for _, sg := range segs {
+		off, ln := sg[0]-s, sg[1]
+		at := r.frames.Load()
+		for done := int64(0); done < ln; {
+			k := ln - done
+			if isGap {
+				k = min(k, int64(len(r.zeros)))
+			}
+			for c, w := range r.writers {
+				var src []float32
+				if isGap {
+					src = r.zeros[:k]
+				} else {
+					src = chunk[c][off+done : off+done+k]
+				}
+				if err := w.WriteFloat32(src); err != nil {
+					return err
+				}
+			}
+			done += k
+			r.frames.Add(k)
+		}
+		written += ln
+		if isGap && r.cfg.OnGlitch != nil {
+			r.glitches.Add(1)
+			r.cfg.OnGlitch(at, ln)
+		} else if isGap {
+			r.glitches.Add(1)
+		}
+	}
+	return nil
+}
+
+// segments splits stream frames [s, s+n) into the [start, length] runs that
+// are outside pauses. r.mu must be held.
+func (r *Recorder) segments(s, n int64) [][2]int64 {
+	var out [][2]int64
+	cur, end := s, s+n
+	for cur < end {
+		next := end
+		paused := false
+		for _, p := range r.pauses {
+			to := p.to
+			if to < 0 {
+				to = math.MaxInt64
+			}
+			if cur >= p.from && cur < to {
+				paused = true
+				next = min(end, to)
+				break
+			}
+			if p.from > cur && p.from < next {
+				next = p.from
+			}
+		}
+		if !paused {
+			out = append(out, [2]int64{cur, next - cur})
+		}
+		cur = next
+	}
+	return out
+}

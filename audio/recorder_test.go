@@ -1,0 +1,502 @@
+package audio
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// glitchLog collects OnGlitch calls.
+type glitchLog struct {
+	mu  sync.Mutex
+	got [][2]int64
+}
+
+func (g *glitchLog) add(at, lost int64) {
+	g.mu.Lock()
+	g.got = append(g.got, [2]int64{at, lost})
+	g.mu.Unlock()
+}
+
+func (g *glitchLog) list() [][2]int64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return append([][2]int64(nil), g.got...)
+}
+
+func trackPaths(dir string, n int) []string {
+	p := make([]string, n)
+	for i := range p {
+		p[i] = filepath.Join(dir, fmt.Sprintf("host-%d.wav", i+1))
+	}
+	return p
+}
+
+func waitDone(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
+	select {
+	case <-ch:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("timed out waiting for %s", what)
+	}
+}
+
+// checkTracks reads every track back and compares each sample with the ramp
+// at its stream position, or with silence inside a glitch.
+func checkTracks(t *testing.T, paths []string, frames int64, f SampleFormat, glitches [][2]int64) {
+	t.Helper()
+	for c, p := range paths {
+		info, got, err := ReadWAVFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Frames != frames || info.Channels != 1 || info.Format != f {
+			t.Fatalf("%s: %+v, want %d frames", p, info, frames)
+		}
+		if info.BEXT == nil || info.BEXT.Origination.IsZero() {
+			t.Fatalf("%s: bext %+v", p, info.BEXT)
+		}
+		gi := 0
+		for i := int64(0); i < frames; i++ {
+			for gi < len(glitches) && i >= glitches[gi][0]+glitches[gi][1] {
+				gi++
+			}
+			want := RampValue(i, c)
+			if gi < len(glitches) && i >= glitches[gi][0] {
+				want = 0
+			}
+			if got[i] != want {
+				t.Fatalf("%s frame %d = %v, want %v (glitches %v)", p, i, got[i], want, glitches)
+			}
+		}
+	}
+}
+
+func TestRecorderExactFrames(t *testing.T) {
+	for _, f := range formats {
+		for _, ch := range []int{1, 3} {
+			t.Run(fmt.Sprintf("%v/%dch", f, ch), func(t *testing.T) {
+				ramp := NewRamp(RampOptions{Channels: ch, Rate: 48000, FramesPerBuffer: 333, StopAfter: 4 * 48000})
+				paths := trackPaths(t.TempDir(), ch)
+				var g glitchLog
+				rec, err := NewRecorder(RecorderConfig{Source: ramp, Channels: ch, Rate: 48000, Format: f, Tracks: paths,
+					BEXT: BEXT{Description: "test", Originator: "podmark"}, OnGlitch: g.add, StallTimeout: 20 * time.Second})
+				if err != nil {
+					t.Fatal(err)
+				}
+				start, err := rec.Start()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if time.Since(start) > time.Minute || start.Location() != time.UTC {
+					t.Fatalf("start %v", start)
+				}
+				waitDone(t, ramp.Done(), "ramp")
+				if err := rec.Stop(); err != nil {
+					t.Fatal(err)
+				}
+				want := (4*48000 + 332) / 333 * 333
+				st := rec.Stats()
+				if st.Frames != int64(want) || st.StreamFrames != int64(want) || st.Dropped != 0 || st.Glitches != 0 || st.Overflows != 0 {
+					t.Fatalf("stats %+v, want %d frames", st, want)
+				}
+				if len(g.list()) != 0 {
+					t.Fatalf("glitches %v", g.list())
+				}
+				checkTracks(t, paths, int64(want), f, nil)
+				info, _, _ := ReadWAVFile(paths[0])
+				// Origination has whole seconds; TimeReference counts samples since local midnight.
+				tr0 := TimeReference(info.BEXT.Origination, 48000)
+				if info.BEXT.Description != "test" || info.BEXT.TimeReference < tr0 || info.BEXT.TimeReference >= tr0+48000 {
+					t.Fatalf("bext %+v", info.BEXT)
+				}
+				if err := rec.Stop(); err != nil {
+					t.Fatalf("second Stop: %v", err)
+				}
+				select {
+				case <-rec.Done():
+				default:
+					t.Fatal("Done not closed after Stop")
+				}
+			})
+		}
+	}
+}
+
+func TestRecorderOverflowInsertsSilence(t *testing.T) {
+	ramp := NewRamp(RampOptions{Channels: 2, Rate: 48000, FramesPerBuffer: 480, StopAfter: 3 * 48000,
+		Overflows: []RampOverflow{{At: 48000, Frames: 1234}, {At: 96000, Frames: 7}}})
+	paths := trackPaths(t.TempDir(), 2)
+	var g glitchLog
+	rec, err := NewRecorder(RecorderConfig{Source: ramp, Channels: 2, Rate: 48000, Format: Int24, Tracks: paths, OnGlitch: g.add, StallTimeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, ramp.Done(), "ramp")
+	if err := rec.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	// The ramp skips 1234 frames at 48000 (a buffer boundary), then 7 at
+	// the first buffer start ≥ 96000: 48000+1234+k·480 ≥ 96000.
+	second := int64(48000 + 1234)
+	for second < 96000 {
+		second += 480
+	}
+	wantG := [][2]int64{{48000, 1234}, {second, 7}}
+	got := g.list()
+	if len(got) != 2 || got[0] != wantG[0] || got[1] != wantG[1] {
+		t.Fatalf("OnGlitch calls %v, want %v", got, wantG)
+	}
+	st := rec.Stats()
+	if st.Overflows != 2 || st.Dropped != 1241 || st.Glitches != 2 || st.Frames != st.StreamFrames || st.Frames != ramp.Delivered() {
+		t.Fatalf("stats %+v (ramp delivered %d)", st, ramp.Delivered())
+	}
+	checkTracks(t, paths, st.Frames, Int24, wantG)
+}
+
+func TestRecorderDiskStallRingOverflow(t *testing.T) {
+	total := int64(25 * 48000)
+	ramp := NewRamp(RampOptions{Channels: 1, Rate: 48000, FramesPerBuffer: 512, StopAfter: total, DiskStallAt: 4096, DiskStall: 1500 * time.Millisecond})
+	paths := trackPaths(t.TempDir(), 1)
+	var g glitchLog
+	rec, err := NewRecorder(RecorderConfig{Source: ramp, Channels: 1, Rate: 48000, Format: Int16, Tracks: paths, OnGlitch: g.add, StallTimeout: 30 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.ring.capacity() < 10*48000 {
+		t.Fatalf("ring holds %d frames, want ≥ 10 s", rec.ring.capacity())
+	}
+	if _, err := rec.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, ramp.Done(), "ramp")
+	if err := rec.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	st := rec.Stats()
+	gl := g.list()
+	var lost int64
+	for _, x := range gl {
+		lost += x[1]
+	}
+	if len(gl) == 0 || st.Dropped == 0 || lost != st.Dropped || st.Glitches != int64(len(gl)) {
+		t.Fatalf("stats %+v glitches %v (sum %d)", st, gl, lost)
+	}
+	if st.Frames != ramp.Delivered() || st.StreamFrames != st.Frames || st.Overflows != 0 {
+		t.Fatalf("stats %+v, ramp delivered %d", st, ramp.Delivered())
+	}
+	// Everything before the ring filled up was kept.
+	if gl[0][0] < int64(rec.ring.capacity()) {
+		t.Fatalf("first glitch at %d, before the ring (%d frames) could fill", gl[0][0], rec.ring.capacity())
+	}
+	checkTracks(t, paths, st.Frames, Int16, gl)
+}
+
+func TestRecorderRF64(t *testing.T) {
+	ramp := NewRamp(RampOptions{Channels: 2, Rate: 48000, FramesPerBuffer: 256, StopAfter: 3 * 48000})
+	paths := trackPaths(t.TempDir(), 2)
+	rec, err := NewRecorder(RecorderConfig{Source: ramp, Channels: 2, Rate: 48000, Format: Int24, Tracks: paths,
+		RF64Threshold: 100000, SyncEvery: 50 * time.Millisecond, StallTimeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, ramp.Done(), "ramp")
+	if err := rec.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	frames := rec.Stats().Frames
+	checkTracks(t, paths, frames, Int24, nil)
+	for _, p := range paths {
+		r, err := OpenWAV(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Info().RF64 {
+			t.Fatalf("%s is not RF64", p)
+		}
+		if err := r.Close(); err != nil {
+			t.Fatal(err)
+		}
+		checkOutside(t, p, 48000, 1, Int24, frames, true)
+	}
+}
+
+func TestRecorderDeviceLost(t *testing.T) {
+	ramp := NewRamp(RampOptions{Channels: 2, Rate: 48000, FramesPerBuffer: 480, Realtime: true, StopAfter: 48000 / 2})
+	paths := trackPaths(t.TempDir(), 2)
+	rec, err := NewRecorder(RecorderConfig{Source: ramp, Channels: 2, Rate: 48000, Format: Float32, Tracks: paths, StallTimeout: 300 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, rec.Done(), "device lost")
+	if !errors.Is(rec.Err(), ErrDeviceLost) {
+		t.Fatalf("Err = %v", rec.Err())
+	}
+	if err := rec.Stop(); !errors.Is(err, ErrDeviceLost) {
+		t.Fatalf("Stop = %v", err)
+	}
+	checkTracks(t, paths, 48000/2, Float32, nil)
+}
+
+func TestRecorderWriteError(t *testing.T) {
+	ramp := NewRamp(RampOptions{Channels: 2, Rate: 48000, FramesPerBuffer: 256, StopAfter: 10 * 48000})
+	var mu sync.Mutex
+	files := map[string]*memFile{}
+	rec, err := NewRecorder(RecorderConfig{Source: ramp, Channels: 2, Rate: 48000, Format: Int24, Tracks: []string{"a.wav", "b.wav"}, StallTimeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.create = func(path string, opt WriterOptions) (*Writer, error) {
+		m := &memFile{}
+		w, err := NewWriter(m, opt)
+		if err != nil {
+			return nil, err
+		}
+		if path == "b.wav" {
+			m.failAt = w.dataOff + 3*48000*3 + 2 // disk full mid-frame after 3 s
+		}
+		mu.Lock()
+		files[path] = m
+		mu.Unlock()
+		return w, nil
+	}
+	if _, err := rec.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitDone(t, rec.Done(), "write error")
+	if !errors.Is(rec.Err(), syscall.ENOSPC) {
+		t.Fatalf("Err = %v", rec.Err())
+	}
+	if err := rec.Stop(); !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("Stop = %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	for c, name := range []string{"a.wav", "b.wav"} {
+		r, err := NewReader(bytes.NewReader(files[name].b))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := r.Info().Frames
+		if name == "b.wav" && n != 3*48000 {
+			t.Fatalf("b.wav has %d frames, want %d whole frames", n, 3*48000)
+		}
+		if n < 3*48000 {
+			t.Fatalf("%s has %d frames", name, n)
+		}
+		got, err := readAllFloat(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range got {
+			if got[i] != RampValue(int64(i), c) {
+				t.Fatalf("%s frame %d = %v", name, i, got[i])
+			}
+		}
+	}
+}
+
+// manualSource is driven by the test: it keeps the callback and reports a
+// settable clock.
+type manualSource struct {
+	mu  sync.Mutex
+	cb  func([]float32, float64, bool)
+	now float64
+}
+
+func (m *manualSource) Start(cb func([]float32, float64, bool)) error {
+	m.mu.Lock()
+	m.cb = cb
+	m.mu.Unlock()
+	return nil
+}
+func (m *manualSource) setNow(t float64) { m.mu.Lock(); m.now = t; m.mu.Unlock() }
+func (m *manualSource) Now() float64     { m.mu.Lock(); defer m.mu.Unlock(); return m.now }
+func (m *manualSource) Stop() error      { return nil }
+func (m *manualSource) Close() error     { return nil }
+func (m *manualSource) Info() (string, string) {
+	return "manual", "test"
+}
+
+// feed delivers ramp frames [from, from+n) with their ADC time.
+func (m *manualSource) feed(from, n int64, ch int) {
+	buf := make([]float32, int(n)*ch)
+	for i := range n {
+		for c := range ch {
+			buf[int(i)*ch+c] = RampValue(from+i, c)
+		}
+	}
+	m.cb(buf, float64(from)/48000, false)
+}
+
+func TestPositionPauseResume(t *testing.T) {
+	src := &manualSource{}
+	paths := trackPaths(t.TempDir(), 1)
+	rec, err := NewRecorder(RecorderConfig{Source: src, Channels: 1, Rate: 48000, Format: Int16, Tracks: paths, StallTimeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.Position() != 0 {
+		t.Fatal("position before start")
+	}
+	if _, err := rec.Start(); err != nil {
+		t.Fatal(err)
+	}
+	src.feed(0, 1024, 1) // frames 0..1023, adc 0
+	src.setNow(1024.0/48000 + 0.001)
+	if p := rec.Position(); p != 1024+48 {
+		t.Fatalf("Position = %d, want %d (interpolated, not buffer-rounded)", p, 1024+48)
+	}
+	src.setNow(1500.0 / 48000)
+	at := rec.Pause()
+	if at != 1500 {
+		t.Fatalf("Pause at %d, want 1500", at)
+	}
+	if again := rec.Pause(); again != 1500 {
+		t.Fatalf("second Pause = %d", again)
+	}
+	src.feed(1024, 1024, 1)
+	src.setNow(2500.0 / 48000)
+	if p := rec.Position(); p != 1500 {
+		t.Fatalf("Position while paused = %d, want 1500", p)
+	}
+	src.feed(2048, 1024, 1)
+	src.setNow(2600.0 / 48000)
+	if sk := rec.Resume(); sk != 1100 {
+		t.Fatalf("Resume skipped %d, want 1100", sk)
+	}
+	if sk := rec.Resume(); sk != 0 {
+		t.Fatalf("second Resume = %d", sk)
+	}
+	src.setNow(3000.0 / 48000)
+	if p := rec.Position(); p != 3000-1100 {
+		t.Fatalf("Position after resume = %d, want %d", p, 3000-1100)
+	}
+	src.feed(3072, 1000, 1)
+	if err := rec.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	st := rec.Stats()
+	if st.StreamFrames != 4072 || st.Frames != 4072-1100 {
+		t.Fatalf("stats %+v", st)
+	}
+	_, got, err := ReadWAVFile(paths[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 4072-1100 {
+		t.Fatalf("%d frames", len(got))
+	}
+	for i := range got {
+		s := int64(i)
+		if s >= 1500 {
+			s += 1100
+		}
+		if got[i] != RampValue(s, 0) {
+			t.Fatalf("frame %d = %v, want ramp(%d)", i, got[i], s)
+		}
+	}
+}
+
+func TestLevelsAndClip(t *testing.T) {
+	src := &manualSource{}
+	rec, err := NewRecorder(RecorderConfig{Source: src, Channels: 2, Rate: 48000, Format: Int24})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := make([]float32, 2*480)
+	for i := range 480 {
+		in[2*i] = 0.5
+		in[2*i+1] = float32(math.Sin(2 * math.Pi * float64(i) / 48))
+	}
+	in[1] = 1 // full scale on channel 1
+	rec.callback(in, 0, false)
+	lv := rec.Levels(nil)
+	if len(lv) != 2 || lv[0].Peak != 0.5 || math.Abs(float64(lv[0].RMS)-0.5) > 1e-6 || lv[0].Clipped {
+		t.Fatalf("channel 0 %+v", lv[0])
+	}
+	if lv[1].Peak != 1 || math.Abs(float64(lv[1].RMS)-math.Sqrt(0.5)) > 0.01 || !lv[1].Clipped {
+		t.Fatalf("channel 1 %+v", lv[1])
+	}
+	for i := range in {
+		in[i] = 0.01
+	}
+	rec.callback(in, 0.01, false)
+	lv = rec.Levels(lv)
+	if lv[1].Peak != 0.01 || !lv[1].Clipped {
+		t.Fatalf("clip should latch: %+v", lv[1])
+	}
+	rec.ClearClip(1)
+	rec.ClearClip(7) // out of range: ignored
+	if rec.Levels(lv)[1].Clipped {
+		t.Fatal("ClearClip did not clear")
+	}
+}
+
+func TestCallbackAllocatesNothing(t *testing.T) {
+	src := &manualSource{}
+	rec, err := NewRecorder(RecorderConfig{Source: src, Channels: 2, Rate: 48000, Format: Int24})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := make([]float32, 2*1024)
+	for i := range in {
+		in[i] = float32(i%200)/100 - 1
+	}
+	adc := 0.0
+	overflow := false
+	n := testing.AllocsPerRun(2000, func() {
+		// Every 7th buffer claims an input overflow with a lost buffer, and
+		// the ring fills up (nothing drains it): both loss paths run.
+		rec.callback(in, adc, overflow)
+		adc += 1024.0 / 48000
+		overflow = int(adc*48000/1024)%7 == 0
+		if overflow {
+			adc += 1024.0 / 48000
+		}
+	})
+	if n != 0 {
+		t.Fatalf("callback allocates %v times per call", n)
+	}
+	st := rec.Stats()
+	if st.Overflows == 0 || st.Dropped == 0 || rec.ring.readable() != rec.ring.capacity() {
+		t.Fatalf("loss paths not exercised: %+v, ring %d/%d", st, rec.ring.readable(), rec.ring.capacity())
+	}
+}
+
+func TestNewRecorderRejects(t *testing.T) {
+	src := &manualSource{}
+	for _, c := range []RecorderConfig{
+		{Channels: 1, Rate: 48000, Format: Int16},
+		{Source: src, Channels: 0, Rate: 48000, Format: Int16},
+		{Source: src, Channels: 1, Rate: 0, Format: Int16},
+		{Source: src, Channels: 1, Rate: 48000, Format: SampleFormat(12)},
+		{Source: src, Channels: 2, Rate: 48000, Format: Int16, Tracks: []string{"one.wav"}},
+	} {
+		if _, err := NewRecorder(c); err == nil {
+			t.Errorf("NewRecorder(%+v) accepted", c)
+		}
+	}
+	rec, _ := NewRecorder(RecorderConfig{Source: src, Channels: 1, Rate: 48000, Format: Int16, Tracks: []string{filepath.Join(t.TempDir(), "no", "such", "dir.wav")}})
+	if _, err := rec.Start(); err == nil {
+		t.Fatal("Start with an unwritable track succeeded")
+	}
+	if err := rec.Stop(); !errors.Is(err, ErrStopped) {
+		t.Fatalf("Stop before Start: %v", err)
+	}
+}
