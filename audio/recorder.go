@@ -22,7 +22,9 @@ type Source interface {
 
 // diskStaller is implemented by test sources (Ramp) that simulate a stalled
 // disk in the writer goroutine.
-type diskStaller interface{ DiskStall(streamFrame int64) time.Duration }
+type diskStaller interface {
+	DiskStall(streamFrame int64) time.Duration
+}
 
 // Level is one channel's meter reading over the last callback buffer.
 type Level struct {
