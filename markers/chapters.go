@@ -41,6 +41,27 @@ func lineAt(text string, off int64) int {
 	return 1 + strings.Count(text[:i], "\n")
 }
 
+// lineCounter finds lines of increasing offsets in linear time overall.
+type lineCounter struct {
+	text string
+	off  int // bytes counted so far
+	line int // line at off
+}
+
+// at is lineAt(text, off) for offsets that never decrease.
+func (c *lineCounter) at(off int64) int {
+	i := int(min(max(off, 0), int64(len(c.text))))
+	for i < len(c.text) && strings.IndexByte(" \t\r\n,", c.text[i]) >= 0 {
+		i++
+	}
+	if i < c.off {
+		return lineAt(c.text, off)
+	}
+	c.line += strings.Count(c.text[c.off:i], "\n")
+	c.off = i
+	return c.line
+}
+
 // jsonErr turns a JSON decoding error into a *SyntaxError with its line.
 func jsonErr(f Format, text string, err error) error {
 	if se, ok := errors.AsType[*json.SyntaxError](err); ok {
@@ -104,8 +125,9 @@ func decodeArray(f Format, text string, dec *json.Decoder, elem func(line int, r
 	if tok != json.Delim('[') {
 		return syntaxErr(f, lineAt(text, dec.InputOffset()-1), "want an array")
 	}
+	lc := lineCounter{text: text, line: 1}
 	for dec.More() {
-		line := lineAt(text, dec.InputOffset())
+		line := lc.at(dec.InputOffset())
 		var raw json.RawMessage
 		if err := dec.Decode(&raw); err != nil {
 			return jsonErr(f, text, err)
@@ -477,9 +499,12 @@ func writeWebVTT(w *bufio.Writer, d Doc) error {
 	return nil
 }
 
-func vttEscape(s string) string {
-	return strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;").Replace(s)
-}
+var (
+	vttEscaper   = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+	vttUnescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&nbsp;", "\u00a0", "&lrm;", "\u200e", "&rlm;", "\u200f", "&amp;", "&")
+)
+
+func vttEscape(s string) string { return vttEscaper.Replace(s) }
 
 func vttUnescape(s string) string {
 	// Drop markup tags (<b>, <v Speaker>, <00:00:01.000>), then entities.
@@ -498,7 +523,7 @@ func vttUnescape(s string) string {
 		b.WriteString(s[:i])
 		s = s[i+j+1:]
 	}
-	return strings.NewReplacer("&lt;", "<", "&gt;", ">", "&nbsp;", "\u00a0", "&lrm;", "\u200e", "&rlm;", "\u200f", "&amp;", "&").Replace(b.String())
+	return vttUnescaper.Replace(b.String())
 }
 
 // vttTiming parses "start --> end [settings]".
