@@ -1,0 +1,274 @@
+package audio
+
+// This is the only file that imports PortAudio. Everything else in the
+// package works with the Source interface.
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+
+	"github.com/gordonklaus/portaudio"
+)
+
+// Device is an input device as PortAudio lists it. Index is the position in
+// PortAudio's device list (stable while the set of devices does not change).
+type Device struct {
+	Index            int
+	Name             string
+	HostAPI          string
+	MaxInputChannels int
+	DefaultRate      float64
+	Default          bool // PortAudio's default input device
+}
+
+// ErrNoDevice reports a device spec that names no input device.
+var ErrNoDevice = errors.New("audio: no such input device")
+
+// ErrBadChannels reports a channel count the device cannot record.
+var ErrBadChannels = errors.New("audio: unsupported channel count")
+
+// PortAudio must be initialized once per user and terminated as often;
+// the library's own counter is not safe for concurrent use.
+var (
+	paMu   sync.Mutex
+	paRefs int
+)
+
+func paAcquire() error {
+	paMu.Lock()
+	defer paMu.Unlock()
+	if paRefs == 0 {
+		if err := portaudio.Initialize(); err != nil {
+			return fmt.Errorf("audio: initialize PortAudio: %w", err)
+		}
+	}
+	paRefs++
+	return nil
+}
+
+func paRelease() error {
+	paMu.Lock()
+	defer paMu.Unlock()
+	if paRefs == 0 {
+		return nil
+	}
+	paRefs--
+	if paRefs == 0 {
+		if err := portaudio.Terminate(); err != nil {
+			return fmt.Errorf("audio: terminate PortAudio: %w", err)
+		}
+	}
+	return nil
+}
+
+// paInputs lists input devices; PortAudio must be initialized. The second
+// result maps Device.Index to PortAudio's DeviceInfo.
+func paInputs() ([]Device, map[int]*portaudio.DeviceInfo, error) {
+	all, err := portaudio.Devices()
+	if err != nil {
+		return nil, nil, fmt.Errorf("audio: list devices: %w", err)
+	}
+	def := -1
+	if d, err := portaudio.DefaultInputDevice(); err == nil && d != nil {
+		def = d.Index
+	}
+	var devs []Device
+	infos := map[int]*portaudio.DeviceInfo{}
+	for _, d := range all {
+		if d.MaxInputChannels < 1 {
+			continue
+		}
+		host := ""
+		if d.HostApi != nil {
+			host = d.HostApi.Name
+		}
+		devs = append(devs, Device{Index: d.Index, Name: d.Name, HostAPI: host,
+			MaxInputChannels: d.MaxInputChannels, DefaultRate: d.DefaultSampleRate, Default: d.Index == def})
+		infos[d.Index] = d
+	}
+	return devs, infos, nil
+}
+
+// Devices lists the input devices. It is safe for concurrent use.
+func Devices() ([]Device, error) {
+	if err := paAcquire(); err != nil {
+		return nil, err
+	}
+	devs, _, err := paInputs()
+	return devs, errors.Join(err, paRelease())
+}
+
+// FindDevice picks a device by index (as listed by Devices) or exact name;
+// "" picks the default input device.
+func FindDevice(devs []Device, spec string) (Device, error) {
+	if spec == "" {
+		for _, d := range devs {
+			if d.Default {
+				return d, nil
+			}
+		}
+		return Device{}, fmt.Errorf("%w: there is no default input device (pick one with --device, see podmark devices)", ErrNoDevice)
+	}
+	if i, err := strconv.Atoi(spec); err == nil {
+		for _, d := range devs {
+			if d.Index == i {
+				return d, nil
+			}
+		}
+		return Device{}, fmt.Errorf("%w: no input device with index %d (see podmark devices)", ErrNoDevice, i)
+	}
+	for _, d := range devs {
+		if d.Name == spec {
+			return d, nil
+		}
+	}
+	return Device{}, fmt.Errorf("%w: no input device named %q (see podmark devices)", ErrNoDevice, spec)
+}
+
+// StreamConfig describes the input stream OpenPortAudio opens.
+type StreamConfig struct {
+	Device          string // index or exact name; "" = default input
+	Channels        int
+	Rate            SampleRate
+	FramesPerBuffer int // 0 lets PortAudio choose
+}
+
+type paSource struct {
+	mu       sync.Mutex
+	stream   *portaudio.Stream
+	cb       func(in []float32, adc float64, overflow bool)
+	rate     float64
+	device   string
+	hostAPI  string
+	running  bool
+	closed   bool
+	released bool
+}
+
+// OpenPortAudio opens (but does not start) an input stream. An unknown
+// device is ErrNoDevice, an unsupported rate ErrBadRate and an unsupported
+// channel count ErrBadChannels, each naming the value.
+func OpenPortAudio(cfg StreamConfig) (Source, error) {
+	if cfg.Channels < 1 {
+		return nil, fmt.Errorf("%w: %d", ErrBadChannels, cfg.Channels)
+	}
+	if cfg.Rate != 44100 && cfg.Rate != 48000 {
+		return nil, fmt.Errorf("%w: %d Hz (podmark records at 44100 or 48000)", ErrBadRate, int(cfg.Rate))
+	}
+	if err := paAcquire(); err != nil {
+		return nil, err
+	}
+	s, err := openPortAudio(cfg)
+	if err != nil {
+		return nil, errors.Join(err, paRelease())
+	}
+	return s, nil
+}
+
+func openPortAudio(cfg StreamConfig) (*paSource, error) {
+	devs, infos, err := paInputs()
+	if err != nil {
+		return nil, err
+	}
+	d, err := FindDevice(devs, cfg.Device)
+	if err != nil {
+		return nil, err
+	}
+	name := fmt.Sprintf("%d %q (%s)", d.Index, d.Name, d.HostAPI)
+	if cfg.Channels > d.MaxInputChannels {
+		return nil, fmt.Errorf("%w: %d channels, device %s has %d", ErrBadChannels, cfg.Channels, name, d.MaxInputChannels)
+	}
+	info := infos[d.Index]
+	p := portaudio.StreamParameters{
+		Input:           portaudio.StreamDeviceParameters{Device: info, Channels: cfg.Channels, Latency: info.DefaultHighInputLatency},
+		SampleRate:      float64(cfg.Rate),
+		FramesPerBuffer: cfg.FramesPerBuffer,
+	}
+	if cfg.FramesPerBuffer <= 0 {
+		p.FramesPerBuffer = portaudio.FramesPerBufferUnspecified
+	}
+	s := &paSource{rate: float64(cfg.Rate), device: d.Name, hostAPI: d.HostAPI}
+	if err := portaudio.IsFormatSupported(p, s.callback); err != nil {
+		return nil, formatError(err, cfg, name)
+	}
+	st, err := portaudio.OpenStream(p, s.callback)
+	if err != nil {
+		return nil, formatError(err, cfg, name)
+	}
+	s.stream = st
+	return s, nil
+}
+
+func formatError(err error, cfg StreamConfig, name string) error {
+	switch {
+	case errors.Is(err, portaudio.InvalidSampleRate):
+		return fmt.Errorf("%w: %d Hz on device %s (%v)", ErrBadRate, int(cfg.Rate), name, err)
+	case errors.Is(err, portaudio.InvalidChannelCount):
+		return fmt.Errorf("%w: %d channels on device %s (%v)", ErrBadChannels, cfg.Channels, name, err)
+	}
+	return fmt.Errorf("audio: open device %s at %d Hz, %d channels: %w", name, int(cfg.Rate), cfg.Channels, err)
+}
+
+// callback runs on PortAudio's thread: it only forwards to the Recorder's
+// callback. (The binding itself calls it through reflect.)
+func (s *paSource) callback(in []float32, ti portaudio.StreamCallbackTimeInfo, flags portaudio.StreamCallbackFlags) {
+	adc := ti.InputBufferAdcTime.Seconds()
+	if adc == 0 {
+		// Some host APIs leave the ADC time unset: estimate it from the
+		// callback's current time.
+		adc = ti.CurrentTime.Seconds() - float64(len(in))/s.rate
+	}
+	s.cb(in, adc, flags&portaudio.InputOverflow != 0)
+}
+
+func (s *paSource) Start(cb func(in []float32, adc float64, overflow bool)) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return ErrClosed
+	}
+	if s.running {
+		return ErrRunning
+	}
+	s.cb = cb
+	if err := s.stream.Start(); err != nil {
+		return fmt.Errorf("audio: start %q: %w", s.device, err)
+	}
+	s.running = true
+	return nil
+}
+
+// Now is PortAudio's stream time (Pa_GetStreamTime) in seconds.
+func (s *paSource) Now() float64 { return s.stream.Time().Seconds() }
+
+func (s *paSource) Stop() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if !s.running {
+		return nil
+	}
+	s.running = false
+	if err := s.stream.Stop(); err != nil {
+		return fmt.Errorf("audio: stop %q: %w", s.device, err)
+	}
+	return nil
+}
+
+func (s *paSource) Close() error {
+	serr := s.Stop()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return serr
+	}
+	s.closed = true
+	var cerr error
+	if err := s.stream.Close(); err != nil {
+		cerr = fmt.Errorf("audio: close %q: %w", s.device, err)
+	}
+	return errors.Join(serr, cerr, paRelease())
+}
+
+func (s *paSource) Info() (device, hostAPI string) { return s.device, s.hostAPI }
