@@ -1,0 +1,558 @@
+package export
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"image/png"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/podmark/podmark/app/session"
+	"github.com/podmark/podmark/audio"
+	"github.com/podmark/podmark/audio/codec"
+	"github.com/podmark/podmark/markers"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+const testRate = 48000
+
+var testStart = time.Date(2026, 11, 24, 18, 0, 0, 0, time.UTC)
+
+// testMarkers is a realistic marker set: chapters, a sponsor with a URL, an
+// edit region, a note and a glitch.
+func testMarkers() []markers.Marker {
+	at := func(s float64) int64 { return int64(s * testRate) }
+	ms := []markers.Marker{
+		{ID: "m1", Kind: markers.Topic, Title: "Intro", Sample: 0, Author: "alice"},
+		{ID: "m2", Kind: markers.Topic, Title: "Café talk: Ünïcødé & \"quotes\"", URL: "https://example.com/café", Sample: at(11.5), Author: "alice"},
+		{ID: "m3", Kind: markers.Edit, Title: "retake the question", Sample: at(14), End: at(16.25), Author: "bob"},
+		{ID: "m4", Kind: markers.Sponsor, Title: "Acme Widgets", URL: "https://acme.example/podcast", Sample: at(22), Author: "alice"},
+		{ID: "m5", Kind: markers.Note, Title: "check the levels here", Sample: at(27), Author: "bob"},
+		{ID: "m6", Kind: markers.Glitch, Title: "dropout 480 frames", Sample: at(30.5), Author: "alice"},
+		{ID: "m7", Kind: markers.Topic, Title: "Listener mail", Sample: at(33), Author: "bob"},
+	}
+	for i := range ms {
+		ms[i].UTC = testStart.Add(time.Duration(float64(ms[i].Sample) / testRate * float64(time.Second)))
+	}
+	return ms
+}
+
+// makeSession writes a two-host session folder of the given length: session.json,
+// markers.jsonl through the journal, and two mono 24-bit BWF tracks with
+// speech-like bursts (alice loud first, bob second, both together near the end
+// so the mix has to be limited).
+func makeSession(t testing.TB, dir string, seconds float64) string {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(dir, "tracks"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	frames := int64(seconds * testRate)
+	hosts := []string{"alice", "bob"}
+	meta := session.Meta{
+		FormatVersion: session.FormatVersion, App: "podmark", AppVersion: "test", Title: "Episode 48: Export test",
+		Host: "alice", Device: "ramp", Rate: testRate, Bits: "24", Channels: 2, Created: testStart,
+		StartUTC: testStart, State: session.StateStopped, Frames: frames, StreamFrames: frames,
+		Dropped: 480, Glitches: 1, Updated: testStart, EndUTC: testStart.Add(time.Duration(seconds * float64(time.Second))),
+	}
+	for i, h := range hosts {
+		rel := "tracks/" + h + "-1.wav"
+		meta.Tracks = append(meta.Tracks, session.Track{File: rel, Channel: i + 1})
+		w, err := audio.CreateWAV(filepath.Join(dir, filepath.FromSlash(rel)), audio.WriterOptions{
+			Rate: testRate, Channels: 1, Format: audio.Int24,
+			BEXT: &audio.BEXT{Description: "podmark test", Originator: "podmark", Origination: testStart},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rng := rand.New(rand.NewPCG(uint64(i+1), 7))
+		buf := make([]float32, 4800)
+		for pos := int64(0); pos < frames; {
+			n := int(min(int64(len(buf)), frames-pos))
+			for k := 0; k < n; k++ {
+				f := pos + int64(k)
+				s := float64(f) / testRate
+				talk := (i == 0 && math.Mod(s, 8) < 4) || (i == 1 && math.Mod(s, 8) >= 4) || s > seconds-3
+				amp := 0.01
+				if talk {
+					amp = 0.6 * (0.5 + 0.5*math.Sin(2*math.Pi*3*s)) // syllable-rate envelope
+				}
+				v := amp*math.Sin(2*math.Pi*float64(180+60*i)*s) + amp*0.4*math.Sin(2*math.Pi*float64(900+100*i)*s) + 0.003*(rng.Float64()*2-1)
+				buf[k] = float32(v)
+			}
+			if err := w.WriteFloat32(buf[:n]); err != nil {
+				t.Fatal(err)
+			}
+			pos += int64(n)
+		}
+		if err := w.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	b, err := json.MarshalIndent(meta, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, session.MetaFile), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	j, err := markers.OpenJournal(filepath.Join(dir, session.JournalFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range testMarkers() {
+		if err := j.Add(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+func requireTool(t testing.TB, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		if _, err := exec.LookPath(n); err != nil {
+			t.Fatalf("%s not found: run scripts/setup.sh", n)
+		}
+	}
+}
+
+func readManifest(t *testing.T, dir string) Manifest {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var m Manifest
+	if err := json.Unmarshal(b, &m); err != nil {
+		t.Fatal(err)
+	}
+	return m
+}
+
+func TestRunBundle(t *testing.T) {
+	requireTool(t, "flac", "ffprobe")
+	tmp := t.TempDir()
+	sess := makeSession(t, filepath.Join(tmp, "sess"), 40)
+	out := filepath.Join(tmp, "bundle")
+	var stages []string
+	var last Progress
+	res, err := Run(context.Background(), Options{Session: sess, Out: out, Zip: true}, func(p Progress) {
+		if len(stages) == 0 || stages[len(stages)-1] != p.Stage {
+			stages = append(stages, p.Stage)
+		}
+		if p.Fraction < last.Fraction {
+			t.Errorf("progress went back: %v after %v", p.Fraction, last.Fraction)
+		}
+		last = p
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last.Stage != "done" || last.Fraction != 1 || last.Done != last.Total {
+		t.Errorf("last progress %+v", last)
+	}
+	if !slices.Equal(stages, []string{"audio", "waveform", "manifest", "zip", "done"}) {
+		t.Errorf("stages %v", stages)
+	}
+	t.Logf("warnings: %q", res.Warnings)
+
+	m := readManifest(t, out)
+	var paths []string
+	byPath := map[string]File{}
+	for _, f := range m.Files {
+		paths = append(paths, f.Path)
+		byPath[f.Path] = f
+	}
+	want := []string{
+		"README.txt", "audio/alice-1.flac", "audio/alice-1.wav", "audio/bob-1.flac", "audio/bob-1.wav", "audio/review-mix.cue",
+		"audio/review-mix.mp3", "bundle.rpp", "chapters/chapters.json", "chapters/chapters.mp4chaps.txt", "chapters/chapters.psc.xml", "chapters/chapters.vtt",
+		"chapters/youtube.txt", "editor/alice-1.labels.txt", "editor/bob-1.labels.txt", "editor/markers.json",
+		"editor/markers.reaper.csv", "notes/shownotes.md", "notes/transcript-seed.md", "waveform.png",
+	}
+	if !slices.Equal(paths, want) {
+		t.Errorf("bundle files\n got %q\nwant %q", paths, want)
+	}
+	if m.Session.StartUTC != testStart || m.Session.Rate != testRate || m.Session.Tracks != 2 || m.Session.Frames != 40*testRate || m.Session.Chapters != 4 || m.Session.Markers != 7 {
+		t.Errorf("session %+v", m.Session)
+	}
+	// The WAV is a byte-for-byte copy.
+	for _, h := range []string{"alice-1", "bob-1"} {
+		a, _ := os.ReadFile(filepath.Join(sess, "tracks", h+".wav"))
+		b, _ := os.ReadFile(filepath.Join(out, "audio", h+".wav"))
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s.wav differs from the recording", h)
+		}
+		f := byPath["audio/"+h+".flac"]
+		if f.Frames != 40*testRate || f.Rate != testRate || f.Channels != 1 || f.Bits != "24" {
+			t.Errorf("flac entry %+v", f)
+		}
+		out, err := exec.Command("flac", "-t", "-s", filepath.Join(out, "audio", h+".flac")).CombinedOutput()
+		if err != nil {
+			t.Errorf("flac -t: %v\n%s", err, out)
+		}
+	}
+	// Every size and hash in the manifest is right.
+	for _, f := range m.Files {
+		n, sum, err := hashFile(filepath.Join(out, filepath.FromSlash(f.Path)))
+		if err != nil || n != f.Size || sum != f.SHA256 {
+			t.Errorf("%s: %d %s %v, manifest %d %s", f.Path, n, sum, err, f.Size, f.SHA256)
+		}
+	}
+
+	// The MP3's chapters, as ffprobe lists them.
+	mp3Path := filepath.Join(out, "audio", "review-mix.mp3")
+	raw, err := exec.Command("ffprobe", "-v", "error", "-show_chapters", "-show_format", "-of", "json", mp3Path).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p struct {
+		Chapters []struct {
+			StartTime string            `json:"start_time"`
+			EndTime   string            `json:"end_time"`
+			Tags      map[string]string `json:"tags"`
+		} `json:"chapters"`
+		Format struct {
+			Duration string            `json:"duration"`
+			Tags     map[string]string `json:"tags"`
+		} `json:"format"`
+	}
+	if err := json.Unmarshal(raw, &p); err != nil {
+		t.Fatal(err)
+	}
+	wantCh := [][3]string{
+		{"0.000000", "11.500000", "Intro"},
+		{"11.500000", "22.000000", `Café talk: Ünïcødé & "quotes"`},
+		{"22.000000", "33.000000", "Acme Widgets"},
+		{"33.000000", "40.000000", "Listener mail"},
+	}
+	if len(p.Chapters) != len(wantCh) {
+		t.Fatalf("ffprobe chapters: %s", raw)
+	}
+	for i, w := range wantCh {
+		c := p.Chapters[i]
+		if c.StartTime != w[0] || c.EndTime != w[1] || c.Tags["title"] != w[2] {
+			t.Errorf("chapter %d: %s-%s %q, want %s-%s %q", i, c.StartTime, c.EndTime, c.Tags["title"], w[0], w[1], w[2])
+		}
+	}
+	if p.Format.Tags["title"] != "Episode 48: Export test" {
+		t.Errorf("MP3 title %q", p.Format.Tags["title"])
+	}
+	if d, _ := strconv.ParseFloat(p.Format.Duration, 64); math.Abs(d-40) > 0.05 {
+		t.Errorf("MP3 duration %v", d)
+	}
+	mb, _ := os.ReadFile(mp3Path)
+	tag, err := codec.ParseTag(mb)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tag.Chapters[1].URL != "https://example.com/caf%C3%A9" || tag.Chapters[2].URL != "https://acme.example/podcast" {
+		t.Errorf("chapter URLs %q %q", tag.Chapters[1].URL, tag.Chapters[2].URL)
+	}
+
+	// The overview decodes and has the documented size.
+	pf, err := os.Open(filepath.Join(out, "waveform.png"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	img, err := png.Decode(pf)
+	pf.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, h := WaveformSize(2)
+	if b := img.Bounds(); b.Dx() != w || b.Dy() != h {
+		t.Errorf("waveform %v, want %dx%d", b, w, h)
+	}
+
+	// No leftovers next to the bundle, and the zip is there.
+	ents, _ := os.ReadDir(tmp)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	if !slices.Equal(names, []string{"bundle", "bundle.zip", "sess"}) {
+		t.Errorf("folder holds %q", names)
+	}
+	if res.Zip != out+".zip" {
+		t.Errorf("zip %q", res.Zip)
+	}
+
+	checkGolden(t, out, m.Files)
+
+	rep, err := Verify(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !rep.OK() || rep.Files != len(want) || rep.Decoded != 5 {
+		t.Fatalf("verify: %+v", rep)
+	}
+}
+
+func TestVerifyCatchesFlippedByte(t *testing.T) {
+	tmp := t.TempDir()
+	sess := makeSession(t, filepath.Join(tmp, "sess"), 12)
+	out := filepath.Join(tmp, "b")
+	if _, err := Run(context.Background(), Options{Session: sess, Out: out}, nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, rel := range []string{"audio/bob-1.flac", "audio/alice-1.wav", "audio/review-mix.mp3", "chapters/chapters.json", "audio/review-mix.cue"} {
+		t.Run(rel, func(t *testing.T) {
+			p := filepath.Join(out, filepath.FromSlash(rel))
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			i := len(b) * 2 / 3
+			b[i] ^= 0x04
+			if err := os.WriteFile(p, b, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			defer func() {
+				b[i] ^= 0x04
+				if err := os.WriteFile(p, b, 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}()
+			rep, err := Verify(out)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.OK() {
+				t.Fatal("verify passed a flipped byte")
+			}
+			for _, pr := range rep.Problems {
+				if pr.Path != rel {
+					t.Errorf("problem reported for the wrong file: %v", pr)
+				}
+			}
+			if !strings.Contains(rep.Problems[0].Msg, "SHA-256") {
+				t.Errorf("problems %v", rep.Problems)
+			}
+			t.Logf("%v", rep.Problems)
+		})
+	}
+	rep, err := Verify(out)
+	if err != nil || !rep.OK() {
+		t.Fatalf("restored bundle: %+v %v", rep, err)
+	}
+	if err := os.Remove(filepath.Join(out, "editor", "markers.reaper.csv")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(out, "stray.txt"), []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = Verify(out)
+	if err != nil || rep.OK() || rep.Problems[0].Path != "editor/markers.reaper.csv" || rep.Problems[0].Msg != "missing" || len(rep.Warnings) != 1 {
+		t.Fatalf("missing file: %+v %v", rep, err)
+	}
+	if _, err := Verify(sess); !errors.Is(err, ErrNotBundle) {
+		t.Errorf("a session is not a bundle: %v", err)
+	}
+}
+
+func TestRetimedChapters(t *testing.T) {
+	tmp := t.TempDir()
+	sess := makeSession(t, filepath.Join(tmp, "sess"), 40)
+	out := filepath.Join(tmp, "b")
+	opt := Options{Session: sess, Out: out, Audio: []string{MP3}, Offset: 30 * time.Second,
+		Cuts: []markers.Cut{{Start: 14 * time.Second, End: 16250 * time.Millisecond}}}
+	if _, err := Run(context.Background(), opt, nil); err != nil {
+		t.Fatal(err)
+	}
+	m := readManifest(t, out)
+	if m.Retime == nil || m.Retime.Offset != 30 || len(m.Retime.Cuts) != 1 || m.Session.Timeline != "episode" {
+		t.Errorf("retime %+v timeline %q", m.Retime, m.Session.Timeline)
+	}
+	b, err := os.ReadFile(filepath.Join(out, "chapters", "chapters.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pc struct {
+		Chapters []struct {
+			StartTime float64 `json:"startTime"`
+			Title     string  `json:"title"`
+		} `json:"chapters"`
+	}
+	if err := json.Unmarshal(b, &pc); err != nil {
+		t.Fatal(err)
+	}
+	// 0 → 30; 11.5 → 41.5; 22 → 22-2.25+30 = 49.75; 33 → 60.75 (an "Intro" at 0 may be inserted).
+	var starts []float64
+	for _, c := range pc.Chapters {
+		if c.StartTime >= 30 {
+			starts = append(starts, c.StartTime)
+		}
+	}
+	if !slices.Equal(starts, []float64{30, 41.5, 49.75, 60.75}) {
+		t.Errorf("episode chapter starts %v\n%s", starts, b)
+	}
+	// The editor's files stay on the recording timeline.
+	ed, err := os.ReadFile(filepath.Join(out, "editor", "markers.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := markers.Read(bytes.NewReader(ed), markers.FormatPodmark)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.EqualFunc(d.Markers, testMarkers(), func(a, b markers.Marker) bool { return a.ID == b.ID && a.Sample == b.Sample && a.End == b.End }) {
+		t.Errorf("editor markers were moved: %+v", d.Markers)
+	}
+	// Only the MP3 asked for: no WAV, no FLAC, no REAPER project.
+	for _, f := range m.Files {
+		if f.Format == "wav" || f.Format == "flac" || f.Format == "rpp" {
+			t.Errorf("unexpected %s", f.Path)
+		}
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	tmp := t.TempDir()
+	sess := makeSession(t, filepath.Join(tmp, "sess"), 3)
+
+	noSession := filepath.Join(tmp, "empty")
+	os.Mkdir(noSession, 0o755)
+	missing := makeSession(t, filepath.Join(tmp, "missing"), 2)
+	os.Remove(filepath.Join(missing, "tracks", "bob-1.wav"))
+	exists := filepath.Join(tmp, "exists")
+	os.Mkdir(exists, 0o755)
+
+	for _, tc := range []struct {
+		name string
+		opt  Options
+		want error
+	}{
+		{"not a session", Options{Session: noSession, Out: filepath.Join(tmp, "o1")}, session.ErrNotSession},
+		{"no folder", Options{Session: filepath.Join(tmp, "nope"), Out: filepath.Join(tmp, "o2")}, session.ErrNotSession},
+		{"missing track", Options{Session: missing, Out: filepath.Join(tmp, "o3")}, ErrMissingTrack},
+		{"out exists", Options{Session: sess, Out: exists}, ErrExists},
+		{"bad audio", Options{Session: sess, Out: filepath.Join(tmp, "o4"), Audio: []string{"ogg"}}, ErrOptions},
+		{"out inside session", Options{Session: sess, Out: filepath.Join(sess, "b")}, ErrOptions},
+		{"bad bitrate", Options{Session: sess, Out: filepath.Join(tmp, "o5"), MP3Bitrate: 1000}, ErrOptions},
+	} {
+		_, err := Run(context.Background(), tc.opt, nil)
+		if !errors.Is(err, tc.want) {
+			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
+		}
+	}
+	assertClean(t, tmp, []string{"empty", "exists", "missing", "sess"})
+}
+
+// assertClean checks that a failed export left nothing but the given names.
+func assertClean(t *testing.T, dir string, want []string) {
+	t.Helper()
+	ents, _ := os.ReadDir(dir)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	if !slices.Equal(names, want) {
+		t.Errorf("%s holds %q, want %q", dir, names, want)
+	}
+}
+
+func TestDiskFullLeavesNoBundle(t *testing.T) {
+	tmp := t.TempDir()
+	sess := makeSession(t, filepath.Join(tmp, "sess"), 10)
+	diskBudget.Store(300_000) // less than one WAV copy
+	defer diskBudget.Store(0)
+	_, err := Run(context.Background(), Options{Session: sess, Out: filepath.Join(tmp, "b"), Zip: true}, nil)
+	if !errors.Is(err, syscall.ENOSPC) {
+		t.Fatalf("err %v, want ENOSPC", err)
+	}
+	assertClean(t, tmp, []string{"sess"})
+}
+
+func TestCancel(t *testing.T) {
+	tmp := t.TempDir()
+	sess := makeSession(t, filepath.Join(tmp, "sess"), 10)
+	ctx, cancel := context.WithCancel(context.Background())
+	_, err := Run(ctx, Options{Session: sess, Out: filepath.Join(tmp, "b")}, func(p Progress) {
+		if p.Done > 0 {
+			cancel()
+		}
+	})
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("err %v", err)
+	}
+	assertClean(t, tmp, []string{"sess"})
+}
+
+func TestLimiterNeverClips(t *testing.T) {
+	l := newLimiter(48000)
+	s := make([]float32, 48000)
+	for i := range s {
+		s[i] = float32(1.8 * math.Sin(float64(i)/7))
+	}
+	l.process(s)
+	ceil := float32(math.Pow(10, LimitDBFS/20))
+	for i, v := range s {
+		if v > ceil || v < -ceil {
+			t.Fatalf("sample %d = %v over the ceiling %v", i, v, ceil)
+		}
+	}
+	if l.limited == 0 {
+		t.Error("nothing was limited")
+	}
+	quiet := []float32{0.1, -0.2, 0.3}
+	l2 := newLimiter(48000)
+	l2.process(quiet)
+	if quiet[0] != 0.1 || quiet[2] != 0.3 || l2.limited != 0 {
+		t.Errorf("quiet signal changed: %v", quiet)
+	}
+}
+
+// checkGolden compares every text file of the bundle (README, REAPER
+// project, chapters, editor files, notes) with testdata/golden; -update
+// rewrites them.
+func checkGolden(t *testing.T, out string, files []File) {
+	t.Helper()
+	n := 0
+	for _, f := range files {
+		switch f.Format {
+		case "wav", "flac", "mp3", "png":
+			continue
+		}
+		n++
+		got, err := os.ReadFile(filepath.Join(out, filepath.FromSlash(f.Path)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		golden := filepath.Join("testdata", "golden", filepath.FromSlash(f.Path))
+		if *update {
+			if err := os.MkdirAll(filepath.Dir(golden), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(golden, got, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
+		want, err := os.ReadFile(golden)
+		if err != nil {
+			t.Fatalf("%v (run go test -update to create it)", err)
+		}
+		if !bytes.Equal(got, want) {
+			t.Errorf("%s differs from %s:\n--- got\n%s\n--- want\n%s", f.Path, golden, got, want)
+		}
+	}
+	if n < 14 {
+		t.Errorf("only %d text files compared", n)
+	}
+}

@@ -1,0 +1,131 @@
+package export
+
+import (
+	"bytes"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// writeReadme renders README.txt: what the bundle holds and how to open it
+// in Audacity, REAPER and Hindenburg.
+func writeReadme(m Manifest, files []File, rpp string) []byte {
+	var b bytes.Buffer
+	s := m.Session
+	title := s.Title
+	if title == "" {
+		title = s.Folder
+	}
+	fmt.Fprintf(&b, "%s\n%s\n\n", title, strings.Repeat("=", max(len([]rune(title)), 3)))
+	fmt.Fprintf(&b, "Exported by podmark %s from the session folder %q.\n", m.AppVersion, s.Folder)
+	fmt.Fprintf(&b, "%d track(s), %d Hz, %s-bit, %s long", s.Tracks, s.Rate, strings.TrimSuffix(s.Bits, "f"), clock(time.Duration(s.Duration*float64(time.Second))))
+	if !s.StartUTC.IsZero() {
+		fmt.Fprintf(&b, ", recording started %s UTC", s.StartUTC.UTC().Format("2006-01-02 15:04:05"))
+	}
+	b.WriteString(".\n")
+	if s.Merged {
+		b.WriteString("This is a merged session: the hosts' tracks are aligned on one clock (offsets and drift in manifest.json, \"merge\").\n")
+	}
+	if s.Dropped > 0 || s.Glitches > 0 {
+		fmt.Fprintf(&b, "While recording, %d frame(s) were lost in %d glitch(es) and replaced by silence; they are marked as glitch markers.\n", s.Dropped, s.Glitches)
+	}
+	b.WriteString("\nWHAT IS INSIDE\n\n")
+	for _, f := range files {
+		fmt.Fprintf(&b, "  %-40s %s\n", f.Path, describe(f))
+	}
+	fmt.Fprintf(&b, "  %-40s %s\n", ManifestFile, "size, SHA-256, duration, rate and channels of every file; check with: podmark verify <this folder>")
+
+	b.WriteString("\nTIMELINES\n\n")
+	b.WriteString("The tracks, the review mix, its chapters and every file in editor/ use the recording's\n" +
+		"own timeline (0 = the first recorded sample), so they line up with the audio here.\n")
+	if m.Retime != nil {
+		fmt.Fprintf(&b, "The public chapters in chapters/ and the files in notes/ are on the EPISODE timeline:\n"+
+			"shifted by %+.3f s", m.Retime.Offset)
+		for _, c := range m.Retime.Cuts {
+			fmt.Fprintf(&b, ", with %s-%s cut out", clock(sec(c[0])), clock(sec(c[1])))
+		}
+		b.WriteString(".\nMake your edit match these cuts and the chapters fit the published episode.\n")
+	} else {
+		b.WriteString("The public chapters in chapters/ are on the same timeline (no --offset or --cut was given).\n")
+	}
+	b.WriteString("Markers: topic and sponsor markers are the public chapters; edit, note and glitch markers\n" +
+		"appear only in the editor files (labels, REAPER, CUE comments) and on waveform.png.\n")
+
+	b.WriteString("\nAUDACITY\n\n")
+	b.WriteString("  File > Import > Audio: the WAV (or FLAC) files in audio/. Each track becomes one track.\n" +
+		"  File > Import > Labels: editor/<track>.labels.txt (one per track, named like the track).\n")
+	b.WriteString("\nREAPER\n\n")
+	if rpp != "" {
+		fmt.Fprintf(&b, "  Double-click %s: it opens every track on one timeline with every marker placed\n"+
+			"  (regions for marked regions, coloured by kind). Keep it next to the audio/ folder.\n", rpp)
+	}
+	b.WriteString("  Or import editor/markers.reaper.csv in View > Region/Marker Manager (Import).\n")
+	b.WriteString("\nHINDENBURG\n\n")
+	b.WriteString("  Drag the WAV files from audio/ onto the timeline (Hindenburg reads BWF time stamps).\n" +
+		"  The MP3 review mix carries ID3 chapters, which Hindenburg shows as markers when imported;\n" +
+		"  chapters/chapters.mp4chaps.txt lists the same chapters as text to retype or paste.\n")
+	b.WriteString("\nPUBLISHING\n\n")
+	b.WriteString("  chapters/chapters.json      podcast namespace <podcast:chapters> (JSON chapters 1.2.0)\n" +
+		"  chapters/chapters.psc.xml   Podlove Simple Chapters\n" +
+		"  chapters/chapters.vtt       WebVTT chapters\n" +
+		"  chapters/youtube.txt        paste into the YouTube description\n" +
+		"  notes/                      transcript seed and show notes (Markdown)\n")
+	if len(s.Warnings) > 0 {
+		b.WriteString("\nWARNINGS\n\n")
+		for _, w := range s.Warnings {
+			fmt.Fprintf(&b, "  - %s\n", w)
+		}
+	}
+	return b.Bytes()
+}
+
+func sec(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
+
+func clock(d time.Duration) string {
+	ms := d.Milliseconds()
+	neg := ""
+	if ms < 0 {
+		neg, ms = "-", -ms
+	}
+	return fmt.Sprintf("%s%d:%02d:%02d.%03d", neg, ms/3600000, ms/60000%60, ms/1000%60, ms%1000)
+}
+
+func describe(f File) string {
+	switch f.Role {
+	case RoleTrack:
+		if f.Format == "wav" {
+			return fmt.Sprintf("recorded track, as recorded (%s)", audioSummary(f))
+		}
+		return fmt.Sprintf("the same track, lossless FLAC (%s)", audioSummary(f))
+	case RoleMix:
+		return fmt.Sprintf("MP3 review mix of all tracks with chapters (%s)", audioSummary(f))
+	case RoleChapters:
+		return "public chapters, " + f.Format
+	case RoleEditor:
+		if f.Format == "rpp" {
+			return "REAPER project"
+		}
+		return "editor markers, " + f.Format
+	case RoleNotes:
+		return "notes: " + f.Format
+	case RoleOverview:
+		return "waveform overview with markers"
+	case RoleReadme:
+		return "this file"
+	}
+	return f.Format
+}
+
+func audioSummary(f File) string {
+	ch := "mono"
+	if f.Channels == 2 {
+		ch = "stereo"
+	} else if f.Channels > 2 {
+		ch = fmt.Sprintf("%d ch", f.Channels)
+	}
+	s := fmt.Sprintf("%s, %d Hz, %s", clock(sec(f.Duration)), f.Rate, ch)
+	if f.Bits != "" {
+		s += ", " + f.Bits + "-bit"
+	}
+	return s
+}
