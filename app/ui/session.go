@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"github.com/podmark/podmark/app/session"
@@ -16,10 +17,25 @@ import (
 // recording, soundcheck, recovery and the marker document.
 func NewBackend() Backend {
 	return Backend{
+		Devices:  devices,
 		LoadDoc:  session.LoadDoc,
 		FreeTime: freeTime,
 		Export:   exportMarkers,
 	}
+}
+
+// devices lists PortAudio's input devices, the same list `podmark devices`
+// prints; Spec is the index, which Config.Device passes back.
+func devices() ([]Device, error) {
+	ds, err := audio.Devices()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Device, 0, len(ds))
+	for _, d := range ds {
+		out = append(out, Device{Spec: strconv.Itoa(d.Index), Name: d.Name, Channels: d.MaxInputChannels, DefaultRate: d.DefaultRate})
+	}
+	return out, nil
 }
 
 func freeTime(cfg Config) (time.Duration, error) {

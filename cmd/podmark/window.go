@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 
 	"github.com/podmark/podmark/app/ui"
+	// Before Fyne initialises: a locale Fyne can parse, so LANG=C does not spam the log.
+	_ "github.com/podmark/podmark/app/ui/localefix"
 )
 
 func init() { runWindow = runWindowCmd }
@@ -46,25 +47,5 @@ func runWindowCmd(args []string, stderr io.Writer) int {
 			}
 		}
 	}
-	fixLocaleEnv()
 	return ui.Run(ui.NewBackend(), o)
-}
-
-// fixLocaleEnv gives Fyne a locale it can parse: with LANG unset, C, POSIX
-// or C.UTF-8, Fyne 2.7 logs "Error parsing user locale C" on every lookup.
-// Only the message language is affected (the window is in English).
-func fixLocaleEnv() {
-	for _, k := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
-		v := os.Getenv(k)
-		if v == "" {
-			continue
-		}
-		base, _, _ := strings.Cut(v, ".")
-		if base != "C" && base != "POSIX" {
-			return
-		}
-		os.Setenv(k, "en_US.UTF-8")
-		return
-	}
-	os.Setenv("LANG", "en_US.UTF-8")
 }
