@@ -180,10 +180,11 @@ func (w *Window) recordingsRoot() string {
 func (w *Window) restartMonitor() {
 	w.closeMonitor()
 	w.notePolled()
+	cfg := w.sc.config()
+	w.rs.setChannels(cfg.Channels)
 	if w.be.NewMonitor == nil {
 		return
 	}
-	cfg := w.sc.config()
 	m, err := w.be.NewMonitor(cfg)
 	if err != nil {
 		w.sc.setMonitorError(err)

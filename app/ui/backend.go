@@ -93,6 +93,8 @@ type Backend struct {
 	// Export writes the hand-off for the session in dir and returns the
 	// folder holding the result.
 	Export func(dir string, progress func(ExportProgress)) (out string, err error)
+	// DefaultHost is the host name used when none was given or saved.
+	DefaultHost func() string
 	// FreeTime is how long the recordings folder can still record cfg.
 	FreeTime func(cfg Config) (time.Duration, error)
 }

@@ -17,10 +17,11 @@ import (
 // recording, soundcheck, recovery and the marker document.
 func NewBackend() Backend {
 	return Backend{
-		Devices:  devices,
-		LoadDoc:  session.LoadDoc,
-		FreeTime: freeTime,
-		Export:   exportMarkers,
+		Devices:     devices,
+		LoadDoc:     session.LoadDoc,
+		FreeTime:    freeTime,
+		DefaultHost: session.DefaultHost,
+		Export:      exportMarkers,
 	}
 }
 

@@ -45,6 +45,9 @@ func (s *soundcheckScreen) buildUI() fyne.CanvasObject {
 	if host == "" {
 		host = s.w.prefs.String(prefHost, "")
 	}
+	if host == "" && s.w.be.DefaultHost != nil {
+		host = s.w.be.DefaultHost()
+	}
 	s.host.SetText(host)
 	s.device = widget.NewSelect(nil, func(string) { s.onDeviceChanged() })
 	s.channels = widget.NewSelect([]string{"1", "2"}, func(string) { s.onFormatChanged() })
