@@ -242,7 +242,8 @@ func kindList(ks []Kind) string {
 // rules when f is ""), and says what it did, one note per change:
 // empty titles become "Chapter N" (or "Sponsor"); chapters at or after the
 // audio's end are dropped; of chapters at the same time the later one is
-// kept; a chapter "Intro" is inserted at 0 when the first starts later; for
+// kept; a chapter "Intro" is inserted at 0 when the first starts later (a
+// first chapter already titled "Intro" is moved to 0 instead); for
 // YouTube a chapter shorter than 10 s is merged into the one before (the
 // first chapter's successor moves to 0:00 instead). Editor-only markers are
 // never changed. Fix cannot add chapters YouTube needs.
@@ -316,7 +317,17 @@ func Fix(d Doc, f Format) (Doc, []string) {
 		return false
 	})
 	// Intro at 0.
-	if ch := d.Chapters(); len(ch) > 0 && key(ch[0]) != 0 {
+	if ch := d.Chapters(); len(ch) > 0 && key(ch[0]) != 0 && strings.EqualFold(oneLine(ch[0].Title), "intro") {
+		// The first chapter is the intro already (the episode gained a
+		// jingle before it): start it at 0 rather than add a second one.
+		for k := range d.Markers {
+			if d.Markers[k].ID == ch[0].ID {
+				note("%s %q: moved to 0:00", FormatTime(d.Markers[k].Sample, d.Rate), d.Markers[k].Title)
+				d.Markers[k].Sample = 0
+			}
+		}
+		d.sortMarkers()
+	} else if len(ch) > 0 && key(ch[0]) != 0 {
 		intro := Marker{ID: NewID(), Kind: Topic, Title: "Intro", Sample: 0}
 		if !slices.Contains(public, Topic) {
 			intro.Kind = ch[0].Kind

@@ -140,6 +140,8 @@ func TestFix(t *testing.T) {
 	}{
 		{"intro inserted", chapterDoc(ch("A", "30"), ch("B", "1:00"), ch("C", "2:00")), "",
 			[]string{"0:00 Intro", "0:30 A", "1:00 B", "2:00 C"}, 1},
+		{"an Intro chapter is moved, not doubled", chapterDoc(ch("intro", "12"), ch("B", "1:00"), ch("C", "2:00")), FormatYouTube,
+			[]string{"0:00 intro", "1:00 B", "2:00 C"}, 1},
 		{"titles filled", chapterDoc(ch("", "0"), Marker{Kind: Sponsor, Sample: at("1:00")}, ch("", "2:00")), "",
 			[]string{"0:00 Chapter 1", "1:00 Sponsor", "2:00 Chapter 3"}, 3},
 		{"duplicates keep the later", chapterDoc(ch("A", "0"), ch("B", "1:00"), ch("B2", "1:00"), ch("C", "2:00")), "",
