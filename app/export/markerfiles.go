@@ -70,6 +70,7 @@ func writeMarkerFiles(root string, doc markers.Doc, public []markers.Kind, opt O
 		timeline = "episode"
 	}
 	episode := episodeDoc(doc, public, opt)
+	doc = doc.WithPublic(public...) // editor files keep every marker; CUE tracks follow the public kinds
 	emit := func(rel string, f markers.Format, d markers.Doc, role, tl string, must bool) error {
 		b, notes, err := renderMarkers(f, d)
 		for _, n := range notes {
