@@ -68,7 +68,13 @@ func repair(f *os.File, path string, rep *RepairReport) error {
 	}
 	le := binary.LittleEndian
 	riff := newSize - 8
-	needRF64 := l.rf64 || riff > maxU32 || keep > maxU32
+	sizeField := keep // the data chunk's stated size
+	if !l.dataIsLast {
+		// Chunks follow the samples: their position fixes the data size,
+		// even when it is not a whole number of frames.
+		sizeField = l.dataBytes
+	}
+	needRF64 := l.rf64 || riff > maxU32 || sizeField > maxU32
 	switch {
 	case needRF64:
 		ds := l.ds64Off
@@ -80,7 +86,7 @@ func repair(f *os.File, path string, rep *RepairReport) error {
 			copy(hdr[ds-8:], "ds64")
 		}
 		le.PutUint64(hdr[ds:], uint64(riff))
-		le.PutUint64(hdr[ds+8:], uint64(keep))
+		le.PutUint64(hdr[ds+8:], uint64(sizeField))
 		le.PutUint64(hdr[ds+16:], uint64(frames))
 		copy(hdr[0:], "RF64")
 		le.PutUint32(hdr[4:], maxU32)
@@ -91,7 +97,7 @@ func repair(f *os.File, path string, rep *RepairReport) error {
 		rep.RF64 = true
 	default:
 		le.PutUint32(hdr[4:], uint32(riff))
-		le.PutUint32(hdr[l.dataHdr+4:], uint32(keep))
+		le.PutUint32(hdr[l.dataHdr+4:], uint32(sizeField))
 		if l.factOff != 0 {
 			le.PutUint32(hdr[l.factOff:], uint32(frames))
 		}
