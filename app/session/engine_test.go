@@ -1,0 +1,184 @@
+package session
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/podmark/podmark/audio"
+	"github.com/podmark/podmark/markers"
+)
+
+// waitDone waits for the session to stop by itself.
+func waitDone(t *testing.T, s *Session, d time.Duration) {
+	t.Helper()
+	select {
+	case <-s.Done():
+	case <-time.After(d):
+		t.Fatalf("session did not stop by itself within %v", d)
+	}
+}
+
+// A simulated input overflow becomes exactly as many silent frames, and a
+// glitch marker covering them, so every later frame keeps its stream time.
+func TestOverflowInsertsSilenceAndGlitchMarker(t *testing.T) {
+	const fpb, at, lost, stopAfter = 256, 24000, 1000, 48000
+	cfg := rampCfg(t, 2)
+	cfg.Source = audio.NewRamp(audio.RampOptions{
+		Channels: 2, Rate: testRate, FramesPerBuffer: fpb, Realtime: true,
+		Overflows: []audio.RampOverflow{{At: at, Frames: lost}}, StopAfter: stopAfter,
+	})
+	cfg.StallTimeout = 300 * time.Millisecond
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	glitches := make(chan markers.Marker, 4)
+	s.SetHooks(Hooks{OnMarker: func(m markers.Marker) {
+		if m.Kind == markers.Glitch {
+			glitches <- m
+		}
+	}})
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// The ramp stops delivering after stopAfter stream frames: the session
+	// fails with ErrDeviceLost and keeps everything up to there.
+	waitDone(t, s, 10*time.Second)
+	if err := s.Err(); !errors.Is(err, audio.ErrDeviceLost) {
+		t.Fatalf("Err = %v, want ErrDeviceLost", err)
+	}
+	if err := s.Stop(); !errors.Is(err, audio.ErrDeviceLost) {
+		t.Errorf("Stop after device lost = %v", err)
+	}
+	meta, err := Load(cfg.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta.State != StateFailed || !strings.Contains(meta.Error, "lost") {
+		t.Errorf("state %s, error %q", meta.State, meta.Error)
+	}
+	// The overflow happens at the first buffer starting at or after `at`.
+	gapAt := int64((at + fpb - 1) / fpb * fpb)
+	// The ramp stops at the first buffer boundary at or past stopAfter; the
+	// lost frames count on the timeline, so they are in the file as silence.
+	want := gapAt + lost
+	for want < stopAfter {
+		want += fpb
+	}
+	if meta.Frames != want || meta.StreamFrames != want || meta.Dropped != lost || meta.Glitches != 1 {
+		t.Errorf("frames %d stream %d dropped %d glitches %d, want %d, %d, %d, 1", meta.Frames, meta.StreamFrames, meta.Dropped, meta.Glitches, want, want, lost)
+	}
+	var g markers.Marker
+	select {
+	case g = <-glitches:
+	default:
+		t.Fatal("no glitch marker through OnMarker")
+	}
+	if g.Sample != gapAt || g.End != gapAt+lost || g.Author != "podmark" {
+		t.Errorf("glitch marker %+v, want [%d, %d)", g, gapAt, gapAt+lost)
+	}
+	doc, err := LoadDoc(cfg.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Markers) != 1 || doc.Markers[0].ID != g.ID || doc.Markers[0].Kind != markers.Glitch {
+		t.Errorf("journal markers %+v", doc.Markers)
+	}
+	for ch, tr := range meta.Tracks {
+		samples := readTrack(t, cfg.Dir, tr)
+		if int64(len(samples)) != want {
+			t.Fatalf("%s: %d frames, want exactly %d", tr.File, len(samples), want)
+		}
+		checkRampSpan(t, samples, ch+1, 0, gapAt, 0)
+		for f := gapAt; f < gapAt+lost; f++ {
+			if samples[f] != 0 {
+				t.Fatalf("%s frame %d = %v inside the inserted silence", tr.File, f, samples[f])
+			}
+		}
+		checkRampSpan(t, samples, ch+1, gapAt+lost, want, gapAt+lost)
+	}
+}
+
+// A write error (here ENOSPC from /dev/full) finalizes the session as failed
+// with the error, without a panic or a hang.
+func TestDiskFullFails(t *testing.T) {
+	if _, err := os.Stat("/dev/full"); err != nil {
+		t.Fatalf("/dev/full: %v", err)
+	}
+	cfg := rampCfg(t, 1)
+	cfg.StallTimeout = 500 * time.Millisecond
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	track := filepath.Join(cfg.Dir, filepath.FromSlash(s.Meta().Tracks[0].File))
+	if err := os.Symlink("/dev/full", track); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		// The header write may already fail: a clear error, state failed.
+		if !errors.Is(err, syscall.ENOSPC) {
+			t.Fatalf("Start: %v, want ENOSPC", err)
+		}
+	} else {
+		waitDone(t, s, 10*time.Second)
+		if err := s.Err(); !errors.Is(err, syscall.ENOSPC) {
+			t.Fatalf("Err = %v, want ENOSPC", err)
+		}
+	}
+	if err := s.Stop(); !errors.Is(err, syscall.ENOSPC) {
+		t.Errorf("Stop = %v", err)
+	}
+	meta, err := Load(cfg.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta.State != StateFailed || meta.Error == "" {
+		t.Errorf("state %s error %q", meta.State, meta.Error)
+	}
+}
+
+// The monitor meters the input without writing anything.
+func TestMonitor(t *testing.T) {
+	m, err := NewMonitor(Config{Channels: 2, Rate: testRate, Device: "ramp", FramesPerBuffer: 256})
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	var lv []audio.Level
+	for time.Now().Before(deadline) {
+		lv = m.Levels(lv)
+		if len(lv) == 2 && lv[0].Peak > 0 && lv[1].Peak > 0 {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if len(lv) != 2 || lv[0].Peak <= 0 || lv[0].RMS <= 0 {
+		t.Errorf("levels %+v", lv)
+	}
+	m.ClearClip(0)
+	if err := m.Err(); err != nil {
+		t.Error(err)
+	}
+	if err := m.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewMonitor(Config{Channels: 9, Rate: testRate, Device: "ramp"}); !errors.Is(err, ErrConfig) {
+		t.Errorf("monitor with 9 channels on ramp: %v", err)
+	}
+}
+
+func TestStatusLine(t *testing.T) {
+	st := Status{State: StateRecording, Frames: 3600*48000 + 62*48000 + 24000, Elapsed: time.Hour + 62*time.Second + 500*time.Millisecond,
+		Levels: []audio.Level{{Peak: 0.5, RMS: 0.1}, {Peak: 1, RMS: 0, Clipped: true}}, Dropped: 7, Glitches: 1}
+	got := StatusLine(st)
+	want := "status state=recording elapsed=01:01:02.5 frames=175800000 ch1=-6.0/-20.0dBFS ch2=0.0/-infdBFS(CLIP) dropped=7 glitches=1"
+	if got != want {
+		t.Errorf("StatusLine =\n%s\nwant\n%s", got, want)
+	}
+}

@@ -1,0 +1,198 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/podmark/podmark/audio"
+	"github.com/podmark/podmark/markers"
+)
+
+// RecoverReport says what Recover found and did.
+type RecoverReport struct {
+	Dir       string
+	PrevState State                // state found in session.json
+	State     State                // state written back
+	Frames    int64                // frames in every track after repair
+	Tracks    []audio.RepairReport // one per track that could be repaired
+	Markers   int                  // live markers after replaying the journal
+	Glitches  int                  // of which glitch markers
+	Warnings  []string             // torn journal lines, unequal tracks, missing files
+	Changed   bool                 // false when the session was already consistent
+}
+
+// Recover repairs a session left behind by a crash or kill: each track's
+// header is rewritten from the real data length (a torn final frame is cut
+// off, whole frames are never discarded), the journal is replayed (a torn
+// last line is skipped with a warning and terminated so later appends stay
+// readable), and session.json gets the real frame count and, if the session
+// was unfinished, the state "recovered". Running it again changes nothing.
+// Errors name the file; a track that cannot be repaired does not stop the
+// others, but makes Recover return an error.
+func Recover(dir string) (RecoverReport, error) {
+	rep := RecoverReport{Dir: dir}
+	meta, err := Load(dir)
+	if err != nil {
+		return rep, err
+	}
+	rep.PrevState, rep.State = meta.State, meta.State
+	var errs []error
+	var notes []string
+	frames := int64(-1)
+	for _, tr := range meta.Tracks {
+		path := filepath.Join(dir, filepath.FromSlash(tr.File))
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && meta.State == StateCreated {
+			continue // never started: no audio was written
+		}
+		r, err := audio.RepairWAV(path)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("session: recover track %s: %w", tr.File, err))
+			continue
+		}
+		rep.Tracks = append(rep.Tracks, r)
+		if r.Changed {
+			rep.Changed = true
+			notes = append(notes, fmt.Sprintf("%s: header rewritten, %d frames kept, %d torn bytes cut", tr.File, r.Frames, r.TornBytes))
+		}
+		if frames >= 0 && r.Frames != frames {
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s has %d frames, another track %d; using the shorter", tr.File, r.Frames, frames))
+		}
+		if frames < 0 || r.Frames < frames {
+			frames = r.Frames
+		}
+	}
+	if frames < 0 {
+		frames = 0
+	}
+
+	jpath := filepath.Join(dir, JournalFile)
+	if _, err := os.Stat(jpath); err == nil {
+		ms, warns, err := markers.ReplayJournalFile(jpath)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("session: recover: %w", err))
+		}
+		rep.Warnings = append(rep.Warnings, warns...)
+		rep.Markers = len(ms)
+		var dropped int64
+		for _, m := range ms {
+			if m.Kind == markers.Glitch {
+				rep.Glitches++
+				if m.End > m.Sample {
+					dropped += m.End - m.Sample
+				}
+			}
+		}
+		if int64(rep.Glitches) > meta.Glitches {
+			meta.Glitches = int64(rep.Glitches)
+		}
+		if dropped > meta.Dropped {
+			meta.Dropped = dropped
+		}
+		if healed, err := healJournal(jpath); err != nil {
+			errs = append(errs, err)
+		} else if healed {
+			rep.Changed = true
+			notes = append(notes, JournalFile+": torn last line terminated")
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		errs = append(errs, fmt.Errorf("session: recover: %w", err))
+	} else {
+		rep.Warnings = append(rep.Warnings, jpath+": missing, no markers")
+	}
+
+	if meta.Frames != frames {
+		rep.Changed = true
+		meta.Frames = frames
+	}
+	var skipped int64
+	for _, p := range meta.Pauses {
+		skipped += p.Skipped
+	}
+	if meta.StreamFrames < frames+skipped+meta.Dropped {
+		meta.StreamFrames = frames + skipped + meta.Dropped
+	}
+	if meta.State.Unfinished() || meta.State == StateCreated {
+		if meta.State == StatePaused && len(meta.Pauses) > 0 {
+			notes = append(notes, "ended while paused: the length of the last pause is unknown")
+		}
+		notes = append(notes, fmt.Sprintf("recovered from state %q at %s", meta.State, time.Now().UTC().Format(time.RFC3339)))
+		meta.State = StateRecovered
+		rep.Changed = true
+	}
+	rep.State, rep.Frames = meta.State, frames
+	if rep.Changed {
+		meta.Recovery = append(meta.Recovery, notes...)
+		meta.Updated = time.Now().UTC()
+		if meta.EndUTC.IsZero() {
+			meta.EndUTC = meta.Updated
+		}
+		if err := writeMeta(dir, meta); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return rep, errors.Join(errs...)
+}
+
+// healJournal terminates a torn last line; it reports whether it did.
+func healJournal(path string) (bool, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return false, fmt.Errorf("session: recover: %w", err)
+	}
+	before := fi.Size()
+	j, err := markers.OpenJournal(path) // appends the missing newline, fsynced
+	if err != nil {
+		return false, fmt.Errorf("session: recover: %w", err)
+	}
+	if err := j.Close(); err != nil {
+		return false, fmt.Errorf("session: recover: %w", err)
+	}
+	fi, err = os.Stat(path)
+	if err != nil {
+		return false, fmt.Errorf("session: recover: %w", err)
+	}
+	return fi.Size() != before, nil
+}
+
+// FindUnfinished returns the session folders directly inside root whose
+// session.json says recording or paused (left by a crash), sorted by name.
+// Folders that are not sessions are ignored.
+func FindUnfinished(root string) ([]string, error) {
+	ents, err := os.ReadDir(root)
+	if err != nil {
+		return nil, fmt.Errorf("session: find unfinished in %q: %w", root, err)
+	}
+	var out []string
+	for _, e := range ents {
+		if !e.IsDir() {
+			continue
+		}
+		dir := filepath.Join(root, e.Name())
+		if m, err := Load(dir); err == nil && m.State.Unfinished() {
+			out = append(out, dir)
+		}
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// RecoverSummary formats rep for `podmark recover`: one line for the
+// session, one per track.
+func RecoverSummary(rep RecoverReport) string {
+	var b strings.Builder
+	changed := "unchanged (already consistent)"
+	if rep.Changed {
+		changed = "repaired"
+	}
+	fmt.Fprintf(&b, "%s: %s, state %s (was %s), %d frames, %d markers (%d glitches)\n",
+		rep.Dir, changed, rep.State, rep.PrevState, rep.Frames, rep.Markers, rep.Glitches)
+	for _, t := range rep.Tracks {
+		fmt.Fprintf(&b, "  %s: %d frames, %d torn bytes cut, header rewritten: %v\n", t.Path, t.Frames, t.TornBytes, t.Changed)
+	}
+	return b.String()
+}

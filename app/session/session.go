@@ -1,0 +1,643 @@
+package session
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/podmark/podmark/audio"
+	"github.com/podmark/podmark/markers"
+)
+
+// Config describes a session to record.
+type Config struct {
+	Dir      string // the session folder to create (must not exist or be empty)
+	Title    string // episode title, free text
+	Host     string // host name; "" = the machine's name. Sanitized in file names.
+	Device   string // device index or exact name, "" = default input; "ramp[:N][:fast]" = the fake source (see OpenSource)
+	Channels int    // input channels to record, 1..device maximum; 0 = 1
+	Rate     audio.SampleRate
+	Format   audio.SampleFormat // 0 = 24-bit
+	// Source, when not nil, is used instead of opening Device; the session
+	// owns it from New on and closes it when it stops (or when New fails).
+	Source audio.Source
+
+	FramesPerBuffer int           // source buffer size; 0 = the device's choice (256 for the ramp)
+	SyncEvery       time.Duration // header patch + fsync period of the tracks; 0 = DefaultSyncEvery
+	RingSeconds     float64       // capture ring size; 0 = 10 s
+	StallTimeout    time.Duration // no callbacks this long = device lost; 0 = 2 s
+	RF64Threshold   int64         // data size at which tracks become RF64; 0 = 4 GiB
+}
+
+// DefaultSyncEvery is how often the tracks' headers are patched, their
+// buffered samples handed to the OS and fsynced. It bounds the audio a kill -9
+// can lose (the OS keeps what was handed to it) well under 250 ms.
+const DefaultSyncEvery = 200 * time.Millisecond
+
+// Status is a snapshot for status lines and meters.
+type Status struct {
+	State    State
+	Frames   int64         // frames written to each track (file frames)
+	Elapsed  time.Duration // Frames as time
+	Levels   []audio.Level // per channel, linear 0..1
+	Dropped  int64         // frames lost and replaced by silence
+	Glitches int64         // glitch events (each also a glitch marker)
+	Skipped  int64         // stream frames discarded while paused
+}
+
+// Hooks are called from engine goroutines (never the audio callback); they
+// must not block for long. A UI wraps them to hop onto its own thread.
+type Hooks struct {
+	OnMarker func(markers.Marker) // a marker was journaled (user or glitch)
+	OnState  func(State)          // the state changed
+	OnError  func(error)          // the session stopped by itself (device lost, disk full...)
+}
+
+// Session is one recording. Its methods are concurrent-safe.
+type Session struct {
+	dir  string
+	rate audio.SampleRate
+	src  audio.Source
+	rec  *audio.Recorder
+
+	mu        sync.RWMutex // state, meta, pause bookkeeping
+	meta      Meta
+	state     State
+	pauseBase int64 // Stats().StreamFrames when the open pause began
+	done      chan struct{}
+	err       error
+	stopLoop  chan struct{}
+	loopDone  chan struct{}
+
+	mkMu    sync.Mutex // journal and marker list (also used by the writer goroutine)
+	journal *markers.Journal
+	marks   []markers.Marker
+
+	hooksMu sync.Mutex
+	hooks   Hooks
+
+	onceStop sync.Once
+}
+
+// New validates cfg completely (folder, channels, rate, bit depth, device)
+// before it creates anything, then creates the session folder with
+// session.json (state "created"), an empty markers.jsonl and tracks/, and
+// prepares the recorder. On error nothing is left on disk and the error
+// wraps ErrConfig, audio.ErrNoDevice or audio.ErrBadRate where it applies.
+func New(cfg Config) (*Session, error) {
+	src := cfg.Source
+	closeSrc := func() {
+		if src != nil {
+			src.Close()
+		}
+	}
+	norm, err := normalize(cfg)
+	if err != nil {
+		closeSrc()
+		return nil, err
+	}
+	cfg = norm
+	existed, err := checkOutDir(cfg.Dir)
+	if err != nil {
+		closeSrc()
+		return nil, err
+	}
+	if src == nil {
+		if src, err = OpenSource(cfg); err != nil {
+			return nil, err
+		}
+	}
+	device, hostAPI := src.Info()
+
+	s := &Session{dir: cfg.Dir, rate: cfg.Rate, src: src, state: StateCreated, done: make(chan struct{})}
+	now := time.Now().UTC()
+	s.meta = Meta{
+		FormatVersion: FormatVersion, App: "podmark", AppVersion: AppVersion,
+		Title: cfg.Title, Host: cfg.Host, Device: device, HostAPI: hostAPI,
+		Rate: int(cfg.Rate), Bits: cfg.Format.String(), Channels: cfg.Channels,
+		Created: now, Updated: now, State: StateCreated,
+		Anchors: []Anchor{}, Pauses: []Pause{},
+	}
+	paths := make([]string, cfg.Channels)
+	for ch := 1; ch <= cfg.Channels; ch++ {
+		rel := TrackFile(cfg.Host, ch)
+		s.meta.Tracks = append(s.meta.Tracks, Track{File: rel, Channel: ch})
+		paths[ch-1] = filepath.Join(cfg.Dir, filepath.FromSlash(rel))
+	}
+
+	// From here on, undo everything on error.
+	fail := func(err error) (*Session, error) {
+		if s.journal != nil {
+			s.journal.Close()
+		}
+		closeSrc()
+		if existed {
+			ents, _ := os.ReadDir(cfg.Dir)
+			for _, e := range ents {
+				os.RemoveAll(filepath.Join(cfg.Dir, e.Name()))
+			}
+		} else {
+			os.RemoveAll(cfg.Dir)
+		}
+		return nil, err
+	}
+	if !existed {
+		if err := os.Mkdir(cfg.Dir, 0o755); err != nil {
+			return fail(fmt.Errorf("session: create %q: %w", cfg.Dir, err))
+		}
+	}
+	if err := os.Mkdir(filepath.Join(cfg.Dir, TracksDir), 0o755); err != nil {
+		return fail(fmt.Errorf("session: create %q: %w", filepath.Join(cfg.Dir, TracksDir), err))
+	}
+	if err := writeMeta(cfg.Dir, s.meta); err != nil {
+		return fail(err)
+	}
+	if s.journal, err = markers.OpenJournal(filepath.Join(cfg.Dir, JournalFile)); err != nil {
+		return fail(fmt.Errorf("session: %w", err))
+	}
+	s.rec, err = audio.NewRecorder(audio.RecorderConfig{
+		Source: src, Channels: cfg.Channels, Rate: cfg.Rate, Format: cfg.Format,
+		Tracks:        paths,
+		BEXT:          audio.BEXT{Description: cfg.Title, Originator: "podmark " + AppVersion, OriginatorReference: cfg.Host},
+		RingSeconds:   cfg.RingSeconds,
+		SyncEvery:     cfg.SyncEvery,
+		RF64Threshold: cfg.RF64Threshold,
+		StallTimeout:  cfg.StallTimeout,
+		OnGlitch:      s.onGlitch,
+	})
+	if err != nil {
+		return fail(fmt.Errorf("session: %w", err))
+	}
+	if err := syncDir(cfg.Dir); err != nil {
+		return fail(err)
+	}
+	return s, nil
+}
+
+// normalize fills defaults and checks everything that needs no device.
+func normalize(cfg Config) (Config, error) {
+	if cfg.Channels == 0 {
+		cfg.Channels = 1
+	}
+	if cfg.Channels < 1 {
+		return cfg, fmt.Errorf("%w: channels %d (want 1 or more)", ErrConfig, cfg.Channels)
+	}
+	if cfg.Rate == 0 {
+		cfg.Rate = 48000
+	}
+	if cfg.Rate != 44100 && cfg.Rate != 48000 {
+		return cfg, fmt.Errorf("%w: %w: %d Hz (want 44100 or 48000)", ErrConfig, audio.ErrBadRate, cfg.Rate)
+	}
+	if cfg.Format == 0 {
+		cfg.Format = audio.Int24
+	}
+	if cfg.Format != audio.Int16 && cfg.Format != audio.Int24 && cfg.Format != audio.Float32 {
+		return cfg, fmt.Errorf("%w: %w: %v", ErrConfig, audio.ErrBadFormat, cfg.Format)
+	}
+	if cfg.Host == "" {
+		cfg.Host = DefaultHost()
+	}
+	if cfg.SyncEvery == 0 {
+		cfg.SyncEvery = DefaultSyncEvery
+	}
+	if cfg.FramesPerBuffer != 0 && (cfg.FramesPerBuffer < 16 || cfg.FramesPerBuffer > 1<<16) {
+		return cfg, fmt.Errorf("%w: frames per buffer %d", ErrConfig, cfg.FramesPerBuffer)
+	}
+	return cfg, nil
+}
+
+// SetHooks replaces the event hooks.
+func (s *Session) SetHooks(h Hooks) {
+	s.hooksMu.Lock()
+	s.hooks = h
+	s.hooksMu.Unlock()
+}
+
+func (s *Session) getHooks() Hooks {
+	s.hooksMu.Lock()
+	defer s.hooksMu.Unlock()
+	return s.hooks
+}
+
+func (s *Session) emitState(st State) {
+	if f := s.getHooks().OnState; f != nil {
+		f(st)
+	}
+}
+
+// Dir is the session folder.
+func (s *Session) Dir() string { return s.dir }
+
+// Meta returns a copy of the current session.json content.
+func (s *Session) Meta() Meta {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.meta.clone()
+}
+
+// Done is closed when the session has stopped, by Stop or by itself.
+func (s *Session) Done() <-chan struct{} { return s.done }
+
+// Err is why the session stopped by itself (device lost, write error, disk
+// full), or the error Stop returned; nil while running and after a clean stop.
+func (s *Session) Err() error {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	return s.err
+}
+
+// Start starts capture. Sample 0 is the first frame the source delivers.
+func (s *Session) Start() error {
+	s.mu.Lock()
+	if s.state != StateCreated {
+		st := s.state
+		s.mu.Unlock()
+		return fmt.Errorf("%w: start in state %s", ErrState, st)
+	}
+	start, err := s.rec.Start()
+	if err != nil {
+		s.mu.Unlock()
+		err = fmt.Errorf("session: start: %w", err)
+		s.finish(StateFailed, err)
+		return err
+	}
+	pos := s.rec.Position()
+	mono, stream := monotonic(), s.src.Now()
+	lag := s.rate.Seconds(pos)
+	s.meta.StartUTC = start.UTC()
+	s.meta.StartMono = mono - lag
+	s.meta.StartStream = stream - lag
+	s.meta.Anchors = append(s.meta.Anchors, Anchor{Sample: 0, UTC: start.UTC()})
+	s.state, s.meta.State = StateRecording, StateRecording
+	err = s.saveLocked()
+	s.stopLoop, s.loopDone = make(chan struct{}), make(chan struct{})
+	s.mu.Unlock()
+	go s.loop()
+	s.emitState(StateRecording)
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+// loop adds an anchor every AnchorEvery and watches for the recorder
+// stopping by itself.
+func (s *Session) loop() {
+	defer close(s.loopDone)
+	t := time.NewTicker(AnchorEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.stopLoop:
+			return
+		case <-s.rec.Done():
+			select {
+			case <-s.stopLoop: // Stop is finishing the recorder
+				return
+			default:
+			}
+			err := s.rec.Err()
+			if err == nil {
+				err = errors.New("session: recorder stopped")
+			}
+			go s.finish(StateFailed, fmt.Errorf("session: recording stopped: %w", err))
+			return
+		case <-t.C:
+			s.mu.Lock()
+			if s.state == StateRecording {
+				s.meta.Anchors = append(s.meta.Anchors, Anchor{Sample: s.rec.Position(), UTC: time.Now().UTC()})
+			}
+			if s.state == StateRecording || s.state == StatePaused {
+				s.refreshLocked()
+				if err := s.saveLocked(); err != nil {
+					if f := s.getHooks().OnError; f != nil {
+						f(err)
+					}
+				}
+			}
+			s.mu.Unlock()
+		}
+	}
+}
+
+// refreshLocked copies the recorder's counters into meta.
+func (s *Session) refreshLocked() {
+	st := s.rec.Stats()
+	s.meta.Frames, s.meta.StreamFrames, s.meta.Dropped, s.meta.Glitches = st.Frames, st.StreamFrames, st.Dropped, st.Glitches
+}
+
+func (s *Session) saveLocked() error {
+	s.meta.Updated = time.Now().UTC()
+	return writeMeta(s.dir, s.meta)
+}
+
+// Pause stops writing frames; the stream keeps running and the frames it
+// delivers are counted, so the pause is recorded as a span in session.json.
+func (s *Session) Pause() error {
+	s.mu.Lock()
+	if s.state != StateRecording {
+		st := s.state
+		s.mu.Unlock()
+		return fmt.Errorf("%w: pause in state %s", ErrState, st)
+	}
+	at := s.rec.Pause()
+	s.pauseBase = s.rec.Stats().StreamFrames
+	s.meta.Pauses = append(s.meta.Pauses, Pause{At: at, StartUTC: time.Now().UTC()})
+	s.state, s.meta.State = StatePaused, StatePaused
+	s.refreshLocked()
+	err := s.saveLocked()
+	s.mu.Unlock()
+	s.emitState(StatePaused)
+	return err
+}
+
+// Resume continues writing after Pause.
+func (s *Session) Resume() error {
+	s.mu.Lock()
+	if s.state != StatePaused {
+		st := s.state
+		s.mu.Unlock()
+		return fmt.Errorf("%w: resume in state %s", ErrState, st)
+	}
+	skipped := s.rec.Resume()
+	p := &s.meta.Pauses[len(s.meta.Pauses)-1]
+	p.Skipped, p.EndUTC = skipped, time.Now().UTC()
+	s.state, s.meta.State = StateRecording, StateRecording
+	s.refreshLocked()
+	err := s.saveLocked()
+	s.mu.Unlock()
+	s.emitState(StateRecording)
+	return err
+}
+
+// Stop finalizes the tracks, the journal and session.json (state
+// "stopped"). It is safe to call more than once and after the session
+// stopped by itself; it returns the first error of the recording.
+func (s *Session) Stop() error {
+	s.finish(StateStopped, nil)
+	<-s.done
+	return s.Err()
+}
+
+// finish stops everything once. cause != nil marks the session failed.
+func (s *Session) finish(final State, cause error) {
+	s.onceStop.Do(func() {
+		s.mu.Lock()
+		started := s.state == StateRecording || s.state == StatePaused
+		wasPaused := s.state == StatePaused
+		s.state = final // Mark and Pause now fail with ErrState
+		s.mu.Unlock()
+		if s.stopLoop != nil {
+			close(s.stopLoop)
+			if cause == nil {
+				<-s.loopDone
+			}
+		}
+		var errs []error
+		if cause != nil {
+			errs = append(errs, cause)
+		}
+		if started {
+			// The recorder's error is the cause when it stopped by itself.
+			if err := s.rec.Stop(); err != nil && cause == nil {
+				errs = append(errs, fmt.Errorf("session: %w", err))
+			}
+		}
+		if err := s.src.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("session: close source: %w", err))
+		}
+		s.mkMu.Lock()
+		if err := s.journal.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("session: %w", err))
+		}
+		s.journal = nil
+		s.mkMu.Unlock()
+
+		s.mu.Lock()
+		if started {
+			s.refreshLocked()
+		}
+		if wasPaused && len(s.meta.Pauses) > 0 {
+			p := &s.meta.Pauses[len(s.meta.Pauses)-1]
+			p.Skipped = s.meta.StreamFrames - s.pauseBase
+			p.EndUTC = time.Now().UTC()
+		}
+		if len(errs) > 0 {
+			final = StateFailed
+		}
+		s.state, s.meta.State = final, final
+		s.meta.EndUTC = time.Now().UTC()
+		if len(errs) > 0 {
+			s.meta.Error = errors.Join(errs...).Error()
+		}
+		if err := s.saveLocked(); err != nil {
+			errs = append(errs, err)
+		}
+		s.err = errors.Join(errs...)
+		err := s.err
+		s.mu.Unlock()
+
+		if cause != nil {
+			if f := s.getHooks().OnError; f != nil {
+				f(err)
+			}
+		}
+		s.emitState(final)
+		close(s.done)
+	})
+}
+
+// Mark drops a marker at the instant of the call: its sample is the
+// recorder's interpolated stream position (the pause point while paused).
+// It returns once the journal line is on disk.
+func (s *Session) Mark(kind markers.Kind, title string) (markers.Marker, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	var pos int64
+	switch s.state {
+	case StateRecording:
+		pos = s.rec.Position()
+	case StatePaused:
+		pos = s.meta.Pauses[len(s.meta.Pauses)-1].At
+	default:
+		return markers.Marker{}, fmt.Errorf("%w: mark in state %s", ErrState, s.state)
+	}
+	if !kind.Valid() {
+		return markers.Marker{}, fmt.Errorf("session: mark: %w: %q", markers.ErrBadKind, kind)
+	}
+	m := markers.Marker{ID: markers.NewID(), Kind: kind, Title: title, Sample: pos, Author: s.meta.Host, UTC: time.Now().UTC()}
+	if err := s.add(m); err != nil {
+		return markers.Marker{}, err
+	}
+	return m, nil
+}
+
+// onGlitch runs on the recorder's writer goroutine after it inserted
+// lost frames of silence at atFrame: the silence becomes a glitch region.
+func (s *Session) onGlitch(atFrame, lost int64) {
+	ms := s.rate.D(lost).Seconds() * 1000
+	m := markers.Marker{
+		ID: markers.NewID(), Kind: markers.Glitch,
+		Title:  fmt.Sprintf("%d frames lost (%.1f ms), silence inserted", lost, ms),
+		Sample: atFrame, End: atFrame + lost, Author: "podmark", UTC: time.Now().UTC(),
+	}
+	if err := s.add(m); err != nil {
+		if f := s.getHooks().OnError; f != nil {
+			f(err)
+		}
+	}
+}
+
+// add journals m, then records it and calls OnMarker.
+func (s *Session) add(m markers.Marker) error {
+	s.mkMu.Lock()
+	err := s.journalDo(func(j *markers.Journal) error { return j.Add(m) })
+	if err == nil {
+		s.marks = append(s.marks, m)
+	}
+	s.mkMu.Unlock()
+	if err != nil {
+		return err
+	}
+	if f := s.getHooks().OnMarker; f != nil {
+		f(m)
+	}
+	return nil
+}
+
+// journalDo runs f on the open journal, or on the journal reopened for one
+// call after the session stopped. mkMu must be held.
+func (s *Session) journalDo(f func(*markers.Journal) error) error {
+	if s.journal != nil {
+		if err := f(s.journal); err != nil {
+			return fmt.Errorf("session: %w", err)
+		}
+		return nil
+	}
+	j, err := markers.OpenJournal(filepath.Join(s.dir, JournalFile))
+	if err != nil {
+		return fmt.Errorf("session: %w", err)
+	}
+	ferr := f(j)
+	cerr := j.Close()
+	if ferr != nil {
+		return fmt.Errorf("session: %w", ferr)
+	}
+	if cerr != nil {
+		return fmt.Errorf("session: %w", cerr)
+	}
+	return nil
+}
+
+// Update changes a marker (title, kind, position, URL); journaled first.
+func (s *Session) Update(u markers.Update) error {
+	s.mkMu.Lock()
+	defer s.mkMu.Unlock()
+	i := s.find(u.ID)
+	if i < 0 {
+		return fmt.Errorf("session: update: no marker %q", u.ID)
+	}
+	if err := s.journalDo(func(j *markers.Journal) error { return j.Update(u) }); err != nil {
+		return err
+	}
+	s.marks[i] = u.Apply(s.marks[i])
+	return nil
+}
+
+// Delete removes a marker and returns it (for undo with Restore).
+func (s *Session) Delete(id string) (markers.Marker, error) {
+	s.mkMu.Lock()
+	defer s.mkMu.Unlock()
+	i := s.find(id)
+	if i < 0 {
+		return markers.Marker{}, fmt.Errorf("session: delete: no marker %q", id)
+	}
+	if err := s.journalDo(func(j *markers.Journal) error { return j.Delete(id) }); err != nil {
+		return markers.Marker{}, err
+	}
+	m := s.marks[i]
+	s.marks = slices.Delete(s.marks, i, i+1)
+	return m, nil
+}
+
+// Restore puts back a marker removed by Delete, with its id and position.
+func (s *Session) Restore(m markers.Marker) error {
+	s.mkMu.Lock()
+	defer s.mkMu.Unlock()
+	if s.find(m.ID) >= 0 {
+		return fmt.Errorf("session: restore: marker %q exists", m.ID)
+	}
+	if err := s.journalDo(func(j *markers.Journal) error { return j.Add(m) }); err != nil {
+		return err
+	}
+	s.marks = append(s.marks, m)
+	return nil
+}
+
+func (s *Session) find(id string) int {
+	for i, m := range s.marks {
+		if m.ID == id {
+			return i
+		}
+	}
+	return -1
+}
+
+// Markers returns the session's markers sorted by sample.
+func (s *Session) Markers() []markers.Marker {
+	s.mkMu.Lock()
+	ms := slices.Clone(s.marks)
+	s.mkMu.Unlock()
+	slices.SortStableFunc(ms, func(a, b markers.Marker) int {
+		switch {
+		case a.Sample < b.Sample:
+			return -1
+		case a.Sample > b.Sample:
+			return 1
+		}
+		return 0
+	})
+	return ms
+}
+
+// Status returns the current state, length, meters and counters.
+func (s *Session) Status() Status {
+	s.mu.RLock()
+	st := s.state
+	s.mu.RUnlock()
+	stats := s.rec.Stats()
+	var skipped int64
+	s.mu.RLock()
+	for _, p := range s.meta.Pauses {
+		skipped += p.Skipped
+	}
+	if st == StatePaused {
+		skipped += stats.StreamFrames - s.pauseBase
+	}
+	s.mu.RUnlock()
+	return Status{
+		State: st, Frames: stats.Frames, Elapsed: s.rate.D(stats.Frames),
+		Levels:  s.rec.Levels(nil),
+		Dropped: stats.Dropped, Glitches: stats.Glitches, Skipped: skipped,
+	}
+}
+
+// FreeTime is how much more audio in this session's format fits on the
+// disk holding the session folder.
+func (s *Session) FreeTime() (time.Duration, error) {
+	s.mu.RLock()
+	ch, bits := s.meta.Channels, s.meta.Bits
+	s.mu.RUnlock()
+	f, err := audio.ParseSampleFormat(bits)
+	if err != nil {
+		return 0, err
+	}
+	return FreeTime(s.dir, s.rate, ch, f)
+}
+
+// Frames is the number of frames written to each track so far.
+func (s *Session) Frames() int64 { return s.rec.Stats().Frames }
