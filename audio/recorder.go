@@ -581,6 +581,15 @@ func (r *Recorder) writerLoop() {
 			return
 		}
 		if !progressed {
+			// Caught up: hand buffered samples to the OS so a killed
+			// process loses only what the ring held (the header is patched
+			// and fsynced every SyncEvery; RepairWAV recovers the rest).
+			for _, w := range r.writers {
+				if err := w.drain(); err != nil {
+					selfStop(err)
+					return
+				}
+			}
 			time.Sleep(2 * time.Millisecond)
 		}
 	}

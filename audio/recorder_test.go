@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"path/filepath"
 	"sync"
 	"syscall"
@@ -498,5 +499,50 @@ func TestNewRecorderRejects(t *testing.T) {
 	}
 	if err := rec.Stop(); !errors.Is(err, ErrStopped) {
 		t.Fatalf("Stop before Start: %v", err)
+	}
+}
+
+// TestRecorderCopyWhileRecording copies the track file while recording (what
+// a crash or kill -9 leaves): every copy parses, holds the right samples, and
+// lags the delivered audio by at most 250 ms.
+func TestRecorderCopyWhileRecording(t *testing.T) {
+	ramp := NewRamp(RampOptions{Channels: 1, Rate: 48000, FramesPerBuffer: 480, Realtime: true})
+	paths := trackPaths(t.TempDir(), 1)
+	rec, err := NewRecorder(RecorderConfig{Source: ramp, Channels: 1, Rate: 48000, Format: Int24, Tracks: paths, SyncEvery: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.Start(); err != nil {
+		t.Fatal(err)
+	}
+	worst := int64(0)
+	for range 15 {
+		time.Sleep(97 * time.Millisecond)
+		delivered := ramp.Delivered()
+		b, err := os.ReadFile(paths[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := NewReader(bytes.NewReader(b))
+		if err != nil {
+			t.Fatalf("copy of %d bytes: %v", len(b), err)
+		}
+		got, err := readAllFloat(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range got {
+			if got[i] != RampValue(int64(i), 0) {
+				t.Fatalf("copy frame %d = %v", i, got[i])
+			}
+		}
+		worst = max(worst, delivered-int64(len(got)))
+	}
+	if err := rec.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("largest lag of a copy behind delivered audio: %d frames (%.1f ms)", worst, 1000*float64(worst)/48000)
+	if worst > 48000/4 {
+		t.Fatalf("a copy lagged %d frames behind the delivered audio (> 250 ms)", worst)
 	}
 }

@@ -315,38 +315,44 @@ func (w *Writer) room() int {
 }
 
 func appendFloat(b []byte, f SampleFormat, s []float32) []byte {
+	o := len(b)
+	b = b[:o+len(s)*f.BytesPerSample()] // the caller guarantees the capacity
 	switch f {
 	case Int16:
 		for _, v := range s {
-			x := clampInt(float64(v)*32768, -32768, 32767)
-			b = append(b, byte(x), byte(x>>8))
+			x := toInt(v, 32768)
+			b[o], b[o+1] = byte(x), byte(x>>8)
+			o += 2
 		}
 	case Int24:
 		for _, v := range s {
-			x := clampInt(float64(v)*8388608, -8388608, 8388607)
-			b = append(b, byte(x), byte(x>>8), byte(x>>16))
+			x := toInt(v, 8388608)
+			b[o], b[o+1], b[o+2] = byte(x), byte(x>>8), byte(x>>16)
+			o += 3
 		}
 	case Float32:
 		for _, v := range s {
 			x := math.Float32bits(v)
-			b = append(b, byte(x), byte(x>>8), byte(x>>16), byte(x>>24))
+			b[o], b[o+1], b[o+2], b[o+3] = byte(x), byte(x>>8), byte(x>>16), byte(x>>24)
+			o += 4
 		}
 	}
 	return b
 }
 
-func clampInt(v float64, lo, hi int32) int32 {
-	if v != v { // NaN
+// toInt scales v by full (2^(bits-1)), rounds to nearest even and clips to
+// the integer range; NaN becomes 0.
+func toInt(v float32, full float64) int32 {
+	x := float64(v) * full
+	switch {
+	case x >= full-1:
+		return int32(full - 1)
+	case x <= -full:
+		return int32(-full)
+	case x != x:
 		return 0
 	}
-	v = math.Round(v)
-	if v < float64(lo) {
-		return lo
-	}
-	if v > float64(hi) {
-		return hi
-	}
-	return int32(v)
+	return int32(math.RoundToEven(x))
 }
 
 func appendInt(b []byte, f SampleFormat, s []int32) []byte {
