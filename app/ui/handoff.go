@@ -101,7 +101,7 @@ func (h *handoffScreen) onExport() {
 		})
 		h.w.post(func() {
 			if err != nil {
-				h.stage.SetText("Export failed")
+				h.stage.SetText("Export failed: " + err.Error())
 				h.export.Enable()
 				h.w.showError(err)
 				return

@@ -4,12 +4,15 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 
+	"github.com/podmark/podmark/app/session"
+	"github.com/podmark/podmark/audio"
 	"github.com/podmark/podmark/markers"
 )
 
@@ -61,9 +64,9 @@ func rowByTitle(t *testing.T, w *Window, title string) *markerRow {
 // runWindowScenario drives a whole recording through the window: record →
 // markers by button, key and rundown → rename → delete/undo → pause →
 // stop, and returns the session folder and the markers the window shows.
-func runWindowScenario(t *testing.T, be Backend) (dir string, shown []markers.Marker) {
+func runWindowScenario(t *testing.T, be Backend, device string) (dir string, shown []markers.Marker) {
 	root := t.TempDir()
-	w, drain := newTestWindow(t, be, Options{Dir: root, Host: "alice", Channels: 2, Rate: 48000})
+	w, drain := newTestWindow(t, be, Options{Dir: root, Host: "alice", Channels: 2, Rate: 48000, Device: device})
 	c := w.win.Canvas()
 	w.rd.text.SetText("- Intro\n- sponsor: Acme VPN\n- Listener mail")
 	w.sc.title.SetText("Episode 12")
@@ -187,7 +190,7 @@ func runWindowScenario(t *testing.T, be Backend) (dir string, shown []markers.Ma
 	// Hand-off: export with progress, result folder exists.
 	test.Tap(w.ho.export)
 	deadline := time.Now().Add(60 * time.Second)
-	for w.ho.lastOut == "" && time.Now().Before(deadline) {
+	for w.ho.lastOut == "" && !strings.HasPrefix(w.ho.stage.Text, "Export failed") && time.Now().Before(deadline) {
 		time.Sleep(20 * time.Millisecond)
 		drain()
 	}
@@ -246,10 +249,49 @@ func checkJournal(t *testing.T, dir string, shown []markers.Marker) []markers.Ma
 	return got
 }
 
-// TestWindowFakeEngine runs the scenario against a stand-in engine with the
-// real marker journal: it pins the window's own behaviour (keys, buttons,
-// rundown, rename, undo, stop chord) independent of the audio stack.
-func TestWindowFakeEngine(t *testing.T) {
-	dir, shown := runWindowScenario(t, newFakeBackend())
-	checkJournal(t, dir, shown)
+// TestWindowSession drives the window on the real engine (app/session)
+// with the fake Ramp input: record → markers by keys and buttons → rename →
+// delete/undo → pause → stop → hand-off; then the session on disk must match
+// what the window showed: the journal replayed, session.json, the tracks.
+func TestWindowSession(t *testing.T) {
+	be := NewBackend()
+	dir, shown := runWindowScenario(t, be, "ramp")
+	got := checkJournal(t, dir, shown)
+
+	meta, err := session.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta.State != session.StateStopped || meta.Title != "Episode 12" || meta.Host != "alice" || meta.Rate != 48000 || len(meta.Tracks) != 2 {
+		t.Fatalf("session.json: state %s title %q host %q rate %d tracks %v", meta.State, meta.Title, meta.Host, meta.Rate, meta.Tracks)
+	}
+	if meta.Dropped != 0 || len(meta.Pauses) != 1 {
+		t.Fatalf("session.json: dropped %d, pauses %v", meta.Dropped, meta.Pauses)
+	}
+	last := got[len(got)-1].Sample
+	if meta.Frames <= last || meta.Frames < 48000/2 {
+		t.Fatalf("session has %d frames, last marker at %d", meta.Frames, last)
+	}
+	for ch, tr := range meta.Tracks {
+		info, samples, err := audio.ReadWAVFile(filepath.Join(dir, tr.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if info.Channels != 1 || info.Frames != meta.Frames {
+			t.Fatalf("%s: %d channels, %d frames; session has %d", tr.File, info.Channels, info.Frames, meta.Frames)
+		}
+		// Before the pause the file is the ramp itself, frame for frame.
+		for n := int64(0); n < meta.Pauses[0].At; n++ {
+			if want := audio.RampValue(n, ch); samples[n] != want {
+				t.Fatalf("%s frame %d = %v, want ramp %v", tr.File, n, samples[n], want)
+			}
+		}
+	}
+	doc, err := session.LoadDoc(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(doc.Markers) != len(got) {
+		t.Fatalf("LoadDoc: %d markers, journal %d", len(doc.Markers), len(got))
+	}
 }
