@@ -399,6 +399,17 @@ func sections(d Doc, cues []Cue, heading func(i int, m Marker), cue func(c Cue))
 	}
 }
 
+// mdURL makes a URL safe as a Markdown link destination.
+var mdURL = strings.NewReplacer("(", "%28", ")", "%29", " ", "%20", "<", "%3C", ">", "%3E", "\n", "", "\r", "")
+
+// linkable reports whether a chapter URL may become a link in HTML or
+// Markdown output: http, https and mailto only, so a javascript: or data:
+// URL in a marker file can never run in a reader's browser.
+func linkable(u string) bool {
+	l := strings.ToLower(strings.TrimSpace(u))
+	return strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://") || strings.HasPrefix(l, "mailto:")
+}
+
 var mdEscaper = strings.NewReplacer(`\`, `\\`, "`", "\\`", `*`, `\*`, `_`, `\_`, `[`, `\[`, `]`, `\]`, `<`, `\<`, `>`, `\>`, `#`, `\#`, `|`, `\|`)
 
 func mdEscape(s string) string { return mdEscaper.Replace(s) }
@@ -450,7 +461,7 @@ func writeTranscriptHTML(w *bufio.Writer, d Doc, cues []Cue) {
 		used[id] = true
 		t := SamplesToDuration(m.Sample, d.Rate)
 		fmt.Fprintf(w, "<section id=\"%s\">\n<h2><time datetime=\"%s\">%s</time> ", id, isoDur(t), hms(t))
-		if m.URL != "" {
+		if linkable(m.URL) {
 			fmt.Fprintf(w, "<a href=\"%s\">%s</a></h2>\n", esc(m.URL), esc(oneLine(m.Title)))
 		} else {
 			w.WriteString(esc(oneLine(m.Title)) + "</h2>\n")
@@ -532,8 +543,8 @@ func writeShowNotes(w *bufio.Writer, d Doc) {
 	fmt.Fprintf(w, "# %s\n\n## Chapters\n\n", mdEscape(titleOr(d)))
 	for _, m := range d.Chapters() {
 		title := mdEscape(oneLine(m.Title))
-		if m.URL != "" {
-			title = "[" + title + "](" + strings.NewReplacer("(", "%28", ")", "%29", " ", "%20").Replace(m.URL) + ")"
+		if linkable(m.URL) {
+			title = "[" + title + "](" + mdURL.Replace(m.URL) + ")"
 		}
 		w.WriteString("- " + FormatClock(m.Sample, d.Rate) + " " + title)
 		if m.Kind == Sponsor {

@@ -266,3 +266,32 @@ func TestTranscriptEdges(t *testing.T) {
 		t.Errorf("got\n%s\nwant\n%s", buf.String(), want)
 	}
 }
+
+// Only http(s) and mailto URLs become links in HTML and Markdown.
+func TestTranscriptLinksSafe(t *testing.T) {
+	d := Doc{Rate: rate, Markers: []Marker{
+		{ID: "a", Kind: Topic, Title: "Bad", URL: "javascript:alert(1)", Sample: 0},
+		{ID: "b", Kind: Topic, Title: "Data", URL: " DATA:text/html,<b>", Sample: at("1:00")},
+		{ID: "c", Kind: Topic, Title: "Good", URL: "https://e.x/a (b)<c>", Sample: at("2:00")},
+	}}
+	for _, format := range []string{"html", "shownotes"} {
+		var buf bytes.Buffer
+		if err := WriteTranscript(&buf, format, d, []Cue{{Start: 0, Text: "x"}}); err != nil {
+			t.Fatal(err)
+		}
+		out := strings.ToLower(buf.String())
+		if strings.Contains(out, "javascript:") || strings.Contains(out, "data:") {
+			t.Errorf("%s links an unsafe URL:\n%s", format, buf.String())
+		}
+		if !strings.Contains(buf.String(), "https://e.x/a") {
+			t.Errorf("%s lacks the https link:\n%s", format, buf.String())
+		}
+	}
+	var buf bytes.Buffer
+	if err := WriteTranscript(&buf, "shownotes", d, nil); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), "- 2:00 [Good](https://e.x/a%20%28b%29%3Cc%3E)\n") || !strings.Contains(buf.String(), "- 0:00 Bad\n") {
+		t.Errorf("show notes:\n%s", buf.String())
+	}
+}
