@@ -138,12 +138,22 @@ func Measure(anchor, track Signal, opt Options) (Result, error) {
 			best = w
 		}
 		if err == nil && w.PSR >= opt.MinPSR && w.Confidence >= opt.MinConfidence {
-			// Confirm with a second probe elsewhere before trusting it.
-			tc2 := lo + pw/2 + math.Mod(f+0.37, 1)*(hi-lo-pw)
-			m := 0.05 + opt.MaxDrift*1e-6*math.Abs(tc2-tc)
-			w2, err2 := measureWindow(anchor, track, tc2, pw, w.Offset, m, 0, opt)
-			if err2 == nil && w2.PSR >= opt.MinPSR && w2.Confidence >= opt.MinConfidence {
-				best, found = w, true
+			// Confirm with a second probe elsewhere in the overlap this
+			// offset implies before trusting it.
+			clo, chi := math.Max(0, -w.Offset), math.Min(tt, ta-w.Offset)
+			for _, g := range []float64{0.5, 0.25, 0.75, 0.1, 0.9} {
+				tc2 := clo + pw/2 + g*(chi-clo-pw)
+				if math.Abs(tc2-tc) < pw || chi-clo < 2*pw {
+					continue
+				}
+				m := 0.05 + opt.MaxDrift*1e-6*math.Abs(tc2-tc)
+				w2, err2 := measureWindow(anchor, track, tc2, pw, w.Offset, m, 0, opt)
+				if err2 == nil && w2.PSR >= opt.MinPSR && w2.Confidence >= opt.MinConfidence {
+					best, found = w, true
+					break
+				}
+			}
+			if found {
 				break
 			}
 		}

@@ -1,0 +1,264 @@
+package merge
+
+import (
+	"errors"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/podmark/podmark/app/session"
+	"github.com/podmark/podmark/audio"
+	"github.com/podmark/podmark/audio/align"
+	"github.com/podmark/podmark/markers"
+)
+
+var base = time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
+
+type mergeCase struct {
+	name       string
+	tA0        float64 // truth time of host A's sample 0
+	nA         float64 // seconds
+	tB0        float64 // wanted truth time of host B's sample 0
+	nB         float64
+	kB         float64 // B's clock: B sample n is truth tB0 + n*kB/rate
+	bleed      float32
+	pauseAt    float64 // B file seconds where a pause begins (0: none)
+	pauseLen   float64
+	utcErrB    float64 // error of B's UTC start, seconds
+	reference  bool
+	refStart   float64
+	refK       float64
+	wantMerged int // near-duplicate markers folded
+}
+
+func TestMergeAgainstTruth(t *testing.T) {
+	for _, c := range []mergeCase{
+		{name: "mp3 reference, +300 ppm, B 12.5 s later", tA0: 2, nA: 60, tB0: 14.5, nB: 55, kB: 1.0003, bleed: 0.02,
+			utcErrB: 0.4, reference: true, refStart: 1, refK: 1 + 50e-6, wantMerged: 1},
+		{name: "hosts only, -200 ppm, B 28 s earlier, B paused", tA0: 30, nA: 45, tB0: 2, nB: 70, kB: 1 - 200e-6, bleed: 0.25,
+			pauseAt: 10, pauseLen: 3, utcErrB: -0.7, wantMerged: 1},
+	} {
+		t.Run(c.name, func(t *testing.T) { runMergeCase(t, c) })
+	}
+}
+
+func runMergeCase(t *testing.T, c mergeCase) {
+	ta, tb := speech(t)
+	dir := t.TempDir()
+	mixA := mix(ta, tb, 1, c.bleed)
+	mixB := mix(tb, ta, 1, c.bleed)
+
+	// Host A: exact samples of the truth.
+	sA := int(c.tA0 * rate)
+	trackA := append([]float32(nil), mixA[sA:sA+int(c.nA*rate)]...)
+	// Host B: the truth through sox speed kB, from a whole sample.
+	yB := drifted(t, mixB, c.kB)
+	m0 := int(math.Round(c.tB0 * rate / c.kB))
+	tB0 := float64(m0) * c.kB / rate
+	stream := yB[m0 : m0+int(c.nB*rate)]
+	trackB := stream
+	var pauses []session.Pause
+	P, S := int64(c.pauseAt*rate), int64(c.pauseLen*rate)
+	if c.pauseAt > 0 {
+		trackB = append(append([]float32(nil), stream[:P]...), stream[P+S:]...)
+		pauses = []session.Pause{{At: P, Skipped: S, StartUTC: base.Add(time.Duration((tB0 + c.pauseAt) * float64(time.Second))),
+			EndUTC: base.Add(time.Duration((tB0 + c.pauseAt + c.pauseLen) * float64(time.Second)))}}
+	}
+	utcA := base.Add(time.Duration(c.tA0 * float64(time.Second)))
+	utcB := base.Add(time.Duration((tB0 + c.utcErrB) * float64(time.Second)))
+	// Markers: A and B both press Topic about 1.2 s apart; B notes later.
+	fileB := func(truth float64) int64 { // B's file frame of a truth time
+		s := int64(math.Round((truth - tB0) * rate / c.kB))
+		if c.pauseAt > 0 && s >= P+S {
+			s -= S
+		}
+		return s
+	}
+	topicAt, noteAt := 30.0, tB0+c.nB*c.kB-8
+	mkA := []markers.Marker{{ID: "a1", Kind: markers.Topic, Title: "Drift", Sample: int64((topicAt - c.tA0) * rate), Author: "alice", UTC: utcA}}
+	mkB := []markers.Marker{
+		{ID: "b1", Kind: markers.Topic, Title: "Clocks", Sample: fileB(topicAt + 1.2), Author: "bob", UTC: base.Add(time.Duration((topicAt + 1.2) * float64(time.Second)))},
+		{ID: "b2", Kind: markers.Note, Title: "late note", Sample: fileB(noteAt), Author: "bob", UTC: base.Add(time.Duration(noteAt * float64(time.Second)))},
+	}
+	dirA, dirB := filepath.Join(dir, "alice"), filepath.Join(dir, "bob")
+	fakeSession{host: "alice", track: trackA, utc: utcA, markers: mkA}.write(t, dirA)
+	fakeSession{host: "bob", track: trackB, utc: utcB, pauses: pauses, markers: mkB}.write(t, dirB)
+
+	opt := Options{Sessions: []string{dirA, dirB}, Out: filepath.Join(dir, "merged")}
+	if c.reference {
+		requireTool(t, "lame")
+		y := drifted(t, mix(ta, tb, 0.7, 0.7), c.refK)
+		r0 := int(math.Round(c.refStart * rate / c.refK))
+		wav, mp := filepath.Join(dir, "call.wav"), filepath.Join(dir, "call.mp3")
+		if err := audio.WriteWAVFile(wav, audio.WriterOptions{Rate: rate, Channels: 1, Format: audio.Int16}, y[r0:r0+75*rate]); err != nil {
+			t.Fatal(err)
+		}
+		if out, err := exec.Command("lame", "--quiet", "-b", "128", wav, mp).CombinedOutput(); err != nil {
+			t.Fatalf("lame: %v\n%s", err, out)
+		}
+		opt.Reference = mp
+	}
+	rep, err := Merge(opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range rep.Sessions {
+		t.Logf("%s: start %.6f offset %.6f drift %.2f ppm conf %.2f psr %.1f fit %+v", s.Host, s.Start, s.Offset, s.DriftPPM, s.Confidence, s.PSR, s.Fit)
+	}
+	wantPPM := (c.kB - 1) * 1e6
+	if c.reference {
+		wantPPM = (c.kB - 1) * 1e6 // against the master; the reference's own drift cancels
+	}
+	if got := rep.Sessions[1].DriftPPM; math.Abs(got-wantPPM) > 1 {
+		t.Errorf("drift %.2f ppm, want %.2f", got, wantPPM)
+	}
+
+	// The merged folder is a session.
+	meta, err := session.Load(opt.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta.Frames != rep.Frames || len(meta.Tracks) != 2 {
+		t.Fatalf("merged meta %+v", meta)
+	}
+	_, outA, err := audio.ReadWAVFile(filepath.Join(opt.Out, meta.Tracks[0].File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, outB, err := audio.ReadWAVFile(filepath.Join(opt.Out, meta.Tracks[1].File))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if int64(len(outA)) != rep.Frames || int64(len(outB)) != rep.Frames {
+		t.Fatalf("track lengths %d, %d, want %d", len(outA), len(outB), rep.Frames)
+	}
+	padA := int(math.Round(rep.Sessions[0].Start * rate))
+	_, storedA, err := audio.ReadWAVFile(filepath.Join(dirA, "tracks", "alice-1.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for n := range storedA { // the master is copied unchanged
+		if outA[padA+n] != storedA[n] {
+			t.Fatalf("master sample %d changed: %g vs %g", n, outA[padA+n], storedA[n])
+		}
+	}
+	// merged frame m is truth time tA0 + (m-padA)/rate.
+	frameOf := func(truth float64) int { return padA + int(math.Round((truth-c.tA0)*rate)) }
+	endB := tB0 + (c.nB+c.pauseLen)*c.kB
+	for _, at := range []struct {
+		name string
+		from float64
+		dir  float64
+	}{{"start", tB0 + 0.2, 1}, {"end", endB - 3.5, -1}} {
+		checked := false
+		for try := 0; try < 10 && !checked; try++ {
+			T := at.from + at.dir*float64(try)*1.5
+			m := frameOf(T)
+			if m < 0 || m+3*rate > len(outB) {
+				continue
+			}
+			seg := outB[m : m+3*rate]
+			ref := mixB[int(T*rate)-2400 : int(T*rate)+3*rate+2400]
+			mt, err := align.Correlate(ref, seg, rate, 0, len(ref)-len(seg))
+			if errors.Is(err, align.ErrNoSignal) || (err == nil && mt.PSR < 10) {
+				continue
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			e := (mt.Lag - 2400 - (T*rate - float64(int(T*rate)))) / rate
+			t.Logf("B at its %s (truth %.2f s): error %.4f ms (psr %.1f)", at.name, T, e*1e3, mt.PSR)
+			if math.Abs(e) > 1e-3 {
+				t.Errorf("B at its %s (truth %.2f s) is off by %.3f ms", at.name, T, e*1e3)
+			}
+			checked = true
+		}
+		if !checked {
+			t.Errorf("no speech found to check B's %s", at.name)
+		}
+	}
+
+	// Markers: one topic from both hosts at A's position; B's note in place.
+	doc, err := session.LoadDoc(opt.Out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Markers.Merged != c.wantMerged || len(doc.Markers) != 2 {
+		t.Fatalf("markers %+v report %+v", doc.Markers, rep.Markers)
+	}
+	top, note := doc.Markers[0], doc.Markers[1]
+	if top.Kind != markers.Topic || top.Author != "alice, bob" || top.Title != "Drift / Clocks" {
+		t.Errorf("merged topic %+v", top)
+	}
+	if d := math.Abs(float64(top.Sample - int64(frameOf(topicAt)))); d > 48 {
+		t.Errorf("topic %d frames off", int(d))
+	}
+	if note.Author != "bob" || math.Abs(float64(note.Sample-int64(frameOf(noteAt)))) > 48 {
+		t.Errorf("note at %d, want %d: %+v", note.Sample, frameOf(noteAt), note)
+	}
+	if _, err := os.Stat(filepath.Join(opt.Out, ReportFile)); err != nil {
+		t.Error(err)
+	}
+}
+
+func TestMergeNoCommonAudio(t *testing.T) {
+	ta, tb := speech(t)
+	dir := t.TempDir()
+	dirA, dirB := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	fakeSession{host: "alice", track: ta[rate*5 : rate*50], utc: base}.write(t, dirA)
+	fakeSession{host: "bob", track: tb[rate*8 : rate*55], utc: base.Add(3 * time.Second)}.write(t, dirB)
+	out := filepath.Join(dir, "merged")
+	_, err := Merge(Options{Sessions: []string{dirA, dirB}, Out: out})
+	if !errors.Is(err, ErrCannotAlign) || !errors.Is(err, align.ErrNoMatch) {
+		t.Fatalf("no common audio: %v, want ErrCannotAlign", err)
+	}
+	if _, serr := os.Stat(out); !errors.Is(serr, os.ErrNotExist) {
+		t.Errorf("a failed merge left %s behind", out)
+	}
+	t.Log(err)
+}
+
+func TestMergeBadOptions(t *testing.T) {
+	ta, _ := speech(t)
+	dir := t.TempDir()
+	dirA := filepath.Join(dir, "a")
+	fakeSession{host: "alice", track: ta[:rate*10], utc: base}.write(t, dirA)
+	busy := filepath.Join(dir, "busy")
+	if err := os.MkdirAll(busy, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(busy, "x"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		opt  Options
+	}{
+		{"one session", Options{Sessions: []string{dirA}, Out: filepath.Join(dir, "o")}},
+		{"same twice", Options{Sessions: []string{dirA, dirA}, Out: filepath.Join(dir, "o")}},
+		{"no out", Options{Sessions: []string{dirA, dirA}}},
+		{"out not empty", Options{Sessions: []string{dirA, filepath.Join(dir, "nope")}, Out: busy}},
+	} {
+		if _, err := Merge(tc.opt); !errors.Is(err, ErrUsage) {
+			t.Errorf("%s: %v, want ErrUsage", tc.name, err)
+		}
+	}
+	if _, err := Merge(Options{Sessions: []string{dirA, filepath.Join(dir, "nope")}, Out: filepath.Join(dir, "o")}); !errors.Is(err, session.ErrNotSession) {
+		t.Errorf("missing session: %v, want session.ErrNotSession", err)
+	}
+	if _, err := Merge(Options{Sessions: []string{dirA, dirA + "/."}, Out: filepath.Join(dir, "o2"), Reference: filepath.Join(dir, "none.mp3")}); err == nil {
+		t.Error("same session through another path accepted")
+	}
+}
+
+func requireTool(t *testing.T, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		if _, err := exec.LookPath(n); err != nil {
+			t.Fatalf("%s not found: run scripts/setup.sh", n)
+		}
+	}
+}
