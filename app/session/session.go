@@ -31,6 +31,10 @@ type Config struct {
 	RingSeconds     float64       // capture ring size; 0 = 10 s
 	StallTimeout    time.Duration // no callbacks this long = device lost; 0 = 2 s
 	RF64Threshold   int64         // data size at which tracks become RF64; 0 = 4 GiB
+	// RampReport, with the fake "ramp" device, names a file where the
+	// source's delivered frame count is written every 5 ms (for tests that
+	// kill the process and measure what was lost).
+	RampReport string
 }
 
 // DefaultSyncEvery is how often the tracks' headers are patched, their

@@ -3,8 +3,11 @@ package session
 import (
 	"errors"
 	"fmt"
+	"os"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/podmark/podmark/audio"
 )
@@ -57,7 +60,11 @@ func OpenSource(cfg Config) (audio.Source, error) {
 		if cfg.Channels > maxCh {
 			return nil, fmt.Errorf("%w: %d channels, device %q has %d", ErrConfig, cfg.Channels, cfg.Device, maxCh)
 		}
-		return audio.NewRamp(audio.RampOptions{Channels: cfg.Channels, Rate: cfg.Rate, FramesPerBuffer: cfg.FramesPerBuffer, Realtime: !fast}), nil
+		r := audio.NewRamp(audio.RampOptions{Channels: cfg.Channels, Rate: cfg.Rate, FramesPerBuffer: cfg.FramesPerBuffer, Realtime: !fast})
+		if cfg.RampReport != "" {
+			return &reportingRamp{Ramp: r, path: cfg.RampReport}, nil
+		}
+		return r, nil
 	}
 	src, err := audio.OpenPortAudio(audio.StreamConfig{Device: cfg.Device, Channels: cfg.Channels, Rate: cfg.Rate, FramesPerBuffer: cfg.FramesPerBuffer})
 	if err != nil {
@@ -103,3 +110,70 @@ func DeviceLine(d audio.Device) string {
 	clean := strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
 	return fmt.Sprintf("%d\t%s\t%s\t%d\t%.0f", d.Index, clean.Replace(d.Name), clean.Replace(d.HostAPI), d.MaxInputChannels, d.DefaultRate)
 }
+
+// reportingRamp is the fake device that also writes, every 5 ms, how many
+// stream frames it has delivered and when, to a file (Config.RampReport):
+// "DELIVERED UNIX_NANOS\n" rewritten in place. A test that kills the process
+// reads it to know what the source delivered up to the kill (the OS keeps
+// the file's last write). It never touches the audio callback.
+type reportingRamp struct {
+	*audio.Ramp
+	path string
+	mu   sync.Mutex
+	stop chan struct{}
+	done chan error
+}
+
+func (r *reportingRamp) Start(cb func(in []float32, adc float64, overflow bool)) error {
+	f, err := os.OpenFile(r.path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return fmt.Errorf("session: ramp report: %w", err)
+	}
+	if err := r.Ramp.Start(cb); err != nil {
+		return errors.Join(err, f.Close())
+	}
+	r.mu.Lock()
+	r.stop, r.done = make(chan struct{}), make(chan error, 1)
+	stop, done := r.stop, r.done
+	r.mu.Unlock()
+	go func() {
+		t := time.NewTicker(5 * time.Millisecond)
+		defer t.Stop()
+		var werr error
+		write := func() {
+			line := fmt.Sprintf("%020d %020d\n", r.Delivered(), time.Now().UnixNano())
+			if _, err := f.WriteAt([]byte(line), 0); err != nil && werr == nil {
+				werr = fmt.Errorf("session: ramp report %q: %w", r.path, err)
+			}
+		}
+		for {
+			select {
+			case <-stop:
+				write()
+				if err := f.Close(); err != nil && werr == nil {
+					werr = fmt.Errorf("session: ramp report %q: %w", r.path, err)
+				}
+				done <- werr
+				return
+			case <-t.C:
+				write()
+			}
+		}
+	}()
+	return nil
+}
+
+func (r *reportingRamp) Stop() error {
+	err := r.Ramp.Stop()
+	r.mu.Lock()
+	stop, done := r.stop, r.done
+	r.stop = nil
+	r.mu.Unlock()
+	if stop != nil {
+		close(stop)
+		err = errors.Join(err, <-done)
+	}
+	return err
+}
+
+func (r *reportingRamp) Close() error { return errors.Join(r.Stop(), r.Ramp.Close()) }

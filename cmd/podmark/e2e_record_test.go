@@ -1,0 +1,361 @@
+package main
+
+// End-to-end test of `podmark record` on the real stack: JACK (dummy driver,
+// 48 kHz, 1024-frame periods, paced by the system clock) → PortAudio's JACK
+// host API → podmark → session folder. Run `. scripts/services.sh` first.
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"math"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/podmark/podmark/app/session"
+	"github.com/podmark/podmark/audio"
+)
+
+const jackHostAPI = "JACK Audio Connection Kit"
+
+// jackPorts lists the JACK ports.
+func jackPorts(t *testing.T) map[string]bool {
+	t.Helper()
+	out, err := exec.Command("jack_lsp").Output()
+	if err != nil {
+		t.Fatalf("jack_lsp: %v", err)
+	}
+	ports := map[string]bool{}
+	for _, l := range strings.Split(string(out), "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			ports[l] = true
+		}
+	}
+	return ports
+}
+
+// waitNewPort waits until a port not in before whose name ends with suffix
+// and starts with prefix appears, and returns it.
+func waitNewPort(t *testing.T, before map[string]bool, prefix, suffix string, timeout time.Duration) string {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		for p := range jackPorts(t) {
+			if !before[p] && strings.HasPrefix(p, prefix) && strings.HasSuffix(p, suffix) {
+				return p
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("no new JACK port %s*%s after %v; ports: %v", prefix, suffix, timeout, jackPorts(t))
+	return ""
+}
+
+// jackDevice finds the PortAudio JACK input device in `podmark devices`.
+func jackDevice(t *testing.T, bin string) (index string, maxCh int) {
+	t.Helper()
+	out, err := exec.Command(bin, "devices").Output()
+	if err != nil {
+		t.Fatalf("podmark devices: %v", err)
+	}
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Split(l, "\t")
+		if len(f) != 5 {
+			t.Fatalf("podmark devices line %q: want 5 tab-separated fields", l)
+		}
+		if f[2] == jackHostAPI {
+			n, err := strconv.Atoi(f[3])
+			if err != nil {
+				t.Fatalf("podmark devices line %q: channels: %v", l, err)
+			}
+			return f[0], n
+		}
+	}
+	t.Fatalf("no %q device in podmark devices:\n%s", jackHostAPI, out)
+	return "", 0
+}
+
+// makeSpeech synthesizes speech with espeak-ng and converts it to 48 kHz
+// 24-bit mono with sox; it returns the file and its samples.
+func makeSpeech(t *testing.T, dir, text string) (string, []float32) {
+	t.Helper()
+	raw := filepath.Join(dir, "speech-22k.wav")
+	if out, err := exec.Command("espeak-ng", "-w", raw, text).CombinedOutput(); err != nil {
+		t.Fatalf("espeak-ng: %v\n%s", err, out)
+	}
+	wav := filepath.Join(dir, "speech-48k.wav")
+	if out, err := exec.Command("sox", raw, "-r", "48000", "-b", "24", "-c", "1", wav).CombinedOutput(); err != nil {
+		t.Fatalf("sox: %v\n%s", err, out)
+	}
+	info, samples, err := audio.ReadWAVFile(wav)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Rate != 48000 || info.Channels != 1 {
+		t.Fatalf("speech file: %+v, want 48000 Hz mono", info)
+	}
+	return wav, samples
+}
+
+// findOffset returns the lag L maximizing the normalized cross-correlation
+// of a loud window of played against rec[L+...], searching every lag in
+// [0, len(rec)-len(played)] (plain time domain; the range is a few seconds).
+func findOffset(rec, played []float32) (int, float64) {
+	const win = 2048
+	// The loudest window of the played signal makes the peak unambiguous.
+	best, bestE := 0, 0.0
+	for s := 0; s+win <= len(played); s += win / 2 {
+		e := 0.0
+		for _, v := range played[s : s+win] {
+			e += float64(v) * float64(v)
+		}
+		if e > bestE {
+			best, bestE = s, e
+		}
+	}
+	ref := played[best : best+win]
+	lag, peak := -1, -2.0
+	for l := 0; l+len(played) <= len(rec); l++ {
+		seg := rec[l+best : l+best+win]
+		var xy, yy float64
+		for i, v := range seg {
+			xy += float64(v) * float64(ref[i])
+			yy += float64(v) * float64(v)
+		}
+		if yy == 0 {
+			continue
+		}
+		if c := xy / math.Sqrt(yy*bestE); c > peak {
+			lag, peak = l, c
+		}
+	}
+	return lag, peak
+}
+
+func TestE2ERecordJACK(t *testing.T) {
+	requireJACK(t)
+	requireTool(t, "espeak-ng", "sox")
+	bin := podmarkBin(t)
+	dev, maxCh := jackDevice(t, bin)
+	if maxCh < 1 {
+		t.Fatalf("JACK device %s has %d input channels", dev, maxCh)
+	}
+	work := t.TempDir()
+	speechFile, played := makeSpeech(t, work,
+		"Welcome to episode forty eight of the podmark test show. Today we talk about crash safe recording, "+
+			"sample accurate markers, and why every frame matters. Thanks for listening.")
+	if len(played) < 5*48000 {
+		t.Fatalf("speech is only %d frames", len(played))
+	}
+
+	// 1. podmark records the JACK device.
+	dir := filepath.Join(work, "session")
+	before := jackPorts(t)
+	rec := exec.Command(bin, "record", "--out", dir, "--device", dev, "--channels", "1", "--rate", "48000", "--bits", "24", "--host", "e2e", "--title", "E2E")
+	stdin, err := rec.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := rec.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr lockedBuffer
+	rec.Stderr = &stderr
+	if err := rec.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer rec.Process.Kill()
+	acks := make(chan session.Ack, 16)
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			var a session.Ack
+			if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
+				t.Errorf("ack line %q: %v", sc.Text(), err)
+				continue
+			}
+			acks <- a
+		}
+		close(acks)
+	}()
+	inPort := waitNewPort(t, before, "", ":in_0", 10*time.Second)
+	paClient := strings.TrimSuffix(inPort, ":in_0")
+	t.Logf("podmark's JACK input port: %s", inPort)
+
+	// 2. sndfile-jackplay --wait loads the speech and waits for Enter; we
+	// connect it to podmark's input first, so no sample can be missed.
+	before = jackPorts(t)
+	play := exec.Command("sndfile-jackplay", "-w", speechFile)
+	playIn, err := play.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	play.Stdout, play.Stderr = io.Discard, io.Discard
+	if err := play.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer play.Process.Kill()
+	outPort := waitNewPort(t, before, "jackplay", ":out_1", 10*time.Second)
+	if out, err := exec.Command("jack_connect", outPort, inPort).CombinedOutput(); err != nil {
+		t.Fatalf("jack_connect %s %s: %v\n%s", outPort, inPort, err, out)
+	}
+	t.Logf("connected %s -> %s (client %s)", outPort, inPort, paClient)
+	time.Sleep(300 * time.Millisecond)
+
+	// 3. Start playback at a known instant and send markers at known
+	// moments after it.
+	goAt := time.Now()
+	if _, err := io.WriteString(playIn, "\n"); err != nil {
+		t.Fatal(err)
+	}
+	offsets := []time.Duration{1000 * time.Millisecond, 2300 * time.Millisecond, 3700 * time.Millisecond, 5100 * time.Millisecond}
+	type sent struct {
+		d   time.Duration // send time - goAt
+		ack session.Ack
+	}
+	var sends []sent
+	for i, off := range offsets {
+		time.Sleep(time.Until(goAt.Add(off)))
+		at := time.Now()
+		if _, err := fmt.Fprintf(stdin, "topic Marker %d\n", i+1); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case a, ok := <-acks:
+			if !ok {
+				t.Fatalf("podmark closed stdout; stderr:\n%s", stderr.String())
+			}
+			sends = append(sends, sent{d: at.Sub(goAt), ack: a})
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no ack for marker %d; stderr:\n%s", i+1, stderr.String())
+		}
+	}
+	playDone := make(chan error, 1)
+	go func() { playDone <- play.Wait() }()
+	select {
+	case <-playDone:
+	case <-time.After(30 * time.Second):
+		t.Fatal("sndfile-jackplay did not finish")
+	}
+	time.Sleep(500 * time.Millisecond)
+	if _, err := io.WriteString(stdin, "stop\n"); err != nil {
+		t.Fatal(err)
+	}
+	recDone := make(chan error, 1)
+	go func() { recDone <- rec.Wait() }()
+	select {
+	case err := <-recDone:
+		if err != nil {
+			t.Fatalf("podmark record: %v\nstderr:\n%s", err, stderr.String())
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatalf("podmark record did not stop; stderr:\n%s", stderr.String())
+	}
+
+	// 4. The session: stopped, nothing dropped.
+	meta, err := session.Load(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta.State != session.StateStopped || meta.HostAPI != jackHostAPI || meta.Rate != 48000 || meta.Bits != "24" {
+		t.Errorf("session.json: state %s, host API %q, rate %d, bits %s", meta.State, meta.HostAPI, meta.Rate, meta.Bits)
+	}
+	if meta.Dropped != 0 || meta.Glitches != 0 {
+		t.Errorf("dropped %d frames in %d glitches, want none; stderr:\n%s", meta.Dropped, meta.Glitches, stderr.String())
+	}
+	info, got, err := audio.ReadWAVFile(filepath.Join(dir, "tracks", "e2e-1.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info.Frames != meta.Frames || info.Format != audio.Int24 || info.Channels != 1 {
+		t.Errorf("track %+v, session.json frames %d", info, meta.Frames)
+	}
+
+	// 5. The played audio is in the recording sample for sample. Both files
+	// are 24-bit: the speech file's samples pass JACK as float32 (exact for
+	// 24-bit values) and are quantized back to 24 bits, so each recorded
+	// sample may differ by the rounding of the float→int24 conversion,
+	// at most one LSB (2^-23); we allow 2 LSB.
+	lag, corr := findOffset(got, played)
+	if lag < 0 || corr < 0.999 {
+		t.Fatalf("played speech not found in the recording (best lag %d, correlation %.4f)", lag, corr)
+	}
+	const tol = 2.0 / (1 << 23)
+	bad, maxDiff := 0, 0.0
+	for i, v := range played {
+		d := math.Abs(float64(got[lag+i]) - float64(v))
+		maxDiff = max(maxDiff, d)
+		if d > tol {
+			if bad < 5 {
+				t.Errorf("played sample %d = %.8f, recorded frame %d = %.8f", i, v, lag+i, got[lag+i])
+			}
+			bad++
+		}
+	}
+	if bad > 0 {
+		t.Errorf("%d of %d played samples differ by more than %.2g", bad, len(played), tol)
+	}
+	t.Logf("played speech at frame %d (correlation %.6f), %d samples, max difference %.3g", lag, corr, len(played), maxDiff)
+
+	// 6. Markers. The reference clock is the played audio itself: played
+	// sample 0 is at recorded frame `lag` (found above), and sndfile-jackplay
+	// starts output in the first JACK cycle after it reads Enter at goAt, so
+	// played sample 0 entered the graph between goAt and goAt + one period
+	// (1024 frames = 21.3 ms). A marker sent d after goAt therefore belongs
+	// at frame lag + d·rate - δ with δ in [0, period]; we take the middle of
+	// that interval (δ = period/2), which leaves ±10.7 ms of the 30 ms for
+	// the uncertainty of the reference, and require |marker - expected| ≤ 30 ms.
+	doc, err := session.LoadDoc(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inDoc := map[string]int64{}
+	for _, m := range doc.Markers {
+		inDoc[m.ID] = m.Sample
+	}
+	const period = 1024
+	for i, s := range sends {
+		want := float64(lag) + s.d.Seconds()*48000 - period/2
+		errMS := (float64(s.ack.Sample) - want) / 48
+		t.Logf("marker %d sent %v after play start: sample %d, expected %.0f, error %+.1f ms", i+1, s.d.Round(time.Millisecond), s.ack.Sample, want, errMS)
+		if math.Abs(errMS) > 30 {
+			t.Errorf("marker %d is %.1f ms from when it was sent (limit 30 ms)", i+1, errMS)
+		}
+		if got, ok := inDoc[s.ack.ID]; !ok || got != s.ack.Sample {
+			t.Errorf("marker %d (%s) in the session: %v at %d, acknowledged at %d", i+1, s.ack.ID, ok, got, s.ack.Sample)
+		}
+		if s.ack.At != float64(s.ack.Sample)/48000 {
+			t.Errorf("marker %d: at %v, sample %d", i+1, s.ack.At, s.ack.Sample)
+		}
+	}
+	if t.Failed() {
+		t.Logf("podmark stderr:\n%s", stderr.String())
+	}
+}
+
+// lockedBuffer collects a child's output; safe for the exec package's
+// copying goroutine and the test reading it.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}

@@ -1,0 +1,42 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/podmark/podmark/app/session"
+)
+
+func init() {
+	register("recover", "repair session folders left by a crash (safe to run twice)", runRecover)
+}
+
+func runRecover(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("recover", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: podmark recover DIR...")
+		fmt.Fprintln(stderr, "Repairs each session folder: track headers from the real data length, journal replayed, state 'recovered'.")
+	}
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if fs.NArg() == 0 {
+		fs.Usage()
+		return 2
+	}
+	code := 0
+	for _, dir := range fs.Args() {
+		rep, err := session.Recover(dir)
+		for _, w := range rep.Warnings {
+			fmt.Fprintf(stderr, "podmark recover: warning: %s\n", w)
+		}
+		fmt.Fprint(stdout, session.RecoverSummary(rep))
+		if err != nil {
+			fmt.Fprintf(stderr, "podmark recover: %v\n", err)
+			code = 1
+		}
+	}
+	return code
+}
