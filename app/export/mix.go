@@ -119,53 +119,96 @@ func mixPass(ctx context.Context, tracks []track, frames int64, cols int, mp3Pat
 		}()
 	}
 
-	lim := newLimiter(rate)
-	sum := make([]float32, blockFrames)
-	bufs := make([][]float32, len(tracks))
-	for i, t := range tracks {
-		bufs[i] = make([]float32, blockFrames*t.info.Channels)
+	// The tracks are read and mixed here while another goroutine feeds LAME,
+	// so the encoder (the longest single job of an export) never waits for I/O.
+	const nbuf = 4
+	free := make(chan []float32, nbuf)
+	full := make(chan []float32, nbuf)
+	for range nbuf {
+		free <- make([]float32, blockFrames)
 	}
-	for pos := int64(0); pos < frames; {
-		if err := ctx.Err(); err != nil {
-			return res, err
-		}
-		n := int(min(int64(blockFrames), frames-pos))
-		clear(sum[:n])
-		for i, r := range readers {
-			ch := tracks[i].info.Channels
-			buf := bufs[i][:n*ch]
-			got, err := readFullFloat32(r.ReadFloat32, buf)
-			if err != nil && err != io.EOF {
-				return res, fmt.Errorf("export: read %q: %w", tracks[i].src, err)
-			}
-			clear(buf[got:]) // a shorter track continues as silence
-			p := res.peaks[i]
-			for k := 0; k < n; k++ {
-				var v float32
-				for c := 0; c < ch; c++ {
-					v += buf[k*ch+c]
+	encDone := make(chan error, 1)
+	var encFailed atomic.Bool
+	if enc != nil {
+		go func() {
+			var err error
+			for b := range full {
+				if err == nil {
+					if err = enc.WriteFloat32(b); err != nil {
+						encFailed.Store(true)
+					}
 				}
-				v /= float32(ch)
-				sum[k] += v
-				col := int((pos + int64(k)) * int64(cols) / frames)
-				if v < p.lo[col] {
-					p.lo[col] = v
-				}
-				if v > p.hi[col] {
-					p.hi[col] = v
-				}
+				free <- b[:cap(b)]
 			}
-		}
-		if enc != nil {
-			lim.process(sum[:n])
-			if err := enc.WriteFloat32(sum[:n]); err != nil {
-				return res, fmt.Errorf("export: %s: %w", mp3Path, err)
+			encDone <- err
+		}()
+	} else {
+		go func() {
+			for b := range full {
+				free <- b[:cap(b)]
 			}
-		}
-		pos += int64(n)
-		done.Store(pos)
+			encDone <- nil
+		}()
 	}
-	res.limited = lim.limited
+	readErr := func() error {
+		lim := newLimiter(rate)
+		defer func() { res.limited = lim.limited }()
+		bufs := make([][]float32, len(tracks))
+		for i, t := range tracks {
+			bufs[i] = make([]float32, blockFrames*t.info.Channels)
+		}
+		for pos := int64(0); pos < frames; {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			if encFailed.Load() {
+				return nil // the encoder's error is reported below
+			}
+			n := int(min(int64(blockFrames), frames-pos))
+			sum := (<-free)[:n]
+			clear(sum)
+			for i, r := range readers {
+				ch := tracks[i].info.Channels
+				buf := bufs[i][:n*ch]
+				got, err := readFullFloat32(r.ReadFloat32, buf)
+				if err != nil && err != io.EOF {
+					return fmt.Errorf("export: read %q: %w", tracks[i].src, err)
+				}
+				clear(buf[got:]) // a shorter track continues as silence
+				p := res.peaks[i]
+				for k := 0; k < n; k++ {
+					var v float32
+					for c := 0; c < ch; c++ {
+						v += buf[k*ch+c]
+					}
+					v /= float32(ch)
+					sum[k] += v
+					col := int((pos + int64(k)) * int64(cols) / frames)
+					if v < p.lo[col] {
+						p.lo[col] = v
+					}
+					if v > p.hi[col] {
+						p.hi[col] = v
+					}
+				}
+			}
+			if enc != nil {
+				lim.process(sum)
+			}
+			full <- sum
+			pos += int64(n)
+			done.Store(pos)
+		}
+		return nil
+	}()
+	close(full)
+	encErr := <-encDone
+	if readErr != nil {
+		return res, readErr
+	}
+	if encErr != nil {
+		return res, fmt.Errorf("export: %s: %w", mp3Path, encErr)
+	}
 	if enc == nil {
 		return res, nil
 	}

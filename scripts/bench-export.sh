@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# bench-export.sh: wall time of `podmark export` (WAV copy + FLAC + MP3 review
+# mix + every marker file + waveform + manifest) on a two-track 48 kHz/24-bit
+# session, against the same work done by the reference tools in one run:
+# `flac -5` on each track plus `lame` on the mix (the mix is made by sox
+# beforehand and not timed, which favours the tools). Prints the ratio
+# podmark / tools; the goal is <= 1.0 thanks to parallel encoding.
+#
+# usage: scripts/bench-export.sh [MINUTES]   (default 60)
+set -euo pipefail
+minutes=${1:-60}
+seconds=$((minutes * 60))
+root=$(cd "$(dirname "$0")/.." && pwd)
+work=$(mktemp -d "${TMPDIR:-/tmp}/podmark-bench-export.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+for t in sox flac lame go; do command -v "$t" >/dev/null || { echo "bench-export: $t not found (scripts/setup.sh)" >&2; exit 1; }; done
+
+echo "building podmark..." >&2
+(cd "$root" && go build -o "$work/podmark" ./cmd/podmark)
+
+sess="$work/session"
+mkdir -p "$sess/tracks"
+echo "generating ${minutes} min of two-track 48 kHz/24-bit audio with sox..." >&2
+# Speech-like: pink noise shaped by a syllable-rate tremolo and a slow
+# on/off envelope (the hosts take turns), over a quiet room-noise floor.
+sox -R -n -r 48000 -b 24 -c 1 "$sess/tracks/alice-1.wav" synth "$seconds" pinknoise \
+    tremolo 4 90 tremolo 0.06 100 lowpass 6000 gain -14 remix 1 dither -s
+sox -R -n -r 48000 -b 24 -c 1 "$sess/tracks/bob-1.wav" synth "$seconds" brownnoise mix pinknoise \
+    tremolo 5 85 tremolo 0.05 100 lowpass 5000 gain -12 remix 1 dither -s
+frames=$((seconds * 48000))
+cat > "$sess/session.json" <<JSON
+{"format_version":1,"app":"podmark","app_version":"bench","title":"Benchmark episode","host":"alice",
+ "rate":48000,"bits":"24","channels":2,"tracks":[{"file":"tracks/alice-1.wav","channel":1},{"file":"tracks/bob-1.wav","channel":2}],
+ "created_utc":"2026-11-24T18:00:00Z","start_utc":"2026-11-24T18:00:00Z","state":"stopped","frames":$frames}
+JSON
+{
+  i=0
+  for ((s = 0; s < seconds; s += 300)); do
+    kind=topic; [ $((i % 4)) = 2 ] && kind=sponsor; [ $((i % 5)) = 3 ] && kind=edit
+    printf '{"op":"add","marker":{"id":"b%04d","kind":"%s","title":"Segment %d","sample":%d,"utc":"2026-11-24T18:00:00Z"}}\n' \
+      "$i" "$kind" "$i" $((s * 48000))
+    i=$((i + 1))
+  done
+} > "$sess/markers.jsonl"
+sox -m "$sess/tracks/alice-1.wav" "$sess/tracks/bob-1.wav" -b 16 "$work/mix.wav"   # for lame, untimed
+
+# Warm the page cache for both sides alike.
+cat "$sess"/tracks/*.wav "$work/mix.wav" > /dev/null
+
+now() { date +%s.%N; }
+runs=${RUNS:-3}
+ours=(); tools=()
+for ((r = 1; r <= runs; r++)); do
+  echo "run $r/$runs: podmark export..." >&2
+  rm -rf "$work/bundle"
+  t0=$(now)
+  "$work/podmark" export "$sess" --out "$work/bundle" > "$work/export.log" 2>&1 || { cat "$work/export.log" >&2; exit 1; }
+  t1=$(now)
+  echo "run $r/$runs: flac -5 x2 + lame..." >&2
+  t2=$(now)
+  flac -5 -s -f -o "$work/a.flac" "$sess/tracks/alice-1.wav" 2>/dev/null
+  flac -5 -s -f -o "$work/b.flac" "$sess/tracks/bob-1.wav" 2>/dev/null
+  lame --quiet --noreplaygain -b 128 -m m "$work/mix.wav" "$work/mix.mp3"
+  t3=$(now)
+  ours+=("$(echo "$t1 - $t0" | bc)"); tools+=("$(echo "$t3 - $t2" | bc)")
+done
+"$work/podmark" verify "$work/bundle" >&2
+ls -l "$work/bundle/audio" "$work/a.flac" "$work/b.flac" "$work/mix.mp3" >&2
+
+python3 - "$minutes" "$(nproc)" "${ours[*]}" "${tools[*]}" <<'PY'
+import sys
+minutes, cores = sys.argv[1], sys.argv[2]
+ours = [float(x) for x in sys.argv[3].split()]
+tools = [float(x) for x in sys.argv[4].split()]
+print(f"export of {minutes} min, 2 tracks, 48 kHz/24-bit, on {cores} cores, best of {len(ours)} alternating runs")
+print(f"podmark export (WAV copy + FLAC + MP3 mix + markers + waveform + manifest): {min(ours):.2f} s  (runs: {' '.join(f'{x:.2f}' for x in ours)})")
+print(f"flac -5 x2 + lame, one run:                                             {min(tools):.2f} s  (runs: {' '.join(f'{x:.2f}' for x in tools)})")
+print(f"ratio podmark/tools: {min(ours) / min(tools):.2f}")
+PY
