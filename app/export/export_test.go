@@ -56,6 +56,11 @@ func testMarkers() []markers.Marker {
 // so the mix has to be limited).
 func makeSession(t testing.TB, dir string, seconds float64) string {
 	t.Helper()
+	return makeSessionWith(t, dir, seconds, audio.Int24, 0)
+}
+
+func makeSessionWith(t testing.TB, dir string, seconds float64, format audio.SampleFormat, rf64 int64) string {
+	t.Helper()
 	if err := os.MkdirAll(filepath.Join(dir, "tracks"), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +68,7 @@ func makeSession(t testing.TB, dir string, seconds float64) string {
 	hosts := []string{"alice", "bob"}
 	meta := session.Meta{
 		FormatVersion: session.FormatVersion, App: "podmark", AppVersion: "test", Title: "Episode 48: Export test",
-		Host: "alice", Device: "ramp", Rate: testRate, Bits: "24", Channels: 2, Created: testStart,
+		Host: "alice", Device: "ramp", Rate: testRate, Bits: format.String(), Channels: 2, Created: testStart,
 		StartUTC: testStart, State: session.StateStopped, Frames: frames, StreamFrames: frames,
 		Dropped: 480, Glitches: 1, Updated: testStart, EndUTC: testStart.Add(time.Duration(seconds * float64(time.Second))),
 	}
@@ -71,7 +76,7 @@ func makeSession(t testing.TB, dir string, seconds float64) string {
 		rel := "tracks/" + h + "-1.wav"
 		meta.Tracks = append(meta.Tracks, session.Track{File: rel, Channel: i + 1})
 		w, err := audio.CreateWAV(filepath.Join(dir, filepath.FromSlash(rel)), audio.WriterOptions{
-			Rate: testRate, Channels: 1, Format: audio.Int24,
+			Rate: testRate, Channels: 1, Format: format, RF64Threshold: rf64,
 			BEXT: &audio.BEXT{Description: "podmark test", Originator: "podmark", Origination: testStart},
 		})
 		if err != nil {
@@ -554,5 +559,65 @@ func checkGolden(t *testing.T, out string, files []File) {
 	}
 	if n < 14 {
 		t.Errorf("only %d text files compared", n)
+	}
+}
+
+func TestRF64FloatAndMerged(t *testing.T) {
+	tmp := t.TempDir()
+	// RF64 tracks (a tiny threshold stands in for 4 GiB) are copied as they
+	// are, encoded to FLAC and verified.
+	rf := makeSessionWith(t, filepath.Join(tmp, "rf"), 5, audio.Int16, 64<<10)
+	report := []byte(`{"reference": "alice", "offsets_s": {"bob": 0.0123}, "drift_ppm": {"bob": -3.5}}`)
+	if err := os.WriteFile(filepath.Join(rf, MergeReportFile), report, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(tmp, "rf-bundle")
+	if _, err := Run(context.Background(), Options{Session: rf, Out: out, Audio: []string{WAV, FLAC}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	r, err := audio.OpenWAV(filepath.Join(out, "audio", "alice-1.wav"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if info := r.Info(); !info.RF64 || info.BEXT == nil || info.Format != audio.Int16 {
+		t.Errorf("copied WAV: %+v", info)
+	}
+	r.Close()
+	m := readManifest(t, out)
+	var merge struct {
+		Offsets map[string]float64 `json:"offsets_s"`
+		Drift   map[string]float64 `json:"drift_ppm"`
+	}
+	if err := json.Unmarshal(m.Merge, &merge); err != nil || merge.Offsets["bob"] != 0.0123 || merge.Drift["bob"] != -3.5 || !m.Session.Merged {
+		t.Errorf("merge figures %s (%v), merged %v", m.Merge, err, m.Session.Merged)
+	}
+	if rep, err := Verify(out); err != nil || !rep.OK() || rep.Decoded != 4 {
+		t.Errorf("verify: %+v %v", rep, err)
+	}
+
+	// 32-bit float tracks: no FLAC (it cannot hold them), a warning says so.
+	fl := makeSessionWith(t, filepath.Join(tmp, "fl"), 3, audio.Float32, 0)
+	res, err := Run(context.Background(), Options{Session: fl, Out: filepath.Join(tmp, "fl-bundle")}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range res.Manifest.Files {
+		if f.Format == "flac" {
+			t.Errorf("FLAC made from a float track: %s", f.Path)
+		}
+	}
+	if len(res.Warnings) == 0 || !strings.Contains(strings.Join(res.Warnings, "\n"), "32-bit float") {
+		t.Errorf("warnings %q", res.Warnings)
+	}
+	if rep, err := Verify(res.Dir); err != nil || !rep.OK() {
+		t.Errorf("verify: %+v %v", rep, err)
+	}
+
+	// A bad merge report is an error, not a silent omission.
+	if err := os.WriteFile(filepath.Join(fl, MergeReportFile), []byte("{oops"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Run(context.Background(), Options{Session: fl, Out: filepath.Join(tmp, "bad")}, nil); err == nil || !strings.Contains(err.Error(), MergeReportFile) {
+		t.Errorf("bad merge report: %v", err)
 	}
 }
