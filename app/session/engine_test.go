@@ -182,3 +182,65 @@ func TestStatusLine(t *testing.T) {
 		t.Errorf("StatusLine =\n%s\nwant\n%s", got, want)
 	}
 }
+
+func TestRampSpec(t *testing.T) {
+	tests := []struct {
+		dev    string
+		maxCh  int
+		speed  float64
+		isRamp bool
+		bad    bool
+	}{
+		{"ramp", 8, 0, true, false},
+		{"ramp:2", 2, 0, true, false},
+		{"ramp:fast", 8, DefaultFastFactor, true, false},
+		{"ramp:4:x20", 4, 20, true, false},
+		{"ramp:x0.5", 0, 0, true, true},
+		{"ramp:0", 0, 0, true, true},
+		{"ramp:slow", 0, 0, true, true},
+		{"rampage", 0, 0, false, false},
+		{"3", 0, 0, false, false},
+		{"", 0, 0, false, false},
+	}
+	for _, tt := range tests {
+		maxCh, speed, ok, err := rampSpec(tt.dev)
+		if (err != nil) != tt.bad || ok != tt.isRamp || maxCh != tt.maxCh || speed != tt.speed {
+			t.Errorf("rampSpec(%q) = %d, %v, %v, %v", tt.dev, maxCh, speed, ok, err)
+		}
+		if err != nil && !errors.Is(err, ErrConfig) {
+			t.Errorf("rampSpec(%q) error %v is not ErrConfig", tt.dev, err)
+		}
+	}
+}
+
+// The fast fake device delivers every frame, in order, faster than real time.
+func TestFastRampRecordsEveryFrame(t *testing.T) {
+	cfg := rampCfg(t, 1)
+	cfg.Source, cfg.Device, cfg.FramesPerBuffer = nil, "ramp:x20", 0
+	s, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for s.Frames() < 3*testRate && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	meta, err := Load(cfg.Dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta.Frames < 3*testRate || meta.Dropped != 0 || meta.Frames%1024 != 0 {
+		t.Fatalf("frames %d, dropped %d", meta.Frames, meta.Dropped)
+	}
+	samples := readTrack(t, cfg.Dir, meta.Tracks[0])
+	if int64(len(samples)) != meta.Frames {
+		t.Fatalf("%d samples, session.json %d frames", len(samples), meta.Frames)
+	}
+	checkRampSpan(t, samples, 1, 0, meta.Frames, 0)
+}

@@ -7,39 +7,57 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/podmark/podmark/audio"
 )
 
 // RampDevice is the name of the fake input device: a sample-counting ramp
-// (audio.NewRamp) that needs no sound card. Spellings:
+// (audio.RampValue samples) that needs no sound card. Spellings:
 //
-//	ramp          real-time paced, up to 8 channels
-//	ramp:N        real-time paced, up to N channels (to test channel checks)
-//	ramp:fast     as fast as the disk takes it (benchmarks)
-//	ramp:N:fast   both
+//	ramp          audio.NewRamp paced in real time, up to 8 channels
+//	ramp:N        the same with up to N channels (to test channel checks)
+//	ramp:fast     not real time: 50× real time on a virtual stream clock
+//	ramp:xF       F× real time (F from 1 to 10000)
+//	ramp:N:fast   (and ramp:N:xF) both
+//
+// The fast modes deliver every frame in order, catching up when late, so an
+// hour takes 72 s and nothing is dropped unless the disk cannot keep up
+// (a flat-out source would only measure how fast the ring overflows).
 const RampDevice = "ramp"
 
+// DefaultFastFactor is the speed of ramp:fast.
+const DefaultFastFactor = 50
+
 // rampSpec parses a fake device name; ok is false for a real device name.
-func rampSpec(dev string) (maxCh int, fast, ok bool, err error) {
+// speed is 0 for real time.
+func rampSpec(dev string) (maxCh int, speed float64, ok bool, err error) {
 	parts := strings.Split(dev, ":")
 	if parts[0] != RampDevice {
-		return 0, false, false, nil
+		return 0, 0, false, nil
 	}
+	bad := fmt.Errorf("%w: %w: fake device %q (want ramp, ramp:N, ramp:fast, ramp:xF or ramp:N:fast)", ErrConfig, audio.ErrNoDevice, dev)
 	maxCh = 8
 	for _, p := range parts[1:] {
-		if p == "fast" {
-			fast = true
-			continue
+		switch {
+		case p == "fast":
+			speed = DefaultFastFactor
+		case strings.HasPrefix(p, "x"):
+			f, perr := strconv.ParseFloat(p[1:], 64)
+			if perr != nil || f < 1 || f > 10000 {
+				return 0, 0, true, bad
+			}
+			speed = f
+		default:
+			n, perr := strconv.Atoi(p)
+			if perr != nil || n < 1 || n > 64 {
+				return 0, 0, true, bad
+			}
+			maxCh = n
 		}
-		n, perr := strconv.Atoi(p)
-		if perr != nil || n < 1 || n > 64 {
-			return 0, false, true, fmt.Errorf("%w: %w: fake device %q (want ramp, ramp:N, ramp:fast or ramp:N:fast)", ErrConfig, audio.ErrNoDevice, dev)
-		}
-		maxCh = n
 	}
-	return maxCh, fast, true, nil
+	return maxCh, speed, true, nil
 }
 
 // OpenSource opens the input cfg describes: the fake ramp device, or a
@@ -52,7 +70,7 @@ func OpenSource(cfg Config) (audio.Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	maxCh, fast, isRamp, err := rampSpec(cfg.Device)
+	maxCh, speed, isRamp, err := rampSpec(cfg.Device)
 	if err != nil {
 		return nil, err
 	}
@@ -60,7 +78,14 @@ func OpenSource(cfg Config) (audio.Source, error) {
 		if cfg.Channels > maxCh {
 			return nil, fmt.Errorf("%w: %d channels, device %q has %d", ErrConfig, cfg.Channels, cfg.Device, maxCh)
 		}
-		r := audio.NewRamp(audio.RampOptions{Channels: cfg.Channels, Rate: cfg.Rate, FramesPerBuffer: cfg.FramesPerBuffer, Realtime: !fast})
+		if speed > 0 {
+			fpb := cfg.FramesPerBuffer
+			if fpb == 0 {
+				fpb = 1024
+			}
+			return &fastRamp{ch: cfg.Channels, fpb: fpb, rate: cfg.Rate, speed: speed}, nil
+		}
+		r := audio.NewRamp(audio.RampOptions{Channels: cfg.Channels, Rate: cfg.Rate, FramesPerBuffer: cfg.FramesPerBuffer, Realtime: true})
 		if cfg.RampReport != "" {
 			return &reportingRamp{Ramp: r, path: cfg.RampReport}, nil
 		}
@@ -177,3 +202,74 @@ func (r *reportingRamp) Stop() error {
 }
 
 func (r *reportingRamp) Close() error { return errors.Join(r.Stop(), r.Ramp.Close()) }
+
+// fastRamp is the fake device of ramp:fast and ramp:xF: audio.RampValue
+// samples delivered at speed× real time with catch-up (every frame, in
+// order), on a virtual stream clock that is the end of the last delivered
+// buffer.
+type fastRamp struct {
+	ch, fpb   int
+	rate      audio.SampleRate
+	speed     float64
+	mu        sync.Mutex
+	stop      chan struct{}
+	wg        sync.WaitGroup
+	delivered atomic.Int64
+}
+
+func (r *fastRamp) Start(cb func(in []float32, adc float64, overflow bool)) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.stop != nil {
+		return audio.ErrRunning
+	}
+	stop := make(chan struct{})
+	r.stop = stop
+	r.wg.Add(1)
+	go func() {
+		defer r.wg.Done()
+		buf := make([]float32, r.fpb*r.ch)
+		start := time.Now()
+		var n int64
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			due := int64(time.Since(start).Seconds() * float64(r.rate) * r.speed)
+			if n+int64(r.fpb) > due {
+				time.Sleep(time.Millisecond)
+				continue
+			}
+			for i := range r.fpb {
+				for c := range r.ch {
+					buf[i*r.ch+c] = audio.RampValue(n+int64(i), c)
+				}
+			}
+			adc := r.rate.Seconds(n)
+			n += int64(r.fpb)
+			r.delivered.Store(n)
+			cb(buf, adc, false)
+		}
+	}()
+	return nil
+}
+
+// Now is the virtual stream clock: the end of the last delivered buffer.
+func (r *fastRamp) Now() float64 { return r.rate.Seconds(r.delivered.Load()) }
+
+func (r *fastRamp) Stop() error {
+	r.mu.Lock()
+	stop := r.stop
+	r.stop = nil
+	r.mu.Unlock()
+	if stop != nil {
+		close(stop)
+		r.wg.Wait()
+	}
+	return nil
+}
+
+func (r *fastRamp) Close() error                   { return r.Stop() }
+func (r *fastRamp) Info() (device, hostAPI string) { return "ramp", "fake" }
