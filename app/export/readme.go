@@ -61,9 +61,9 @@ func writeReadme(m Manifest, files []File, rpp string) []byte {
 	}
 	b.WriteString("  Or import editor/markers.reaper.csv in View > Region/Marker Manager (Import).\n")
 	b.WriteString("\nHINDENBURG\n\n")
-	b.WriteString("  Drag the WAV files from audio/ onto the timeline (Hindenburg reads BWF time stamps).\n" +
-		"  The MP3 review mix carries ID3 chapters, which Hindenburg shows as markers when imported;\n" +
-		"  chapters/chapters.mp4chaps.txt lists the same chapters as text to retype or paste.\n")
+	b.WriteString("  Drag the WAV files from audio/ onto the timeline, one track each, all starting at 0:00,\n" +
+		"  so they line up. Place chapter markers at the times listed in chapters/chapters.mp4chaps.txt\n" +
+		"  (public chapters) or editor/markers.reaper.csv (every marker, in seconds).\n")
 	b.WriteString("\nPUBLISHING\n\n")
 	b.WriteString("  chapters/chapters.json      podcast namespace <podcast:chapters> (JSON chapters 1.2.0)\n" +
 		"  chapters/chapters.psc.xml   Podlove Simple Chapters\n" +
