@@ -1,35 +1,29 @@
 package export
 
 import (
-	"bufio"
 	"fmt"
-	"io"
-	"os"
 
-	"github.com/hajimehoshi/go-mp3"
+	"github.com/podmark/podmark/audio/decode"
 )
 
-// decodeMP3 decodes the whole MP3 with go-mp3 (pure Go, independent of
-// LAME) and checks that it yields about the expected number of frames: the
-// decoder keeps LAME's encoder delay and padding, so up to a few MPEG frames
-// more are accepted.
+// decodeMP3 decodes the whole MP3 through the project's decoder
+// (audio/decode: go-mp3, pure Go and independent of LAME, with the LAME
+// header's encoder delay and padding removed) and checks its exact length.
 func decodeMP3(path string, frames int64) error {
-	f, err := os.Open(path)
+	s, err := decode.Open(path)
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	d, err := mp3.NewDecoder(bufio.NewReaderSize(f, 1<<16))
-	if err != nil {
-		return fmt.Errorf("decode: %w", err)
+	defer s.Close()
+	if got := s.Frames(); got != frames {
+		return fmt.Errorf("decodes to %d frames, the manifest says %d", got, frames)
 	}
-	n, err := io.Copy(io.Discard, d)
-	if err != nil {
-		return fmt.Errorf("decode: %w", err)
-	}
-	got := n / 4 // 16-bit stereo
-	if got < frames-1152 || got > frames+4*1152 {
-		return fmt.Errorf("decoded %d frames, the manifest says %d", got, frames)
+	const window = 10 * 48000
+	buf := make([]float32, window)
+	for pos := int64(0); pos < frames; pos += window {
+		if err := s.ReadAt(buf[:min(window, frames-pos)], pos); err != nil {
+			return fmt.Errorf("decode at frame %d: %w", pos, err)
+		}
 	}
 	return nil
 }
