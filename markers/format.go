@@ -342,6 +342,8 @@ func GuessFormat(name string, head []byte) (Format, error) {
 		return "", fmt.Errorf("markers: %s: %w: %s; name it with --from", name, ErrUnknownFormat, why)
 	}
 	switch {
+	case ext == ".jsonl":
+		return "", fmt.Errorf("markers: %s: %w: a marker journal; convert its session folder (session.json holds the sample rate)", name, ErrUnknownFormat)
 	case strings.HasPrefix(t, "{") || ext == ".json":
 		switch {
 		case strings.Contains(t, `"chapters"`):

@@ -215,11 +215,12 @@ func TestGuessFormat(t *testing.T) {
 		}
 	}
 	for _, tt := range []struct{ name, head string }{
-		{"x.txt", "0:00 Intro\n"},       // mp4chaps or youtube
-		{"x.txt", ""},                   // empty
-		{"x.txt", "hello world\n"},      // nothing
-		{"x.json", `{"foo": 1}`},        // unknown JSON
-		{"x.dat", "12:30 lunch with\n"}, // ambiguous
+		{"x.txt", "0:00 Intro\n"},         // mp4chaps or youtube
+		{"x.txt", ""},                     // empty
+		{"x.txt", "hello world\n"},        // nothing
+		{"x.json", `{"foo": 1}`},          // unknown JSON
+		{"x.dat", "12:30 lunch with\n"},   // ambiguous
+		{"markers.jsonl", `{"op":"add"}`}, // a journal, not a document
 	} {
 		if _, err := GuessFormat(tt.name, []byte(tt.head)); !errors.Is(err, ErrUnknownFormat) {
 			t.Errorf("GuessFormat(%q, %q) err = %v, want ErrUnknownFormat", tt.name, tt.head, err)
