@@ -37,10 +37,11 @@ type Config struct {
 	RampReport string
 }
 
-// DefaultSyncEvery is how often the tracks' headers are patched, their
-// buffered samples handed to the OS and fsynced. It bounds the audio a kill -9
-// can lose (the OS keeps what was handed to it) well under 250 ms.
-const DefaultSyncEvery = 200 * time.Millisecond
+// DefaultSyncEvery is how often the tracks' headers are patched and the
+// files fsynced (a power loss loses at most this much). A kill -9 loses less:
+// the writer hands samples to the OS as soon as it has caught up with the
+// ring, and the OS keeps them.
+const DefaultSyncEvery = 500 * time.Millisecond
 
 // Status is a snapshot for status lines and meters.
 type Status struct {
