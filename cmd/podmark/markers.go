@@ -23,7 +23,7 @@ const markersUsage = `usage: podmark markers convert [--from F] --to F [--offset
 
 IN is a marker file, a session folder, or - for standard input; OUT is a file
 or - for standard output. Formats: ` + "podmark, podcast-json, psc, mp4chaps, webvtt, youtube, audacity, reaper-csv, cue" + `
-(cue is written only). Run 'podmark markers convert -h' for the flags.
+(all read and written). Run 'podmark markers convert -h' for the flags.
 `
 
 func runMarkers(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -142,6 +142,14 @@ func parseArgs(fs *flag.FlagSet, args []string) ([]string, error) {
 	}
 }
 
+// markersFlagExit is the exit status for a flag parsing error: 0 for -h, 2 otherwise.
+func markersFlagExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
+}
+
 // loadMarkers reads IN: a session folder (session.json + markers.jsonl), a
 // marker file, or - for stdin. Journal replay warnings go to stderr.
 func loadMarkers(in string, from markers.Format, stdin io.Reader, stderr io.Writer) (markers.Doc, error) {
@@ -172,8 +180,8 @@ func loadMarkers(in string, from markers.Format, stdin io.Reader, stderr io.Writ
 	return d, err
 }
 
-// writeOut writes to stdout for "-", or atomically replaces the file.
-func writeOut(out string, stdout io.Writer, write func(io.Writer) error) error {
+// writeMarkersOut writes to stdout for "-", or atomically replaces the file.
+func writeMarkersOut(out string, stdout io.Writer, write func(io.Writer) error) error {
 	if out == "-" {
 		return write(stdout)
 	}
@@ -194,7 +202,7 @@ func runMarkersConvert(args []string, stdin io.Reader, stdout, stderr io.Writer)
 	}
 	pos, err := parseArgs(fs, args)
 	if err != nil {
-		return 2
+		return markersFlagExit(err)
 	}
 	if to.f == "" || len(pos) != 2 {
 		fmt.Fprintln(stderr, "podmark markers convert: need --to FORMAT, IN and OUT")
@@ -219,7 +227,7 @@ func runMarkersConvert(args []string, stdin io.Reader, stdout, stderr io.Writer)
 	for _, w := range rep.Warnings {
 		fmt.Fprintf(stderr, "podmark: warning: %s\n", w)
 	}
-	err = writeOut(out, stdout, func(w io.Writer) error { return markers.Write(w, to.f, d) })
+	err = writeMarkersOut(out, stdout, func(w io.Writer) error { return markers.Write(w, to.f, d) })
 	if ve, ok := errors.AsType[*markers.ValidationError](err); ok {
 		fmt.Fprintf(stderr, "podmark markers convert: %s is not valid %s:\n", in, ve.Format)
 		for _, i := range ve.Report.Errors {
@@ -251,7 +259,7 @@ func runMarkersValidate(args []string, stdin io.Reader, stdout, stderr io.Writer
 	}
 	pos, err := parseArgs(fs, args)
 	if err != nil {
-		return 2
+		return markersFlagExit(err)
 	}
 	if len(pos) != 1 {
 		fmt.Fprintln(stderr, "podmark markers validate: need exactly one IN")

@@ -170,6 +170,8 @@ func TestMarkersConvertErrors(t *testing.T) {
 		{[]string{"convert", "--to", "psc", tmp, "-"}, 1, "not a session folder"},
 		{[]string{"convert", "--to", "psc", "--from", "youtube", amb, filepath.Join(tmp, "no", "dir.xml")}, 1, "no such file"},
 		{[]string{"validate"}, 2, "need exactly one IN"},
+		{[]string{"convert", "-h"}, 0, "-offset DUR"},
+		{[]string{"validate", "--help"}, 0, "-for format"},
 	}
 	for _, tt := range tests {
 		code, _, errs := markersCmd(t, "", tt.args...)

@@ -37,7 +37,7 @@ func runTranscript(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	}
 	pos, err := parseArgs(fs, args)
 	if err != nil {
-		return 2
+		return markersFlagExit(err)
 	}
 	switch {
 	case len(pos) > 0:
@@ -80,7 +80,7 @@ func runTranscript(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	for _, w := range markers.Validate(d).Errors {
 		fmt.Fprintf(stderr, "podmark: warning: %s\n", w)
 	}
-	err = writeOut(*out, stdout, func(w io.Writer) error {
+	err = writeMarkersOut(*out, stdout, func(w io.Writer) error {
 		if *tr == "" && *format == "md" {
 			return markers.WriteSeed(w, d)
 		}
