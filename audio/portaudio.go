@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/gordonklaus/portaudio"
@@ -140,11 +141,12 @@ type paSource struct {
 	stream   *portaudio.Stream
 	cb       func(in []float32, adc float64, overflow bool)
 	rate     float64
+	channels int
 	device   string
 	hostAPI  string
 	running  bool
 	closed   bool
-	released bool
+	clock    adcClock // used by the callback thread only
 }
 
 // OpenPortAudio opens (but does not start) an input stream. An unknown
@@ -189,7 +191,9 @@ func openPortAudio(cfg StreamConfig) (*paSource, error) {
 	if cfg.FramesPerBuffer <= 0 {
 		p.FramesPerBuffer = portaudio.FramesPerBufferUnspecified
 	}
-	s := &paSource{rate: float64(cfg.Rate), device: d.Name, hostAPI: d.HostAPI}
+	s := &paSource{rate: float64(cfg.Rate), channels: cfg.Channels, device: d.Name, hostAPI: d.HostAPI}
+	// JACK loses whole periods when it loses any.
+	s.clock = adcClock{rate: s.rate, wholeBuffers: strings.Contains(d.HostAPI, "JACK")}
 	if err := portaudio.IsFormatSupported(p, s.callback); err != nil {
 		return nil, formatError(err, cfg, name)
 	}
@@ -211,16 +215,19 @@ func formatError(err error, cfg StreamConfig, name string) error {
 	return fmt.Errorf("audio: open device %s at %d Hz, %d channels: %w", name, int(cfg.Rate), cfg.Channels, err)
 }
 
-// callback runs on PortAudio's thread: it only forwards to the Recorder's
-// callback. (The binding itself calls it through reflect.)
+// callback runs on PortAudio's thread: it only cleans up the ADC time (see
+// adcClock) and forwards to the Recorder's callback. (The binding itself
+// calls it through reflect.)
 func (s *paSource) callback(in []float32, ti portaudio.StreamCallbackTimeInfo, flags portaudio.StreamCallbackFlags) {
+	n := float64(len(in) / s.channels)
 	adc := ti.InputBufferAdcTime.Seconds()
 	if adc == 0 {
 		// Some host APIs leave the ADC time unset: estimate it from the
 		// callback's current time.
-		adc = ti.CurrentTime.Seconds() - float64(len(in))/s.rate
+		adc = ti.CurrentTime.Seconds() - n/s.rate
 	}
-	s.cb(in, adc, flags&portaudio.InputOverflow != 0)
+	overflow := flags&portaudio.InputOverflow != 0
+	s.cb(in, s.clock.next(adc, n, overflow), overflow)
 }
 
 func (s *paSource) Start(cb func(in []float32, adc float64, overflow bool)) error {
@@ -233,6 +240,7 @@ func (s *paSource) Start(cb func(in []float32, adc float64, overflow bool)) erro
 		return ErrRunning
 	}
 	s.cb = cb
+	s.clock.set = false
 	if err := s.stream.Start(); err != nil {
 		return fmt.Errorf("audio: start %q: %w", s.device, err)
 	}

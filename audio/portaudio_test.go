@@ -20,6 +20,20 @@ func requireJACKServer(t *testing.T) {
 	}
 }
 
+// jackPorts lists the JACK ports.
+func jackPorts(t *testing.T) map[string]bool {
+	t.Helper()
+	out, err := exec.Command("jack_lsp").Output()
+	if err != nil {
+		t.Fatalf("jack_lsp: %v", err)
+	}
+	m := map[string]bool{}
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		m[strings.TrimSpace(l)] = true
+	}
+	return m
+}
+
 // jackDevice returns the PortAudio input device of the JACK host API.
 func jackDevice(t *testing.T) (Device, []Device) {
 	t.Helper()
@@ -123,4 +137,151 @@ func TestPortAudioCaptureJACK(t *testing.T) {
 			t.Fatalf("%s: %+v", p, info)
 		}
 	}
+}
+
+// TestPortAudioRecordsPlayedAudio plays a known signal into PortAudio's JACK
+// input with sndfile-jackplay and checks the recorded track holds it sample
+// for sample at its true time: if the JACK server lost a period for us (an
+// xrun on this shared 2-core machine), the silence the recorder inserted must
+// be exactly as long as the loss, so the signal after it is not shifted.
+func TestPortAudioRecordsPlayedAudio(t *testing.T) {
+	requireJACKServer(t)
+	if _, err := exec.LookPath("sndfile-jackplay"); err != nil {
+		t.Fatalf("sndfile-jackplay is required (apt-get install sndfile-tools): %v", err)
+	}
+	jd, _ := jackDevice(t)
+	dir := t.TempDir()
+	// 2 s of a pseudo-random signal on the 24-bit grid, played from a float
+	// file so libsndfile hands JACK the values unchanged.
+	sig := make([]float32, 2*48000)
+	x := uint32(12345)
+	for i := range sig {
+		x = x*1664525 + 1013904223
+		sig[i] = float32(int32(x>>9)-(1<<22)) / (1 << 23) // ±0.5 on the 24-bit grid
+	}
+	play := dir + "/play.wav"
+	if err := WriteWAVFile(play, WriterOptions{Rate: 48000, Channels: 1, Format: Float32}, sig); err != nil {
+		t.Fatal(err)
+	}
+	// Other processes may have PortAudio JACK clients too (named PortAudio,
+	// PortAudio-01, …): ours is the one whose input port appears now.
+	before := jackPorts(t)
+	src, err := OpenPortAudio(StreamConfig{Device: strconv.Itoa(jd.Index), Channels: 1, Rate: 48000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := src.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	paths := trackPaths(dir, 1)
+	var glitches glitchLog
+	rec, err := NewRecorder(RecorderConfig{Source: src, Channels: 1, Rate: 48000, Format: Int24, Tracks: paths, OnGlitch: glitches.add})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	port := ""
+	for p := range jackPorts(t) {
+		if strings.HasPrefix(p, "PortAudio") && strings.HasSuffix(p, ":in_0") && !before[p] {
+			port = p
+		}
+	}
+	if port == "" {
+		t.Fatal("cannot find this process's PortAudio input port in jack_lsp")
+	}
+	out, err := exec.Command("sndfile-jackplay", "--autoconnect="+port, play).CombinedOutput()
+	if err != nil {
+		t.Fatalf("sndfile-jackplay: %v\n%s", err, out)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if err := rec.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	st := rec.Stats()
+	gl := glitches.list()
+	t.Logf("stats %+v, glitches %v", st, gl)
+	_, got, err := ReadWAVFile(paths[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	inGlitch := func(f int) bool {
+		for _, g := range gl {
+			if int64(f) >= g[0] && int64(f) < g[0]+g[1] {
+				return true
+			}
+		}
+		return false
+	}
+	// Find where the signal lies in the recording from its first 64
+	// recorded samples (the connection may miss the very first ones).
+	first := -1
+	for i, v := range got {
+		if v != 0 {
+			first = i
+			break
+		}
+	}
+	if first < 0 || first+64 > len(got) {
+		t.Fatalf("no played audio in %d recorded frames", len(got))
+	}
+	off := -1
+	for s := 0; s+64 <= len(sig) && off < 0; s++ {
+		match := true
+		for k := range 64 {
+			if got[first+k] != sig[s+k] {
+				match = false
+				break
+			}
+		}
+		if match {
+			off = s
+		}
+	}
+	if off < 0 {
+		t.Fatalf("recorded audio at frame %d is not the played signal: %v…", first, got[first:first+4])
+	}
+	if off > 48000/2 {
+		t.Fatalf("the first %d frames of the signal were not captured", off)
+	}
+	n := len(sig) - off
+	if first+n > len(got) {
+		t.Fatalf("recording ends %d frames before the played signal does", first+n-len(got))
+	}
+	lost := 0
+	for k := range n {
+		f := first + k
+		if inGlitch(f) {
+			if got[f] != 0 {
+				t.Fatalf("frame %d inside a reported glitch is not silent", f)
+			}
+			lost++
+			continue
+		}
+		if got[f] != sig[off+k] {
+			t.Fatalf("recorded frame %d = %v, played %v (signal frame %d); glitches %v", f, got[f], sig[off+k], off+k, gl)
+		}
+	}
+	if lost > 48000/4 {
+		t.Fatalf("%d signal frames lost to xruns", lost)
+	}
+	if st.Dropped != 0 && len(gl) == 0 {
+		t.Fatalf("dropped %d frames without a glitch", st.Dropped)
+	}
+	last := -1
+	for i, v := range got[first+n:] {
+		if v != 0 {
+			last = i
+		}
+	}
+	// sndfile-jackplay fills the rest of its last JACK period with stale
+	// samples; anything later is not from the signal.
+	if last >= 1024 {
+		t.Fatalf("non-silent audio %d frames after the played signal ended", last)
+	}
+	t.Logf("signal frames %d..%d recorded at their true time from frame %d (%d lost to xruns)", off, len(sig), first, lost)
 }
