@@ -316,15 +316,15 @@ func (s *Session) loop() {
 			if s.state == StateRecording {
 				s.meta.Anchors = append(s.meta.Anchors, Anchor{Sample: s.rec.Position(), UTC: time.Now().UTC()})
 			}
+			var err error
 			if s.state == StateRecording || s.state == StatePaused {
 				s.refreshLocked()
-				if err := s.saveLocked(); err != nil {
-					if f := s.getHooks().OnError; f != nil {
-						f(err)
-					}
-				}
+				err = s.saveLocked()
 			}
 			s.mu.Unlock()
+			if f := s.getHooks().OnError; err != nil && f != nil {
+				f(err)
+			}
 		}
 	}
 }
@@ -460,6 +460,15 @@ func (s *Session) finish(final State, cause error) {
 // recorder's interpolated stream position (the pause point while paused).
 // It returns once the journal line is on disk.
 func (s *Session) Mark(kind markers.Kind, title string) (markers.Marker, error) {
+	m, err := s.mark(kind, title)
+	if err != nil {
+		return m, err
+	}
+	s.emitMarker(m) // outside the state lock: the hook may call back
+	return m, nil
+}
+
+func (s *Session) mark(kind markers.Kind, title string) (markers.Marker, error) {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	var pos int64
@@ -494,10 +503,18 @@ func (s *Session) onGlitch(atFrame, lost int64) {
 		if f := s.getHooks().OnError; f != nil {
 			f(err)
 		}
+		return
+	}
+	s.emitMarker(m)
+}
+
+func (s *Session) emitMarker(m markers.Marker) {
+	if f := s.getHooks().OnMarker; f != nil {
+		f(m)
 	}
 }
 
-// add journals m, then records it and calls OnMarker.
+// add journals m, then records it; the caller calls OnMarker.
 func (s *Session) add(m markers.Marker) error {
 	s.mkMu.Lock()
 	err := s.journalDo(func(j *markers.Journal) error { return j.Add(m) })
@@ -505,13 +522,7 @@ func (s *Session) add(m markers.Marker) error {
 		s.marks = append(s.marks, m)
 	}
 	s.mkMu.Unlock()
-	if err != nil {
-		return err
-	}
-	if f := s.getHooks().OnMarker; f != nil {
-		f(m)
-	}
-	return nil
+	return err
 }
 
 // journalDo runs f on the open journal, or on the journal reopened for one

@@ -234,8 +234,14 @@ func TestRecordFramesMarkersPause(t *testing.T) {
 	var states []State
 	hookDone := make(chan struct{}, 64)
 	s.SetHooks(Hooks{
-		OnMarker: func(m markers.Marker) { hooked = append(hooked, m); hookDone <- struct{}{} },
-		OnState:  func(st State) { states = append(states, st) },
+		// Hooks may call back into the session without deadlocking.
+		OnMarker: func(m markers.Marker) {
+			_ = s.Status()
+			_ = s.Markers()
+			hooked = append(hooked, m)
+			hookDone <- struct{}{}
+		},
+		OnState: func(st State) { _ = s.Status(); _ = s.Meta(); states = append(states, st) },
 	})
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
