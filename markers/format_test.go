@@ -279,3 +279,34 @@ func TestWriteFileAtomic(t *testing.T) {
 		t.Fatalf("temp file left behind: %v", entries)
 	}
 }
+
+// WithPublic changes the public set without dropping editor markers.
+func TestWithPublic(t *testing.T) {
+	d := sampleDoc().WithPublic(Topic, Note)
+	var chapters, labels bytes.Buffer
+	if err := Write(&chapters, FormatMP4Chaps, d); err != nil {
+		t.Fatal(err)
+	}
+	if err := Write(&labels, FormatAudacity, d); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(chapters.String(), `00:01:01.000 check the "plotly" link`) || strings.Contains(chapters.String(), "DigitalOcean") {
+		t.Errorf("chapters:\n%s", chapters.String())
+	}
+	if strings.Count(labels.String(), "\n") != 8 {
+		t.Errorf("labels lost markers:\n%s", labels.String())
+	}
+	if k := sampleDoc().WithPublic().PublicKinds(); !reflect.DeepEqual(k, DefaultPublic) {
+		t.Errorf("default public kinds %v", k)
+	}
+	// CUE: tracks for the public set, REM for the rest; MP3 audio named as such.
+	d.Audio = "ep.mp3"
+	var cue bytes.Buffer
+	if err := Write(&cue, FormatCUE, d); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(cue.String(), "FILE \"ep.mp3\" MP3\n") || !strings.Contains(cue.String(), "REM SPONSOR 00:20:30 \"DigitalOcean Spaces\"") ||
+		!strings.Contains(cue.String(), "    REM KIND note\n") {
+		t.Errorf("cue:\n%s", cue.String())
+	}
+}
