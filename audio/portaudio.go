@@ -44,9 +44,30 @@ func paAcquire() error {
 		if err := portaudio.Initialize(); err != nil {
 			return fmt.Errorf("audio: initialize PortAudio: %w", err)
 		}
+		if raceEnabled && !paIDsBurnt {
+			burnStreamIDs()
+		}
 	}
 	paRefs++
 	return nil
+}
+
+var paIDsBurnt bool
+
+// burnStreamIDs works around the binding under the race detector: OpenStream
+// passes its stream number (0, 1, 2, …) to C as unsafe.Pointer(id), and
+// checkptr (on with -race) aborts the process for any pointer value below
+// 4096, so a test process could open only one stream. OpenStream with too
+// many arguments fails before that conversion but still uses up a number;
+// 4096 of them move the numbers out of checkptr's range. Called only in
+// -race builds (raceEnabled), where CI runs every test.
+func burnStreamIDs() {
+	for range 4096 {
+		if _, err := portaudio.OpenStream(portaudio.StreamParameters{}, 0, 0, 0); err == nil {
+			break // cannot happen: three arguments are always rejected
+		}
+	}
+	paIDsBurnt = true
 }
 
 func paRelease() error {
