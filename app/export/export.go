@@ -260,29 +260,36 @@ func Run(ctx context.Context, opt Options, progress func(Progress)) (res Result,
 	if workers <= 0 {
 		workers = runtime.NumCPU()
 	}
+	// Jobs start in order (the mix, the longest, first) as slots free up.
 	sem := make(chan struct{}, workers)
 	var (
-		wg       sync.WaitGroup
 		errOnce  sync.Once
 		firstErr error
 	)
-	for _, j := range jobs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+	allDone := make(chan struct{})
+	go func() {
+		defer close(allDone)
+		var wg sync.WaitGroup
+		defer wg.Wait()
+		for _, j := range jobs {
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
 				return
 			}
-			defer func() { <-sem }()
-			if err := j.run(&j.done); err != nil {
-				errOnce.Do(func() { firstErr = err; cancel() })
-			}
-		}()
-	}
-	allDone := make(chan struct{})
-	go func() { wg.Wait(); close(allDone) }()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer func() { <-sem }()
+				if ctx.Err() != nil {
+					return
+				}
+				if err := j.run(&j.done); err != nil {
+					errOnce.Do(func() { firstErr = err; cancel() })
+				}
+			}()
+		}
+	}()
 
 	// The small files, while the audio jobs run.
 	mfiles, mwarn, err := writeMarkerFiles(tmp, doc, public, opt, formats, tracks)
