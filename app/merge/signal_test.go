@@ -141,7 +141,7 @@ type fakeSession struct {
 	markers []markers.Marker
 }
 
-func (fs fakeSession) write(t *testing.T, dir string) {
+func (fs fakeSession) write(t testing.TB, dir string) {
 	t.Helper()
 	if err := os.MkdirAll(filepath.Join(dir, "tracks"), 0o755); err != nil {
 		t.Fatal(err)
