@@ -32,6 +32,8 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -227,3 +229,59 @@ func checkRamp(t *testing.T, path string, ch int) int64 {
 
 // rampValue is the fake source's sample for channel ch (from 1) of stream frame f.
 func rampValue(f int64, ch int) float32 { return audio.RampValue(f, ch-1) }
+
+// SIGINT and SIGTERM finalize cleanly: exit 0, state stopped, every
+// acknowledged marker kept, tracks consistent without recovery.
+func TestE2ESignalsStopCleanly(t *testing.T) {
+	bin := podmarkBin(t)
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		dir := filepath.Join(t.TempDir(), "s")
+		cmd := exec.Command(bin, "record", "--out", dir, "--device", "ramp", "--host", "sig")
+		stdin, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var stdout, stderr lockedBuffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			if m, err := session.Load(dir); err == nil && m.State == session.StateRecording {
+				break
+			}
+			if time.Now().After(deadline) {
+				cmd.Process.Kill()
+				t.Fatalf("recording did not start:\n%s", stderr.String())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+		fmt.Fprintln(stdin, "topic before the signal")
+		for !strings.Contains(stdout.String(), "before the signal") && time.Now().Before(deadline) {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(300 * time.Millisecond)
+		if err := cmd.Process.Signal(sig); err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Wait(); err != nil {
+			t.Fatalf("%v: %v\n%s", sig, err, stderr.String())
+		}
+		meta, err := session.Load(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if meta.State != session.StateStopped || !strings.Contains(stderr.String(), "stopped (signal") {
+			t.Errorf("%v: state %s; stderr:\n%s", sig, meta.State, stderr.String())
+		}
+		n := checkRamp(t, filepath.Join(dir, "tracks", "sig-1.wav"), 1)
+		if n != meta.Frames || n == 0 {
+			t.Errorf("%v: track has %d frames, session.json %d", sig, n, meta.Frames)
+		}
+		doc, err := session.LoadDoc(dir)
+		if err != nil || len(doc.Markers) != 1 {
+			t.Errorf("%v: markers %+v, %v", sig, doc.Markers, err)
+		}
+	}
+}

@@ -8,9 +8,11 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"math"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -358,4 +360,39 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// A device that does not exist, too many channels for the JACK device, or
+// a rate the device does not run at: exit 2, a clear message, no folder.
+func TestE2ERecordBadDeviceCreatesNothing(t *testing.T) {
+	requireJACK(t)
+	bin := podmarkBin(t)
+	dev, maxCh := jackDevice(t, bin)
+	dir := filepath.Join(t.TempDir(), "s")
+	tests := []struct {
+		args []string
+		msg  string
+	}{
+		{[]string{"--device", "987"}, "no input device with index 987"},
+		{[]string{"--device", "No Such Mic"}, "no input device named"},
+		{[]string{"--device", dev, "--channels", strconv.Itoa(maxCh + 1)}, "channels"},
+		{[]string{"--device", dev, "--rate", "44100"}, "44100"},
+	}
+	for _, tt := range tests {
+		cmd := exec.Command(bin, append([]string{"record", "--out", dir}, tt.args...)...)
+		cmd.Stdin = strings.NewReader("stop\n")
+		var stderr lockedBuffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		var ee *exec.ExitError
+		if !errors.As(err, &ee) || ee.ExitCode() != 2 {
+			t.Errorf("record %q: %v, want exit status 2; stderr:\n%s", tt.args, err, stderr.String())
+		}
+		if !strings.Contains(stderr.String(), tt.msg) {
+			t.Errorf("record %q: stderr does not mention %q:\n%s", tt.args, tt.msg, stderr.String())
+		}
+		if _, err := os.Stat(dir); !os.IsNotExist(err) {
+			t.Fatalf("record %q left %s behind", tt.args, dir)
+		}
+	}
 }
