@@ -8,8 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -84,7 +86,18 @@ type Window struct {
 func Run(be Backend, opts Options) int {
 	a := app.NewWithID(AppID)
 	w := NewWindow(a, be, opts)
+	w.win.SetCloseIntercept(w.onClose)
 	w.win.SetOnClosed(w.shutdown)
+	// SIGINT/SIGTERM (logout, kill) finalise a running recording first.
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		fyne.Do(func() {
+			w.shutdown()
+			a.Quit()
+		})
+	}()
 	w.win.Show()
 	w.start()
 	if opts.Ready != nil {
@@ -105,7 +118,7 @@ func NewWindow(a fyne.App, be Backend, opts Options) *Window {
 	w.rd = newRundownScreen(w)
 	w.ho = newHandoffScreen(w)
 	w.win.SetContent(w.buildUI())
-	w.win.Resize(fyne.NewSize(1120, 760))
+	w.win.Resize(fyne.NewSize(1200, 760))
 	registerShortcuts(w)
 	return w
 }
@@ -121,7 +134,7 @@ func (w *Window) buildUI() fyne.CanvasObject {
 		container.NewTabItemWithIcon("Rundown", theme.DocumentIcon(), w.rd.buildUI()),
 	)
 	split := container.NewHSplit(container.NewVScroll(container.NewPadded(left)), tabs)
-	split.Offset = 0.52
+	split.Offset = 0.47
 	return split
 }
 
@@ -135,10 +148,26 @@ func (w *Window) start() {
 	w.checkRecovery()
 }
 
+// onClose asks before closing the window over a running recording.
+func (w *Window) onClose() {
+	if w.state != "recording" && w.state != "paused" {
+		w.win.Close()
+		return
+	}
+	dialog.ShowConfirm("Stop recording and quit?", "The recording is stopped and saved before podmark closes.",
+		func(ok bool) {
+			if ok {
+				w.shutdown()
+				w.win.Close()
+			}
+		}, w.win)
+}
+
 // shutdown stops everything the window started; a running recording is
 // stopped cleanly so its files are finalised.
 func (w *Window) shutdown() {
 	w.tickOnce.Do(func() { close(w.stopTick) })
+	w.state = "closed"
 	if w.hotkeys != nil {
 		if err := w.hotkeys.Close(); err != nil {
 			fyne.LogError("ui: release hotkeys", err)

@@ -221,7 +221,6 @@ type markerRow struct {
 	bar   *canvas.Rectangle
 	icon  *widget.Icon
 	time  *widget.Label
-	kind  *widget.Label
 	title *commitEntry
 	url   *commitEntry
 	del   *widget.Button
@@ -234,7 +233,6 @@ func newMarkerRow(l *markerList, m markers.Marker) *markerRow {
 	r.icon = widget.NewIcon(kindIcon(m.Kind))
 	r.time = widget.NewLabel("")
 	r.time.TextStyle.Monospace = true
-	r.kind = widget.NewLabel("")
 	r.title = newCommitEntry(func(s string) { l.onRename(r.m.ID, s) })
 	r.title.SetPlaceHolder("Title (type any time)")
 	r.url = newCommitEntry(func(s string) { l.onURL(r.m.ID, s) })
@@ -251,16 +249,16 @@ func (r *markerRow) set(m markers.Marker) {
 	r.bar.FillColor = kindColor(m.Kind)
 	r.icon.SetResource(kindIcon(m.Kind))
 	r.time.SetText(r.l.fmtTime(m.Sample))
-	r.kind.SetText(string(m.Kind))
 	r.title.setCommitted(m.Title)
 	r.url.setCommitted(m.URL)
 }
 
 // CreateRenderer implements fyne.Widget.
 func (r *markerRow) CreateRenderer() fyne.WidgetRenderer {
-	left := container.NewHBox(r.bar, r.icon, r.time, r.kind)
-	fields := container.NewGridWithColumns(2, r.title, r.url)
-	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, left, r.del, fields))
+	left := container.NewHBox(r.bar, r.icon, r.time)
+	url := container.NewGridWrap(fyne.NewSize(130, r.url.MinSize().Height), r.url)
+	right := container.NewHBox(url, r.del)
+	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, left, right, r.title))
 }
 
 // commitEntry is an Entry that reports its text when Enter is pressed or

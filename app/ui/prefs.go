@@ -27,11 +27,22 @@ type prefs struct{ p fyne.Preferences }
 func (p prefs) String(k prefKey, fallback string) string {
 	return p.p.StringWithFallback(string(k), fallback)
 }
-func (p prefs) SetString(k prefKey, v string) { p.p.SetString(string(k), v) }
+// SetString stores v; an unchanged value is not written again (every
+// write makes Fyne rewrite and re-read the preferences file).
+func (p prefs) SetString(k prefKey, v string) {
+	if p.p.String(string(k)) != v {
+		p.p.SetString(string(k), v)
+	}
+}
 func (p prefs) Int(k prefKey, fallback int) int {
 	return p.p.IntWithFallback(string(k), fallback)
 }
-func (p prefs) SetInt(k prefKey, v int) { p.p.SetInt(string(k), v) }
+// SetInt stores v unless unchanged.
+func (p prefs) SetInt(k prefKey, v int) {
+	if p.p.Int(string(k)) != v {
+		p.p.SetInt(string(k), v)
+	}
+}
 
 // Action is something a key or hotkey does.
 type Action int

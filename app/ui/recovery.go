@@ -1,7 +1,10 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -18,6 +21,9 @@ func (w *Window) checkRecovery() {
 		return
 	}
 	root := w.recordingsRoot()
+	if _, err := os.Stat(root); errors.Is(err, fs.ErrNotExist) {
+		return // no recordings yet
+	}
 	dirs, err := w.be.FindUnfinished(root)
 	if err != nil {
 		fyne.LogError("ui: look for unfinished sessions", err)

@@ -70,7 +70,8 @@ func (s *soundcheckScreen) buildUI() fyne.CanvasObject {
 		widget.NewFormItem("Episode", s.title),
 		widget.NewFormItem("Host", s.host),
 		widget.NewFormItem("Input", s.device),
-		widget.NewFormItem("Format", container.NewGridWithColumns(2, s.channels, s.rate)),
+		widget.NewFormItem("Channels", container.NewGridWithColumns(2, s.channels,
+			container.NewBorder(nil, nil, widget.NewLabel("Rate (Hz)"), nil, s.rate))),
 	)
 	return container.NewVBox(form, container.NewHBox(s.disk), s.warnings)
 }
@@ -185,15 +186,22 @@ func (s *soundcheckScreen) config() Config {
 	}
 }
 
-// savePrefs remembers the host and device choices for next time.
+// savePrefs remembers the host and device choices for next time; values
+// preset by command-line flags are for this run only and are not saved.
 func (s *soundcheckScreen) savePrefs() {
-	c := s.config()
-	if c.Host != "" {
+	c, o := s.config(), s.w.opts
+	if c.Host != "" && o.Host == "" {
 		s.w.prefs.SetString(prefHost, c.Host)
 	}
-	s.w.prefs.SetString(prefDevice, c.Device)
-	s.w.prefs.SetInt(prefChannels, c.Channels)
-	s.w.prefs.SetInt(prefRate, c.Rate)
+	if o.Device == "" {
+		s.w.prefs.SetString(prefDevice, c.Device)
+	}
+	if o.Channels == 0 {
+		s.w.prefs.SetInt(prefChannels, c.Channels)
+	}
+	if o.Rate == 0 {
+		s.w.prefs.SetInt(prefRate, c.Rate)
+	}
 }
 
 func (s *soundcheckScreen) setEnabled(on bool) {
