@@ -27,6 +27,7 @@ type prefs struct{ p fyne.Preferences }
 func (p prefs) String(k prefKey, fallback string) string {
 	return p.p.StringWithFallback(string(k), fallback)
 }
+
 // SetString stores v; an unchanged value is not written again (every
 // write makes Fyne rewrite and re-read the preferences file).
 func (p prefs) SetString(k prefKey, v string) {
@@ -37,6 +38,7 @@ func (p prefs) SetString(k prefKey, v string) {
 func (p prefs) Int(k prefKey, fallback int) int {
 	return p.p.IntWithFallback(string(k), fallback)
 }
+
 // SetInt stores v unless unchanged.
 func (p prefs) SetInt(k prefKey, v int) {
 	if p.p.Int(string(k)) != v {
