@@ -127,8 +127,12 @@ func recordLoop(s *session.Session, duration time.Duration, stdin io.Reader, std
 	}
 	status := time.NewTicker(time.Second)
 	defer status.Stop()
-	check := time.NewTicker(20 * time.Millisecond)
-	defer check.Stop()
+	var check <-chan time.Time // polls the length only when --duration is set
+	if limit > 0 {
+		t := time.NewTicker(20 * time.Millisecond)
+		defer t.Stop()
+		check = t.C
+	}
 	ticks := 0
 	why := ""
 loop:
@@ -171,8 +175,8 @@ loop:
 				why = "stop"
 				break loop
 			}
-		case <-check.C:
-			if limit > 0 && s.Frames() >= limit {
+		case <-check:
+			if s.Frames() >= limit {
 				why = "duration reached"
 				break loop
 			}
