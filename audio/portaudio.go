@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/gordonklaus/portaudio"
 )
@@ -33,13 +34,17 @@ var ErrBadChannels = errors.New("audio: unsupported channel count")
 // PortAudio must be initialized once per user and terminated as often;
 // the library's own counter is not safe for concurrent use.
 var (
-	paMu   sync.Mutex
-	paRefs int
+	paMu    sync.Mutex
+	paRefs  int
+	paStuck int // streams whose Pa_StopStream has not returned
 )
 
 func paAcquire() error {
 	paMu.Lock()
 	defer paMu.Unlock()
+	if paStuck > 0 {
+		return fmt.Errorf("audio: PortAudio is still stopping a stream whose device was lost; restart podmark to record again: %w", ErrDeviceLost)
+	}
 	if paRefs == 0 {
 		if err := portaudio.Initialize(); err != nil {
 			return fmt.Errorf("audio: initialize PortAudio: %w", err)
@@ -167,6 +172,7 @@ type paSource struct {
 	hostAPI  string
 	running  bool
 	closed   bool
+	stuck    bool     // Pa_StopStream did not return
 	clock    adcClock // used by the callback thread only
 }
 
@@ -272,6 +278,16 @@ func (s *paSource) Start(cb func(in []float32, adc float64, overflow bool)) erro
 // Now is PortAudio's stream time (Pa_GetStreamTime) in seconds.
 func (s *paSource) Now() float64 { return s.stream.Time().Seconds() }
 
+// paStopTimeout bounds Pa_StopStream. When the JACK server dies under a
+// running stream, PortAudio's JACK host waits up to ten minutes for a process
+// callback that never comes.
+const paStopTimeout = 2 * time.Second
+
+// Stop stops the stream. If PortAudio does not return within paStopTimeout
+// (the device or server is gone), Stop gives up with an error wrapping
+// ErrDeviceLost; the stream is then closed and PortAudio released in the
+// background if PortAudio ever returns, and until then OpenPortAudio and
+// Devices fail with ErrDeviceLost.
 func (s *paSource) Stop() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -279,12 +295,39 @@ func (s *paSource) Stop() error {
 		return nil
 	}
 	s.running = false
-	if err := s.stream.Stop(); err != nil {
-		return fmt.Errorf("audio: stop %q: %w", s.device, err)
+	done := make(chan error, 1)
+	go func() { done <- s.stream.Stop() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			return fmt.Errorf("audio: stop %q: %w", s.device, err)
+		}
+		return nil
+	case <-time.After(paStopTimeout):
 	}
-	return nil
+	s.stuck = true
+	paMu.Lock()
+	paStuck++
+	paMu.Unlock()
+	go func() {
+		// If PortAudio returns after all, finish what Close skipped.
+		<-done
+		s.mu.Lock()
+		closed := s.closed
+		s.mu.Unlock()
+		if closed {
+			_ = s.stream.Close() // best effort: its caller is long gone
+			_ = paRelease()
+		}
+		paMu.Lock()
+		paStuck--
+		paMu.Unlock()
+	}()
+	return fmt.Errorf("audio: stop %q: PortAudio did not return within %v: %w", s.device, paStopTimeout, ErrDeviceLost)
 }
 
+// Close stops and closes the stream and releases PortAudio. After a Stop
+// that timed out it only marks the source closed (see Stop).
 func (s *paSource) Close() error {
 	serr := s.Stop()
 	s.mu.Lock()
@@ -293,6 +336,9 @@ func (s *paSource) Close() error {
 		return serr
 	}
 	s.closed = true
+	if s.stuck {
+		return serr
+	}
 	var cerr error
 	if err := s.stream.Close(); err != nil {
 		cerr = fmt.Errorf("audio: close %q: %w", s.device, err)

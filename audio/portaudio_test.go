@@ -1,10 +1,15 @@
 package audio
 
 import (
+	"bytes"
 	"errors"
+	"os"
 	"os/exec"
+	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -284,4 +289,95 @@ func TestPortAudioRecordsPlayedAudio(t *testing.T) {
 		t.Fatalf("non-silent audio %d frames after the played signal ended", last)
 	}
 	t.Logf("signal frames %d..%d recorded at their true time from frame %d (%d lost to xruns)", off, len(sig), first, lost)
+}
+
+// TestPortAudioJACKServerGone records from a private JACK server (started by
+// the test, so the shared one is left alone) and stops it (SIGTERM): the recorder must
+// report ErrDeviceLost after the stall timeout, with everything recorded up
+// to then in a finalized file, and neither Stop nor Close may hang.
+//
+// PortAudio's JACK host then keeps waiting (ten minutes) inside
+// Pa_StopStream, and until it returns this process cannot open PortAudio
+// again, so this must stay the last PortAudio test of the package.
+func TestPortAudioJACKServerGone(t *testing.T) {
+	if _, err := exec.LookPath("jackd"); err != nil {
+		t.Fatalf("jackd is required (apt-get install jackd2): %v", err)
+	}
+	// A fixed name: jackd reclaims a dead server's registry slot only for the
+	// same name (JACK allows 8 servers), and the cleanup below frees it.
+	const name = "podmark-audio-test"
+	jackd := exec.Command("jackd", "-n", name, "-d", "dummy", "-r", "48000", "-p", "1024")
+	var jackdOut bytes.Buffer
+	jackd.Stdout, jackd.Stderr = &jackdOut, &jackdOut
+	if err := jackd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		_ = jackd.Process.Kill() // already gone when the test got that far
+		_ = jackd.Wait()
+		// Our PortAudio client never got to close: remove its semaphore.
+		sems, _ := filepath.Glob("/dev/shm/jack_sem.*_" + name + "_*")
+		for _, p := range sems {
+			if err := os.Remove(p); err != nil {
+				t.Log(err)
+			}
+		}
+	}()
+	t.Setenv("JACK_DEFAULT_SERVER", name)
+	deadline := time.Now().Add(10 * time.Second)
+	for exec.Command("jack_lsp").Run() != nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("private jackd %q did not start:\n%s", name, jackdOut.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	jd, _ := jackDevice(t)
+	src, err := OpenPortAudio(StreamConfig{Device: strconv.Itoa(jd.Index), Channels: 2, Rate: 48000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := trackPaths(t.TempDir(), 2)
+	rec, err := NewRecorder(RecorderConfig{Source: src, Channels: 2, Rate: 48000, Format: Int16, Tracks: paths, StallTimeout: 500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(time.Second)
+	if err := jackd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	lostAt := rec.Stats().StreamFrames
+	select {
+	case <-rec.Done():
+	case <-time.After(10 * time.Second):
+		t.Fatal("recorder did not notice the JACK server going away")
+	}
+	if !errors.Is(rec.Err(), ErrDeviceLost) {
+		t.Fatalf("Err = %v", rec.Err())
+	}
+	lostT := time.Now()
+	finished := make(chan error, 1)
+	go func() { finished <- errors.Join(rec.Stop(), src.Close()) }()
+	select {
+	case err := <-finished:
+		t.Logf("Stop+Close after the server died: %v (%v)", err, time.Since(lostT))
+	case <-time.After(10 * time.Second):
+		buf := make([]byte, 1<<20)
+		t.Fatalf("Stop/Close hang after the JACK server died:\n%s", buf[:runtime.Stack(buf, true)])
+	}
+	st := rec.Stats()
+	if st.Frames < lostAt || st.Frames < 48000/2 {
+		t.Fatalf("stats %+v (had %d frames when the server was killed)", st, lostAt)
+	}
+	for _, p := range paths {
+		info, _, err := ReadWAVFile(p)
+		if err != nil || info.Frames != st.Frames {
+			t.Fatalf("%s: %+v %v, want %d frames", p, info, err, st.Frames)
+		}
+		if rep, err := RepairWAV(p); err != nil || rep.Changed {
+			t.Fatalf("%s was not finalized: %+v %v", p, rep, err)
+		}
+	}
 }

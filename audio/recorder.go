@@ -62,7 +62,7 @@ type RecorderConfig struct {
 }
 
 // ErrDeviceLost reports a source that stopped delivering buffers.
-var ErrDeviceLost = errors.New("audio: input device lost (no audio for the stall timeout)")
+var ErrDeviceLost = errors.New("audio: input device lost")
 
 // ErrStopped reports a Recorder that was already stopped or never started.
 var ErrStopped = errors.New("audio: recorder not running")
@@ -325,7 +325,7 @@ func (r *Recorder) Start() (time.Time, error) {
 		r.writers = append(r.writers, w)
 	}
 	if err := r.cfg.Source.Start(r.callback); err != nil {
-		return time.Time{}, errors.Join(fmt.Errorf("audio: start %s: %w", r.sourceName(), err), r.closeWriters())
+		return time.Time{}, errors.Join(err, r.closeWriters()) // sources name themselves in their errors
 	}
 	r.state = 1
 	go r.writerLoop()
@@ -446,7 +446,7 @@ func (r *Recorder) Stop() error {
 	case <-r.done: // already stopped itself; its goroutine stops the source
 	default:
 		if err := r.cfg.Source.Stop(); err != nil {
-			serr = fmt.Errorf("audio: stop %s: %w", r.sourceName(), err)
+			serr = err // sources name themselves in their errors
 		}
 	}
 	close(r.stopReq)
@@ -487,7 +487,7 @@ func (r *Recorder) writerLoop() {
 		// The source may hang when its device is gone: stop it after Done.
 		if err := r.cfg.Source.Stop(); err != nil {
 			r.errMu.Lock()
-			r.stopErr = errors.Join(r.stopErr, fmt.Errorf("audio: stop %s: %w", r.sourceName(), err))
+			r.stopErr = errors.Join(r.stopErr, err)
 			r.errMu.Unlock()
 		}
 	}
@@ -577,7 +577,7 @@ func (r *Recorder) writerLoop() {
 		if cb := r.callbacks.Load(); cb != lastCB {
 			lastCB, lastCBTime = cb, now
 		} else if !stopping && now.Sub(lastCBTime) >= r.cfg.StallTimeout {
-			selfStop(fmt.Errorf("%w: %s sent nothing for %v", ErrDeviceLost, r.sourceName(), r.cfg.StallTimeout))
+			selfStop(fmt.Errorf("%w: %s sent no audio for %v", ErrDeviceLost, r.sourceName(), r.cfg.StallTimeout))
 			return
 		}
 		if !progressed {
