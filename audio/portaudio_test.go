@@ -291,6 +291,49 @@ func TestPortAudioRecordsPlayedAudio(t *testing.T) {
 	t.Logf("signal frames %d..%d recorded at their true time from frame %d (%d lost to xruns)", off, len(sig), first, lost)
 }
 
+// TestPortAudioCallbackAllocs checks the whole Go side of the real callback
+// path — the binding's reflect call, the ADC clock, the Recorder's ring,
+// meters and atomics — allocates nothing: the process makes (almost) no
+// allocations while a meter-only Recorder runs on the JACK device.
+func TestPortAudioCallbackAllocs(t *testing.T) {
+	requireJACKServer(t)
+	jd, _ := jackDevice(t)
+	src, err := OpenPortAudio(StreamConfig{Device: strconv.Itoa(jd.Index), Channels: 2, Rate: 48000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if err := src.Close(); err != nil {
+			t.Error(err)
+		}
+	}()
+	rec, err := NewRecorder(RecorderConfig{Source: src, Channels: 2, Rate: 48000, Format: Int24})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(500 * time.Millisecond)
+	var a, b runtime.MemStats
+	runtime.ReadMemStats(&a)
+	f0 := rec.Stats().StreamFrames
+	time.Sleep(2 * time.Second)
+	runtime.ReadMemStats(&b)
+	callbacks := (rec.Stats().StreamFrames - f0) / 1024
+	if err := rec.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	mallocs := b.Mallocs - a.Mallocs
+	t.Logf("%d callbacks, %d allocations in the whole process", callbacks, mallocs)
+	if callbacks < 40 {
+		t.Fatalf("only %d callbacks in 2 s", callbacks)
+	}
+	if mallocs > uint64(callbacks)/4 {
+		t.Fatalf("%d allocations during %d callbacks", mallocs, callbacks)
+	}
+}
+
 // TestPortAudioJACKServerGone records from a private JACK server (started by
 // the test, so the shared one is left alone) and stops it (SIGTERM): the recorder must
 // report ErrDeviceLost after the stall timeout, with everything recorded up

@@ -108,6 +108,7 @@ type Recorder struct {
 	writers  []*Writer
 	chunk    [][]float32
 	zeros    []float32
+	segBuf   [][2]int64 // reused by segments
 	create   func(path string, opt WriterOptions) (*Writer, error) // test seam
 
 	mu      sync.Mutex // guards pauses, state
@@ -638,7 +639,7 @@ func (r *Recorder) emit(chunk [][]float32, s, n int64, isGap bool) error {
 // segments splits stream frames [s, s+n) into the [start, length] runs that
 // are outside pauses. r.mu must be held.
 func (r *Recorder) segments(s, n int64) [][2]int64 {
-	var out [][2]int64
+	out := r.segBuf[:0] // the caller is done with the previous result
 	cur, end := s, s+n
 	for cur < end {
 		next := end
@@ -662,5 +663,6 @@ func (r *Recorder) segments(s, n int64) [][2]int64 {
 		}
 		cur = next
 	}
+	r.segBuf = out
 	return out
 }
