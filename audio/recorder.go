@@ -108,7 +108,7 @@ type Recorder struct {
 	writers  []*Writer
 	chunk    [][]float32
 	zeros    []float32
-	segBuf   [][2]int64 // reused by segments
+	segBuf   [][2]int64                                            // reused by segments
 	create   func(path string, opt WriterOptions) (*Writer, error) // test seam
 
 	mu      sync.Mutex // guards pauses, state
