@@ -62,6 +62,8 @@ type Window struct {
 
 	// post runs f on the Fyne goroutine: fyne.Do, or a queue in tests.
 	post func(f func())
+	// grab is GrabHotkeys; tests replace it so they never hold real chords.
+	grab func(map[Action]Chord, func(Action)) (Hotkeys, error)
 
 	hotkeys   Hotkeys
 	hotkeyErr error
@@ -80,6 +82,8 @@ type Window struct {
 	ml *markerList
 	rd *rundownScreen
 	ho *handoffScreen
+
+	lastSettings *settingsScreen // the settings dialog last opened (tests)
 }
 
 // Run opens the window with the real engine and blocks until it is closed.
@@ -110,7 +114,7 @@ func Run(be Backend, opts Options) int {
 // NewWindow builds the window on a; call start to begin metering and
 // global hotkeys.
 func NewWindow(a fyne.App, be Backend, opts Options) *Window {
-	w := &Window{app: a, be: be, opts: opts, prefs: prefs{a.Preferences()}, stopTick: make(chan struct{}), post: fyne.Do}
+	w := &Window{app: a, be: be, opts: opts, prefs: prefs{a.Preferences()}, stopTick: make(chan struct{}), post: fyne.Do, grab: GrabHotkeys}
 	w.win = a.NewWindow("podmark")
 	w.sc = newSoundcheckScreen(w)
 	w.rs = newRecordScreen(w)

@@ -39,6 +39,8 @@ func ParseChord(s string) (Chord, error) {
 			}
 			if len(p) == 1 {
 				p = strings.ToLower(p)
+			} else if n := strings.TrimLeft(p[1:], "0123456789"); n == "" && (p[0] == 'f' || p[0] == 'F') {
+				p = "F" + p[1:] // function keys: X names them F1…F35
 			}
 			c.Key = p
 			break

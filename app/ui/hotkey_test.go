@@ -15,6 +15,8 @@ func TestParseChord(t *testing.T) {
 		{"Ctrl+Alt+1", "Ctrl+Alt+1", false},
 		{"ctrl+alt+T", "Ctrl+Alt+T", false},
 		{"Super+F9", "Super+F9", false},
+		{"ctrl+alt+f12", "Ctrl+Alt+F12", false},
+		{"ctrl+alt+space", "Ctrl+Alt+space", false},
 		{" Control + Shift + a ", "Ctrl+Shift+A", false},
 		{"Shift+a", "", true},
 		{"a", "", true},

@@ -31,7 +31,7 @@ func (p prefs) String(k prefKey, fallback string) string {
 // SetString stores v; an unchanged value is not written again (every
 // write makes Fyne rewrite and re-read the preferences file).
 func (p prefs) SetString(k prefKey, v string) {
-	if p.p.String(string(k)) != v {
+	if p.p.StringWithFallback(string(k), "\x00unset") != v {
 		p.p.SetString(string(k), v)
 	}
 }
@@ -41,7 +41,7 @@ func (p prefs) Int(k prefKey, fallback int) int {
 
 // SetInt stores v unless unchanged.
 func (p prefs) SetInt(k prefKey, v int) {
-	if p.p.Int(string(k)) != v {
+	if p.p.IntWithFallback(string(k), -1<<62) != v {
 		p.p.SetInt(string(k), v)
 	}
 }

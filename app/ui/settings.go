@@ -27,6 +27,7 @@ type settingsScreen struct {
 
 func (w *Window) showSettings() {
 	s := &settingsScreen{w: w}
+	w.lastSettings = s
 	d := dialog.NewCustomConfirm("Settings", "Save", "Cancel", s.buildUI(), func(ok bool) {
 		if ok {
 			s.onSave()

@@ -100,7 +100,7 @@ func (w *Window) grabHotkeys() {
 		w.hotkeys = nil
 	}
 	chords, perr := w.hotkeyChords()
-	h, err := GrabHotkeys(chords, w.actGlobal)
+	h, err := w.grab(chords, w.actGlobal)
 	w.hotkeys = h
 	w.hotkeyErr = errors.Join(perr, err)
 	if w.hotkeyErr != nil {

@@ -25,6 +25,7 @@ func newTestWindow(t *testing.T, be Backend, opts Options) (*Window, func()) {
 	w := NewWindow(a, be, opts)
 	queue := make(chan func(), 1024)
 	w.post = func(f func()) { queue <- f }
+	w.grab = func(map[Action]Chord, func(Action)) (Hotkeys, error) { return nil, ErrHotkeysUnsupported }
 	drain := func() {
 		for {
 			select {
