@@ -24,48 +24,143 @@ type track struct {
 	info audio.Info
 }
 
-// copyWAV copies the recorded WAV byte for byte (BWF and RF64 chunks kept),
-// hashing it on the way.
-func copyWAV(ctx context.Context, t track, dst string, done *atomic.Int64) (File, error) {
+// trackJob reads a recorded track once: it copies the file byte for byte
+// into wavDst (BWF and RF64 chunks kept, hashed on the way) and feeds its
+// samples to libFLAC for flacDst. Either destination may be empty. The FLAC
+// is then decoded back and compared sample for sample with the WAV, read
+// through the audio package's reader (an independent path).
+func trackJob(ctx context.Context, t track, wavDst, flacDst string, done *atomic.Int64) (wavFile, flacFile File, err error) {
 	in, err := os.Open(t.src)
 	if err != nil {
-		return File{}, fmt.Errorf("export: open %q: %w", t.src, err)
+		return wavFile, flacFile, fmt.Errorf("export: open %q: %w", t.src, err)
 	}
 	defer in.Close()
-	out, err := createHashing(dst)
-	if err != nil {
-		return File{}, err
+	var out *hashingFile
+	if wavDst != "" {
+		if out, err = createHashing(wavDst); err != nil {
+			return wavFile, flacFile, err
+		}
+		defer func() {
+			if out != nil {
+				out.f.Close()
+			}
+		}()
 	}
+	var enc *codec.FLACWriter
+	bps := t.info.Format.BytesPerSample()
+	if flacDst != "" {
+		if t.info.Format != audio.Int16 && t.info.Format != audio.Int24 {
+			return wavFile, flacFile, fmt.Errorf("export: %s: FLAC needs 16- or 24-bit PCM, not %s", t.src, t.info.Format)
+		}
+		enc, err = codec.CreateFLAC(flacDst, codec.FLACOptions{Rate: t.info.Rate, Channels: t.info.Channels, Bits: int(t.info.Format), TotalFrames: t.info.Frames})
+		if err != nil {
+			return wavFile, flacFile, fmt.Errorf("export: %w", err)
+		}
+		defer func() {
+			if enc != nil {
+				enc.Close()
+			}
+		}()
+	}
+	half := int64(1)
+	if enc != nil {
+		half = 2 // encoding is the first half of the job, the check the second
+	}
+	blockAlign := int64(bps * t.info.Channels)
+	dataStart := t.info.DataOffset
+	dataEnd := dataStart + t.info.Frames*blockAlign
 	buf := make([]byte, 1<<20)
-	bytesPerFrame := int64(t.info.Format.BytesPerSample() * t.info.Channels)
-	var copied int64
+	samples := make([]int32, len(buf)/bps+64) // room for a carried partial frame
+	var carry []byte                          // a sample split between two reads
+	var off int64                             // file offset of buf[0]
 	for {
 		if err := ctx.Err(); err != nil {
-			out.f.Close()
-			return File{}, err
+			return wavFile, flacFile, err
 		}
 		n, rerr := in.Read(buf)
 		if n > 0 {
-			if _, err := out.Write(buf[:n]); err != nil {
-				out.f.Close()
-				return File{}, err
+			chunk := buf[:n]
+			if out != nil {
+				if _, err := out.Write(chunk); err != nil {
+					return wavFile, flacFile, err
+				}
 			}
-			copied += int64(n)
-			done.Store(min(copied/bytesPerFrame, t.info.Frames))
+			if enc != nil {
+				lo, hi := max(dataStart, off), min(dataEnd, off+int64(n))
+				if lo < hi {
+					data := chunk[lo-off : hi-off]
+					if len(carry) > 0 {
+						data = append(carry, data...)
+						carry = nil
+					}
+					whole := len(data) - len(data)%int(blockAlign)
+					k := unpackPCM(samples, data[:whole], bps)
+					if err := enc.WriteInt32(samples[:k]); err != nil {
+						return wavFile, flacFile, fmt.Errorf("export: %w", err)
+					}
+					carry = append([]byte(nil), data[whole:]...)
+				}
+			}
+			off += int64(n)
+			done.Store(min(max(off-dataStart, 0)/blockAlign, t.info.Frames) / half)
 		}
 		if rerr == io.EOF {
 			break
 		}
 		if rerr != nil {
-			out.f.Close()
-			return File{}, fmt.Errorf("export: read %q: %w", t.src, rerr)
+			return wavFile, flacFile, fmt.Errorf("export: read %q: %w", t.src, rerr)
 		}
 	}
-	size, sum, err := out.close()
-	if err != nil {
-		return File{}, err
+	if out != nil {
+		size, sum, err := out.close()
+		out = nil
+		if err != nil {
+			return wavFile, flacFile, err
+		}
+		wavFile = audioFile(t, "wav", size, sum, t.info.Channels, t.info.Format.String())
 	}
-	return audioFile(t, "wav", size, sum, t.info.Channels, t.info.Format.String()), nil
+	if enc == nil {
+		done.Store(t.info.Frames)
+		return wavFile, flacFile, nil
+	}
+	err = enc.Close()
+	enc = nil
+	if err != nil {
+		return wavFile, flacFile, fmt.Errorf("export: %w", err)
+	}
+	if err := syncFile(flacDst); err != nil {
+		return wavFile, flacFile, err
+	}
+	ref := t.src
+	if wavDst != "" {
+		ref = wavDst // the bundle's copy, just written and cached
+	}
+	encoded := t.info.Frames / 2
+	if err := compareFLAC(ctx, ref, flacDst, func(f int64) { done.Store(encoded + f/2) }); err != nil {
+		return wavFile, flacFile, err
+	}
+	size, sum, err := hashFile(flacDst)
+	if err != nil {
+		return wavFile, flacFile, err
+	}
+	done.Store(t.info.Frames)
+	return wavFile, audioFile(t, "flac", size, sum, t.info.Channels, t.info.Format.String()), nil
+}
+
+// unpackPCM converts little-endian 16- or 24-bit PCM bytes to integer samples.
+func unpackPCM(dst []int32, b []byte, bps int) int {
+	n := len(b) / bps
+	if bps == 2 {
+		for i := 0; i < n; i++ {
+			dst[i] = int32(int16(uint16(b[2*i]) | uint16(b[2*i+1])<<8))
+		}
+		return n
+	}
+	for i := 0; i < n; i++ {
+		j := 3 * i
+		dst[i] = int32(uint32(b[j])<<8|uint32(b[j+1])<<16|uint32(b[j+2])<<24) >> 8
+	}
+	return n
 }
 
 func audioFile(t track, format string, size int64, sum string, ch int, bits string) File {
@@ -73,60 +168,6 @@ func audioFile(t track, format string, size int64, sum string, ch int, bits stri
 	return File{Role: RoleTrack, Format: format, Size: size, SHA256: sum,
 		Duration: r.Seconds(t.info.Frames), Rate: int(r), Channels: ch, Bits: bits,
 		Frames: t.info.Frames, Timeline: "recording", Source: t.rel}
-}
-
-// encodeFLAC encodes a track to FLAC with libFLAC, then decodes the written
-// file and compares it with the WAV sample for sample.
-func encodeFLAC(ctx context.Context, t track, dst string, done *atomic.Int64) (File, error) {
-	bits := int(t.info.Format)
-	r, err := audio.OpenWAV(t.src)
-	if err != nil {
-		return File{}, fmt.Errorf("export: %w", err)
-	}
-	defer r.Close()
-	w, err := codec.CreateFLAC(dst, codec.FLACOptions{Rate: t.info.Rate, Channels: t.info.Channels, Bits: bits, TotalFrames: t.info.Frames})
-	if err != nil {
-		return File{}, fmt.Errorf("export: %w", err)
-	}
-	buf := make([]int32, blockFrames*t.info.Channels)
-	var frames int64
-	for {
-		if err := ctx.Err(); err != nil {
-			w.Close()
-			return File{}, err
-		}
-		n, rerr := r.ReadInt32(buf)
-		if n > 0 {
-			if err := w.WriteInt32(buf[:n]); err != nil {
-				w.Close()
-				return File{}, fmt.Errorf("export: %w", err)
-			}
-			frames += int64(n / t.info.Channels)
-			done.Store(frames / 2) // encoding is the first half of this job
-		}
-		if rerr == io.EOF {
-			break
-		}
-		if rerr != nil {
-			w.Close()
-			return File{}, fmt.Errorf("export: read %q: %w", t.src, rerr)
-		}
-	}
-	if err := w.Close(); err != nil {
-		return File{}, fmt.Errorf("export: %w", err)
-	}
-	if err := syncFile(dst); err != nil {
-		return File{}, err
-	}
-	if err := compareFLAC(ctx, t.src, dst, func(f int64) { done.Store(frames/2 + f/2) }); err != nil {
-		return File{}, err
-	}
-	size, sum, err := hashFile(dst)
-	if err != nil {
-		return File{}, err
-	}
-	done.Store(t.info.Frames)
-	return audioFile(t, "flac", size, sum, t.info.Channels, t.info.Format.String()), nil
 }
 
 // ErrMismatch reports a FLAC file whose decoded samples differ from its WAV.

@@ -207,32 +207,41 @@ func Run(ctx context.Context, opt Options, progress func(Progress)) (res Result,
 		return nil
 	}})
 	for _, t := range tracks {
+		wavRel, flacRel := "", ""
 		if slices.Contains(formats, WAV) {
-			rel := "audio/" + t.name + ".wav"
-			jobs = append(jobs, &job{frames: t.info.Frames, run: func(done *atomic.Int64) error {
-				f, err := copyWAV(ctx, t, filepath.Join(tmp, filepath.FromSlash(rel)), done)
-				f.Path = rel
-				if err == nil {
-					files.add(f)
-				}
-				return err
-			}})
+			wavRel = "audio/" + t.name + ".wav"
 		}
 		if slices.Contains(formats, FLAC) {
 			if t.info.Format == audio.Float32 {
 				res.Warnings = append(res.Warnings, fmt.Sprintf("%s: 32-bit float cannot be stored in FLAC losslessly; no FLAC made (the WAV is in the bundle)", t.rel))
-				continue
+			} else {
+				flacRel = "audio/" + t.name + ".flac"
 			}
-			rel := "audio/" + t.name + ".flac"
-			jobs = append(jobs, &job{frames: t.info.Frames, run: func(done *atomic.Int64) error {
-				f, err := encodeFLAC(ctx, t, filepath.Join(tmp, filepath.FromSlash(rel)), done)
-				f.Path = rel
-				if err == nil {
-					files.add(f)
-				}
-				return err
-			}})
 		}
+		if wavRel == "" && flacRel == "" {
+			continue
+		}
+		jobs = append(jobs, &job{frames: t.info.Frames, run: func(done *atomic.Int64) error {
+			abs := func(rel string) string {
+				if rel == "" {
+					return ""
+				}
+				return filepath.Join(tmp, filepath.FromSlash(rel))
+			}
+			wf, ff, err := trackJob(ctx, t, abs(wavRel), abs(flacRel), done)
+			if err != nil {
+				return err
+			}
+			if wavRel != "" {
+				wf.Path = wavRel
+				files.add(wf)
+			}
+			if flacRel != "" {
+				ff.Path = flacRel
+				files.add(ff)
+			}
+			return nil
+		}})
 	}
 	var total int64
 	for _, j := range jobs {

@@ -423,3 +423,10 @@ func FuzzParseTag(f *testing.F) {
 		}
 	})
 }
+
+func TestCRC16(t *testing.T) {
+	// CRC-16/ARC check value.
+	if got := crc16(0, []byte("123456789")); got != 0xBB3D {
+		t.Errorf("crc16 = %04x, want bb3d", got)
+	}
+}

@@ -83,18 +83,27 @@ func parseMP3Header(h []byte) (mp3Header, bool) {
 	return m, true
 }
 
+// crc16Table drives crc16 a byte at a time.
+var crc16Table = func() (t [256]uint16) {
+	for i := range t {
+		c := uint16(i)
+		for k := 0; k < 8; k++ {
+			if c&1 != 0 {
+				c = c>>1 ^ 0xA001
+			} else {
+				c >>= 1
+			}
+		}
+		t[i] = c
+	}
+	return t
+}()
+
 // crc16 is the CRC-16 (polynomial 0x8005, reflected, initial 0) that the
 // LAME extension uses for its music and tag checksums.
 func crc16(crc uint16, b []byte) uint16 {
 	for _, c := range b {
-		crc ^= uint16(c)
-		for k := 0; k < 8; k++ {
-			if crc&1 != 0 {
-				crc = crc>>1 ^ 0xA001
-			} else {
-				crc >>= 1
-			}
-		}
+		crc = crc>>8 ^ crc16Table[byte(crc)^c]
 	}
 	return crc
 }
