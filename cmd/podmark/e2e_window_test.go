@@ -331,3 +331,27 @@ func TestE2EWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestWindowFlags checks the window's flag errors; none opens a window.
+func TestWindowFlags(t *testing.T) {
+	tests := []struct {
+		args []string
+		env  string // DISPLAY value
+		code int
+		msg  string
+	}{
+		{[]string{"--rate", "22050"}, ":99", 2, "--rate 22050"},
+		{[]string{"--channels", "-1"}, ":99", 2, "--channels -1"},
+		{[]string{"--bogus"}, ":99", 2, "-bogus"},
+		{[]string{"--dir", "x", "extra"}, ":99", 2, `unexpected argument "extra"`},
+		{[]string{"--dir", "x"}, "", 1, "DISPLAY is not set"},
+	}
+	for _, tt := range tests {
+		t.Setenv("DISPLAY", tt.env)
+		t.Setenv("WAYLAND_DISPLAY", "")
+		var stderr bytes.Buffer
+		if code := run(tt.args, strings.NewReader(""), io.Discard, &stderr); code != tt.code || !strings.Contains(stderr.String(), tt.msg) {
+			t.Errorf("podmark %v: exit %d, stderr %q; want %d and %q", tt.args, code, stderr.String(), tt.code, tt.msg)
+		}
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 
 	"github.com/podmark/podmark/app/ui"
 	// Before Fyne initialises: a locale Fyne can parse, so LANG=C does not spam the log.
@@ -38,6 +39,10 @@ func runWindowCmd(args []string, stderr io.Writer) int {
 	if o.Rate != 0 && o.Rate != 44100 && o.Rate != 48000 {
 		fmt.Fprintf(stderr, "podmark: --rate %d: want 44100 or 48000\n", o.Rate)
 		return 2
+	}
+	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
+		fmt.Fprintln(stderr, "podmark: no display to open the window on (DISPLAY is not set); use a command instead, e.g. podmark record (podmark help)")
+		return 1
 	}
 	if *ready != "" {
 		path := *ready
