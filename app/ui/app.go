@@ -83,6 +83,7 @@ type Window struct {
 	rd *rundownScreen
 	ho *handoffScreen
 
+	tabs         *container.AppTabs
 	lastSettings *settingsScreen // the settings dialog last opened (tests)
 }
 
@@ -132,11 +133,13 @@ func (w *Window) buildUI() fyne.CanvasObject {
 	settings.Importance = widget.LowImportance
 	heading := widget.NewLabelWithStyle("Soundcheck", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	top := container.NewVBox(container.NewBorder(nil, nil, heading, settings), w.sc.buildUI())
-	left := container.NewVBox(top, widget.NewSeparator(), w.rs.buildUI(), w.ho.buildUI())
+	left := container.NewVBox(top, widget.NewSeparator(), w.rs.buildUI())
+	w.ho.tab = container.NewTabItemWithIcon("Hand-off", theme.UploadIcon(), container.NewVScroll(w.ho.buildUI()))
 	tabs := container.NewAppTabs(
 		container.NewTabItemWithIcon("Markers", theme.ListIcon(), w.ml.buildUI()),
 		container.NewTabItemWithIcon("Rundown", theme.DocumentIcon(), w.rd.buildUI()),
 	)
+	w.tabs = tabs
 	split := container.NewHSplit(container.NewVScroll(container.NewPadded(left)), tabs)
 	split.Offset = 0.47
 	return split

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/url"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -19,6 +20,7 @@ import (
 type handoffScreen struct {
 	w        *Window
 	card     *widget.Card
+	tab      *container.TabItem // shown in the window's tabs after Stop
 	dir      string
 	report   *widget.Label
 	export   *widget.Button
@@ -47,7 +49,14 @@ func (h *handoffScreen) buildUI() fyne.CanvasObject {
 	return h.card
 }
 
-func (h *handoffScreen) hide() { h.card.Hide() }
+// hide removes the hand-off tab (a new recording started).
+func (h *handoffScreen) hide() {
+	h.card.Hide()
+	if t := h.w.tabs; t != nil {
+		t.Remove(h.tab)
+		t.SelectIndex(0)
+	}
+}
 
 // show validates the stopped session in dir and offers the export.
 func (h *handoffScreen) show(dir string) {
@@ -59,6 +68,12 @@ func (h *handoffScreen) show(dir string) {
 	h.export.Enable()
 	h.report.SetText(h.validate())
 	h.card.Show()
+	if t := h.w.tabs; t != nil {
+		if !slices.Contains(t.Items, h.tab) {
+			t.Append(h.tab)
+		}
+		t.Select(h.tab)
+	}
 }
 
 // validate runs markers.Validate on the session's marker document.

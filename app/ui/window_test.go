@@ -180,7 +180,7 @@ func runWindowScenario(t *testing.T, be Backend, device string) (dir string, sho
 	}
 	shortcut(w, scStop) // the chord stops at once
 	drain()
-	if w.state != "stopped" || !w.ho.card.Visible() {
+	if w.state != "stopped" || !w.ho.card.Visible() || w.tabs.Selected() != w.ho.tab {
 		t.Fatalf("after Ctrl+Shift+S: state %q, hand-off visible %v", w.state, w.ho.card.Visible())
 	}
 	if w.ho.report.Text == "" {
