@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -92,6 +94,7 @@ type Recorder struct {
 	cbSum        []float64
 	streamFrames atomic.Int64 // stream frames up to the end of the last buffer
 	callbacks    atomic.Int64
+	lastBuf      atomic.Int64 // frames in the last buffer
 	overflows    atomic.Int64
 	dropped      atomic.Int64 // frames lost (overflow + ring)
 	pendingLost  atomic.Int64 // mirror of cbPending for the final drain
@@ -168,7 +171,7 @@ func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 		clip:    make([]atomic.Bool, ch),
 		chunk:   make([][]float32, ch),
 		zeros:   make([]float32, writeChunk),
-		create:  CreateWAV,
+		create:  createNewWAV,
 		stopReq: make(chan struct{}),
 		done:    make(chan struct{}),
 		exited:  make(chan struct{}),
@@ -246,6 +249,7 @@ func (r *Recorder) callback(in []float32, adc float64, overflow bool) {
 		}
 	}
 	r.streamFrames.Store(sf + n)
+	r.lastBuf.Store(n)
 	r.callbacks.Add(1)
 }
 
@@ -321,16 +325,50 @@ func (r *Recorder) Start() (time.Time, error) {
 	for _, p := range r.cfg.Tracks {
 		w, err := r.create(p, WriterOptions{Rate: r.cfg.Rate, Channels: 1, Format: r.cfg.Format, BEXT: &b, RF64Threshold: r.cfg.RF64Threshold})
 		if err != nil {
-			return time.Time{}, errors.Join(err, r.closeWriters())
+			return time.Time{}, r.abortStart(err)
 		}
 		r.writers = append(r.writers, w)
 	}
+	if err := syncDirs(r.cfg.Tracks); err != nil {
+		return time.Time{}, r.abortStart(err)
+	}
 	if err := r.cfg.Source.Start(r.callback); err != nil {
-		return time.Time{}, errors.Join(err, r.closeWriters()) // sources name themselves in their errors
+		return time.Time{}, r.abortStart(err) // sources name themselves in their errors
 	}
 	r.state = 1
 	go r.writerLoop()
 	return start.UTC(), nil
+}
+
+// abortStart closes the files a failed Start created (they hold a valid,
+// empty WAV header) and returns err with any close error.
+func (r *Recorder) abortStart(err error) error {
+	err = errors.Join(err, r.closeWriters())
+	r.writers = nil
+	return err
+}
+
+// syncDirs fsyncs the folders holding paths, so the new files' directory
+// entries survive a power cut.
+func syncDirs(paths []string) error {
+	seen := map[string]bool{}
+	for _, p := range paths {
+		d := filepath.Dir(p)
+		if seen[d] {
+			continue
+		}
+		seen[d] = true
+		f, err := os.Open(d)
+		if err != nil {
+			return fmt.Errorf("audio: sync folder %q: %w", d, err)
+		}
+		serr := f.Sync()
+		cerr := f.Close()
+		if err := errors.Join(serr, cerr); err != nil {
+			return fmt.Errorf("audio: sync folder %q: %w", d, err)
+		}
+	}
+	return nil
 }
 
 func (r *Recorder) sourceName() string {
@@ -591,9 +629,16 @@ func (r *Recorder) writerLoop() {
 					return
 				}
 			}
-			time.Sleep(2 * time.Millisecond)
+			time.Sleep(r.idleSleep())
 		}
 	}
+}
+
+// idleSleep is how long the writer waits when the ring is empty: a quarter
+// of the last callback buffer, between 1 and 10 ms.
+func (r *Recorder) idleSleep() time.Duration {
+	d := r.cfg.Rate.D(r.lastBuf.Load()) / 4
+	return min(max(d, time.Millisecond), 10*time.Millisecond)
 }
 
 // emit writes n frames at stream position s — chunk[c][:n] per channel, or

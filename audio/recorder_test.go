@@ -546,3 +546,21 @@ func TestRecorderCopyWhileRecording(t *testing.T) {
 		t.Fatalf("a copy lagged %d frames behind the delivered audio (> 250 ms)", worst)
 	}
 }
+
+func TestRecorderNeverOverwrites(t *testing.T) {
+	dir := t.TempDir()
+	paths := trackPaths(dir, 2)
+	if err := os.WriteFile(paths[1], []byte("an earlier take"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := NewRecorder(RecorderConfig{Source: &manualSource{}, Channels: 2, Rate: 48000, Format: Int24, Tracks: paths})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.Start(); !errors.Is(err, os.ErrExist) {
+		t.Fatalf("Start over an existing track: %v", err)
+	}
+	if b, _ := os.ReadFile(paths[1]); string(b) != "an earlier take" {
+		t.Fatalf("existing file changed to %q", b)
+	}
+}

@@ -320,20 +320,19 @@ func appendFloat(b []byte, f SampleFormat, s []float32) []byte {
 	switch f {
 	case Int16:
 		for _, v := range s {
-			x := toInt(v, 32768)
-			b[o], b[o+1] = byte(x), byte(x>>8)
+			binary.LittleEndian.PutUint16(b[o:], uint16(toInt(v, 32768)))
 			o += 2
 		}
 	case Int24:
 		for _, v := range s {
 			x := toInt(v, 8388608)
-			b[o], b[o+1], b[o+2] = byte(x), byte(x>>8), byte(x>>16)
+			binary.LittleEndian.PutUint16(b[o:], uint16(x))
+			b[o+2] = byte(x >> 16)
 			o += 3
 		}
 	case Float32:
 		for _, v := range s {
-			x := math.Float32bits(v)
-			b[o], b[o+1], b[o+2], b[o+3] = byte(x), byte(x>>8), byte(x>>16), byte(x>>24)
+			binary.LittleEndian.PutUint32(b[o:], math.Float32bits(v))
 			o += 4
 		}
 	}
@@ -518,10 +517,20 @@ func (w *Writer) Close() error {
 // CreateWAV creates (or truncates) path and returns a Writer that owns the
 // file: Close closes it.
 func CreateWAV(path string, opt WriterOptions) (*Writer, error) {
+	return createWAV(path, opt, os.O_TRUNC)
+}
+
+// createNewWAV is CreateWAV for a file that must not exist yet (the
+// Recorder's tracks: never overwrite a recording).
+func createNewWAV(path string, opt WriterOptions) (*Writer, error) {
+	return createWAV(path, opt, os.O_EXCL)
+}
+
+func createWAV(path string, opt WriterOptions, flag int) (*Writer, error) {
 	if err := opt.validate(); err != nil {
 		return nil, fmt.Errorf("audio: create %q: %w", path, err)
 	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|flag, 0o644)
 	if err != nil {
 		return nil, fmt.Errorf("audio: create %q: %w", path, err)
 	}
