@@ -49,31 +49,36 @@ cat "$sess"/tracks/*.wav "$work/mix.wav" > /dev/null
 
 now() { date +%s.%N; }
 runs=${RUNS:-3}
-ours=(); tools=()
+ours=(); tools=(); ocpu=(); tcpu=()
 for ((r = 1; r <= runs; r++)); do
   echo "run $r/$runs: podmark export..." >&2
   rm -rf "$work/bundle"
   t0=$(now)
-  "$work/podmark" export "$sess" --out "$work/bundle" > "$work/export.log" 2>&1 || { cat "$work/export.log" >&2; exit 1; }
+  /usr/bin/time -f "%U %S" -o "$work/cpu.ours" "$work/podmark" export "$sess" --out "$work/bundle" > "$work/export.log" 2>&1 || { cat "$work/export.log" >&2; exit 1; }
   t1=$(now)
   echo "run $r/$runs: flac -5 x2 + lame..." >&2
   t2=$(now)
-  flac -5 -s -f -o "$work/a.flac" "$sess/tracks/alice-1.wav" 2>/dev/null
-  flac -5 -s -f -o "$work/b.flac" "$sess/tracks/bob-1.wav" 2>/dev/null
-  lame --quiet --noreplaygain -b 128 -m m "$work/mix.wav" "$work/mix.mp3"
+  /usr/bin/time -f "%U %S" -o "$work/cpu.tools" sh -c '
+    flac -5 -s -f -o "$1/a.flac" "$2/tracks/alice-1.wav" 2>/dev/null &&
+    flac -5 -s -f -o "$1/b.flac" "$2/tracks/bob-1.wav" 2>/dev/null &&
+    lame --quiet --noreplaygain -b 128 -m m "$1/mix.wav" "$1/mix.mp3"' sh "$work" "$sess"
   t3=$(now)
   ours+=("$(echo "$t1 - $t0" | bc)"); tools+=("$(echo "$t3 - $t2" | bc)")
+  ocpu+=("$(awk '{print $1 + $2}' "$work/cpu.ours")"); tcpu+=("$(awk '{print $1 + $2}' "$work/cpu.tools")")
 done
 "$work/podmark" verify "$work/bundle" >&2
 ls -l "$work/bundle/audio" "$work/a.flac" "$work/b.flac" "$work/mix.mp3" >&2
 
-python3 - "$minutes" "$(nproc)" "${ours[*]}" "${tools[*]}" <<'PY'
+python3 - "$minutes" "$(nproc)" "${ours[*]}" "${tools[*]}" "${ocpu[*]}" "${tcpu[*]}" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
 import sys
 minutes, cores = sys.argv[1], sys.argv[2]
 ours = [float(x) for x in sys.argv[3].split()]
 tools = [float(x) for x in sys.argv[4].split()]
+ocpu = [float(x) for x in sys.argv[5].split()]
+tcpu = [float(x) for x in sys.argv[6].split()]
 print(f"export of {minutes} min, 2 tracks, 48 kHz/24-bit, on {cores} cores, best of {len(ours)} alternating runs")
 print(f"podmark export (WAV copy + FLAC + MP3 mix + markers + waveform + manifest): {min(ours):.2f} s  (runs: {' '.join(f'{x:.2f}' for x in ours)})")
 print(f"flac -5 x2 + lame, one run:                                             {min(tools):.2f} s  (runs: {' '.join(f'{x:.2f}' for x in tools)})")
+print(f"CPU time (user+sys), best run: podmark {min(ocpu):.2f} s, tools {min(tcpu):.2f} s; load average at the end {sys.argv[7]}")
 print(f"ratio podmark/tools: {min(ours) / min(tools):.2f}")
 PY
