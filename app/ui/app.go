@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -68,8 +69,9 @@ type Window struct {
 	hotkeys   Hotkeys
 	hotkeyErr error
 
-	stopTick chan struct{}
-	tickOnce sync.Once
+	stopTick     chan struct{}
+	tickOnce     sync.Once
+	meterPending atomic.Bool // a meter update is queued for the Fyne goroutine
 
 	// Fyne goroutine only.
 	state    string // "", "recording", "paused", "stopped"
@@ -269,13 +271,18 @@ func (w *Window) poll(disk bool) {
 	w.mu.Lock()
 	rec, mon, cfg := w.rec, w.monitor, w.polled
 	w.mu.Unlock()
-	switch {
-	case rec != nil:
-		st := rec.Status()
-		w.post(func() { w.rs.showStatus(st, rec.Rate()) })
-	case mon != nil:
-		lv := mon.Levels()
-		w.post(func() { w.rs.showLevels(lv) })
+	// One meter update in flight at a time: if the Fyne goroutine is slower
+	// than the poll (a busy software renderer), readings are skipped rather
+	// than queued, so memory stays flat.
+	if (rec != nil || mon != nil) && w.meterPending.CompareAndSwap(false, true) {
+		switch {
+		case rec != nil:
+			st := rec.Status()
+			w.post(func() { defer w.meterPending.Store(false); w.rs.showStatus(st, rec.Rate()) })
+		default:
+			lv := mon.Levels()
+			w.post(func() { defer w.meterPending.Store(false); w.rs.showLevels(lv) })
+		}
 	}
 	if disk && w.be.FreeTime != nil && cfg.Rate > 0 {
 		free, err := w.be.FreeTime(cfg)
@@ -314,7 +321,11 @@ func (w *Window) onRecord() {
 	}
 	rec, err := w.be.NewRecording(cfg, hooks)
 	if err == nil {
-		err = rec.Start()
+		if err = rec.Start(); err != nil {
+			if serr := rec.Stop(); serr != nil {
+				fyne.LogError("ui: stop after a failed start", serr)
+			}
+		}
 	}
 	if err != nil {
 		w.showError(err)
