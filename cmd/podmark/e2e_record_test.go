@@ -15,11 +15,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/podmark/podmark/app/session"
 	"github.com/podmark/podmark/audio"
@@ -212,21 +215,24 @@ func TestE2ERecordJACK(t *testing.T) {
 	t.Logf("connected %s -> %s (client %s)", outPort, inPort, paClient)
 	time.Sleep(300 * time.Millisecond)
 
-	// 3. Start playback at a known instant and send markers at known
-	// moments after it.
+	// 3. Start playback at a known instant, 2 ms after a JACK cycle began,
+	// and send markers at known moments after it (see step 6).
+	cycle := jackCycleStart(t)
+	bufStart, goMono := waitCyclePhase(t, cycle, 2000)
 	goAt := time.Now()
 	if _, err := io.WriteString(playIn, "\n"); err != nil {
 		t.Fatal(err)
 	}
 	offsets := []time.Duration{1000 * time.Millisecond, 2300 * time.Millisecond, 3700 * time.Millisecond, 5100 * time.Millisecond}
 	type sent struct {
-		d   time.Duration // send time - goAt
-		ack session.Ack
+		d    time.Duration // send time - goAt
+		mono int64         // send time, CLOCK_MONOTONIC_RAW µs
+		ack  session.Ack
 	}
 	var sends []sent
 	for i, off := range offsets {
 		time.Sleep(time.Until(goAt.Add(off)))
-		at := time.Now()
+		at, atMono := time.Now(), monoMicros()
 		if _, err := fmt.Fprintf(stdin, "topic Marker %d\n", i+1); err != nil {
 			t.Fatal(err)
 		}
@@ -235,7 +241,7 @@ func TestE2ERecordJACK(t *testing.T) {
 			if !ok {
 				t.Fatalf("podmark closed stdout; stderr:\n%s", stderr.String())
 			}
-			sends = append(sends, sent{d: at.Sub(goAt), ack: a})
+			sends = append(sends, sent{d: at.Sub(goAt), mono: atMono, ack: a})
 		case <-time.After(5 * time.Second):
 			t.Fatalf("no ack for marker %d; stderr:\n%s", i+1, stderr.String())
 		}
@@ -307,14 +313,23 @@ func TestE2ERecordJACK(t *testing.T) {
 	}
 	t.Logf("played speech at frame %d (correlation %.6f), %d samples, max difference %.3g", lag, corr, len(played), maxDiff)
 
-	// 6. Markers. The reference clock is the played audio itself: played
-	// sample 0 is at recorded frame `lag` (found above), and sndfile-jackplay
-	// starts output in the first JACK cycle after it reads Enter at goAt, so
-	// played sample 0 entered the graph between goAt and goAt + one period
-	// (1024 frames = 21.3 ms). A marker sent d after goAt therefore belongs
-	// at frame lag + d·rate - δ with δ in [0, period]; we take the middle of
-	// that interval (δ = period/2), which leaves ±10.7 ms of the 30 ms for
-	// the uncertainty of the reference, and require |marker - expected| ≤ 30 ms.
+	// 6. Markers. The reference is the played audio itself, placed on the
+	// wall clock through JACK's own cycle times:
+	//  - cross-correlation put played sample 0 at recorded frame `lag`;
+	//  - jack_showtime gave the CLOCK_MONOTONIC_RAW start time of a JACK cycle
+	//    (the dummy driver runs a cycle every 1024 frames = 21.333 ms), so we
+	//    know every cycle's start; Enter went to sndfile-jackplay 2 ms after
+	//    the cycle that began at bufStart, so playback starts in the next
+	//    cycle (19 ms later leaves ample time for it to read the key);
+	//  - the buffer a cycle processes holds the audio of the period before
+	//    it (that is what a capture device delivers and what PortAudio's ADC
+	//    time means), so played sample 0 is the audio "heard" at bufStart.
+	// A marker sent at time T therefore belongs at frame
+	// lag + (T - bufStart)·rate, give or take the scheduling jitter of the
+	// cycles (well under a millisecond on an idle machine). The limit is
+	// 30 ms. The log also shows the error in the other convention (sample 0
+	// "heard" when its cycle ran, one period later).
+	t.Logf("play start: Enter sent %.2f ms after the cycle at %d µs", float64(goMono-bufStart)/1000, bufStart)
 	doc, err := session.LoadDoc(dir)
 	if err != nil {
 		t.Fatal(err)
@@ -323,11 +338,11 @@ func TestE2ERecordJACK(t *testing.T) {
 	for _, m := range doc.Markers {
 		inDoc[m.ID] = m.Sample
 	}
-	const period = 1024
 	for i, s := range sends {
-		want := float64(lag) + s.d.Seconds()*48000 - period/2
+		want := float64(lag) + float64(s.mono-bufStart)*48000/1e6
 		errMS := (float64(s.ack.Sample) - want) / 48
-		t.Logf("marker %d sent %v after play start: sample %d, expected %.0f, error %+.1f ms", i+1, s.d.Round(time.Millisecond), s.ack.Sample, want, errMS)
+		t.Logf("marker %d sent %v after play start: sample %d, expected %.0f, error %+.1f ms (%+.1f ms if sample 0 counted from its cycle)",
+			i+1, s.d.Round(time.Millisecond), s.ack.Sample, want, errMS, errMS+1024.0/48)
 		if math.Abs(errMS) > 30 {
 			t.Errorf("marker %d is %.1f ms from when it was sent (limit 30 ms)", i+1, errMS)
 		}
@@ -395,4 +410,110 @@ func TestE2ERecordBadDeviceCreatesNothing(t *testing.T) {
 			t.Fatalf("record %q left %s behind", tt.args, dir)
 		}
 	}
+}
+
+// jackPeriodUS is the JACK dummy driver's period (1024 frames at 48 kHz) in µs.
+const jackPeriodUS = 1024 * 1e6 / 48000
+
+// monoMicros reads CLOCK_MONOTONIC_RAW in microseconds, the clock JACK 2
+// stamps its cycles with (jack_get_time; it differs from CLOCK_MONOTONIC by
+// the NTP slewing since boot).
+func monoMicros() int64 {
+	var ts syscall.Timespec
+	if _, _, e := syscall.Syscall(syscall.SYS_CLOCK_GETTIME, 4 /* CLOCK_MONOTONIC_RAW */, uintptr(unsafe.Pointer(&ts)), 0); e != 0 {
+		panic(e)
+	}
+	return ts.Nano() / 1000
+}
+
+var showtimeUsecs = regexp.MustCompile(`usecs = (\d+)`)
+
+// jackCycleStart returns the CLOCK_MONOTONIC_RAW time (µs) at which a recent
+// JACK cycle started, from jack_showtime (it prints the current cycle's
+// start time, jack_position_t.usecs, many times a cycle). It checks that the
+// times it saw are a whole number of periods apart and match our clock.
+func jackCycleStart(t *testing.T) float64 {
+	t.Helper()
+	requireTool(t, "jack_showtime", "stdbuf")
+	cmd := exec.Command("stdbuf", "-o0", "jack_showtime") // unbuffered: we time the lines
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	var starts []int64
+	var readAt int64
+	sc := bufio.NewScanner(out)
+	sc.Split(scanTabsOrLines)
+	deadline := time.Now().Add(2 * time.Second)
+	for sc.Scan() && time.Now().Before(deadline) && len(starts) < 8 {
+		m := showtimeUsecs.FindStringSubmatch(sc.Text())
+		if m == nil {
+			continue
+		}
+		u, _ := strconv.ParseInt(m[1], 10, 64)
+		if len(starts) == 0 || u != starts[len(starts)-1] {
+			starts = append(starts, u)
+			readAt = monoMicros()
+		}
+	}
+	if len(starts) < 4 {
+		t.Fatalf("jack_showtime printed %d cycle times", len(starts))
+	}
+	last := starts[len(starts)-1]
+	for _, u := range starts[1:] {
+		k := float64(last-u) / jackPeriodUS
+		if math.Abs(k-math.Round(k)) > 0.1 {
+			t.Fatalf("JACK cycle times %v are not whole periods of %.0f µs apart", starts, jackPeriodUS)
+		}
+	}
+	if d := readAt - last; d < 0 || float64(d) > 2*jackPeriodUS+5000 {
+		t.Fatalf("jack_showtime cycle time %d µs is %d µs from CLOCK_MONOTONIC_RAW: not the same clock", last, d)
+	}
+	return float64(last)
+}
+
+// scanTabsOrLines splits jack_showtime's output, whose records end in a
+// tab or a newline.
+func scanTabsOrLines(data []byte, atEOF bool) (int, []byte, error) {
+	for i, b := range data {
+		if b == '\n' || b == '\t' {
+			return i + 1, data[:i], nil
+		}
+	}
+	if atEOF && len(data) > 0 {
+		return len(data), data, nil
+	}
+	return 0, nil, nil
+}
+
+// waitCyclePhase sleeps until phaseUS after the start of a JACK cycle (cycle
+// is any cycle start) and returns that cycle's start and the time reached
+// (both CLOCK_MONOTONIC_RAW µs). It retries when the scheduler woke it too late.
+func waitCyclePhase(t *testing.T, cycle float64, phaseUS float64) (start, now int64) {
+	t.Helper()
+	for try := 0; try < 50; try++ {
+		n := math.Ceil((float64(monoMicros()) - cycle) / jackPeriodUS)
+		target := cycle + (n+1)*jackPeriodUS + phaseUS
+		for {
+			d := target - float64(monoMicros())
+			if d <= 0 {
+				break
+			}
+			if d > 2000 {
+				time.Sleep(time.Duration(d-1500) * time.Microsecond)
+			}
+		}
+		now = monoMicros()
+		k := math.Floor((float64(now) - cycle) / jackPeriodUS)
+		start = int64(math.Round(cycle + k*jackPeriodUS))
+		if late := float64(now-start) - phaseUS; late >= 0 && late < 3000 {
+			return start, now
+		}
+	}
+	t.Fatal("could not reach a point just after a JACK cycle start (machine too busy)")
+	return 0, 0
 }
