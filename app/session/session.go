@@ -134,6 +134,23 @@ func New(cfg Config) (*Session, error) {
 		paths[ch-1] = filepath.Join(cfg.Dir, filepath.FromSlash(rel))
 	}
 
+	// The recorder checks its configuration but creates the track files
+	// only in Start.
+	s.rec, err = audio.NewRecorder(audio.RecorderConfig{
+		Source: src, Channels: cfg.Channels, Rate: cfg.Rate, Format: cfg.Format,
+		Tracks:        paths,
+		BEXT:          audio.BEXT{Description: cfg.Title, Originator: "podmark " + AppVersion, OriginatorReference: cfg.Host},
+		RingSeconds:   cfg.RingSeconds,
+		SyncEvery:     cfg.SyncEvery,
+		RF64Threshold: cfg.RF64Threshold,
+		StallTimeout:  cfg.StallTimeout,
+		OnGlitch:      s.onGlitch,
+	})
+	if err != nil {
+		closeSrc()
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+	}
+
 	// From here on, undo everything on error.
 	fail := func(err error) (*Session, error) {
 		if s.journal != nil {
@@ -162,19 +179,6 @@ func New(cfg Config) (*Session, error) {
 		return fail(err)
 	}
 	if s.journal, err = markers.OpenJournal(filepath.Join(cfg.Dir, JournalFile)); err != nil {
-		return fail(fmt.Errorf("session: %w", err))
-	}
-	s.rec, err = audio.NewRecorder(audio.RecorderConfig{
-		Source: src, Channels: cfg.Channels, Rate: cfg.Rate, Format: cfg.Format,
-		Tracks:        paths,
-		BEXT:          audio.BEXT{Description: cfg.Title, Originator: "podmark " + AppVersion, OriginatorReference: cfg.Host},
-		RingSeconds:   cfg.RingSeconds,
-		SyncEvery:     cfg.SyncEvery,
-		RF64Threshold: cfg.RF64Threshold,
-		StallTimeout:  cfg.StallTimeout,
-		OnGlitch:      s.onGlitch,
-	})
-	if err != nil {
 		return fail(fmt.Errorf("session: %w", err))
 	}
 	if err := syncDir(cfg.Dir); err != nil {
@@ -425,6 +429,13 @@ func (s *Session) finish(final State, cause error) {
 		s.mu.Lock()
 		if started {
 			s.refreshLocked()
+			// After a write error the files hold fewer frames than were
+			// handed to the writer: session.json states what is on disk.
+			if n, err := trackFrames(s.dir, s.meta.Tracks); err != nil {
+				errs = append(errs, err)
+			} else if n != s.meta.Frames {
+				s.meta.Frames = n
+			}
 		}
 		if wasPaused && len(s.meta.Pauses) > 0 {
 			p := &s.meta.Pauses[len(s.meta.Pauses)-1]
@@ -657,3 +668,22 @@ func (s *Session) FreeTime() (time.Duration, error) {
 
 // Frames is the number of frames written to each track so far.
 func (s *Session) Frames() int64 { return s.rec.Stats().Frames }
+
+// trackFrames returns the frames in the shortest track file.
+func trackFrames(dir string, tracks []Track) (int64, error) {
+	n := int64(-1)
+	for _, tr := range tracks {
+		r, err := audio.OpenWAV(filepath.Join(dir, filepath.FromSlash(tr.File)))
+		if err != nil {
+			return 0, fmt.Errorf("session: %w", err)
+		}
+		f := r.Info().Frames
+		if err := r.Close(); err != nil {
+			return 0, fmt.Errorf("session: %w", err)
+		}
+		if n < 0 || f < n {
+			n = f
+		}
+	}
+	return max(n, 0), nil
+}
