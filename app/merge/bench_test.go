@@ -2,6 +2,7 @@ package merge
 
 import (
 	"fmt"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -10,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	mp3 "github.com/hajimehoshi/go-mp3"
 
 	"github.com/podmark/podmark/audio"
 	"github.com/podmark/podmark/audio/align"
@@ -66,7 +69,7 @@ func longSpeech(b *testing.B, dir, voice string, seconds float64, seed uint64) [
 // against the truth at its start and end. Run it with
 // go test -run '^$' -bench MergeOneHour -benchtime 1x ./app/merge/
 func BenchmarkMergeOneHour(b *testing.B) {
-	for _, tool := range []string{"espeak-ng", "lame"} {
+	for _, tool := range []string{"espeak-ng", "lame", "ffmpeg"} {
 		if _, err := exec.LookPath(tool); err != nil {
 			b.Fatalf("%s not found: run scripts/setup.sh", tool)
 		}
@@ -175,6 +178,30 @@ func BenchmarkMergeOneHour(b *testing.B) {
 		worst = math.Max(worst, math.Abs(e))
 		b.Logf("bob at truth %7.1f s: error %+.4f ms (psr %.0f)", T, e*1e3, mt.PSR)
 	}
+	// Peers for scale, in the same run: a straight go-mp3 decode of the
+	// reference alone, and ffmpeg decoding it.
+	f, err := os.Open(refMP3)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	t0 := time.Now()
+	d, err := mp3.NewDecoder(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := io.Copy(io.Discard, d); err != nil {
+		b.Fatal(err)
+	}
+	straight := time.Since(t0).Seconds()
+	t0 = time.Now()
+	if out, err := exec.Command("ffmpeg", "-v", "error", "-i", refMP3, "-f", "null", "-").CombinedOutput(); err != nil {
+		b.Fatalf("ffmpeg: %v\n%s", err, out)
+	}
+	ff := time.Since(t0).Seconds()
+	b.Logf("straight go-mp3 decode of the 1 h reference: %.1f s (merge/decode %.2f); ffmpeg decode: %.1f s (merge/ffmpeg %.2f)", straight, rep.Seconds/straight, ff, rep.Seconds/ff)
+	b.ReportMetric(rep.Seconds/straight, "merge/go-mp3-decode")
+	b.ReportMetric(rep.Seconds/ff, "merge/ffmpeg-decode")
 	b.ReportMetric(rep.Seconds, "s/merge")
 	b.ReportMetric(worst*1e3, "ms-max-error")
 	b.ReportMetric(rep.Sessions[1].DriftPPM, "ppm-found")

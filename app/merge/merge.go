@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/podmark/podmark/app/session"
@@ -197,7 +198,12 @@ func Merge(opt Options) (rep Report, err error) {
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s has no LAME header: its encoder delay is unknown (this shifts every host alike and does not affect their alignment)", opt.Reference))
 		}
 		earliest := earliestUTC(ins)
-		for _, in := range ins {
+		// Every host against the reference, all at once: the probes are
+		// serial work that overlaps well.
+		results := make([]align.Result, len(ins))
+		errs := make([]error, len(ins))
+		var wg sync.WaitGroup
+		for i, in := range ins {
 			guess := 0.0
 			if !in.utc0.IsZero() && !earliest.IsZero() {
 				guess = in.utc0.Sub(earliest).Seconds()
@@ -205,10 +211,18 @@ func Merge(opt Options) (rep Report, err error) {
 			opt.Progress(fmt.Sprintf("aligning %s against %s", in.dir, opt.Reference))
 			a := aopt
 			a.Guess = guess
-			res, err := align.Measure(ref, signal{in.tr}, a)
-			if err != nil {
-				return rep, fmt.Errorf("%w: %s against the reference %s: %w", ErrCannotAlign, in.dir, opt.Reference, err)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				results[i], errs[i] = align.Measure(ref, signal{in.tr}, a)
+			}()
+		}
+		wg.Wait()
+		for i, in := range ins {
+			if errs[i] != nil {
+				return rep, fmt.Errorf("%w: %s against the reference %s: %w", ErrCannotAlign, in.dir, opt.Reference, errs[i])
 			}
+			res := results[i]
 			in.fit = res.Fit
 			in.rep.AlignedTo = "reference"
 			in.rep.Fit, in.rep.Windows = &res.Fit, res.Windows

@@ -52,7 +52,7 @@ func (s Slice) ReadAt(dst []float32, frame int64) error {
 type Options struct {
 	Rate          float64 // analysis rate in Hz; default 16000
 	Window        float64 // window length in seconds for the fine offsets; default 6
-	Windows       int     // number of fine windows; default one per 90 s, at least 6, at most 40
+	Windows       int     // number of fine windows; default one per 120 s, at least 6, at most 30
 	Guess         float64 // first guess of the offset (anchor time - track time), seconds
 	Search        float64 // the true offset lies within Guess ± Search seconds; default 45
 	MaxDrift      float64 // largest clock drift searched, ppm; default 1000
@@ -173,8 +173,8 @@ func Measure(anchor, track Signal, opt Options) (Result, error) {
 	}
 	n := opt.Windows
 	if n <= 0 {
-		n = int(math.Round((hi - lo) / 90))
-		n = max(6, min(40, n))
+		n = int(math.Round((hi - lo) / 120))
+		n = max(6, min(30, n))
 	}
 	centers := make([]float64, n)
 	for i := range centers {

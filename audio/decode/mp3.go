@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
+	"sync"
 
 	mp3 "github.com/hajimehoshi/go-mp3"
 )
@@ -246,9 +248,37 @@ func openMP3(path string) (*mp3Source, error) {
 // hideSeek keeps go-mp3 from scanning the whole file for its length.
 type hideSeek struct{ io.Reader }
 
-// readAt decodes original samples [frame, frame+len(dst)/ch) as interleaved
-// stereo-or-mono float32 mixed to mono into dst.
-func (s *mp3Source) readMono(dst []float32, frame int64) (err error) {
+// parallelAbove is the window length (seconds) above which readMono splits
+// the work over the CPUs: each part decodes on its own after a few warm-up
+// frames, so the parts are exactly what one straight decode gives.
+const parallelAbove = 8
+
+// readMono decodes original samples [frame, frame+len(dst)) mixed to mono.
+func (s *mp3Source) readMono(dst []float32, frame int64) error {
+	parts := runtime.GOMAXPROCS(0)
+	if parts < 2 || len(dst) < parallelAbove*s.ix.rate {
+		return s.readPart(dst, frame)
+	}
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	step := (len(dst) + parts - 1) / parts
+	for p := 0; p < parts; p++ {
+		lo, hi := p*step, min(len(dst), (p+1)*step)
+		if lo >= hi {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[p] = s.readPart(dst[lo:hi], frame+int64(lo))
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// readPart decodes original samples [frame, frame+len(dst)) mixed to mono.
+func (s *mp3Source) readPart(dst []float32, frame int64) (err error) {
 	clear(dst)
 	n := int64(len(dst))
 	lo := max(frame, 0)
