@@ -65,6 +65,7 @@ bench_cpu() {
   echo "cpu: ${secs}s of 2-channel 24-bit 48 kHz JACK input"
   echo "cpu: podmark record  ${pm_cpu} s CPU (user $pu, sys $ps), peak RSS $pm_rss KiB: $(tail -1 "$tmp/pm.log" | sed 's/^podmark record: //')"
   echo "cpu: jack_capture    ${jc_cpu} s CPU (user $ju, sys $js), peak RSS $jc_rss KiB: $(stat -c %s "$tmp/jc.wav") bytes"
+  grep '"kind":"glitch"' "$tmp/pm.out" | sed 's/^/cpu: podmark reported a glitch: /' || true
   awk -v a="$pm_cpu" -v b="$jc_cpu" 'BEGIN { if (b > 0) printf "cpu: ratio podmark/jack_capture = %.2f (goal <= 1.0)\n", a / b; else print "cpu: jack_capture used no measurable CPU" }'
 }
 
