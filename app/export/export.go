@@ -51,6 +51,7 @@ var (
 	ErrOptions      = errors.New("export: bad options")
 	ErrExists       = errors.New("export: output already exists")
 	ErrMissingTrack = errors.New("export: track missing")
+	ErrUnfinished   = errors.New("export: session not finalized")
 )
 
 // Options configures Run.
@@ -106,6 +107,9 @@ func Run(ctx context.Context, opt Options, progress func(Progress)) (res Result,
 	meta, err := session.Load(opt.Session)
 	if err != nil {
 		return res, fmt.Errorf("export: %w", err)
+	}
+	if meta.State.Unfinished() {
+		return res, fmt.Errorf("%w: %s is %q (still recording, or left by a crash: run podmark recover %s first)", ErrUnfinished, filepath.Join(opt.Session, session.MetaFile), meta.State, opt.Session)
 	}
 	doc, warns, err := session.LoadDocWarnings(opt.Session)
 	if err != nil {

@@ -435,6 +435,15 @@ func TestBadInput(t *testing.T) {
 	os.Mkdir(noSession, 0o755)
 	missing := makeSession(t, filepath.Join(tmp, "missing"), 2)
 	os.Remove(filepath.Join(missing, "tracks", "bob-1.wav"))
+	unfinished := makeSession(t, filepath.Join(tmp, "unfinished"), 1)
+	b, err := os.ReadFile(filepath.Join(unfinished, session.MetaFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = bytes.Replace(b, []byte(`"state": "stopped"`), []byte(`"state": "recording"`), 1)
+	if err := os.WriteFile(filepath.Join(unfinished, session.MetaFile), b, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	exists := filepath.Join(tmp, "exists")
 	os.Mkdir(exists, 0o755)
 
@@ -446,6 +455,7 @@ func TestBadInput(t *testing.T) {
 		{"not a session", Options{Session: noSession, Out: filepath.Join(tmp, "o1")}, session.ErrNotSession},
 		{"no folder", Options{Session: filepath.Join(tmp, "nope"), Out: filepath.Join(tmp, "o2")}, session.ErrNotSession},
 		{"missing track", Options{Session: missing, Out: filepath.Join(tmp, "o3")}, ErrMissingTrack},
+		{"unfinished", Options{Session: unfinished, Out: filepath.Join(tmp, "o6")}, ErrUnfinished},
 		{"out exists", Options{Session: sess, Out: exists}, ErrExists},
 		{"bad audio", Options{Session: sess, Out: filepath.Join(tmp, "o4"), Audio: []string{"ogg"}}, ErrOptions},
 		{"out inside session", Options{Session: sess, Out: filepath.Join(sess, "b")}, ErrOptions},
@@ -456,7 +466,7 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
 		}
 	}
-	assertClean(t, tmp, []string{"empty", "exists", "missing", "sess"})
+	assertClean(t, tmp, []string{"empty", "exists", "missing", "sess", "unfinished"})
 }
 
 // assertClean checks that a failed export left nothing but the given names.

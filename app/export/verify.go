@@ -195,11 +195,16 @@ func decodeCheck(ctx context.Context, bundle string, f File, listed map[string]F
 		wavRel := strings.TrimSuffix(f.Path, ".flac") + ".wav"
 		if w, ok := listed[wavRel]; ok && w.Format == "wav" && intact[wavRel] {
 			// Decoded in full and compared with the recorded samples.
-			err := compareFLAC(ctx, filepath.Join(bundle, filepath.FromSlash(wavRel)), full, func(int64) {})
-			if err != nil {
+			if err := compareFLAC(ctx, filepath.Join(bundle, filepath.FromSlash(wavRel)), full, func(int64) {}); err != nil {
 				return err
 			}
+			if w.Frames != f.Frames || w.Rate != f.Rate || w.Channels != f.Channels {
+				return fmt.Errorf("the manifest says %d Hz, %d channel(s), %d frames; its WAV %d Hz, %d channel(s), %d frames", f.Rate, f.Channels, f.Frames, w.Rate, w.Channels, w.Frames)
+			}
+			return nil
 		}
+		// No intact WAV to compare with: decode in full, checking frame
+		// CRCs and the MD5 signature.
 		r, err := codec.OpenFLAC(full)
 		if err != nil {
 			return err

@@ -175,20 +175,22 @@ func TestFLACDamaged(t *testing.T) {
 	if err := os.WriteFile(path, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	r, err := OpenFLAC(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer r.Close()
-	buf := make([]int32, 4096)
-	for {
-		_, err = r.ReadInt32(buf)
+	for _, opt := range []FLACReadOptions{{}, {NoMD5: true}} {
+		r, err := OpenFLACWith(path, opt)
 		if err != nil {
-			break
+			t.Fatal(err)
 		}
-	}
-	if err == io.EOF || !(errors.Is(err, ErrFLAC) || errors.Is(err, ErrMismatch)) {
-		t.Fatalf("damaged FLAC decoded with err %v", err)
+		buf := make([]int32, 4096)
+		for {
+			_, err = r.ReadInt32(buf)
+			if err != nil {
+				break
+			}
+		}
+		r.Close()
+		if err == io.EOF || !(errors.Is(err, ErrFLAC) || errors.Is(err, ErrMismatch)) {
+			t.Fatalf("damaged FLAC decoded (%+v) with err %v", opt, err)
+		}
 	}
 
 	if _, err := OpenFLAC(filepath.Join(dir, "missing.flac")); !errors.Is(err, ErrFLAC) {

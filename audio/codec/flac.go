@@ -254,13 +254,26 @@ type FLACReader struct {
 	eof    bool
 }
 
-// OpenFLAC opens the FLAC file at path and reads its metadata.
+// OpenFLAC opens the FLAC file at path and reads its metadata. The decoder
+// checks every frame's CRC and, at the end, the stream's MD5 signature.
 func OpenFLAC(path string) (*FLACReader, error) {
+	return OpenFLACWith(path, FLACReadOptions{})
+}
+
+// FLACReadOptions tunes a FLAC decoder.
+type FLACReadOptions struct {
+	// NoMD5 skips the MD5 signature check (frame CRCs are still checked):
+	// for callers that compare every decoded sample with the original anyway.
+	NoMD5 bool
+}
+
+// OpenFLACWith is OpenFLAC with options.
+func OpenFLACWith(path string, opt FLACReadOptions) (*FLACReader, error) {
 	dec := C.FLAC__stream_decoder_new()
 	if dec == nil {
 		return nil, fmt.Errorf("%w: %q: cannot allocate decoder", ErrFLAC, path)
 	}
-	C.FLAC__stream_decoder_set_md5_checking(dec, 1)
+	C.FLAC__stream_decoder_set_md5_checking(dec, cbool(!opt.NoMD5))
 	st := (*C.pm_dec)(C.calloc(1, C.size_t(unsafe.Sizeof(C.pm_dec{}))))
 	if st == nil {
 		C.FLAC__stream_decoder_delete(dec)
