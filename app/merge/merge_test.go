@@ -27,6 +27,9 @@ type mergeCase struct {
 	bleed      float32
 	pauseAt    float64 // B file seconds where a pause begins (0: none)
 	pauseLen   float64
+	dropAt     float64 // B file seconds where frames were lost without a trace (0: none)
+	dropLen    float64
+	rateB      int // 0: 48000
 	utcErrB    float64 // error of B's UTC start, seconds
 	reference  bool
 	refStart   float64
@@ -40,6 +43,8 @@ func TestMergeAgainstTruth(t *testing.T) {
 			utcErrB: 0.4, reference: true, refStart: 1, refK: 1 + 50e-6, wantMerged: 1},
 		{name: "hosts only, -200 ppm, B 28 s earlier, B paused", tA0: 30, nA: 45, tB0: 2, nB: 70, kB: 1 - 200e-6, bleed: 0.25,
 			pauseAt: 10, pauseLen: 3, utcErrB: -0.7, wantMerged: 1},
+		{name: "mp3 reference, B at 44.1 kHz, -80 ppm, 30 ms dropout in B", tA0: 3, nA: 70, tB0: 1, nB: 72, kB: 1 - 80e-6, bleed: 0.02,
+			dropAt: 33, dropLen: 0.03, rateB: 44100, utcErrB: 1.5, reference: true, refStart: 0.5, refK: 1, wantMerged: 1},
 	} {
 		t.Run(c.name, func(t *testing.T) { runMergeCase(t, c) })
 	}
@@ -55,13 +60,21 @@ func runMergeCase(t *testing.T, c mergeCase) {
 	sA := int(c.tA0 * rate)
 	trackA := append([]float32(nil), mixA[sA:sA+int(c.nA*rate)]...)
 	// Host B: the truth through sox speed kB, from a whole sample.
-	yB := drifted(t, mixB, c.kB)
-	m0 := int(math.Round(c.tB0 * rate / c.kB))
-	tB0 := float64(m0) * c.kB / rate
-	stream := yB[m0 : m0+int(c.nB*rate)]
+	rB := c.rateB
+	if rB == 0 {
+		rB = rate
+	}
+	yB := driftedTo(t, mixB, c.kB, rB)
+	m0 := int(math.Round(c.tB0 * float64(rB) / c.kB))
+	tB0 := float64(m0) * c.kB / float64(rB)
+	stream := yB[m0 : m0+int(c.nB*float64(rB))]
 	trackB := stream
 	var pauses []session.Pause
-	P, S := int64(c.pauseAt*rate), int64(c.pauseLen*rate)
+	P, S := int64(c.pauseAt*float64(rB)), int64(c.pauseLen*float64(rB))
+	D, L := int64(c.dropAt*float64(rB)), int64(c.dropLen*float64(rB))
+	if c.dropAt > 0 {
+		trackB = append(append([]float32(nil), stream[:D]...), stream[D+L:]...)
+	}
 	if c.pauseAt > 0 {
 		trackB = append(append([]float32(nil), stream[:P]...), stream[P+S:]...)
 		pauses = []session.Pause{{At: P, Skipped: S, StartUTC: base.Add(time.Duration((tB0 + c.pauseAt) * float64(time.Second))),
@@ -71,9 +84,12 @@ func runMergeCase(t *testing.T, c mergeCase) {
 	utcB := base.Add(time.Duration((tB0 + c.utcErrB) * float64(time.Second)))
 	// Markers: A and B both press Topic about 1.2 s apart; B notes later.
 	fileB := func(truth float64) int64 { // B's file frame of a truth time
-		s := int64(math.Round((truth - tB0) * rate / c.kB))
+		s := int64(math.Round((truth - tB0) * float64(rB) / c.kB))
 		if c.pauseAt > 0 && s >= P+S {
 			s -= S
+		}
+		if c.dropAt > 0 && s >= D+L {
+			s -= L
 		}
 		return s
 	}
@@ -85,7 +101,7 @@ func runMergeCase(t *testing.T, c mergeCase) {
 	}
 	dirA, dirB := filepath.Join(dir, "alice"), filepath.Join(dir, "bob")
 	fakeSession{host: "alice", track: trackA, utc: utcA, markers: mkA}.write(t, dirA)
-	fakeSession{host: "bob", track: trackB, utc: utcB, pauses: pauses, markers: mkB}.write(t, dirB)
+	fakeSession{rate: rB, host: "bob", track: trackB, utc: utcB, pauses: pauses, markers: mkB}.write(t, dirB)
 
 	opt := Options{Sessions: []string{dirA, dirB}, Out: filepath.Join(dir, "merged")}
 	if c.reference {
@@ -148,6 +164,12 @@ func runMergeCase(t *testing.T, c mergeCase) {
 	// merged frame m is truth time tA0 + (m-padA)/rate.
 	frameOf := func(truth float64) int { return padA + int(math.Round((truth-c.tA0)*rate)) }
 	endB := tB0 + (c.nB+c.pauseLen)*c.kB
+	if c.dropAt > 0 {
+		fit := rep.Sessions[1].Fit
+		if len(fit.Steps) != 1 || math.Abs(fit.Steps[0].Jump-c.dropLen*c.kB) > 0.2e-3 || len(rep.Warnings) == 0 {
+			t.Errorf("dropout of %.0f ms at %.0f s: steps %+v, warnings %q", c.dropLen*1e3, c.dropAt, fit.Steps, rep.Warnings)
+		}
+	}
 	for _, at := range []struct {
 		name string
 		from float64

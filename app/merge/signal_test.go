@@ -108,8 +108,14 @@ func mix(a, b []float32, wa, wb float32) []float32 {
 // drifted returns x played k times too fast (sox speed k): sample n is
 // x at time n*k/rate. sox does the resampling, independently of podmark.
 func drifted(t *testing.T, x []float32, k float64) []float32 {
+	return driftedTo(t, x, k, rate)
+}
+
+// driftedTo is drifted with the result at outRate: sample n is x at time
+// n*k/outRate.
+func driftedTo(t *testing.T, x []float32, k float64, outRate int) []float32 {
 	t.Helper()
-	if k == 1 {
+	if k == 1 && outRate == rate {
 		return x
 	}
 	if _, err := exec.LookPath("sox"); err != nil {
@@ -120,7 +126,7 @@ func drifted(t *testing.T, x []float32, k float64) []float32 {
 	if err := audio.WriteWAVFile(in, audio.WriterOptions{Rate: rate, Channels: 1, Format: audio.Float32}, x); err != nil {
 		t.Fatal(err)
 	}
-	if b, err := exec.Command("sox", in, "-e", "floating-point", "-b", "32", out, "speed", fmt.Sprint(k), "rate", "-v", fmt.Sprint(rate)).CombinedOutput(); err != nil {
+	if b, err := exec.Command("sox", in, "-e", "floating-point", "-b", "32", out, "speed", fmt.Sprint(k), "rate", "-v", fmt.Sprint(outRate)).CombinedOutput(); err != nil {
 		t.Fatalf("sox speed: %v\n%s", err, b)
 	}
 	_, y, err := audio.ReadWAVFile(out)
@@ -134,6 +140,7 @@ func drifted(t *testing.T, x []float32, k float64) []float32 {
 // sample 0 = utc, optional pause (file frame at, skipped frames cut out of
 // the track), and markers at the given file frames.
 type fakeSession struct {
+	rate    int // 0: 48000
 	host    string
 	track   []float32
 	utc     time.Time
@@ -146,8 +153,12 @@ func (fs fakeSession) write(t testing.TB, dir string) {
 	if err := os.MkdirAll(filepath.Join(dir, "tracks"), 0o755); err != nil {
 		t.Fatal(err)
 	}
+	r := fs.rate
+	if r == 0 {
+		r = rate
+	}
 	rel := session.TrackFile(fs.host, 1)
-	if err := audio.WriteWAVFile(filepath.Join(dir, filepath.FromSlash(rel)), audio.WriterOptions{Rate: rate, Channels: 1, Format: audio.Int24}, fs.track); err != nil {
+	if err := audio.WriteWAVFile(filepath.Join(dir, filepath.FromSlash(rel)), audio.WriterOptions{Rate: audio.SampleRate(r), Channels: 1, Format: audio.Int24}, fs.track); err != nil {
 		t.Fatal(err)
 	}
 	var skipped int64
@@ -156,7 +167,7 @@ func (fs fakeSession) write(t testing.TB, dir string) {
 	}
 	m := session.Meta{
 		FormatVersion: session.FormatVersion, App: "podmark", AppVersion: "test", Title: "drift test", Host: fs.host,
-		Rate: rate, Bits: "24", Channels: 1, Tracks: []session.Track{{File: rel, Channel: 1}},
+		Rate: r, Bits: "24", Channels: 1, Tracks: []session.Track{{File: rel, Channel: 1}},
 		Created: fs.utc, StartUTC: fs.utc, Anchors: []session.Anchor{{Sample: 0, UTC: fs.utc}}, Pauses: fs.pauses,
 		State: session.StateStopped, Frames: int64(len(fs.track)), StreamFrames: int64(len(fs.track)) + skipped,
 	}
