@@ -91,9 +91,22 @@ func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 // the duration, or an error, and returns the exit code.
 func recordLoop(s *session.Session, duration time.Duration, stdin io.Reader, stdout, stderr io.Writer) int {
 	meta := s.Meta()
+	// A reader that goes away must not kill the recording: with SIGPIPE
+	// ignored a write to a closed stdout fails (reported once) and the
+	// journal on disk stays the record of every marker.
+	signal.Ignore(syscall.SIGPIPE)
+	defer signal.Reset(syscall.SIGPIPE)
+	var ackOnce sync.Once
+	ack := func(m markers.Marker) {
+		if _, err := stdout.Write(session.AckLine(m, meta.Rate)); err != nil {
+			ackOnce.Do(func() {
+				fmt.Fprintf(stderr, "podmark record: stdout: %v (markers are still journaled in %s)\n", err, session.JournalFile)
+			})
+		}
+	}
 	s.SetHooks(session.Hooks{OnMarker: func(m markers.Marker) {
 		if m.Kind == markers.Glitch { // user markers are printed by the loop
-			stdout.Write(session.AckLine(m, meta.Rate))
+			ack(m)
 			fmt.Fprintf(stderr, "podmark record: glitch at sample %d: %s\n", m.Sample, m.Title)
 		}
 	}})
@@ -158,7 +171,7 @@ loop:
 					fmt.Fprintf(stderr, "podmark record: %v\n", err)
 					continue
 				}
-				stdout.Write(session.AckLine(m, meta.Rate))
+				ack(m)
 			case session.OpPause:
 				if err := s.Pause(); err != nil {
 					fmt.Fprintf(stderr, "podmark record: %v\n", err)
