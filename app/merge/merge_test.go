@@ -29,7 +29,7 @@ type mergeCase struct {
 	pauseLen   float64
 	dropAt     float64 // B file seconds where frames were lost without a trace (0: none)
 	dropLen    float64
-	rateB      int // 0: 48000
+	rateB      int     // 0: 48000
 	utcErrB    float64 // error of B's UTC start, seconds
 	reference  bool
 	refStart   float64
