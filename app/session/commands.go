@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/podmark/podmark/markers"
 )
@@ -43,8 +44,10 @@ func ParseCommand(line string) (Command, error) {
 	if line == "" {
 		return Command{}, nil
 	}
-	verb, rest, _ := strings.Cut(line, " ")
-	rest = strings.TrimSpace(rest)
+	verb, rest := line, ""
+	if i := strings.IndexFunc(line, unicode.IsSpace); i >= 0 {
+		verb, rest = line[:i], strings.TrimSpace(line[i:])
+	}
 	switch v := strings.ToLower(verb); v {
 	case "topic", "sponsor", "edit", "note":
 		return Command{Op: OpMark, Kind: markers.Kind(v), Text: rest}, nil

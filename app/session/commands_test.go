@@ -22,6 +22,7 @@ func TestParseCommand(t *testing.T) {
 		{"topic Intro and news", Command{Op: OpMark, Kind: markers.Topic, Text: "Intro and news"}, false},
 		{"  Sponsor   Acme Mics  ", Command{Op: OpMark, Kind: markers.Sponsor, Text: "Acme Mics"}, false},
 		{"edit cut the cough", Command{Op: OpMark, Kind: markers.Edit, Text: "cut the cough"}, false},
+		{"edit\tafter a tab", Command{Op: OpMark, Kind: markers.Edit, Text: "after a tab"}, false},
 		{"note ünïcode ✓", Command{Op: OpMark, Kind: markers.Note, Text: "ünïcode ✓"}, false},
 		{"pause", Command{Op: OpPause}, false},
 		{"RESUME", Command{Op: OpResume}, false},

@@ -139,6 +139,11 @@ func Load(dir string) (Meta, error) {
 		}
 		return Meta{}, fmt.Errorf("session: read %q: %w", path, err)
 	}
+	return parseMeta(b, path)
+}
+
+// parseMeta decodes and checks session.json content read from path.
+func parseMeta(b []byte, path string) (Meta, error) {
 	var m Meta
 	if err := json.Unmarshal(b, &m); err != nil {
 		return Meta{}, fmt.Errorf("%w: %s: %v", ErrNotSession, path, err)

@@ -18,7 +18,7 @@ type Config struct {
 	Dir      string // the session folder to create (must not exist or be empty)
 	Title    string // episode title, free text
 	Host     string // host name; "" = the machine's name. Sanitized in file names.
-	Device   string // device index or exact name, "" = default input; "ramp[:N][:fast]" = the fake source (see OpenSource)
+	Device   string // device index or exact name, "" = default input; "ramp[:N][:fast|:xF]" = the fake source (see RampDevice)
 	Channels int    // input channels to record, 1..device maximum; 0 = 1
 	Rate     audio.SampleRate
 	Format   audio.SampleFormat // 0 = 24-bit
