@@ -94,7 +94,6 @@ type Recorder struct {
 	cbSum        []float64
 	streamFrames atomic.Int64 // stream frames up to the end of the last buffer
 	callbacks    atomic.Int64
-	lastBuf      atomic.Int64 // frames in the last buffer
 	overflows    atomic.Int64
 	dropped      atomic.Int64 // frames lost (overflow + ring)
 	pendingLost  atomic.Int64 // mirror of cbPending for the final drain
@@ -249,7 +248,6 @@ func (r *Recorder) callback(in []float32, adc float64, overflow bool) {
 		}
 	}
 	r.streamFrames.Store(sf + n)
-	r.lastBuf.Store(n)
 	r.callbacks.Add(1)
 }
 
@@ -629,17 +627,18 @@ func (r *Recorder) writerLoop() {
 					return
 				}
 			}
-			time.Sleep(r.idleSleep())
+			time.Sleep(writerIdle)
 		}
 	}
 }
 
-// idleSleep is how long the writer waits when the ring is empty: a quarter
-// of the last callback buffer, between 1 and 10 ms.
-func (r *Recorder) idleSleep() time.Duration {
-	d := r.cfg.Rate.D(r.lastBuf.Load()) / 4
-	return min(max(d, time.Millisecond), 10*time.Millisecond)
-}
+// writerIdle is how long the writer sleeps when the ring is empty. Nothing
+// waits on the writer but the disk (the ring holds 10 s), and every wake-up
+// costs the Go runtime far more CPU than the copying (on a 2-core machine a
+// 2 ms poll cost six times the CPU of jack_capture), so it wakes rarely;
+// samples still reach the OS within about 100 ms, inside what a killed
+// process may lose (250 ms).
+const writerIdle = 100 * time.Millisecond
 
 // emit writes n frames at stream position s — chunk[c][:n] per channel, or
 // silence when gap — skipping paused stream frames.
