@@ -510,6 +510,8 @@ func (r *Recorder) writerLoop() {
 	}
 	lastSync := time.Now()
 	lastCB, lastCBTime := int64(-1), time.Now()
+	idle := time.NewTimer(writerIdle)
+	defer idle.Stop()
 	var stream int64 // stream frame of the next ring frame (or gap)
 	stopping := false
 	selfStop := func(err error) {
@@ -627,7 +629,11 @@ func (r *Recorder) writerLoop() {
 					return
 				}
 			}
-			time.Sleep(writerIdle)
+			idle.Reset(writerIdle)
+			select {
+			case <-idle.C:
+			case <-r.stopReq: // wake at once to finish
+			}
 		}
 	}
 }
