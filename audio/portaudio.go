@@ -6,9 +6,11 @@ package audio
 import (
 	"errors"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gordonklaus/portaudio"
@@ -172,8 +174,12 @@ type paSource struct {
 	hostAPI  string
 	running  bool
 	closed   bool
-	stuck    bool     // Pa_StopStream did not return
-	clock    adcClock // used by the callback thread only
+	stuck    bool // Pa_StopStream did not return
+
+	timeMu     sync.RWMutex  // Now vs Close
+	streamGone bool          // the stream was closed (guarded by timeMu)
+	lastNow    atomic.Uint64 // float64 bits of the last stream time read
+	clock      adcClock      // used by the callback thread only
 }
 
 // OpenPortAudio opens (but does not start) an input stream. An unknown
@@ -276,7 +282,15 @@ func (s *paSource) Start(cb func(in []float32, adc float64, overflow bool)) erro
 }
 
 // Now is PortAudio's stream time (Pa_GetStreamTime) in seconds.
-func (s *paSource) Now() float64 { return s.stream.Time().Seconds() }
+// After Close it returns the last time read.
+func (s *paSource) Now() float64 {
+	s.timeMu.RLock()
+	defer s.timeMu.RUnlock()
+	if !s.streamGone {
+		s.lastNow.Store(math.Float64bits(s.stream.Time().Seconds()))
+	}
+	return math.Float64frombits(s.lastNow.Load())
+}
 
 // paStopTimeout bounds Pa_StopStream. When the JACK server dies under a
 // running stream, PortAudio's JACK host waits up to ten minutes for a process
@@ -316,7 +330,11 @@ func (s *paSource) Stop() error {
 		closed := s.closed
 		s.mu.Unlock()
 		if closed {
-			_ = s.stream.Close() // best effort: its caller is long gone
+			// Best effort: Close's caller is long gone, nobody to tell.
+			s.timeMu.Lock()
+			s.streamGone = true
+			_ = s.stream.Close()
+			s.timeMu.Unlock()
 			_ = paRelease()
 		}
 		paMu.Lock()
@@ -340,9 +358,12 @@ func (s *paSource) Close() error {
 		return serr
 	}
 	var cerr error
+	s.timeMu.Lock()
+	s.streamGone = true
 	if err := s.stream.Close(); err != nil {
 		cerr = fmt.Errorf("audio: close %q: %w", s.device, err)
 	}
+	s.timeMu.Unlock()
 	return errors.Join(serr, cerr, paRelease())
 }
 
