@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"math"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -32,6 +33,11 @@ type LevelMeter struct {
 
 	peak, rms float32
 	clipped   bool
+	// The dB readout shows the highest peak of the last half second: easier
+	// to read than a number changing 30 times a second, and it spares the
+	// renderer a new text texture every frame.
+	holdPeak  float32
+	holdUntil time.Time
 }
 
 // NewLevelMeter returns a meter labelled label (e.g. the channel number).
@@ -45,6 +51,9 @@ func NewLevelMeter(label string, onClearClip func()) *LevelMeter {
 // redraws when something visible changed.
 func (m *LevelMeter) SetLevel(peak, rms float32, clipped bool) {
 	clipped = clipped || m.clipped
+	if now := time.Now(); peak > m.holdPeak || now.After(m.holdUntil) {
+		m.holdPeak, m.holdUntil = peak, now.Add(500*time.Millisecond)
+	}
 	if dbPos(peak) == dbPos(m.peak) && dbPos(rms) == dbPos(m.rms) && clipped == m.clipped {
 		return
 	}
@@ -155,14 +164,19 @@ func (r *meterRenderer) Refresh() {
 		r.clip.FillColor = meterIdleColor
 	}
 	fg := theme.Color(theme.ColorNameForeground)
-	r.label.Text, r.label.Color, r.db.Color = m.Label, fg, fg
-	if m.peak > 0 {
-		r.db.Text = fmt.Sprintf("%.0f dB", 20*math.Log10(float64(m.peak)))
-	} else {
-		r.db.Text = "-inf"
+	db := "-inf"
+	if m.holdPeak > 0 {
+		db = fmt.Sprintf("%.0f dB", 20*math.Log10(float64(m.holdPeak)))
+	}
+	// Texts are refreshed only when they change (a text refresh costs a
+	// new texture on the software renderer).
+	if r.label.Text != m.Label || r.label.Color != fg || r.db.Text != db || r.db.Color != fg {
+		r.label.Text, r.label.Color, r.db.Text, r.db.Color = m.Label, fg, db, fg
+		r.label.Refresh()
+		r.db.Refresh()
 	}
 	r.place()
-	for _, o := range r.Objects() {
+	for _, o := range []fyne.CanvasObject{r.bg, r.peak, r.rms, r.clip} {
 		o.Refresh()
 	}
 }
