@@ -1,0 +1,53 @@
+package ui
+
+import (
+	"testing"
+
+	"fyne.io/fyne/v2/test"
+)
+
+func TestLevelMeterClipLatch(t *testing.T) {
+	test.NewTempApp(t)
+	cleared := 0
+	m := NewLevelMeter("1", func() { cleared++ })
+	w := test.NewWindow(m)
+	defer w.Close()
+	r := test.WidgetRenderer(m).(*meterRenderer)
+
+	m.SetLevel(0.5, 0.2, false)
+	if m.Clipped() || r.clip.FillColor != meterIdleColor {
+		t.Fatal("clip lit without clipping")
+	}
+	m.SetLevel(1, 0.7, true)
+	m.SetLevel(0.1, 0.05, false) // the latch holds after the peak passed
+	if !m.Clipped() || r.clip.FillColor != meterClipColor {
+		t.Fatal("clip latch did not hold")
+	}
+	if r.db.Text != "0 dB" {
+		t.Fatalf("readout %q, want the held 0 dB peak", r.db.Text)
+	}
+	test.Tap(m)
+	if m.Clipped() || cleared != 1 || r.clip.FillColor != meterIdleColor {
+		t.Fatalf("tap did not clear the latch: clipped %v, cleared %d", m.Clipped(), cleared)
+	}
+	// Bar widths follow the dBFS scale: -60 dB empty, 0 dB full.
+	m.SetLevel(0.001, 0.001, false)
+	if r.rms.Size().Width != 0 {
+		t.Fatalf("-60 dBFS bar width %v, want 0", r.rms.Size().Width)
+	}
+	m.SetLevel(1, 1, false)
+	if r.rms.Size().Width != r.barW {
+		t.Fatalf("0 dBFS bar width %v, want %v", r.rms.Size().Width, r.barW)
+	}
+}
+
+func TestDBPos(t *testing.T) {
+	for _, tt := range []struct {
+		v    float32
+		want float32
+	}{{0, 0}, {-1, 0}, {0.001, 0}, {1, 1}, {2, 1}, {0.031622776, 0.5}} {
+		if got := dbPos(tt.v); got != tt.want {
+			t.Errorf("dbPos(%v) = %v, want %v", tt.v, got, tt.want)
+		}
+	}
+}
