@@ -143,6 +143,13 @@ func TestE2EWindow(t *testing.T) {
 	}
 	xFocus(t, winID)
 
+	// The episode title, typed into its field; a click on the clock takes
+	// the focus off the field again so the marker keys work.
+	const title = "Episode 48: Crash-safe recording"
+	xdo(t, "mousemove", "--window", winID, "300", "66", "click", "1")
+	xdo(t, "type", "--delay", "5", title)
+	xdo(t, "mousemove", "--window", winID, "120", "320", "click", "1")
+
 	// Ctrl+R: a new session folder in the recordings folder.
 	xdo(t, "key", "ctrl+r")
 	var dir string
@@ -219,9 +226,11 @@ func TestE2EWindow(t *testing.T) {
 		// before and now, close to now.
 		p.sentAt = time.Since(goAt)
 		p.spent = p.sentAt - before
+		if i == 3 {
+			time.Sleep(150 * time.Millisecond) // mid-sentence: meters lit
+			screenshot(t, tmp, "window-recording.png")
+		}
 	}
-	time.Sleep(700 * time.Millisecond)
-	screenshot(t, tmp, "window-recording.png")
 
 	playDone := make(chan error, 1)
 	go func() { playDone <- play.Wait() }()
@@ -263,8 +272,8 @@ func TestE2EWindow(t *testing.T) {
 	}
 
 	// The session: audio present, nothing dropped.
-	if meta.HostAPI != jackHostAPI || len(meta.Tracks) != 1 || meta.Host != "e2e" {
-		t.Errorf("session.json: host API %q, tracks %v, host %q", meta.HostAPI, meta.Tracks, meta.Host)
+	if meta.HostAPI != jackHostAPI || len(meta.Tracks) != 1 || meta.Host != "e2e" || meta.Title != title {
+		t.Errorf("session.json: host API %q, tracks %v, host %q, title %q", meta.HostAPI, meta.Tracks, meta.Host, meta.Title)
 	}
 	if meta.Dropped != 0 {
 		// An xrun on a loaded machine: the engine replaced it by silence and
