@@ -30,6 +30,7 @@ type mergeCase struct {
 	dropAt     float64 // B file seconds where frames were lost without a trace (0: none)
 	dropLen    float64
 	rateB      int     // 0: 48000
+	stereoB    bool    // B has a second channel: its first at half level
 	utcErrB    float64 // error of B's UTC start, seconds
 	reference  bool
 	refStart   float64
@@ -42,7 +43,7 @@ func TestMergeAgainstTruth(t *testing.T) {
 		{name: "mp3 reference, +300 ppm, B 12.5 s later", tA0: 2, nA: 60, tB0: 14.5, nB: 55, kB: 1.0003, bleed: 0.02,
 			utcErrB: 0.4, reference: true, refStart: 1, refK: 1 + 50e-6, wantMerged: 1},
 		{name: "hosts only, -200 ppm, B 28 s earlier, B paused", tA0: 30, nA: 45, tB0: 2, nB: 70, kB: 1 - 200e-6, bleed: 0.25,
-			pauseAt: 10, pauseLen: 3, utcErrB: -0.7, wantMerged: 1},
+			pauseAt: 10, pauseLen: 3, utcErrB: -0.7, stereoB: true, wantMerged: 1},
 		{name: "mp3 reference, B at 44.1 kHz, -80 ppm, 30 ms dropout in B", tA0: 3, nA: 55, tB0: 1, nB: 56, kB: 1 - 80e-6, bleed: 0.02,
 			dropAt: 27, dropLen: 0.03, rateB: 44100, utcErrB: 1.5, reference: true, refStart: 0.5, refK: 1, wantMerged: 1},
 	} {
@@ -101,7 +102,11 @@ func runMergeCase(t *testing.T, c mergeCase) {
 	}
 	dirA, dirB := filepath.Join(dir, "alice"), filepath.Join(dir, "bob")
 	fakeSession{host: "alice", track: trackA, utc: utcA, markers: mkA}.write(t, dirA)
-	fakeSession{rate: rB, host: "bob", track: trackB, utc: utcB, pauses: pauses, markers: mkB}.write(t, dirB)
+	fsB := fakeSession{rate: rB, host: "bob", track: trackB, utc: utcB, pauses: pauses, markers: mkB}
+	if c.stereoB {
+		fsB.extra = [][]float32{mix(trackB, trackB, 0.5, 0)}
+	}
+	fsB.write(t, dirB)
 
 	// ±28 s keeps the probe's FFT at 2^20 points (the tests run with -race).
 	opt := Options{Sessions: []string{dirA, dirB}, Out: filepath.Join(dir, "merged"), Search: 28 * time.Second}
@@ -138,8 +143,27 @@ func runMergeCase(t *testing.T, c mergeCase) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if meta.Frames != rep.Frames || len(meta.Tracks) != 2 {
+	wantTracks := 2
+	if c.stereoB {
+		wantTracks = 3
+	}
+	if meta.Frames != rep.Frames || len(meta.Tracks) != wantTracks {
 		t.Fatalf("merged meta %+v", meta)
+	}
+	if c.stereoB { // the second channel follows the first exactly
+		_, b1, err := audio.ReadWAVFile(filepath.Join(opt.Out, meta.Tracks[1].File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, b2, err := audio.ReadWAVFile(filepath.Join(opt.Out, meta.Tracks[2].File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range b1 {
+			if math.Abs(float64(b2[i]-0.5*b1[i])) > 1e-5 {
+				t.Fatalf("bob's channel 2 differs from half of channel 1 at frame %d: %g vs %g", i, b2[i], b1[i])
+			}
+		}
 	}
 	_, outA, err := audio.ReadWAVFile(filepath.Join(opt.Out, meta.Tracks[0].File))
 	if err != nil {

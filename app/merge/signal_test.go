@@ -143,6 +143,7 @@ type fakeSession struct {
 	rate    int // 0: 48000
 	host    string
 	track   []float32
+	extra   [][]float32 // channels 2..n
 	utc     time.Time
 	pauses  []session.Pause
 	markers []markers.Marker
@@ -161,13 +162,21 @@ func (fs fakeSession) write(t testing.TB, dir string) {
 	if err := audio.WriteWAVFile(filepath.Join(dir, filepath.FromSlash(rel)), audio.WriterOptions{Rate: audio.SampleRate(r), Channels: 1, Format: audio.Int24}, fs.track); err != nil {
 		t.Fatal(err)
 	}
+	tracks := []session.Track{{File: rel, Channel: 1}}
+	for i, x := range fs.extra {
+		rel := session.TrackFile(fs.host, i+2)
+		if err := audio.WriteWAVFile(filepath.Join(dir, filepath.FromSlash(rel)), audio.WriterOptions{Rate: audio.SampleRate(r), Channels: 1, Format: audio.Int24}, x); err != nil {
+			t.Fatal(err)
+		}
+		tracks = append(tracks, session.Track{File: rel, Channel: i + 2})
+	}
 	var skipped int64
 	for _, p := range fs.pauses {
 		skipped += p.Skipped
 	}
 	m := session.Meta{
 		FormatVersion: session.FormatVersion, App: "podmark", AppVersion: "test", Title: "drift test", Host: fs.host,
-		Rate: r, Bits: "24", Channels: 1, Tracks: []session.Track{{File: rel, Channel: 1}},
+		Rate: r, Bits: "24", Channels: len(tracks), Tracks: tracks,
 		Created: fs.utc, StartUTC: fs.utc, Anchors: []session.Anchor{{Sample: 0, UTC: fs.utc}}, Pauses: fs.pauses,
 		State: session.StateStopped, Frames: int64(len(fs.track)), StreamFrames: int64(len(fs.track)) + skipped,
 	}
