@@ -23,6 +23,7 @@ type handoffScreen struct {
 	tab      *container.TabItem // shown in the window's tabs after Stop
 	dir      string
 	report   *widget.Label
+	path     *widget.Label
 	export   *widget.Button
 	progress *widget.ProgressBar
 	stage    *widget.Label
@@ -37,13 +38,21 @@ func newHandoffScreen(w *Window) *handoffScreen { return &handoffScreen{w: w} }
 func (h *handoffScreen) buildUI() fyne.CanvasObject {
 	h.report = widget.NewLabel("")
 	h.report.Wrapping = fyne.TextWrapWord
+	h.path = widget.NewLabel("")
+	h.path.Truncation = fyne.TextTruncateEllipsis // a long path must not widen the window
+	h.path.TextStyle.Monospace = true
 	h.export = widget.NewButtonWithIcon("Export / hand-off", theme.UploadIcon(), h.onExport)
 	h.export.Importance = widget.HighImportance
 	h.progress = widget.NewProgressBar()
 	h.stage = widget.NewLabel("")
-	h.open = widget.NewButtonWithIcon("Open folder", theme.FolderOpenIcon(), func() { h.openFolder(h.out) })
+	h.stage.Truncation = fyne.TextTruncateEllipsis
+	h.open = widget.NewButtonWithIcon("Open folder", theme.FolderOpenIcon(), func() {
+		if err := h.openFolder(h.out); err != nil {
+			h.w.showError(err)
+		}
+	})
 	h.open.Disable()
-	h.card = widget.NewCard("Hand-off", "", container.NewVBox(h.report,
+	h.card = widget.NewCard("Hand-off", "", container.NewVBox(h.path, h.report,
 		container.NewBorder(nil, nil, h.export, h.open, h.progress), h.stage))
 	h.card.Hide()
 	return h.card
@@ -61,7 +70,7 @@ func (h *handoffScreen) hide() {
 // show validates the stopped session in dir and offers the export.
 func (h *handoffScreen) show(dir string) {
 	h.dir, h.out = dir, ""
-	h.card.SetSubTitle(dir)
+	h.path.SetText(dir)
 	h.progress.SetValue(0)
 	h.stage.SetText("")
 	h.open.Disable()
@@ -123,16 +132,19 @@ func (h *handoffScreen) onExport() {
 			}
 			h.out, h.lastOut = out, out
 			h.progress.SetValue(1)
-			h.stage.SetText("Done: " + out)
+			h.stage.SetText("Done: " + filepath.Base(out))
 			h.open.Enable()
-			h.openFolder(out)
+			if err := h.openFolder(out); err != nil {
+				// No file manager (e.g. a bare X server): the path is shown.
+				fyne.LogError("ui: open the hand-off folder", err)
+			}
 		})
 	}()
 }
 
-func (h *handoffScreen) openFolder(dir string) {
+func (h *handoffScreen) openFolder(dir string) error {
 	if dir == "" {
-		return
+		return nil
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {
@@ -140,6 +152,7 @@ func (h *handoffScreen) openFolder(dir string) {
 	}
 	u := &url.URL{Scheme: "file", Path: abs}
 	if err := h.w.app.OpenURL(u); err != nil {
-		h.w.showError(fmt.Errorf("ui: open %s: %w", abs, err))
+		return fmt.Errorf("ui: open %s: %w", abs, err)
 	}
+	return nil
 }

@@ -199,7 +199,7 @@ func (r *recordScreen) setState(s string) {
 		r.pause.SetText("Resume")
 		r.pause.SetIcon(theme.MediaPlayIcon())
 	case "stopped":
-		r.stateText.SetText("■ Stopped: see hand-off below")
+		r.stateText.SetText("■ Stopped: see the Hand-off tab")
 		r.clock.Color = theme.Color(theme.ColorNameForeground)
 	case "failed":
 		r.stateText.SetText("✖ Recording failed")

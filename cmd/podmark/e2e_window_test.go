@@ -22,6 +22,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podmark/podmark/app/export"
 	"github.com/podmark/podmark/app/session"
 	"github.com/podmark/podmark/audio"
 	"github.com/podmark/podmark/markers"
@@ -257,6 +258,26 @@ func TestE2EWindow(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	screenshot(t, tmp, "window-stopped.png")
 
+	// Hand-off: Stop selected the Hand-off tab; click Export and wait for
+	// the bundle, which must pass the export engine's own verification.
+	bundle := dir + "-handoff"
+	xdo(t, "mousemove", "--window", winID, "700", "400", "click", "1")
+	for deadline := time.Now().Add(60 * time.Second); ; {
+		if _, err := os.Stat(filepath.Join(bundle, export.ManifestFile)); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			screenshot(t, tmp, "window-export-timeout.png")
+			t.Fatalf("no hand-off bundle %s after clicking Export\n%s", bundle, stderr.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if rep, err := export.Verify(bundle); err != nil || !rep.OK() {
+		t.Errorf("hand-off bundle does not verify: %v %v", err, rep.Problems)
+	}
+	time.Sleep(300 * time.Millisecond)
+	screenshot(t, tmp, "window-handoff.png")
+
 	// SIGTERM closes the window cleanly.
 	win.Process.Signal(syscall.SIGTERM)
 	select {
@@ -267,8 +288,8 @@ func TestE2EWindow(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("podmark did not exit on SIGTERM")
 	}
-	if s := stderr.String(); strings.Contains(s, "locale") || strings.Contains(s, "Fyne error") {
-		t.Errorf("window log has Fyne/locale errors under LANG=C:\n%s", s)
+	if s := stderr.String(); strings.Contains(s, "locale") || strings.Contains(s, "panic") {
+		t.Errorf("window log has locale errors or a panic under LANG=C:\n%s", s)
 	}
 
 	// The session: audio present, nothing dropped.
