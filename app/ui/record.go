@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"image/color"
+	"strings"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -30,6 +32,7 @@ type recordScreen struct {
 	segment   *canvas.Text
 	segClock  *canvas.Text
 	hint      *widget.Label
+	hotkeys   *widget.Label // which global hotkeys work (or that none do)
 	markBtns  [numActions]*widget.Button
 
 	noSignalSince []time.Time
@@ -60,6 +63,9 @@ func (r *recordScreen) buildUI() fyne.CanvasObject {
 	r.segClock.TextStyle.Monospace = true
 	r.hint = widget.NewLabel("")
 	r.hint.Importance = widget.WarningImportance
+	r.hotkeys = widget.NewLabel("")
+	r.hotkeys.Wrapping = fyne.TextWrapWord
+	r.hotkeys.Importance = widget.LowImportance
 	keys := []string{ActionTopic: "T", ActionSponsor: "S", ActionEdit: "E", ActionNote: "M", ActionNext: "N"}
 	icons := []fyne.Resource{ActionTopic: kindIcon(markers.Topic), ActionSponsor: kindIcon(markers.Sponsor),
 		ActionEdit: kindIcon(markers.Edit), ActionNote: kindIcon(markers.Note), ActionNext: theme.MediaSkipNextIcon()}
@@ -77,6 +83,7 @@ func (r *recordScreen) buildUI() fyne.CanvasObject {
 		r.meterBox,
 		container.NewHBox(r.segment, layout.NewSpacer(), r.segClock),
 		container.NewGridWithColumns(3, btns...),
+		r.hotkeys,
 		r.hint,
 	)
 }
@@ -215,6 +222,26 @@ func (r *recordScreen) setState(s string) {
 	for _, b := range r.markBtns {
 		enable(b, running)
 	}
+}
+
+// showHotkeys says which global hotkeys work while another app has the
+// focus, or plainly that only the in-window keys do.
+func (r *recordScreen) showHotkeys(chords map[Action]Chord, err error) {
+	if errors.Is(err, ErrHotkeysUnsupported) || len(chords) == 0 {
+		r.hotkeys.SetText("No global hotkeys here: only the buttons and the in-window keys T, S, E, M, N work (with the podmark window focused).")
+		return
+	}
+	var parts []string
+	for a := Action(0); a < numActions; a++ {
+		if c, ok := chords[a]; ok {
+			parts = append(parts, c.String()+" "+strings.ToLower(a.String()))
+		}
+	}
+	text := "From any app: " + strings.Join(parts, " · ")
+	if err != nil {
+		text += " (some could not be set up: see Settings)"
+	}
+	r.hotkeys.SetText(text)
 }
 
 // flash shows a short hint under the buttons for a few seconds.

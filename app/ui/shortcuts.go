@@ -103,6 +103,10 @@ func (w *Window) grabHotkeys() {
 	h, err := w.grab(chords, w.actGlobal)
 	w.hotkeys = h
 	w.hotkeyErr = errors.Join(perr, err)
+	if h == nil {
+		chords = nil
+	}
+	w.rs.showHotkeys(chords, w.hotkeyErr)
 	if w.hotkeyErr != nil {
 		fyne.LogError("ui: global hotkeys", w.hotkeyErr)
 	}

@@ -296,3 +296,54 @@ func TestWindowSession(t *testing.T) {
 		t.Fatalf("LoadDoc: %d markers, journal %d", len(doc.Markers), len(got))
 	}
 }
+
+// TestGlobalHotkeyAction fires the global-hotkey path from its own
+// goroutine while the meter poller runs, as the X11 grabber does: the marker
+// is placed by the engine at once and the UI learns of it through post
+// (run with -race).
+func TestGlobalHotkeyAction(t *testing.T) {
+	var fire func(Action)
+	w, drain := newTestWindow(t, NewBackend(), Options{Dir: t.TempDir(), Host: "dana", Channels: 1, Device: "ramp"})
+	w.grab = func(_ map[Action]Chord, f func(Action)) (Hotkeys, error) { fire = f; return nopHotkeys{}, nil }
+	w.grabHotkeys()
+	if fire == nil {
+		t.Fatal("hotkeys were not grabbed")
+	}
+	if !strings.Contains(w.rs.hotkeys.Text, "Ctrl+Alt+1 topic") {
+		t.Fatalf("hotkey line %q", w.rs.hotkeys.Text)
+	}
+	w.rd.text.SetText("sponsor: Bolt")
+	shortcut(w, scRecord)
+	go w.tick()
+	time.Sleep(200 * time.Millisecond)
+	done := make(chan struct{})
+	go func() {
+		fire(ActionNext) // the sponsor read from the rundown
+		fire(ActionNote)
+		close(done)
+	}()
+	for deadline := time.Now().Add(5 * time.Second); len(w.ml.ms) < 2; {
+		drain()
+		if time.Now().After(deadline) {
+			t.Fatalf("hotkey markers did not reach the list: %v", w.ml.ms)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	<-done
+	if w.ml.ms[0].Kind != markers.Sponsor || w.ml.ms[0].Title != "Bolt" || w.ml.ms[1].Kind != markers.Note {
+		t.Fatalf("markers %+v", w.ml.ms)
+	}
+	if w.rundownStateForTest(0) != SegmentCurrent {
+		t.Fatal("the rundown did not advance")
+	}
+	shortcut(w, scStop)
+	drain()
+	ms, _, err := markers.ReplayJournalFile(filepath.Join(w.last.Dir(), "markers.jsonl"))
+	if err != nil || len(ms) != 2 {
+		t.Fatalf("journal: %v %+v", err, ms)
+	}
+}
+
+type nopHotkeys struct{}
+
+func (nopHotkeys) Close() error { return nil }
