@@ -368,3 +368,5 @@ func (s *paSource) Close() error {
 }
 
 func (s *paSource) Info() (device, hostAPI string) { return s.device, s.hostAPI }
+
+var _ Source = (*paSource)(nil)

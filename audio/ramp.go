@@ -201,3 +201,5 @@ func (r *Ramp) Close() error {
 
 // Info names the fake device.
 func (r *Ramp) Info() (device, hostAPI string) { return "ramp", "fake" }
+
+var _ Source = (*Ramp)(nil)

@@ -38,7 +38,7 @@ const (
 
 // DefaultRF64Threshold is the RIFF size past which a file becomes RF64: the
 // largest size a 32-bit RIFF header can state.
-const DefaultRF64Threshold = maxU32
+const DefaultRF64Threshold = 0xFFFFFFFF
 
 // BEXT is the Broadcast Wave (EBU Tech 3285) description of a recording.
 // Origination is stored as local date and time; TimeReference is the first
