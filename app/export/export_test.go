@@ -577,7 +577,8 @@ func TestRF64FloatAndMerged(t *testing.T) {
 	// RF64 tracks (a tiny threshold stands in for 4 GiB) are copied as they
 	// are, encoded to FLAC and verified.
 	rf := makeSessionWith(t, filepath.Join(tmp, "rf"), 5, audio.Int16, 64<<10)
-	report := []byte(`{"reference": "alice", "offsets_s": {"bob": 0.0123}, "drift_ppm": {"bob": -3.5}}`)
+	report := []byte(`{"version": 1, "master": "alice", "sessions": [{"host": "alice", "offset": 0, "drift_ppm": 0, "confidence": 1},
+		{"host": "bob", "offset": 0.0123, "drift_ppm": -3.5, "confidence": 0.93}]}`)
 	if err := os.WriteFile(filepath.Join(rf, MergeReportFile), report, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -595,11 +596,18 @@ func TestRF64FloatAndMerged(t *testing.T) {
 	r.Close()
 	m := readManifest(t, out)
 	var merge struct {
-		Offsets map[string]float64 `json:"offsets_s"`
-		Drift   map[string]float64 `json:"drift_ppm"`
+		Sessions []struct {
+			Host     string  `json:"host"`
+			Offset   float64 `json:"offset"`
+			DriftPPM float64 `json:"drift_ppm"`
+		} `json:"sessions"`
 	}
-	if err := json.Unmarshal(m.Merge, &merge); err != nil || merge.Offsets["bob"] != 0.0123 || merge.Drift["bob"] != -3.5 || !m.Session.Merged {
+	if err := json.Unmarshal(m.Merge, &merge); err != nil || len(merge.Sessions) != 2 || merge.Sessions[1].Offset != 0.0123 || merge.Sessions[1].DriftPPM != -3.5 || !m.Session.Merged {
 		t.Errorf("merge figures %s (%v), merged %v", m.Merge, err, m.Session.Merged)
+	}
+	readme, err := os.ReadFile(filepath.Join(out, "README.txt"))
+	if err != nil || !strings.Contains(string(readme), "bob: offset +0.0123 s, drift -3.50 ppm, confidence 0.93") {
+		t.Errorf("README merge lines missing:\n%s", readme)
 	}
 	if rep, err := Verify(out); err != nil || !rep.OK() || rep.Decoded != 4 {
 		t.Errorf("verify: %+v %v", rep, err)

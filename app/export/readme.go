@@ -2,6 +2,7 @@ package export
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -24,7 +25,10 @@ func writeReadme(m Manifest, files []File, rpp string) []byte {
 	}
 	b.WriteString(".\n")
 	if s.Merged {
-		b.WriteString("This is a merged session: the hosts' tracks are aligned on one clock (offsets and drift in manifest.json, \"merge\").\n")
+		b.WriteString("This is a merged session: the hosts' tracks are aligned on one clock (the full merge report is in manifest.json, \"merge\").\n")
+		for _, l := range mergeSummary(m.Merge) {
+			fmt.Fprintf(&b, "  %s\n", l)
+		}
 	}
 	if s.Dropped > 0 || s.Glitches > 0 {
 		fmt.Fprintf(&b, "While recording, %d frame(s) were lost in %d glitch(es) and replaced by silence; they are marked as glitch markers.\n", s.Dropped, s.Glitches)
@@ -77,6 +81,34 @@ func writeReadme(m Manifest, files []File, rpp string) []byte {
 		}
 	}
 	return b.Bytes()
+}
+
+// mergeSummary lists each merged session's offset and clock drift from the
+// merge report, one line each; nothing when the report has no such figures.
+func mergeSummary(raw json.RawMessage) []string {
+	var r struct {
+		Sessions []struct {
+			Host       string   `json:"host"`
+			Offset     *float64 `json:"offset"`
+			DriftPPM   *float64 `json:"drift_ppm"`
+			Confidence *float64 `json:"confidence"`
+		} `json:"sessions"`
+	}
+	if json.Unmarshal(raw, &r) != nil {
+		return nil
+	}
+	var out []string
+	for _, s := range r.Sessions {
+		if s.Offset == nil || s.DriftPPM == nil {
+			continue
+		}
+		l := fmt.Sprintf("%s: offset %+.4f s, drift %+.2f ppm", s.Host, *s.Offset, *s.DriftPPM)
+		if s.Confidence != nil {
+			l += fmt.Sprintf(", confidence %.2f", *s.Confidence)
+		}
+		out = append(out, l)
+	}
+	return out
 }
 
 func sec(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
