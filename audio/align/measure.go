@@ -127,7 +127,7 @@ func Measure(anchor, track Signal, opt Options) (Result, error) {
 	// several places until one stands out clearly.
 	pw := math.Min(4, hi-lo)
 	var best Window
-	found := false
+	found, unconfirmed := false, 0
 	for _, f := range []float64{0.2, 0.5, 0.8, 0.35, 0.65, 0.1, 0.9} {
 		tc := lo + pw/2 + f*(hi-lo-pw)
 		w, err := measureWindow(anchor, track, tc, pw, opt.Guess, opt.Search, 0, opt)
@@ -156,7 +156,11 @@ func Measure(anchor, track Signal, opt Options) (Result, error) {
 			if found {
 				break
 			}
+			unconfirmed++
 		}
+	}
+	if !found && unconfirmed > 0 {
+		return res, fmt.Errorf("%w: %d candidate peaks within ±%.0f s (best peak-to-sidelobe %.1f) were not confirmed at a second place in the recording: no common audio or too little speech", ErrNoMatch, unconfirmed, opt.Search, best.PSR)
 	}
 	if !found {
 		return res, fmt.Errorf("%w: no clear correlation peak within ±%.0f s (best peak-to-sidelobe %.1f, want %.1f): no common audio or too little speech", ErrNoMatch, opt.Search, best.PSR, opt.MinPSR)
