@@ -416,7 +416,11 @@ wait:
 	if err != nil {
 		return res, fmt.Errorf("export: manifest: %w", err)
 	}
-	if _, err := writeText(tmp, ManifestFile, append(mb, '\n'), "", "json", ""); err != nil {
+	mf, err := writeText(tmp, ManifestFile, append(mb, '\n'), "", "json", "")
+	if err != nil {
+		return res, err
+	}
+	if _, err := writeText(tmp, ManifestSumFile, []byte(mf.SHA256+"  "+ManifestFile+"\n"), "", "sha256", ""); err != nil {
 		return res, err
 	}
 	if err := syncDirs(tmp); err != nil {

@@ -356,6 +356,27 @@ func TestVerifyCatchesFlippedByte(t *testing.T) {
 	if err != nil || !rep.OK() {
 		t.Fatalf("restored bundle: %+v %v", rep, err)
 	}
+	// A flipped byte in the manifest itself is reported as the manifest's,
+	// whether it breaks the JSON or changes a checksum inside it.
+	mpath := filepath.Join(out, ManifestFile)
+	orig, err := os.ReadFile(mpath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, at := range []int{bytes.IndexByte(orig, '{'), bytes.Index(orig, []byte(`"sha256": "`)) + 12} {
+		b := bytes.Clone(orig)
+		b[at] ^= 0x01
+		if err := os.WriteFile(mpath, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := Verify(out)
+		if err != nil || rep.OK() || rep.Problems[0].Path != ManifestFile {
+			t.Errorf("flipped manifest byte %d: %+v %v", at, rep, err)
+		}
+	}
+	if err := os.WriteFile(mpath, orig, 0o644); err != nil {
+		t.Fatal(err)
+	}
 	if err := os.Remove(filepath.Join(out, "editor", "markers.reaper.csv")); err != nil {
 		t.Fatal(err)
 	}

@@ -20,6 +20,11 @@ import (
 // written last: a bundle folder without it is incomplete.
 const ManifestFile = "manifest.json"
 
+// ManifestSumFile holds the manifest's own SHA-256 in sha256sum's format
+// ("HEX  manifest.json"), so a damaged manifest is reported as such; it is
+// written right after the manifest.
+const ManifestSumFile = "manifest.sha256"
+
 // BundleVersion is the manifest format version.
 const BundleVersion = 1
 

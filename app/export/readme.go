@@ -38,6 +38,7 @@ func writeReadme(m Manifest, files []File, rpp string) []byte {
 		fmt.Fprintf(&b, "  %-40s %s\n", f.Path, describe(f))
 	}
 	fmt.Fprintf(&b, "  %-40s %s\n", ManifestFile, "size, SHA-256, duration, rate and channels of every file; check with: podmark verify <this folder>")
+	fmt.Fprintf(&b, "  %-40s %s\n", ManifestSumFile, "the manifest's own SHA-256 (sha256sum -c manifest.sha256)")
 
 	b.WriteString("\nTIMELINES\n\n")
 	b.WriteString("The tracks, the review mix, its chapters and every file in editor/ use the recording's\n" +

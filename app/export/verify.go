@@ -2,6 +2,8 @@ package export
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -64,8 +66,28 @@ func VerifyContext(ctx context.Context, bundle string) (Report, error) {
 		}
 		return rep, fmt.Errorf("export: %w", err)
 	}
+	// The manifest's own checksum first, so that damage to it is reported
+	// as such and not as damage to the files it describes.
+	manifestOK := true
+	sums, err := os.ReadFile(filepath.Join(bundle, ManifestSumFile))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		rep.Problems = append(rep.Problems, Problem{ManifestSumFile, "missing"})
+	case err != nil:
+		return rep, fmt.Errorf("export: %w", err)
+	default:
+		want, name, _ := strings.Cut(strings.TrimSpace(string(sums)), "  ")
+		h := sha256.Sum256(b)
+		if got := hex.EncodeToString(h[:]); name != ManifestFile || got != want {
+			manifestOK = false
+			rep.Problems = append(rep.Problems, Problem{ManifestFile, fmt.Sprintf("SHA-256 %s, %s says %s: the manifest was changed or damaged (the problems listed for other files may come from it)", got, ManifestSumFile, want)})
+		}
+	}
 	var m Manifest
 	if err := json.Unmarshal(b, &m); err != nil {
+		if !manifestOK {
+			return rep, nil // reported above
+		}
 		return rep, fmt.Errorf("%w: %s: %v", ErrNotBundle, mpath, err)
 	}
 	if m.Bundle < 1 || m.Bundle > BundleVersion {
@@ -140,7 +162,7 @@ func VerifyContext(ctx context.Context, bundle string) (Report, error) {
 			return err
 		}
 		rel = filepath.ToSlash(rel)
-		if _, ok := listed[rel]; !ok && rel != ManifestFile {
+		if _, ok := listed[rel]; !ok && rel != ManifestFile && rel != ManifestSumFile {
 			rep.Warnings = append(rep.Warnings, rel+": not in the manifest")
 		}
 		return nil
@@ -149,6 +171,10 @@ func VerifyContext(ctx context.Context, bundle string) (Report, error) {
 		return rep, fmt.Errorf("export: %w", err)
 	}
 	sort.Slice(rep.Problems, func(i, j int) bool {
+		mi, mj := isManifest(rep.Problems[i].Path), isManifest(rep.Problems[j].Path)
+		if mi != mj {
+			return mi // the manifest's own problems first
+		}
 		if rep.Problems[i].Path != rep.Problems[j].Path {
 			return rep.Problems[i].Path < rep.Problems[j].Path
 		}
@@ -288,3 +314,5 @@ func parallel(ctx context.Context, files map[string]File, fn func(File)) {
 	close(work)
 	wg.Wait()
 }
+
+func isManifest(p string) bool { return p == ManifestFile || p == ManifestSumFile }

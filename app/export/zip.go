@@ -29,7 +29,7 @@ func writeZip(ctx context.Context, root, name, zipPath string, files []File) (er
 	for _, f := range files {
 		rels = append(rels, f.Path)
 	}
-	rels = append(rels, ManifestFile)
+	rels = append(rels, ManifestFile, ManifestSumFile)
 	for _, rel := range rels {
 		if err := ctx.Err(); err != nil {
 			return err
