@@ -52,6 +52,7 @@ var (
 	ErrExists       = errors.New("export: output already exists")
 	ErrMissingTrack = errors.New("export: track missing")
 	ErrUnfinished   = errors.New("export: session not finalized")
+	ErrEmpty        = errors.New("export: session has no audio")
 )
 
 // Options configures Run.
@@ -119,6 +120,9 @@ func Run(ctx context.Context, opt Options, progress func(Progress)) (res Result,
 	tracks, frames, err := loadTracks(opt.Session, meta)
 	if err != nil {
 		return res, err
+	}
+	if frames == 0 {
+		return res, fmt.Errorf("%w: every track of %s is empty", ErrEmpty, opt.Session)
 	}
 	if doc.Frames < frames {
 		doc.Frames = frames

@@ -465,6 +465,7 @@ func TestBadInput(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(unfinished, session.MetaFile), b, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	empty := makeSession(t, filepath.Join(tmp, "silent"), 0)
 	exists := filepath.Join(tmp, "exists")
 	os.Mkdir(exists, 0o755)
 
@@ -477,6 +478,7 @@ func TestBadInput(t *testing.T) {
 		{"no folder", Options{Session: filepath.Join(tmp, "nope"), Out: filepath.Join(tmp, "o2")}, session.ErrNotSession},
 		{"missing track", Options{Session: missing, Out: filepath.Join(tmp, "o3")}, ErrMissingTrack},
 		{"unfinished", Options{Session: unfinished, Out: filepath.Join(tmp, "o6")}, ErrUnfinished},
+		{"no audio", Options{Session: empty, Out: filepath.Join(tmp, "o7")}, ErrEmpty},
 		{"out exists", Options{Session: sess, Out: exists}, ErrExists},
 		{"bad audio", Options{Session: sess, Out: filepath.Join(tmp, "o4"), Audio: []string{"ogg"}}, ErrOptions},
 		{"out inside session", Options{Session: sess, Out: filepath.Join(sess, "b")}, ErrOptions},
@@ -487,7 +489,7 @@ func TestBadInput(t *testing.T) {
 			t.Errorf("%s: %v, want %v", tc.name, err, tc.want)
 		}
 	}
-	assertClean(t, tmp, []string{"empty", "exists", "missing", "sess", "unfinished"})
+	assertClean(t, tmp, []string{"empty", "exists", "missing", "sess", "silent", "unfinished"})
 }
 
 // assertClean checks that a failed export left nothing but the given names.
