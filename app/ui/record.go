@@ -152,7 +152,7 @@ func (r *recordScreen) showLevels(lv []Level) {
 func (r *recordScreen) showStatus(st Status, rate int) {
 	r.showLevels(st.Levels)
 	r.setClock(st.Elapsed)
-	r.dropped.SetText(fmt.Sprintf("Dropped frames: %d · glitches: %d", st.Dropped, st.Glitches))
+	setLabel(r.dropped, fmt.Sprintf("Dropped frames: %d · glitches: %d", st.Dropped, st.Glitches))
 	r.showSegmentTitle()
 	if cur, ok := r.w.ml.currentSegment(); ok && rate > 0 {
 		r.setText(r.segClock, fmtClock(time.Duration(float64(st.Frames-cur.Sample)/float64(rate)*float64(time.Second))))
@@ -248,6 +248,14 @@ func (r *recordScreen) showHotkeys(chords map[Action]Chord, err error) {
 func (r *recordScreen) flash(msg string) {
 	r.hint.SetText(msg)
 	r.hintUntil = time.Now().Add(4 * time.Second)
+}
+
+// setLabel changes l only if the text differs: every refresh costs a
+// repaint of the whole window.
+func setLabel(l *widget.Label, s string) {
+	if l.Text != s {
+		l.SetText(s)
+	}
 }
 
 func enable(d fyne.Disableable, on bool) {
