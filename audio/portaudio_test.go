@@ -3,6 +3,7 @@ package audio
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -88,6 +89,37 @@ func TestPortAudioDevices(t *testing.T) {
 	}
 	if _, err := OpenPortAudio(StreamConfig{Device: spec, Channels: jd.MaxInputChannels + 1, Rate: 48000}); !errors.Is(err, ErrBadChannels) {
 		t.Fatalf("too many channels: %v", err)
+	}
+}
+
+// TestPortAudioDevicesConcurrent: PortAudio's Initialize/Terminate are
+// reference counted behind a mutex, so concurrent callers all succeed.
+func TestPortAudioDevicesConcurrent(t *testing.T) {
+	requireJACKServer(t)
+	want, err := Devices()
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8)
+	for range 8 {
+		go func() {
+			for range 3 {
+				got, err := Devices()
+				if err == nil && len(got) != len(want) {
+					err = fmt.Errorf("%d devices, want %d", len(got), len(want))
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
 	}
 }
 
