@@ -10,6 +10,8 @@ import (
 	"fyne.io/fyne/v2/storage"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/podmark/podmark/markers"
 )
 
 // rundownScreen is where hosts paste or load their planned segments before
@@ -90,7 +92,7 @@ func (r *rundownScreen) refresh() {
 	for i, s := range segs {
 		var icon fyne.Resource
 		l := widget.NewLabel(s.Title)
-		if s.Kind != "topic" {
+		if s.Kind == markers.Sponsor {
 			l.SetText(s.Title + "  (sponsor)")
 		}
 		switch states[i] {

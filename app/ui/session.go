@@ -32,19 +32,17 @@ func NewBackend() Backend {
 }
 
 // devices lists PortAudio's input devices, the same list `podmark devices`
-// prints; Spec is the index, which Config.Device passes back.
+// prints (Spec is the index, which Config.Device passes back), then the
+// engine's test signal; the error is PortAudio's, with the list still usable.
 func devices() ([]Device, error) {
 	ds, err := audio.Devices()
-	if err != nil {
-		return nil, err
-	}
-	out := make([]Device, 0, len(ds))
+	out := make([]Device, 0, len(ds)+1)
 	for _, d := range ds {
 		out = append(out, Device{Spec: strconv.Itoa(d.Index), Name: d.Name, Channels: d.MaxInputChannels, DefaultRate: d.DefaultRate})
 	}
 	// The engine's fake input: a test signal to try podmark without a mic.
 	out = append(out, Device{Spec: session.RampDevice, Name: "test signal (no microphone)", Channels: 8, DefaultRate: 48000})
-	return out, nil
+	return out, err
 }
 
 // sessionConfig maps the window's choices to the engine's.

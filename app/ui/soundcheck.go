@@ -83,9 +83,10 @@ func (s *soundcheckScreen) loadDevices() {
 	}
 	devs, err := s.w.be.Devices()
 	if err != nil {
-		s.monErr = fmt.Errorf("no input devices: %w", err)
+		// Keep going: the preset device (or the default) may still open,
+		// and the monitor will say so if it does not.
+		s.monErr = fmt.Errorf("cannot list input devices: %w", err)
 		s.updateWarnings()
-		return
 	}
 	s.devices = devs
 	want := s.w.opts.Device
