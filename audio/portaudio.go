@@ -33,17 +33,18 @@ var ErrNoDevice = errors.New("audio: no such input device")
 // ErrBadChannels reports a channel count the device cannot record.
 var ErrBadChannels = errors.New("audio: unsupported channel count")
 
-// PortAudio must be initialized once per user and terminated as often;
-// the library's own counter is not safe for concurrent use.
+// PortAudio must be initialized once per user and terminated as often, and
+// the binding's globals (its init counter, its device list cache) are not
+// safe for concurrent use: paMu guards them. paAcquire, paRelease and every
+// call that lists devices or opens a stream run with paMu held.
 var (
 	paMu    sync.Mutex
 	paRefs  int
 	paStuck int // streams whose Pa_StopStream has not returned
 )
 
+// paAcquire initializes PortAudio for one more user; paMu must be held.
 func paAcquire() error {
-	paMu.Lock()
-	defer paMu.Unlock()
 	if paStuck > 0 {
 		return fmt.Errorf("audio: PortAudio is still stopping a stream whose device was lost; restart podmark to record again: %w", ErrDeviceLost)
 	}
@@ -77,9 +78,15 @@ func burnStreamIDs() {
 	paIDsBurnt = true
 }
 
+// paRelease drops one user and terminates PortAudio after the last one;
+// it takes paMu.
 func paRelease() error {
 	paMu.Lock()
 	defer paMu.Unlock()
+	return paReleaseLocked()
+}
+
+func paReleaseLocked() error {
 	if paRefs == 0 {
 		return nil
 	}
@@ -92,7 +99,7 @@ func paRelease() error {
 	return nil
 }
 
-// paInputs lists input devices; PortAudio must be initialized. The second
+// paInputs lists input devices; PortAudio must be initialized and paMu held. The second
 // result maps Device.Index to PortAudio's DeviceInfo.
 func paInputs() ([]Device, map[int]*portaudio.DeviceInfo, error) {
 	all, err := portaudio.Devices()
@@ -122,11 +129,13 @@ func paInputs() ([]Device, map[int]*portaudio.DeviceInfo, error) {
 
 // Devices lists the input devices. It is safe for concurrent use.
 func Devices() ([]Device, error) {
+	paMu.Lock()
+	defer paMu.Unlock()
 	if err := paAcquire(); err != nil {
 		return nil, err
 	}
 	devs, _, err := paInputs()
-	return devs, errors.Join(err, paRelease())
+	return devs, errors.Join(err, paReleaseLocked())
 }
 
 // FindDevice picks a device by index (as listed by Devices) or exact name;
@@ -192,12 +201,14 @@ func OpenPortAudio(cfg StreamConfig) (Source, error) {
 	if cfg.Rate != 44100 && cfg.Rate != 48000 {
 		return nil, fmt.Errorf("%w: %d Hz (podmark records at 44100 or 48000)", ErrBadRate, int(cfg.Rate))
 	}
+	paMu.Lock()
+	defer paMu.Unlock()
 	if err := paAcquire(); err != nil {
 		return nil, err
 	}
 	s, err := openPortAudio(cfg)
 	if err != nil {
-		return nil, errors.Join(err, paRelease())
+		return nil, errors.Join(err, paReleaseLocked())
 	}
 	return s, nil
 }

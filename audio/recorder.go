@@ -113,15 +113,19 @@ type Recorder struct {
 	segBuf   [][2]int64                                            // reused by segments
 	create   func(path string, opt WriterOptions) (*Writer, error) // test seam
 
-	mu      sync.Mutex // guards pauses, state
-	pauses  []span
-	state   int // 0 new, 1 running, 2 stopped
-	stopReq chan struct{}
-	done    chan struct{}
-	exited  chan struct{}
-	errMu   sync.Mutex
-	err     error
-	stopErr error
+	mu     sync.Mutex // guards pauses, committed, state
+	pauses []span
+	// committed is the stream frame up to which the writer has already
+	// decided what to keep: a pause or resume can start no earlier (the
+	// interpolated clock may lag the frames delivered by a few frames).
+	committed int64
+	state     int // 0 new, 1 running, 2 stopped
+	stopReq   chan struct{}
+	done      chan struct{}
+	exited    chan struct{}
+	errMu     sync.Mutex
+	err       error
+	stopErr   error
 }
 
 const writeChunk = 4096
@@ -390,6 +394,7 @@ func (r *Recorder) Pause() int64 {
 	s := r.streamNow()
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	s = max(s, r.committed)
 	if n := len(r.pauses); n > 0 && r.pauses[n-1].to < 0 {
 		from := r.pauses[n-1].from
 		return from - r.skippedBefore(from)
@@ -404,6 +409,7 @@ func (r *Recorder) Resume() int64 {
 	s := r.streamNow()
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	s = max(s, r.committed)
 	n := len(r.pauses)
 	if n == 0 || r.pauses[n-1].to >= 0 {
 		return 0
@@ -651,6 +657,7 @@ const writerIdle = 100 * time.Millisecond
 func (r *Recorder) emit(chunk [][]float32, s, n int64, isGap bool) error {
 	r.mu.Lock()
 	segs := r.segments(s, n)
+	r.committed = max(r.committed, s+n)
 	r.mu.Unlock()
 	var written int64
 	for _, sg := range segs {

@@ -376,7 +376,7 @@ func TestPositionPauseResume(t *testing.T) {
 	if p := rec.Position(); p != 1500 {
 		t.Fatalf("Position while paused = %d, want 1500", p)
 	}
-	src.feed(2048, 1024, 1)
+	src.feed(2048, 512, 1) // the clock is never behind the frames delivered
 	src.setNow(2600.0 / 48000)
 	if sk := rec.Resume(); sk != 1100 {
 		t.Fatalf("Resume skipped %d, want 1100", sk)
@@ -388,7 +388,7 @@ func TestPositionPauseResume(t *testing.T) {
 	if p := rec.Position(); p != 3000-1100 {
 		t.Fatalf("Position after resume = %d, want %d", p, 3000-1100)
 	}
-	src.feed(3072, 1000, 1)
+	src.feed(2560, 1512, 1)
 	if err := rec.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -562,5 +562,41 @@ func TestRecorderNeverOverwrites(t *testing.T) {
 	}
 	if b, _ := os.ReadFile(paths[1]); string(b) != "an earlier take" {
 		t.Fatalf("existing file changed to %q", b)
+	}
+}
+
+// TestPauseBehindWriter: when the interpolated clock lags frames the writer
+// has already written, Pause starts after them, so the pause point it
+// returns is exactly where the file stops.
+func TestPauseBehindWriter(t *testing.T) {
+	src := &manualSource{}
+	paths := trackPaths(t.TempDir(), 1)
+	rec, err := NewRecorder(RecorderConfig{Source: src, Channels: 1, Rate: 48000, Format: Int16, Tracks: paths, StallTimeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rec.Start(); err != nil {
+		t.Fatal(err)
+	}
+	src.feed(0, 2048, 1)
+	deadline := time.Now().Add(10 * time.Second)
+	for rec.Stats().Frames < 2048 {
+		if time.Now().After(deadline) {
+			t.Fatal("writer did not write the frames")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	src.setNow(1000.0 / 48000) // behind what was delivered and written
+	at := rec.Pause()
+	if at != 2048 {
+		t.Fatalf("Pause at %d, want 2048 (the writer already wrote up to there)", at)
+	}
+	src.feed(2048, 1024, 1)
+	if err := rec.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	info, _, err := ReadWAVFile(paths[0])
+	if err != nil || info.Frames != at {
+		t.Fatalf("file has %d frames (%v), pause said %d", info.Frames, err, at)
 	}
 }
