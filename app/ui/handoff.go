@@ -85,6 +85,13 @@ func (h *handoffScreen) show(dir string) {
 	}
 }
 
+// revalidate refreshes the report after a marker edit made after Stop.
+func (h *handoffScreen) revalidate() {
+	if h.card != nil && h.card.Visible() && h.dir != "" {
+		h.report.SetText(h.validate())
+	}
+}
+
 // validate runs markers.Validate on the session's marker document.
 func (h *handoffScreen) validate() string {
 	if h.w.be.LoadDoc == nil {

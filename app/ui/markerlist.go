@@ -162,6 +162,7 @@ func (l *markerList) update(u markers.Update, apply func(*markers.Marker)) {
 		}
 	}
 	l.w.rs.showSegmentTitle()
+	l.w.ho.revalidate()
 }
 
 func (l *markerList) onDelete(id string) {
@@ -183,6 +184,7 @@ func (l *markerList) onDelete(id string) {
 	l.undo.SetText(fmt.Sprintf("Undo delete of %s %q", m.Kind, m.Title))
 	l.undo.Enable()
 	l.rebuild()
+	l.w.ho.revalidate()
 }
 
 // onUndo restores the most recently deleted marker (Ctrl+Z).
@@ -202,6 +204,7 @@ func (l *markerList) onUndo() {
 		l.undo.Disable()
 	}
 	l.rebuild()
+	l.w.ho.revalidate()
 }
 
 func (l *markerList) fmtTime(sample int64) string {

@@ -186,6 +186,16 @@ func runWindowScenario(t *testing.T, be Backend, device string) (dir string, sho
 	if w.ho.report.Text == "" {
 		t.Fatal("no validation report after Stop")
 	}
+	// Titles can still be fixed after Stop: the journal takes the edit and
+	// the report is redone.
+	before := w.ho.report.Text
+	last := w.ml.rows[w.ml.ms[len(w.ml.ms)-1].ID]
+	c.Focus(last.title)
+	test.Type(last.title, "Bolt")
+	last.title.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if w.ho.report.Text == before {
+		t.Fatalf("report not redone after a rename after Stop:\n%s", before)
+	}
 	shown = slices.Clone(w.ml.ms)
 
 	// Hand-off: export with progress, result folder exists.
@@ -231,7 +241,7 @@ func checkJournal(t *testing.T, dir string, shown []markers.Marker) []markers.Ma
 		t.Fatalf("journal has %d markers, window showed %d:\n%v\n%v", len(got), len(shown), got, shown)
 	}
 	wantKinds := []markers.Kind{markers.Topic, markers.Topic, markers.Sponsor, markers.Edit, markers.Sponsor}
-	wantTitles := []string{"Intro", "Cold open", "Acme VPN", "", ""}
+	wantTitles := []string{"Intro", "Cold open", "Acme VPN", "", "Bolt"}
 	for i, m := range got {
 		s := shown[i]
 		if m.ID != s.ID || m.Kind != s.Kind || m.Title != s.Title || m.Sample != s.Sample || m.URL != s.URL {
