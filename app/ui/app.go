@@ -108,7 +108,9 @@ func Run(be Backend, opts Options) int {
 	w.win.Show()
 	w.start()
 	if opts.Ready != nil {
-		opts.Ready()
+		// Queued from another goroutine once the event loop runs, so it
+		// comes after the window has been created and filled.
+		a.Lifecycle().SetOnStarted(func() { go fyne.Do(opts.Ready) })
 	}
 	a.Run()
 	return 0
