@@ -166,7 +166,11 @@ func (r *meterRenderer) Refresh() {
 	fg := theme.Color(theme.ColorNameForeground)
 	db := "-inf"
 	if m.holdPeak > 0 {
-		db = fmt.Sprintf("%.0f dB", 20*math.Log10(float64(m.holdPeak)))
+		v := math.Round(20 * math.Log10(float64(m.holdPeak)))
+		if v == 0 {
+			v = 0 // not "-0 dB"
+		}
+		db = fmt.Sprintf("%.0f dB", v)
 	}
 	// Texts are refreshed only when they change (a text refresh costs a
 	// new texture on the software renderer).

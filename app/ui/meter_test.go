@@ -41,6 +41,17 @@ func TestLevelMeterClipLatch(t *testing.T) {
 	}
 }
 
+func TestLevelMeterReadoutNoNegativeZero(t *testing.T) {
+	test.NewTempApp(t)
+	m := NewLevelMeter("1", nil)
+	w := test.NewWindow(m)
+	defer w.Close()
+	m.SetLevel(0.9999, 0.5, false) // -0.0009 dBFS rounds to -0
+	if got := test.WidgetRenderer(m).(*meterRenderer).db.Text; got != "0 dB" {
+		t.Fatalf("readout %q, want 0 dB", got)
+	}
+}
+
 func TestDBPos(t *testing.T) {
 	for _, tt := range []struct {
 		v    float32
