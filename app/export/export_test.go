@@ -1,12 +1,14 @@
 package export
 
 import (
+	"archive/zip"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"flag"
 	"image/png"
+	"io"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -299,6 +301,38 @@ func TestRunBundle(t *testing.T) {
 	}
 
 	checkGolden(t, out, m.Files)
+
+	// The zip holds the same bundle: unpacked, it verifies.
+	unz := filepath.Join(t.TempDir(), "unzipped")
+	zr, err := zip.OpenReader(out + ".zip")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, zf := range zr.File {
+		if !strings.HasPrefix(zf.Name, "bundle/") {
+			t.Errorf("zip entry %q outside the bundle folder", zf.Name)
+		}
+		dst := filepath.Join(unz, filepath.FromSlash(zf.Name))
+		if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		rc, err := zf.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(dst, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	zr.Close()
+	if rep, err := Verify(filepath.Join(unz, "bundle")); err != nil || !rep.OK() || len(rep.Warnings) != 0 {
+		t.Errorf("unzipped bundle: %+v %v", rep, err)
+	}
 
 	rep, err := Verify(out)
 	if err != nil {
