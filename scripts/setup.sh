@@ -3,7 +3,7 @@
 # Safe to run again: apt skips what is already there.
 set -euo pipefail
 pkgs=(portaudio19-dev libasound2-dev libgl1-mesa-dev xorg-dev libx11-dev
-  jackd2 jack-capture sndfile-tools xvfb xdotool imagemagick espeak-ng sox ffmpeg flac lame
+  jackd2 jack-capture sndfile-tools xvfb x11-utils xdotool imagemagick espeak-ng sox ffmpeg flac lame
   libflac-dev libmp3lame-dev libsoxr-dev mediainfo)
 missing=()
 for p in "${pkgs[@]}"; do
@@ -15,6 +15,6 @@ if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}" >&2
   $sudo_cmd apt-get update -qq
   # jackd2 asks about real-time priority; take the default without a prompt.
-  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 go mod download
