@@ -25,8 +25,15 @@ type RampOverflow struct{ At, Frames int64 }
 type RampOptions struct {
 	Channels        int
 	Rate            SampleRate
-	FramesPerBuffer int  // default 256
-	Realtime        bool // pace buffers by the wall clock; otherwise deliver flat out on a virtual clock
+	FramesPerBuffer int // default 256
+	// Realtime paces buffers by the wall clock, catching up when the
+	// goroutine was late so that no frame is ever skipped and the stream
+	// clock (Now) never runs ahead of what was delivered by more than a
+	// buffer; otherwise buffers come flat out on a virtual clock.
+	Realtime bool
+	// Speed, with Realtime, runs the clock this many times faster than the
+	// wall clock (0 means 1): ramp:fast sessions record an hour in a minute.
+	Speed float64
 	// Overflows lists simulated input overflows.
 	Overflows []RampOverflow
 	// StopAfter, if > 0, stops delivering callbacks after that many stream
@@ -67,6 +74,9 @@ func NewRamp(opt RampOptions) *Ramp {
 	if opt.Rate <= 0 {
 		opt.Rate = 48000
 	}
+	if opt.Speed <= 0 {
+		opt.Speed = 1
+	}
 	return &Ramp{opt: opt, done: make(chan struct{})}
 }
 
@@ -86,43 +96,47 @@ func (r *Ramp) Start(cb func(in []float32, adc float64, overflow bool)) error {
 	r.stop = make(chan struct{})
 	r.started = time.Now()
 	r.wg.Add(1)
-	go r.run(cb, r.stop)
+	go r.run(cb, r.stop, r.started)
 	return nil
 }
 
-func (r *Ramp) run(cb func([]float32, float64, bool), stop chan struct{}) {
+func (r *Ramp) run(cb func([]float32, float64, bool), stop chan struct{}, start time.Time) {
 	defer r.wg.Done()
 	o := r.opt
 	fpb := int64(o.FramesPerBuffer)
 	buf := make([]float32, int(fpb)*o.Channels)
 	overflows := append([]RampOverflow(nil), o.Overflows...)
-	var n int64 // next stream frame
-	var tick *time.Ticker
+	framesPerSecond := float64(o.Rate) * o.Speed
+	var wait *time.Timer
 	if o.Realtime {
-		tick = time.NewTicker(o.Rate.D(fpb))
-		defer tick.Stop()
+		wait = time.NewTimer(0)
+		defer wait.Stop()
 	}
+	var n int64 // next stream frame
 	for {
-		if o.Realtime {
-			select {
-			case <-stop:
-				return
-			case <-tick.C:
-			}
-		} else {
-			select {
-			case <-stop:
-				return
-			default:
-			}
+		select {
+		case <-stop:
+			return
+		default:
 		}
 		if o.StopAfter > 0 && n >= o.StopAfter {
+			// The device is gone: no more callbacks, the clock runs on.
 			r.doneOnce.Do(func() { close(r.done) })
-			if !o.Realtime {
-				<-stop
-				return
+			<-stop
+			return
+		}
+		if o.Realtime {
+			// The buffer ending at stream frame n+fpb is due when the clock
+			// passes that frame; a late goroutine delivers at once.
+			due := start.Add(time.Duration(float64(n+fpb) / framesPerSecond * float64(time.Second)))
+			if d := time.Until(due); d > 0 {
+				wait.Reset(d)
+				select {
+				case <-stop:
+					return
+				case <-wait.C:
+				}
 			}
-			continue
 		}
 		overflow := false
 		for i := range overflows {
@@ -153,8 +167,8 @@ func (r *Ramp) Done() <-chan struct{} { return r.done }
 // Delivered returns the stream frames produced so far (including skipped ones).
 func (r *Ramp) Delivered() int64 { return r.delivered.Load() }
 
-// Now returns the stream clock in seconds: wall time since Start when
-// Realtime, otherwise the end of the last delivered buffer.
+// Now returns the stream clock in seconds: wall time since Start (times
+// Speed) when Realtime, otherwise the end of the last delivered buffer.
 func (r *Ramp) Now() float64 {
 	if r.opt.Realtime {
 		r.mu.Lock()
@@ -163,7 +177,7 @@ func (r *Ramp) Now() float64 {
 		if s.IsZero() {
 			return 0
 		}
-		return time.Since(s).Seconds()
+		return time.Since(s).Seconds() * r.opt.Speed
 	}
 	return math.Float64frombits(r.clock.Load())
 }

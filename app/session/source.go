@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/podmark/podmark/audio"
@@ -18,7 +17,7 @@ import (
 //
 //	ramp          audio.NewRamp paced in real time, up to 8 channels
 //	ramp:N        the same with up to N channels (to test channel checks)
-//	ramp:fast     not real time: 50× real time on a virtual stream clock
+//	ramp:fast     50× real time (audio.RampOptions.Speed), every frame in order
 //	ramp:xF       F× real time (F from 1 to 10000)
 //	ramp:N:fast   (and ramp:N:xF) both
 //
@@ -78,14 +77,11 @@ func OpenSource(cfg Config) (audio.Source, error) {
 		if cfg.Channels > maxCh {
 			return nil, fmt.Errorf("%w: %d channels, device %q has %d", ErrConfig, cfg.Channels, cfg.Device, maxCh)
 		}
-		if speed > 0 {
-			fpb := cfg.FramesPerBuffer
-			if fpb == 0 {
-				fpb = 1024
-			}
-			return &fastRamp{ch: cfg.Channels, fpb: fpb, rate: cfg.Rate, speed: speed}, nil
+		fpb := cfg.FramesPerBuffer
+		if speed > 0 && fpb == 0 {
+			fpb = 1024 // fewer, larger buffers for the fast modes
 		}
-		r := audio.NewRamp(audio.RampOptions{Channels: cfg.Channels, Rate: cfg.Rate, FramesPerBuffer: cfg.FramesPerBuffer, Realtime: true})
+		r := audio.NewRamp(audio.RampOptions{Channels: cfg.Channels, Rate: cfg.Rate, FramesPerBuffer: fpb, Realtime: true, Speed: speed})
 		if cfg.RampReport != "" {
 			return &reportingRamp{Ramp: r, path: cfg.RampReport}, nil
 		}
@@ -202,74 +198,3 @@ func (r *reportingRamp) Stop() error {
 }
 
 func (r *reportingRamp) Close() error { return errors.Join(r.Stop(), r.Ramp.Close()) }
-
-// fastRamp is the fake device of ramp:fast and ramp:xF: audio.RampValue
-// samples delivered at speed× real time with catch-up (every frame, in
-// order), on a virtual stream clock that is the end of the last delivered
-// buffer.
-type fastRamp struct {
-	ch, fpb   int
-	rate      audio.SampleRate
-	speed     float64
-	mu        sync.Mutex
-	stop      chan struct{}
-	wg        sync.WaitGroup
-	delivered atomic.Int64
-}
-
-func (r *fastRamp) Start(cb func(in []float32, adc float64, overflow bool)) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.stop != nil {
-		return audio.ErrRunning
-	}
-	stop := make(chan struct{})
-	r.stop = stop
-	r.wg.Add(1)
-	go func() {
-		defer r.wg.Done()
-		buf := make([]float32, r.fpb*r.ch)
-		start := time.Now()
-		var n int64
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-			}
-			due := int64(time.Since(start).Seconds() * float64(r.rate) * r.speed)
-			if n+int64(r.fpb) > due {
-				time.Sleep(time.Millisecond)
-				continue
-			}
-			for i := range r.fpb {
-				for c := range r.ch {
-					buf[i*r.ch+c] = audio.RampValue(n+int64(i), c)
-				}
-			}
-			adc := r.rate.Seconds(n)
-			n += int64(r.fpb)
-			r.delivered.Store(n)
-			cb(buf, adc, false)
-		}
-	}()
-	return nil
-}
-
-// Now is the virtual stream clock: the end of the last delivered buffer.
-func (r *fastRamp) Now() float64 { return r.rate.Seconds(r.delivered.Load()) }
-
-func (r *fastRamp) Stop() error {
-	r.mu.Lock()
-	stop := r.stop
-	r.stop = nil
-	r.mu.Unlock()
-	if stop != nil {
-		close(stop)
-		r.wg.Wait()
-	}
-	return nil
-}
-
-func (r *fastRamp) Close() error                   { return r.Stop() }
-func (r *fastRamp) Info() (device, hostAPI string) { return "ramp", "fake" }

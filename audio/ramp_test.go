@@ -1,0 +1,65 @@
+package audio
+
+import (
+	"sync"
+	"testing"
+	"time"
+)
+
+// A real-time Ramp delivers every frame in order, paced by the wall clock
+// times Speed with catch-up, and its stream clock keeps pace with what it
+// delivered.
+func TestRampRealtimePacing(t *testing.T) {
+	for _, speed := range []float64{1, 20} {
+		const rate, fpb = 48000, 480
+		r := NewRamp(RampOptions{Channels: 2, Rate: rate, FramesPerBuffer: fpb, Realtime: true, Speed: speed})
+		var mu sync.Mutex
+		var next int64
+		var bad []string
+		err := r.Start(func(in []float32, adc float64, overflow bool) {
+			mu.Lock()
+			defer mu.Unlock()
+			if overflow {
+				bad = append(bad, "overflow flag set")
+			}
+			if want := float64(next) / rate; adc != want {
+				bad = append(bad, "adc time off")
+			}
+			for i := 0; i < len(in)/2; i++ {
+				for c := 0; c < 2; c++ {
+					if in[2*i+c] != RampValue(next+int64(i), c) {
+						bad = append(bad, "sample value off")
+						return
+					}
+				}
+			}
+			next += int64(len(in) / 2)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(500 * time.Millisecond)
+		clock := r.Now()
+		if err := r.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		got, errs := next, bad
+		mu.Unlock()
+		if len(errs) > 0 {
+			t.Fatalf("speed %v: %v", speed, errs[0])
+		}
+		if got != r.Delivered() {
+			t.Errorf("speed %v: callback saw %d frames, Delivered says %d", speed, got, r.Delivered())
+		}
+		// The clock ran Speed times the wall clock; delivery lags it by at
+		// most a buffer plus scheduling delay (generous for -race on 2 cores).
+		if clock < 0.5*speed*0.95 {
+			t.Errorf("speed %v: stream clock %.3f s after 0.5 s of wall time", speed, clock)
+		}
+		lag := clock - float64(got)/rate
+		if lag < -float64(fpb)/rate || lag > float64(fpb)/rate+0.1*speed {
+			t.Errorf("speed %v: delivered %d frames (%.3f s) with the clock at %.3f s", speed, got, float64(got)/rate, clock)
+		}
+	}
+}
