@@ -3,6 +3,57 @@ package audio
 // This is the only file that imports PortAudio. Everything else in the
 // package works with the Source interface.
 
+/*
+#cgo LDFLAGS: -lasound -ljack
+#include <alsa/asoundlib.h>
+#include <jack/jack.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+// ALSA and JACK print every probe failure of PortAudio's device scan
+// (Pa_Initialize opens each ALSA PCM and tries to reach a JACK server) to
+// stderr. These handlers keep the last message instead, so that an error
+// PortAudio does return can name it (podmarkLastLibMessage).
+static pthread_mutex_t podmarkMsgMu = PTHREAD_MUTEX_INITIALIZER;
+static char podmarkMsg[512];
+
+static void podmarkKeep(const char *prefix, const char *msg) {
+	pthread_mutex_lock(&podmarkMsgMu);
+	snprintf(podmarkMsg, sizeof podmarkMsg, "%s%s", prefix, msg ? msg : "");
+	size_t n = strlen(podmarkMsg);
+	while (n > 0 && (podmarkMsg[n-1] == '\n' || podmarkMsg[n-1] == ' ')) podmarkMsg[--n] = 0;
+	pthread_mutex_unlock(&podmarkMsgMu);
+}
+
+static void podmarkALSAError(const char *file, int line, const char *function, int err, const char *fmt, ...) {
+	char buf[400];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof buf, fmt, ap);
+	va_end(ap);
+	podmarkKeep("ALSA: ", buf);
+}
+
+static void podmarkJACKError(const char *msg) { podmarkKeep("JACK: ", msg); }
+static void podmarkJACKInfo(const char *msg) { (void)msg; }
+
+static void podmarkQuietLibs(void) {
+	snd_lib_error_set_handler(podmarkALSAError);
+	jack_set_error_function(podmarkJACKError);
+	jack_set_info_function(podmarkJACKInfo);
+}
+
+static void podmarkLastLibMessage(char *out, size_t n) {
+	pthread_mutex_lock(&podmarkMsgMu);
+	snprintf(out, n, "%s", podmarkMsg);
+	podmarkMsg[0] = 0;
+	pthread_mutex_unlock(&podmarkMsgMu);
+}
+*/
+import "C"
+
 import (
 	"errors"
 	"fmt"
@@ -49,9 +100,14 @@ func paAcquire() error {
 		return fmt.Errorf("audio: PortAudio is still stopping a stream whose device was lost; restart podmark to record again: %w", ErrDeviceLost)
 	}
 	if paRefs == 0 {
+		// Before every Initialize: PortAudio's JACK host installs its own
+		// (silent) error function once it has connected, and a later
+		// Initialize may fail to connect.
+		C.podmarkQuietLibs()
 		if err := portaudio.Initialize(); err != nil {
-			return fmt.Errorf("audio: initialize PortAudio: %w", err)
+			return fmt.Errorf("audio: initialize PortAudio: %w%s", err, lastLibMessage())
 		}
+		lastLibMessage() // the scan's probe failures are expected: forget them
 		if raceEnabled && !paIDsBurnt {
 			burnStreamIDs()
 		}
@@ -249,6 +305,19 @@ func openPortAudio(cfg StreamConfig) (*paSource, error) {
 	return s, nil
 }
 
+// lastLibMessage returns the last message ALSA or JACK would have printed
+// since the previous call, as " (ALSA: …)" or "", to append to an error
+// PortAudio returned. The device scan's expected probe failures stay unseen
+// unless PortAudio itself fails.
+func lastLibMessage() string {
+	var buf [512]C.char
+	C.podmarkLastLibMessage(&buf[0], C.size_t(len(buf)))
+	if m := C.GoString(&buf[0]); m != "" {
+		return " (" + m + ")"
+	}
+	return ""
+}
+
 func formatError(err error, cfg StreamConfig, name string) error {
 	switch {
 	case errors.Is(err, portaudio.InvalidSampleRate):
@@ -256,7 +325,7 @@ func formatError(err error, cfg StreamConfig, name string) error {
 	case errors.Is(err, portaudio.InvalidChannelCount):
 		return fmt.Errorf("%w: %d channels on device %s (%v)", ErrBadChannels, cfg.Channels, name, err)
 	}
-	return fmt.Errorf("audio: open device %s at %d Hz, %d channels: %w", name, int(cfg.Rate), cfg.Channels, err)
+	return fmt.Errorf("audio: open device %s at %d Hz, %d channels: %w%s", name, int(cfg.Rate), cfg.Channels, err, lastLibMessage())
 }
 
 // callback runs on PortAudio's thread: it only cleans up the ADC time (see
@@ -286,7 +355,7 @@ func (s *paSource) Start(cb func(in []float32, adc float64, overflow bool)) erro
 	s.cb = cb
 	s.clock.set = false
 	if err := s.stream.Start(); err != nil {
-		return fmt.Errorf("audio: start %q: %w", s.device, err)
+		return fmt.Errorf("audio: start %q: %w%s", s.device, err, lastLibMessage())
 	}
 	s.running = true
 	return nil

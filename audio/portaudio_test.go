@@ -413,6 +413,84 @@ func TestPortAudioCallbackAllocs(t *testing.T) {
 // PortAudio's JACK host then keeps waiting (ten minutes) inside
 // Pa_StopStream, and until it returns this process cannot open PortAudio
 // again, so this must stay the last PortAudio test of the package.
+// captureStderr runs f with file descriptor 2 redirected into a pipe and
+// returns what was written to it (by C libraries as well as Go).
+func captureStderr(t *testing.T, f func()) string {
+	t.Helper()
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved, err := syscall.Dup(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make(chan string, 1)
+	go func() {
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(r)
+		got <- b.String()
+	}()
+	if err := syscall.Dup3(int(w.Fd()), 2, 0); err != nil {
+		t.Fatal(err)
+	}
+	func() {
+		defer func() {
+			if err := syscall.Dup3(saved, 2, 0); err != nil {
+				panic(err) // stderr is gone: nothing sensible left to do
+			}
+		}()
+		f()
+	}()
+	if err := errors.Join(syscall.Close(saved), w.Close()); err != nil {
+		t.Fatal(err)
+	}
+	out := <-got
+	if err := r.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestPortAudioQuiet: PortAudio's device scan (Pa_Initialize probes every
+// ALSA PCM and tries to reach a JACK server) prints nothing on stderr, with
+// and without a JACK server to reach, while real failures are still returned.
+// It must run before TestPortAudioJACKServerGone, which leaves PortAudio
+// unusable in this process.
+func TestPortAudioQuiet(t *testing.T) {
+	requireJACKServer(t)
+	var devs []Device
+	var err error
+	out := captureStderr(t, func() { devs, err = Devices() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(devs) == 0 || strings.TrimSpace(out) != "" {
+		t.Fatalf("Devices() = %d devices, wrote to stderr:\n%s", len(devs), out)
+	}
+	// No server under this name: libjack's "Cannot connect to server socket"
+	// and friends must not reach stderr either.
+	t.Setenv("JACK_DEFAULT_SERVER", "podmark-no-such-server")
+	t.Setenv("JACK_NO_START_SERVER", "1")
+	out = captureStderr(t, func() { devs, err = Devices() })
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range devs {
+		if strings.Contains(d.HostAPI, "JACK") {
+			t.Fatalf("JACK device %+v listed without a server", d)
+		}
+	}
+	if strings.Contains(out, "ALSA lib") || strings.Contains(out, "JACK") || strings.Contains(out, "jack") || strings.TrimSpace(out) != "" {
+		t.Fatalf("Devices() without a JACK server wrote to stderr:\n%s", out)
+	}
+	// Silencing the libraries hides no failure PortAudio reports.
+	_, err = OpenPortAudio(StreamConfig{Device: "no such microphone", Channels: 1, Rate: 48000})
+	if !errors.Is(err, ErrNoDevice) {
+		t.Fatalf("OpenPortAudio(no such microphone) = %v, want ErrNoDevice", err)
+	}
+}
+
 func TestPortAudioJACKServerGone(t *testing.T) {
 	if _, err := exec.LookPath("jackd"); err != nil {
 		t.Fatalf("jackd is required (apt-get install jackd2): %v", err)
