@@ -229,25 +229,9 @@ func recordPair(t *testing.T, bin, dev, work, convFile string, played []float32)
 	alice := startRecorder(t, bin, dev, filepath.Join(work, "alice"), "alice")
 	time.Sleep(1500 * time.Millisecond)
 	bob := startRecorder(t, bin, dev, filepath.Join(work, "bob"), "bob")
-	before := jackPorts(t)
-	play := exec.Command("sndfile-jackplay", "-w", convFile)
-	playIn, err := play.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	play.Stdout, play.Stderr = io.Discard, io.Discard
-	if err := play.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer play.Process.Kill()
-	out := waitNewPort(t, before, "jackplay", ":out_1", 10*time.Second)
-	for _, in := range []string{alice.port, bob.port} {
-		if b, err := exec.Command("jack_connect", out, in).CombinedOutput(); err != nil {
-			t.Fatalf("jack_connect %s %s: %v\n%s", out, in, err, b)
-		}
-	}
+	play := startJackPlayer(t, convFile, alice.port, bob.port)
 	time.Sleep(300 * time.Millisecond)
-	if _, err := io.WriteString(playIn, "\n"); err != nil {
+	if err := play.Play(); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(2 * time.Second)

@@ -177,24 +177,10 @@ func TestE2EWindow(t *testing.T) {
 	}
 
 	// Speech in: sndfile-jackplay waits for Enter once connected.
-	before := jackPorts(t)
-	play := exec.Command("sndfile-jackplay", "-w", speechFile)
-	playIn, err := play.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	play.Stdout, play.Stderr = io.Discard, io.Discard
-	if err := play.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer play.Process.Kill()
-	outPort := waitNewPort(t, before, "jackplay", ":out_1", 10*time.Second)
-	if out, err := exec.Command("jack_connect", outPort, inPort).CombinedOutput(); err != nil {
-		t.Fatalf("jack_connect %s %s: %v\n%s", outPort, inPort, err, out)
-	}
+	play := startJackPlayer(t, speechFile, inPort)
 	time.Sleep(300 * time.Millisecond)
 	goAt := time.Now()
-	if _, err := io.WriteString(playIn, "\n"); err != nil {
+	if err := play.Play(); err != nil {
 		t.Fatal(err)
 	}
 
@@ -247,6 +233,7 @@ func TestE2EWindow(t *testing.T) {
 	xFocus(t, winID)
 	xdo(t, "key", "ctrl+shift+s")
 	var meta session.Meta
+	var err error
 	for deadline := time.Now().Add(10 * time.Second); ; {
 		if meta, err = session.Load(dir); err == nil && meta.State == session.StateStopped {
 			break
