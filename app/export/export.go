@@ -431,10 +431,18 @@ wait:
 		return res, err
 	}
 
+	// A cancel during the later stages still leaves no bundle behind.
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
 	if zipPath != "" {
 		stage.Store("zip")
 		report()
 		if err := writeZip(ctx, tmp, filepath.Base(out), zipPath, m.Files); err != nil {
+			return res, err
+		}
+		if err := ctx.Err(); err != nil {
+			os.Remove(zipPath)
 			return res, err
 		}
 	}

@@ -81,7 +81,11 @@ func renderWaveform(w io.Writer, title string, names []string, pk []peaks, frame
 		return x0 + int(float64(f)*float64(cols)/float64(frames))
 	}
 	dur := time.Duration(float64(frames) / float64(rate) * float64(time.Second))
-	text(img, waveMargin, 4, colText, fmt.Sprintf("%s  (%s, %d Hz, %d tracks)", title, fmtClock(dur, true), rate, len(names)))
+	tracks := "tracks"
+	if len(names) == 1 {
+		tracks = "track"
+	}
+	text(img, waveMargin, 4, colText, fmt.Sprintf("%s  (%s, %d Hz, %d %s)", title, fmtClock(dur, true), rate, len(names), tracks))
 
 	// Tracks.
 	top := waveTitleH + waveLabelRs*waveLabelH
