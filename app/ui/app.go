@@ -92,6 +92,7 @@ type Window struct {
 // Run opens the window with the real engine and blocks until it is closed.
 func Run(be Backend, opts Options) int {
 	a := app.NewWithID(AppID)
+	noDepthBuffer()
 	w := NewWindow(a, be, opts)
 	w.win.SetCloseIntercept(w.onClose)
 	w.win.SetOnClosed(w.shutdown)
