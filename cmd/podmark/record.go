@@ -140,11 +140,21 @@ func recordLoop(s *session.Session, duration time.Duration, stdin io.Reader, std
 	}
 	status := time.NewTicker(time.Second)
 	defer status.Stop()
-	var check <-chan time.Time // polls the length only when --duration is set
+	// --duration: a timer due when the remaining frames should have been
+	// written; when it fires early because the writer lags the stream (by
+	// up to a wake-up period) it polls every 20 ms for the rest, and after
+	// a pause it waits for what is left again. A 20 ms ticker for the whole recording cost more CPU than
+	// the recording itself.
+	var check <-chan time.Time
+	var checkT *time.Timer
+	remaining := func() time.Duration {
+		left := max(limit-s.Frames(), 0)
+		return time.Duration(float64(left) / float64(meta.Rate) * float64(time.Second))
+	}
 	if limit > 0 {
-		t := time.NewTicker(20 * time.Millisecond)
-		defer t.Stop()
-		check = t.C
+		checkT = time.NewTimer(remaining())
+		defer checkT.Stop()
+		check = checkT.C
 	}
 	ticks := 0
 	why := ""
@@ -192,6 +202,11 @@ loop:
 			if s.Frames() >= limit {
 				why = "duration reached"
 				break loop
+			}
+			if d := remaining(); d > 250*time.Millisecond {
+				checkT.Reset(d) // paused: the count stands still
+			} else {
+				checkT.Reset(20 * time.Millisecond)
 			}
 		case <-status.C:
 			fmt.Fprintln(stderr, session.StatusLine(s.Status()))
