@@ -83,6 +83,17 @@ func runWindowScenario(t *testing.T, be Backend, device string) (dir string, sho
 	if w.state != "recording" || w.last == nil {
 		t.Fatalf("after Ctrl+R: state %q", w.state)
 	}
+	// While recording, the locked form is folded into one summary line;
+	// the disk and level warnings stay.
+	if w.sc.form.Visible() || !w.sc.summary.Visible() || !w.sc.disk.Visible() || !w.sc.warnings.Visible() {
+		t.Fatalf("while recording: form visible %v, summary visible %v, disk %v, warnings %v",
+			w.sc.form.Visible(), w.sc.summary.Visible(), w.sc.disk.Visible(), w.sc.warnings.Visible())
+	}
+	for _, want := range []string{"Episode 12", "alice", "2 ch", "48000 Hz"} {
+		if !strings.Contains(w.sc.summary.Text, want) {
+			t.Fatalf("recording summary %q lacks %q", w.sc.summary.Text, want)
+		}
+	}
 	dir = w.last.Dir()
 	if filepath.Dir(dir) != root {
 		t.Fatalf("session folder %s is not inside the recordings folder %s", dir, root)
@@ -185,6 +196,9 @@ func runWindowScenario(t *testing.T, be Backend, device string) (dir string, sho
 	}
 	if w.ho.report.Text == "" {
 		t.Fatal("no validation report after Stop")
+	}
+	if !w.sc.form.Visible() || w.sc.summary.Visible() {
+		t.Fatalf("after Stop: form visible %v, summary visible %v", w.sc.form.Visible(), w.sc.summary.Visible())
 	}
 	// Titles can still be fixed after Stop: the journal takes the edit and
 	// the report is redone.
