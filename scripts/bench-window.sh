@@ -1,17 +1,66 @@
 #!/usr/bin/env bash
 # Window performance: launch-to-ready time, then CPU% and RSS of the window
 # process while it records (meters and clock animating, ~30 Hz) from the fake
-# ramp device under Xvfb with Mesa's software renderer.
-#   usage: scripts/bench-window.sh [RECORD_SECONDS=600] [LAUNCHES=5]
+# ramp device under Xvfb with Mesa's software renderer, then the same figure
+# for the peer: a bare Fyne window of the same size whose only content is one
+# rectangle resized 30 times a second (with Fyne's default GL buffers, and
+# without a depth/stencil buffer as podmark asks for).
+#   usage: scripts/bench-window.sh [RECORD_SECONDS=600] [LAUNCHES=5] [BARE_SECONDS=60]
 # Needs DISPLAY (. scripts/services.sh) and xdotool.
 set -euo pipefail
 secs=${1:-600}
 launches=${2:-5}
+bare_secs=${3:-60}
 cd "$(dirname "$0")/.."
 : "${DISPLAY:?DISPLAY is not set: run . scripts/services.sh first}"
 tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+bare_src=.bench-window-bare-$$ # inside the module so it builds with its Fyne
+trap 'rm -rf "$tmp" "$bare_src"' EXIT
 go build -o "$tmp/podmark" ./cmd/podmark
+mkdir -p "$bare_src"
+cat >"$bare_src/main.go" <<'GO'
+// The peer for scripts/bench-window.sh: a bare Fyne window redrawing one
+// rectangle at 30 Hz.
+package main
+
+import (
+	"flag"
+	"image/color"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"github.com/go-gl/glfw/v3.3/glfw"
+)
+
+func main() {
+	noDepth := flag.Bool("nodepth", false, "no depth/stencil buffer (as podmark asks for)")
+	flag.Parse()
+	a := app.New()
+	if *noDepth {
+		if err := glfw.Init(); err != nil {
+			panic(err)
+		}
+		glfw.WindowHint(glfw.DepthBits, 0)
+		glfw.WindowHint(glfw.StencilBits, 0)
+	}
+	w := a.NewWindow("bare")
+	r := canvas.NewRectangle(color.NRGBA{G: 0xb8, A: 0xff})
+	w.SetContent(container.NewWithoutLayout(r))
+	w.Resize(fyne.NewSize(1200, 760))
+	go func() {
+		i := 0
+		for range time.Tick(time.Second / 30) {
+			i++
+			fyne.Do(func() { r.Resize(fyne.NewSize(float32(100+i%400), 26)); r.Refresh() })
+		}
+	}()
+	w.ShowAndRun()
+}
+GO
+go build -o "$tmp/bare" "./$bare_src"
 export HOME="$tmp/home" XDG_CONFIG_HOME="$tmp/home/.config"
 mkdir -p "$HOME"
 hz=$(getconf CLK_TCK)
@@ -59,3 +108,16 @@ xdotool key ctrl+shift+s
 sleep 1
 kill -TERM $pid; wait $pid || true
 echo "session frames: $(grep -o '"frames": [0-9]*' "$tmp"/rec/*/session.json | head -1)"
+
+# The peer in the same run: a bare Fyne window, same size, 30 Hz redraws.
+for flags in "" "-nodepth"; do
+  "$tmp/bare" $flags 2>/dev/null &
+  pid=$!
+  sleep 3
+  start_t=$(ticks); start_ms=$(ms)
+  sleep "$bare_secs"
+  cpu=$(echo "($(ticks) - $start_t) / $hz * 100000 / ($(ms) - $start_ms)" | bc -l)
+  printf "bare Fyne window %-9s over %ds: %.1f%% of one core\n" "${flags:-(default)}" "$bare_secs" "$cpu"
+  kill -TERM $pid; wait $pid || true
+done
+echo "podmark / bare (-nodepth): $(echo "$total / $cpu" | bc -l | cut -c1-4)"
