@@ -93,6 +93,7 @@ type Window struct {
 func Run(be Backend, opts Options) int {
 	a := app.NewWithID(AppID)
 	noDepthBuffer()
+	keepFrameBuffers()
 	w := NewWindow(a, be, opts)
 	w.win.SetCloseIntercept(w.onClose)
 	w.win.SetOnClosed(w.shutdown)
