@@ -148,8 +148,11 @@ func (r *meterRenderer) place() {
 	pp, rp := dbPos(r.m.peak), dbPos(r.m.rms)
 	r.rms.Move(fyne.NewPos(r.barX, 0))
 	r.rms.Resize(fyne.NewSize(rp*r.barW, r.h))
-	r.peak.Move(fyne.NewPos(r.barX, 0))
-	r.peak.Resize(fyne.NewSize(pp*r.barW, r.h))
+	// The translucent peak bar only covers what the opaque RMS bar does
+	// not: the software renderer shades every pixel of every rectangle on
+	// every frame, so drawing it under the RMS bar would be wasted work.
+	r.peak.Move(fyne.NewPos(r.barX+rp*r.barW, 0))
+	r.peak.Resize(fyne.NewSize(max(pp-rp, 0)*r.barW, r.h))
 }
 
 func (r *meterRenderer) Refresh() {
