@@ -200,8 +200,8 @@ func compareFLAC(ctx context.Context, wavPath, flacPath string, progress func(fr
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		n, werr := readFullInt32(wr.ReadInt32, a)
-		m, ferr := readFullInt32(fr.ReadInt32, b)
+		n, werr := readFull(wr.ReadInt32, a)
+		m, ferr := readFull(fr.ReadInt32, b)
 		if werr != nil && werr != io.EOF {
 			return fmt.Errorf("export: read %q: %w", wavPath, werr)
 		}
@@ -224,9 +224,9 @@ func compareFLAC(ctx context.Context, wavPath, flacPath string, progress func(fr
 	}
 }
 
-// readFullInt32 fills buf from read until it is full or the stream ends; it
+// readFull fills buf from read until it is full or the stream ends; it
 // returns io.EOF only when nothing was read.
-func readFullInt32(read func([]int32) (int, error), buf []int32) (int, error) {
+func readFull[T int32 | float32](read func([]T) (int, error), buf []T) (int, error) {
 	n := 0
 	for n < len(buf) {
 		m, err := read(buf[n:])

@@ -170,7 +170,7 @@ func mixPass(ctx context.Context, tracks []track, frames int64, cols int, mp3Pat
 			for i, r := range readers {
 				ch := tracks[i].info.Channels
 				buf := bufs[i][:n*ch]
-				got, err := readFullFloat32(r.ReadFloat32, buf)
+				got, err := readFull(r.ReadFloat32, buf)
 				if err != nil && err != io.EOF {
 					return fmt.Errorf("export: read %q: %w", tracks[i].src, err)
 				}
@@ -242,25 +242,4 @@ func mixPass(ctx context.Context, tracks []track, frames int64, cols int, mp3Pat
 	res.file = File{Role: RoleMix, Format: "mp3", Size: size, SHA256: hex.EncodeToString(h.Sum(nil)),
 		Duration: rate.Seconds(frames), Rate: info.Rate, Channels: info.Channels, Frames: frames, Timeline: "recording"}
 	return res, nil
-}
-
-func readFullFloat32(read func([]float32) (int, error), buf []float32) (int, error) {
-	n := 0
-	for n < len(buf) {
-		m, err := read(buf[n:])
-		n += m
-		if err == io.EOF {
-			if n == 0 {
-				return 0, io.EOF
-			}
-			return n, nil
-		}
-		if err != nil {
-			return n, err
-		}
-		if m == 0 {
-			return n, io.ErrNoProgress
-		}
-	}
-	return n, nil
 }
