@@ -214,9 +214,13 @@ func TestRecoverCommand(t *testing.T) {
 	if code := runRecover(nil, nil, &stdout, &stderr); code != 2 {
 		t.Errorf("recover without a folder: exit %d", code)
 	}
+	stdout.Reset()
 	stderr.Reset()
 	if code := runRecover([]string{t.TempDir()}, nil, &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "session.json") {
 		t.Errorf("recover of a non-session: exit %d, %s", code, stderr.String())
+	}
+	if stdout.Len() != 0 {
+		t.Errorf("recover of a non-session printed a summary: %q", stdout.String())
 	}
 }
 

@@ -32,7 +32,11 @@ func runRecover(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		for _, w := range rep.Warnings {
 			fmt.Fprintf(stderr, "podmark recover: warning: %s\n", w)
 		}
-		fmt.Fprint(stdout, session.RecoverSummary(rep))
+		// A folder that is no session has nothing to summarise; one that
+		// failed part-way shows what was repaired before the error.
+		if err == nil || len(rep.Tracks) > 0 {
+			fmt.Fprint(stdout, session.RecoverSummary(rep))
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "podmark recover: %v\n", err)
 			code = 1
