@@ -413,11 +413,7 @@ func (r *Reader) readFrames(n int) ([]byte, error) {
 // ReadFloat32 reads interleaved samples scaled to [-1, 1) into buf, whole
 // frames only, and returns the number of samples read; io.EOF at the end.
 func (r *Reader) ReadFloat32(buf []float32) (int, error) {
-	ch := r.info.Channels
-	if len(buf) < ch {
-		return 0, fmt.Errorf("audio: read %s: buffer of %d samples is smaller than a %d-channel frame: %w", r.name, len(buf), ch, io.ErrShortBuffer)
-	}
-	b, err := r.readFrames(len(buf) / ch)
+	b, err := r.readSamples(len(buf))
 	if err != nil {
 		return 0, err
 	}
@@ -458,6 +454,16 @@ func (r *Reader) ReadFloat32(buf []float32) (int, error) {
 	return n, nil
 }
 
+// readSamples reads the bytes of as many whole frames as fit in a buffer of
+// n samples.
+func (r *Reader) readSamples(n int) ([]byte, error) {
+	ch := r.info.Channels
+	if n < ch {
+		return nil, fmt.Errorf("audio: read %s: buffer of %d samples is smaller than a %d-channel frame: %w", r.name, n, ch, io.ErrShortBuffer)
+	}
+	return r.readFrames(n / ch)
+}
+
 func int24(b []byte) int32 {
 	return int32(uint32(b[0])<<8|uint32(b[1])<<16|uint32(b[2])<<24) >> 8
 }
@@ -468,11 +474,7 @@ func (r *Reader) ReadInt32(buf []int32) (int, error) {
 	if r.info.Format == Float32 || r.info.Format == Float64 {
 		return 0, fmt.Errorf("%w: ReadInt32 on a float file %s", ErrBadFormat, r.name)
 	}
-	ch := r.info.Channels
-	if len(buf) < ch {
-		return 0, fmt.Errorf("audio: read %s: buffer of %d samples is smaller than a %d-channel frame: %w", r.name, len(buf), ch, io.ErrShortBuffer)
-	}
-	b, err := r.readFrames(len(buf) / ch)
+	b, err := r.readSamples(len(buf))
 	if err != nil {
 		return 0, err
 	}

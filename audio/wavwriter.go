@@ -251,23 +251,7 @@ func (w *Writer) Frames() int64 {
 // WriteFloat32 appends interleaved samples (len must be a multiple of the
 // channel count). Values outside [-1, 1) are clipped for integer formats.
 func (w *Writer) WriteFloat32(interleaved []float32) error {
-	if err := w.check(len(interleaved)); err != nil {
-		return err
-	}
-	for len(interleaved) > 0 {
-		n := w.room()
-		if n > len(interleaved) {
-			n = len(interleaved)
-		}
-		w.buf = appendFloat(w.buf, w.opt.Format, interleaved[:n])
-		interleaved = interleaved[n:]
-		if w.room() == 0 {
-			if err := w.drain(); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
+	return writeSamples(w, interleaved, appendFloat)
 }
 
 // WriteInt32 appends interleaved integer samples at the file's bit depth
@@ -277,15 +261,18 @@ func (w *Writer) WriteInt32(interleaved []int32) error {
 	if w.opt.Format == Float32 {
 		return fmt.Errorf("%w: WriteInt32 on a 32-bit float file %s", ErrBadFormat, w.name)
 	}
+	return writeSamples(w, interleaved, appendInt)
+}
+
+// writeSamples packs interleaved samples into the writer's buffer with pack,
+// draining it to the file whenever it fills.
+func writeSamples[T int32 | float32](w *Writer, interleaved []T, pack func([]byte, SampleFormat, []T) []byte) error {
 	if err := w.check(len(interleaved)); err != nil {
 		return err
 	}
 	for len(interleaved) > 0 {
-		n := w.room()
-		if n > len(interleaved) {
-			n = len(interleaved)
-		}
-		w.buf = appendInt(w.buf, w.opt.Format, interleaved[:n])
+		n := min(w.room(), len(interleaved))
+		w.buf = pack(w.buf, w.opt.Format, interleaved[:n])
 		interleaved = interleaved[n:]
 		if w.room() == 0 {
 			if err := w.drain(); err != nil {
