@@ -199,24 +199,7 @@ func decodeCheck(ctx context.Context, bundle string, f File, listed map[string]F
 		if err := checkShape(f, int(info.Rate), info.Channels, info.Frames); err != nil {
 			return err
 		}
-		buf := make([]float32, blockFrames*info.Channels)
-		var frames int64
-		for {
-			n, err := r.ReadFloat32(buf)
-			frames += int64(n / info.Channels)
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return fmt.Errorf("decode: %w", err)
-			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-		}
-		if frames != f.Frames {
-			return fmt.Errorf("decoded %d frames, the manifest says %d", frames, f.Frames)
-		}
+		return decodeAll(ctx, f, r.ReadFloat32, make([]float32, blockFrames*info.Channels), info.Channels)
 	case f.Role == RoleTrack && f.Format == "flac":
 		wavRel := strings.TrimSuffix(f.Path, ".flac") + ".wav"
 		if w, ok := listed[wavRel]; ok && w.Format == "wav" && intact[wavRel] {
@@ -240,24 +223,7 @@ func decodeCheck(ctx context.Context, bundle string, f File, listed map[string]F
 		if err := checkShape(f, int(info.Rate), info.Channels, info.Frames); err != nil {
 			return err
 		}
-		buf := make([]int32, blockFrames*info.Channels)
-		var frames int64
-		for {
-			n, err := r.ReadInt32(buf)
-			frames += int64(n / info.Channels)
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				return err
-			}
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-		}
-		if frames != f.Frames {
-			return fmt.Errorf("decoded %d frames, the manifest says %d", frames, f.Frames)
-		}
+		return decodeAll(ctx, f, r.ReadInt32, make([]int32, blockFrames*info.Channels), info.Channels)
 	case f.Format == "mp3":
 		file, err := os.Open(full)
 		if err != nil {
@@ -282,6 +248,29 @@ func decodeCheck(ctx context.Context, bundle string, f File, listed map[string]F
 		if !json.Valid(b) {
 			return errors.New("not valid JSON")
 		}
+	}
+	return nil
+}
+
+// decodeAll reads a decoder to its end with buf and checks the frame count
+// against the manifest entry.
+func decodeAll[T int32 | float32](ctx context.Context, f File, read func([]T) (int, error), buf []T, channels int) error {
+	var frames int64
+	for {
+		n, err := read(buf)
+		frames += int64(n / channels)
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fmt.Errorf("decode: %w", err)
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+	if frames != f.Frames {
+		return fmt.Errorf("decoded %d frames, the manifest says %d", frames, f.Frames)
 	}
 	return nil
 }
