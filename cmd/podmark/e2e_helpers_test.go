@@ -6,7 +6,9 @@ package main
 // not call t.Parallel, so they never fight over JACK ports or the display.
 
 import (
+	"bufio"
 	"bytes"
+	"encoding/json"
 	"io"
 	"math"
 	"os"
@@ -18,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podmark/podmark/app/session"
 	"github.com/podmark/podmark/audio"
 )
 
@@ -261,3 +264,44 @@ func (p *jackPlayer) Play() error {
 
 // Wait waits for the player to finish the file.
 func (p *jackPlayer) Wait() error { return p.cmd.Wait() }
+
+// recordChild is a `podmark record` child process: its stdin for marker
+// commands, its acknowledgements decoded from stdout, and its stderr.
+type recordChild struct {
+	cmd    *exec.Cmd
+	stdin  io.WriteCloser
+	acks   chan session.Ack // closed when stdout ends
+	stderr *lockedBuffer
+}
+
+// startRecordChild starts `podmark record args...`. A stdout line that is not
+// an acknowledgement fails the test.
+func startRecordChild(t *testing.T, bin string, args ...string) *recordChild {
+	t.Helper()
+	c := &recordChild{cmd: exec.Command(bin, append([]string{"record"}, args...)...), acks: make(chan session.Ack, 256), stderr: &lockedBuffer{}}
+	var err error
+	if c.stdin, err = c.cmd.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := c.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.cmd.Stderr = c.stderr
+	if err := c.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			var a session.Ack
+			if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
+				t.Errorf("ack line %q: %v", sc.Text(), err)
+				continue
+			}
+			c.acks <- a
+		}
+		close(c.acks)
+	}()
+	return c
+}

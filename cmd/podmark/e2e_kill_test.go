@@ -22,8 +22,6 @@ package main
 // journal at the acknowledged sample.
 
 import (
-	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math/rand/v2"
@@ -57,36 +55,12 @@ func TestE2EKill9(t *testing.T) {
 func kill9Run(t *testing.T, bin string, rate int, delay time.Duration) {
 	dir := filepath.Join(t.TempDir(), "session")
 	report := filepath.Join(filepath.Dir(dir), "delivered")
-	cmd := exec.Command(bin, "record", "--out", dir, "--device", "ramp", "--channels", "2", "--rate", strconv.Itoa(rate), "--host", "kill", "--ramp-report", report)
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr lockedBuffer
-	cmd.Stderr = &stderr
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	acks := make(chan session.Ack, 256)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			var a session.Ack
-			if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
-				t.Errorf("ack line %q: %v", sc.Text(), err)
-				continue
-			}
-			acks <- a
-		}
-		close(acks)
-	}()
+	child := startRecordChild(t, bin, "--out", dir, "--device", "ramp", "--channels", "2", "--rate", strconv.Itoa(rate), "--host", "kill", "--ramp-report", report)
+	cmd, stdin, acks, stderr := child.cmd, child.stdin, child.acks, child.stderr
 
 	// Wait for recording to start, then send markers until the kill.
 	var meta session.Meta
+	var err error
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		meta, err = session.Load(dir)

@@ -8,7 +8,6 @@ package main
 // then `podmark export` must take the merged folder.
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -29,42 +28,16 @@ import (
 
 // recorder is one running `podmark record`.
 type recorder struct {
-	cmd    *exec.Cmd
-	stdin  io.WriteCloser
-	acks   chan session.Ack
-	stderr *lockedBuffer
-	port   string
-	dir    string
+	*recordChild
+	port string
+	dir  string
 }
 
 func startRecorder(t *testing.T, bin, dev, dir, host string) *recorder {
 	t.Helper()
 	before := jackPorts(t)
-	r := &recorder{dir: dir, acks: make(chan session.Ack, 16), stderr: &lockedBuffer{}}
-	r.cmd = exec.Command(bin, "record", "--out", dir, "--device", dev, "--channels", "1", "--rate", "48000", "--bits", "24", "--host", host, "--title", "merge e2e")
-	var err error
-	if r.stdin, err = r.cmd.StdinPipe(); err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := r.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	r.cmd.Stderr = r.stderr
-	if err := r.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	r := &recorder{recordChild: startRecordChild(t, bin, "--out", dir, "--device", dev, "--channels", "1", "--rate", "48000", "--bits", "24", "--host", host, "--title", "merge e2e"), dir: dir}
 	t.Cleanup(func() { r.cmd.Process.Kill(); r.cmd.Wait() })
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			var a session.Ack
-			if json.Unmarshal(sc.Bytes(), &a) == nil {
-				r.acks <- a
-			}
-		}
-		close(r.acks)
-	}()
 	deadline := time.Now().Add(15 * time.Second)
 	for r.port == "" {
 		for p := range jackPorts(t) {

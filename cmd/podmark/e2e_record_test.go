@@ -6,7 +6,6 @@ package main
 
 import (
 	"bufio"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -45,34 +44,9 @@ func TestE2ERecordJACK(t *testing.T) {
 	// 1. podmark records the JACK device.
 	dir := filepath.Join(work, "session")
 	before := jackPorts(t)
-	rec := exec.Command(bin, "record", "--out", dir, "--device", dev, "--channels", "1", "--rate", "48000", "--bits", "24", "--host", "e2e", "--title", "E2E")
-	stdin, err := rec.StdinPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	stdout, err := rec.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var stderr lockedBuffer
-	rec.Stderr = &stderr
-	if err := rec.Start(); err != nil {
-		t.Fatal(err)
-	}
+	child := startRecordChild(t, bin, "--out", dir, "--device", dev, "--channels", "1", "--rate", "48000", "--bits", "24", "--host", "e2e", "--title", "E2E")
+	rec, stdin, acks, stderr := child.cmd, child.stdin, child.acks, child.stderr
 	defer rec.Process.Kill()
-	acks := make(chan session.Ack, 16)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			var a session.Ack
-			if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
-				t.Errorf("ack line %q: %v", sc.Text(), err)
-				continue
-			}
-			acks <- a
-		}
-		close(acks)
-	}()
 	inPort := waitNewPort(t, before, "", ":in_0", 10*time.Second)
 	paClient := strings.TrimSuffix(inPort, ":in_0")
 	t.Logf("podmark's JACK input port: %s", inPort)
