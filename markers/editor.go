@@ -297,6 +297,9 @@ func readCUE(text string) (Doc, error) {
 	d := Doc{Version: DocVersion, Rate: DefaultRate}
 	var cur *Marker // the open track
 	curLine, hasIndex := 0, false
+	// REM markers inside a track follow it, so markers at one time keep
+	// the order they have in the sheet (and a rewrite is identical).
+	var inTrack []Marker
 	closeTrack := func() error {
 		if cur == nil {
 			return nil
@@ -305,7 +308,8 @@ func readCUE(text string) (Doc, error) {
 			return syntaxErr(f, curLine, "TRACK without INDEX 01")
 		}
 		d.Markers = append(d.Markers, *cur)
-		cur = nil
+		d.Markers = append(d.Markers, inTrack...)
+		cur, inTrack = nil, inTrack[:0]
 		return nil
 	}
 	for i, line := range lines(text) {
@@ -378,7 +382,11 @@ func readCUE(text string) (Doc, error) {
 					}
 				}
 				m.Title = strings.Join(rest, " ")
-				d.Markers = append(d.Markers, m)
+				if cur != nil {
+					inTrack = append(inTrack, m)
+				} else {
+					d.Markers = append(d.Markers, m)
+				}
 			}
 		}
 	}
