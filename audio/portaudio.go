@@ -4,13 +4,163 @@ package audio
 // package works with the Source interface.
 
 /*
+#cgo pkg-config: portaudio-2.0
 #cgo LDFLAGS: -lasound -ljack
 #include <alsa/asoundlib.h>
 #include <jack/jack.h>
+#include <portaudio.h>
 #include <pthread.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+
+// The stream callback is C: it runs on the host API's real-time thread (JACK's
+// process thread) and only copies each input buffer, with its ADC time and
+// flags, into a preallocated single-producer/single-consumer queue. A Go
+// goroutine (paSource.pump) drains the queue a few dozen times a second and
+// hands the buffers to the Recorder. A Go callback instead would make every
+// JACK period (47 a second at 1024 frames) enter the Go runtime from a foreign
+// thread, which costs several times the CPU of the recording itself.
+
+// podmarkBuf describes one queued buffer.
+typedef struct {
+	uint64_t pos;    // frame position of its first frame in the queue
+	uint32_t frames;
+	uint32_t flags;  // PaStreamCallbackFlags (paInputOverflow also when the queue dropped frames before it)
+	double   adc;    // ADC time of its first frame, seconds on the stream clock
+} podmarkBuf;
+
+// Buffers longer than this are queued in pieces, so the Go side's scratch
+// buffer has a fixed size.
+#define PODMARK_PIECE 8192
+
+typedef struct {
+	float      *samples;   // capFrames × channels, interleaved
+	uint64_t    capFrames; // a power of two
+	int         channels;
+	double      rate;
+	podmarkBuf *bufs;
+	uint64_t    capBufs;   // a power of two
+	// Positions count frames and buffers since the start and never wrap.
+	uint64_t    fw, bw;    // written by the callback (release)
+	char        pad[48];
+	uint64_t    fr, br;    // written by the consumer (release)
+	int         lost;      // callback only: frames were dropped since the last queued buffer
+} podmarkQueue;
+
+static podmarkQueue *podmarkQueueNew(int channels, double rate, uint64_t capFrames, uint64_t capBufs) {
+	podmarkQueue *q = calloc(1, sizeof *q);
+	if (!q) return NULL;
+	// 2 MiB-aligned and marked for transparent huge pages: the callback
+	// touches the whole queue in its first seconds, and a page fault per
+	// 4 KiB page in JACK's thread is what is avoided.
+	size_t size = capFrames * channels * sizeof(float);
+	void *p = NULL;
+	if (posix_memalign(&p, 2 << 20, size) == 0) {
+		madvise(p, size, MADV_HUGEPAGE);
+		memset(p, 0, size);
+	}
+	q->samples = p;
+	q->bufs = malloc(capBufs * sizeof(podmarkBuf));
+	if (!q->samples || !q->bufs) {
+		free(q->samples);
+		free(q->bufs);
+		free(q);
+		return NULL;
+	}
+	q->capFrames = capFrames;
+	q->capBufs = capBufs;
+	q->channels = channels;
+	q->rate = rate;
+	return q;
+}
+
+static void podmarkQueueFree(podmarkQueue *q) {
+	if (!q) return;
+	free(q->samples);
+	free(q->bufs);
+	free(q);
+}
+
+// podmarkQueueReset empties the queue; the stream must be stopped.
+static void podmarkQueueReset(podmarkQueue *q) {
+	__atomic_store_n(&q->fr, __atomic_load_n(&q->fw, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
+	__atomic_store_n(&q->br, __atomic_load_n(&q->bw, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
+	q->lost = 0;
+}
+
+// podmarkCallback is the stream callback: no allocation, lock, log or I/O.
+static int podmarkCallback(const void *input, void *output, unsigned long frames,
+		const PaStreamCallbackTimeInfo *ti, PaStreamCallbackFlags flags, void *user) {
+	(void)output;
+	podmarkQueue *q = user;
+	const float *in = input;
+	const uint64_t ch = q->channels, mask = q->capFrames - 1;
+	double adc = ti->inputBufferAdcTime;
+	if (adc == 0) {
+		// Some host APIs leave the ADC time unset: estimate it from the
+		// callback's current time.
+		adc = ti->currentTime - (double)frames / q->rate;
+	}
+	for (unsigned long done = 0; done < frames;) {
+		uint32_t n = frames - done > PODMARK_PIECE ? PODMARK_PIECE : (uint32_t)(frames - done);
+		uint64_t fw = q->fw, bw = q->bw;
+		uint64_t fr = __atomic_load_n(&q->fr, __ATOMIC_ACQUIRE);
+		uint64_t br = __atomic_load_n(&q->br, __ATOMIC_ACQUIRE);
+		if (q->capFrames - (fw - fr) < n || bw - br == q->capBufs) {
+			q->lost = 1; // the consumer stalled: drop this piece
+		} else {
+			uint64_t start = (fw & mask) * ch, total = n * ch, room = q->capFrames * ch - start;
+			uint64_t first = total < room ? total : room;
+			if (in) {
+				memcpy(q->samples + start, in + done * ch, first * sizeof(float));
+				memcpy(q->samples, in + done * ch + first, (total - first) * sizeof(float));
+			} else {
+				memset(q->samples + start, 0, first * sizeof(float));
+				memset(q->samples, 0, (total - first) * sizeof(float));
+			}
+			podmarkBuf *b = &q->bufs[bw & (q->capBufs - 1)];
+			b->pos = fw;
+			b->frames = n;
+			b->flags = (uint32_t)flags | (q->lost ? paInputOverflow : 0);
+			b->adc = adc + (double)done / q->rate;
+			q->lost = 0;
+			__atomic_store_n(&q->fw, fw + n, __ATOMIC_RELEASE);
+			__atomic_store_n(&q->bw, bw + 1, __ATOMIC_RELEASE);
+		}
+		flags &= ~(PaStreamCallbackFlags)paInputOverflow; // reported with the first piece
+		done += n;
+	}
+	return paContinue;
+}
+
+// podmarkQueueNext moves the oldest queued buffer into out (room for
+// PODMARK_PIECE frames) and *b, and returns its frame count, or 0 when the
+// queue is empty.
+static uint32_t podmarkQueueNext(podmarkQueue *q, float *out, podmarkBuf *b) {
+	uint64_t br = q->br;
+	if (br == __atomic_load_n(&q->bw, __ATOMIC_ACQUIRE)) return 0;
+	*b = q->bufs[br & (q->capBufs - 1)];
+	const uint64_t ch = q->channels;
+	uint64_t start = (b->pos & (q->capFrames - 1)) * ch, total = (uint64_t)b->frames * ch, room = q->capFrames * ch - start;
+	uint64_t first = total < room ? total : room;
+	memcpy(out, q->samples + start, first * sizeof(float));
+	memcpy(out + first, q->samples, (total - first) * sizeof(float));
+	__atomic_store_n(&q->fr, b->pos + b->frames, __ATOMIC_RELEASE);
+	__atomic_store_n(&q->br, br + 1, __ATOMIC_RELEASE);
+	return b->frames;
+}
+
+static PaError podmarkOpenStream(PaStream **stream, PaDeviceIndex dev, int channels, double latency,
+		double rate, unsigned long framesPerBuffer, podmarkQueue *q) {
+	PaStreamParameters in = {dev, channels, paFloat32, latency, NULL};
+	PaError err = Pa_IsFormatSupported(&in, NULL, rate);
+	if (err != paFormatIsSupported) return err;
+	return Pa_OpenStream(stream, &in, NULL, rate, framesPerBuffer, paNoFlag, podmarkCallback, q);
+}
 
 // ALSA and JACK print every probe failure of PortAudio's device scan
 // (Pa_Initialize opens each ALSA PCM and tries to reach a JACK server) to
@@ -63,6 +213,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unsafe"
 
 	"github.com/gordonklaus/portaudio"
 )
@@ -108,30 +259,9 @@ func paAcquire() error {
 			return fmt.Errorf("audio: initialize PortAudio: %w%s", err, lastLibMessage())
 		}
 		lastLibMessage() // the scan's probe failures are expected: forget them
-		if raceEnabled && !paIDsBurnt {
-			burnStreamIDs()
-		}
 	}
 	paRefs++
 	return nil
-}
-
-var paIDsBurnt bool
-
-// burnStreamIDs works around the binding under the race detector: OpenStream
-// passes its stream number (0, 1, 2, …) to C as unsafe.Pointer(id), and
-// checkptr (on with -race) aborts the process for any pointer value below
-// 4096, so a test process could open only one stream. OpenStream with too
-// many arguments fails before that conversion but still uses up a number;
-// 4096 of them move the numbers out of checkptr's range. Called only in
-// -race builds (raceEnabled), where CI runs every test.
-func burnStreamIDs() {
-	for range 4096 {
-		if _, err := portaudio.OpenStream(portaudio.StreamParameters{}, 0, 0, 0); err == nil {
-			break // cannot happen: three arguments are always rejected
-		}
-	}
-	paIDsBurnt = true
 }
 
 // paRelease drops one user and terminates PortAudio after the last one;
@@ -231,8 +361,8 @@ type StreamConfig struct {
 
 type paSource struct {
 	mu       sync.Mutex
-	stream   *portaudio.Stream
-	cb       func(in []float32, adc float64, overflow bool)
+	stream   unsafe.Pointer  // the C PaStream
+	queue    *C.podmarkQueue // C memory, shared with the stream callback
 	rate     float64
 	channels int
 	device   string
@@ -244,8 +374,23 @@ type paSource struct {
 	timeMu     sync.RWMutex  // Now vs Close
 	streamGone bool          // the stream was closed (guarded by timeMu)
 	lastNow    atomic.Uint64 // float64 bits of the last stream time read
-	clock      adcClock      // used by the callback thread only
+
+	pollMu     sync.Mutex // guards delivery: the fields below and cb's state
+	delivering bool       // between Start and Stop
+	cb         func(in []float32, adc float64, overflow bool)
+	clock      adcClock
+	scratch    []float32 // one queued buffer
+	meta       *C.podmarkBuf
 }
+
+// Queue sizes: 10.9 s of audio at 48 kHz (11.9 s at 44.1 kHz), in up to
+// 16384 buffers (64-frame periods for 21 s). The queue, not only the
+// Recorder's ring, must ride out a writer stalled on the disk, since the
+// writer is what polls it when nothing else does.
+const (
+	queueFrames  = 1 << 19
+	queueBuffers = 1 << 14
+)
 
 // OpenPortAudio opens (but does not start) an input stream. An unknown
 // device is ErrNoDevice, an unsupported rate ErrBadRate and an unsupported
@@ -282,27 +427,48 @@ func openPortAudio(cfg StreamConfig) (*paSource, error) {
 	if cfg.Channels > d.MaxInputChannels {
 		return nil, fmt.Errorf("%w: %d channels, device %s has %d", ErrBadChannels, cfg.Channels, name, d.MaxInputChannels)
 	}
-	info := infos[d.Index]
-	p := portaudio.StreamParameters{
-		Input:           portaudio.StreamDeviceParameters{Device: info, Channels: cfg.Channels, Latency: info.DefaultHighInputLatency},
-		SampleRate:      float64(cfg.Rate),
-		FramesPerBuffer: cfg.FramesPerBuffer,
+	fpb := C.ulong(C.paFramesPerBufferUnspecified)
+	if cfg.FramesPerBuffer > 0 {
+		fpb = C.ulong(cfg.FramesPerBuffer)
 	}
-	if cfg.FramesPerBuffer <= 0 {
-		p.FramesPerBuffer = portaudio.FramesPerBufferUnspecified
-	}
-	s := &paSource{rate: float64(cfg.Rate), channels: cfg.Channels, device: d.Name, hostAPI: d.HostAPI}
+	s := &paSource{rate: float64(cfg.Rate), channels: cfg.Channels, device: d.Name, hostAPI: d.HostAPI,
+		scratch: make([]float32, C.PODMARK_PIECE*cfg.Channels)}
 	// JACK loses whole periods when it loses any.
 	s.clock = adcClock{rate: s.rate, wholeBuffers: strings.Contains(d.HostAPI, "JACK")}
-	if err := portaudio.IsFormatSupported(p, s.callback); err != nil {
+	s.queue = C.podmarkQueueNew(C.int(cfg.Channels), C.double(cfg.Rate), queueFrames, queueBuffers)
+	s.meta = (*C.podmarkBuf)(C.calloc(1, C.sizeof_podmarkBuf))
+	if s.queue == nil || s.meta == nil {
+		s.free()
+		return nil, fmt.Errorf("audio: open device %s: out of memory for the capture queue", name)
+	}
+	latency := infos[d.Index].DefaultHighInputLatency.Seconds()
+	if err := paError(C.podmarkOpenStream(&s.stream, C.PaDeviceIndex(d.Index), C.int(cfg.Channels),
+		C.double(latency), C.double(cfg.Rate), fpb, s.queue)); err != nil {
+		s.free()
 		return nil, formatError(err, cfg, name)
 	}
-	st, err := portaudio.OpenStream(p, s.callback)
-	if err != nil {
-		return nil, formatError(err, cfg, name)
-	}
-	s.stream = st
 	return s, nil
+}
+
+// free releases the C memory; the stream must be closed (or never opened).
+func (s *paSource) free() {
+	C.podmarkQueueFree(s.queue)
+	C.free(unsafe.Pointer(s.meta))
+	s.queue, s.meta = nil, nil
+}
+
+// paError converts a PaError as the binding does, so errors.Is works with
+// its error values (portaudio.InvalidSampleRate and so on).
+func paError(code C.PaError) error {
+	switch code {
+	case C.paNoError:
+		return nil
+	case C.paUnanticipatedHostError:
+		h := C.Pa_GetLastHostErrorInfo()
+		return portaudio.UnanticipatedHostError{HostApiType: portaudio.HostApiType(h.hostApiType),
+			Code: int(h.errorCode), Text: C.GoString(h.errorText)}
+	}
+	return portaudio.Error(code)
 }
 
 // lastLibMessage returns the last message ALSA or JACK would have printed
@@ -328,21 +494,34 @@ func formatError(err error, cfg StreamConfig, name string) error {
 	return fmt.Errorf("audio: open device %s at %d Hz, %d channels: %w%s", name, int(cfg.Rate), cfg.Channels, err, lastLibMessage())
 }
 
-// callback runs on PortAudio's thread: it only cleans up the ADC time (see
-// adcClock) and forwards to the Recorder's callback. (The binding itself
-// calls it through reflect.)
-func (s *paSource) callback(in []float32, ti portaudio.StreamCallbackTimeInfo, flags portaudio.StreamCallbackFlags) {
-	n := float64(len(in) / s.channels)
-	adc := ti.InputBufferAdcTime.Seconds()
-	if adc == 0 {
-		// Some host APIs leave the ADC time unset: estimate it from the
-		// callback's current time.
-		adc = ti.CurrentTime.Seconds() - n/s.rate
+// Poll hands every buffer queued since the last Poll to the callback, with
+// its ADC time cleaned up by the adcClock. The Recorder polls from its writer
+// goroutine and whenever it is asked for levels, position or stats, so the
+// data moves on wake-ups that happen anyway. Poll is safe for concurrent use;
+// it does nothing unless the stream is started.
+func (s *paSource) Poll() {
+	s.pollMu.Lock()
+	defer s.pollMu.Unlock()
+	if s.delivering {
+		s.deliver()
 	}
-	overflow := flags&portaudio.InputOverflow != 0
-	s.cb(in, s.clock.next(adc, n, overflow), overflow)
 }
 
+// deliver runs with pollMu held.
+func (s *paSource) deliver() {
+	for {
+		n := int(C.podmarkQueueNext(s.queue, (*C.float)(&s.scratch[0]), s.meta))
+		if n == 0 {
+			return
+		}
+		overflow := s.meta.flags&C.paInputOverflow != 0
+		adc := s.clock.next(float64(s.meta.adc), float64(n), overflow)
+		s.cb(s.scratch[:n*s.channels], adc, overflow)
+	}
+}
+
+// Start starts the stream. cb runs in Poll, with every buffer captured since
+// the last Poll (see podmarkCallback), and in Stop for the last ones.
 func (s *paSource) Start(cb func(in []float32, adc float64, overflow bool)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -352,9 +531,16 @@ func (s *paSource) Start(cb func(in []float32, adc float64, overflow bool)) erro
 	if s.running {
 		return ErrRunning
 	}
+	s.pollMu.Lock()
 	s.cb = cb
 	s.clock.set = false
-	if err := s.stream.Start(); err != nil {
+	C.podmarkQueueReset(s.queue)
+	s.delivering = true
+	s.pollMu.Unlock()
+	if err := paError(C.Pa_StartStream(s.stream)); err != nil {
+		s.pollMu.Lock()
+		s.delivering = false
+		s.pollMu.Unlock()
 		return fmt.Errorf("audio: start %q: %w%s", s.device, err, lastLibMessage())
 	}
 	s.running = true
@@ -367,7 +553,7 @@ func (s *paSource) Now() float64 {
 	s.timeMu.RLock()
 	defer s.timeMu.RUnlock()
 	if !s.streamGone {
-		s.lastNow.Store(math.Float64bits(s.stream.Time().Seconds()))
+		s.lastNow.Store(math.Float64bits(float64(C.Pa_GetStreamTime(s.stream))))
 	}
 	return math.Float64frombits(s.lastNow.Load())
 }
@@ -377,11 +563,12 @@ func (s *paSource) Now() float64 {
 // callback that never comes.
 const paStopTimeout = 2 * time.Second
 
-// Stop stops the stream. If PortAudio does not return within paStopTimeout
-// (the device or server is gone), Stop gives up with an error wrapping
-// ErrDeviceLost; the stream is then closed and PortAudio released in the
-// background if PortAudio ever returns, and until then OpenPortAudio and
-// Devices fail with ErrDeviceLost.
+// Stop stops the stream and delivers what it had captured. If PortAudio does
+// not return within paStopTimeout (the device or server is gone), Stop gives
+// up with an error wrapping ErrDeviceLost; the stream is then closed and
+// PortAudio released in the background if PortAudio ever returns, and until
+// then OpenPortAudio and Devices fail with ErrDeviceLost. No callback runs
+// after Stop returns.
 func (s *paSource) Stop() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -390,16 +577,23 @@ func (s *paSource) Stop() error {
 	}
 	s.running = false
 	done := make(chan error, 1)
-	go func() { done <- s.stream.Stop() }()
+	go func() { done <- paError(C.Pa_StopStream(s.stream)) }()
+	var err error
 	select {
-	case err := <-done:
+	case err = <-done:
+	case <-time.After(paStopTimeout):
+		s.stuck = true
+	}
+	s.pollMu.Lock()
+	s.deliver()
+	s.delivering = false
+	s.pollMu.Unlock()
+	if !s.stuck {
 		if err != nil {
 			return fmt.Errorf("audio: stop %q: %w", s.device, err)
 		}
 		return nil
-	case <-time.After(paStopTimeout):
 	}
-	s.stuck = true
 	paMu.Lock()
 	paStuck++
 	paMu.Unlock()
@@ -413,8 +607,9 @@ func (s *paSource) Stop() error {
 			// Best effort: Close's caller is long gone, nobody to tell.
 			s.timeMu.Lock()
 			s.streamGone = true
-			_ = s.stream.Close()
+			C.Pa_CloseStream(s.stream)
 			s.timeMu.Unlock()
+			s.free()
 			_ = paRelease()
 		}
 		paMu.Lock()
@@ -440,13 +635,44 @@ func (s *paSource) Close() error {
 	var cerr error
 	s.timeMu.Lock()
 	s.streamGone = true
-	if err := s.stream.Close(); err != nil {
+	if err := paError(C.Pa_CloseStream(s.stream)); err != nil {
 		cerr = fmt.Errorf("audio: close %q: %w", s.device, err)
 	}
 	s.timeMu.Unlock()
+	s.free()
 	return errors.Join(serr, cerr, paRelease())
 }
 
 func (s *paSource) Info() (device, hostAPI string) { return s.device, s.hostAPI }
 
 var _ Source = (*paSource)(nil)
+
+// newQueueSource returns a paSource with a capture queue of the given sizes
+// (powers of two) and no stream, for tests that drive the stream callback
+// with feed and read it back with Poll. Free it with free.
+func newQueueSource(channels int, rate float64, frames, buffers uint64, jack bool) *paSource {
+	s := &paSource{rate: rate, channels: channels, delivering: true,
+		scratch: make([]float32, C.PODMARK_PIECE*channels),
+		clock:   adcClock{rate: rate, wholeBuffers: jack}}
+	s.queue = C.podmarkQueueNew(C.int(channels), C.double(rate), C.uint64_t(frames), C.uint64_t(buffers))
+	s.meta = (*C.podmarkBuf)(C.calloc(1, C.sizeof_podmarkBuf))
+	return s
+}
+
+// feed calls the stream callback as PortAudio would with frames frames of in
+// (nil: PortAudio passed no input buffer) and the given time info.
+func (s *paSource) feed(in []float32, frames int, adc, now float64, overflow bool) {
+	ti := C.PaStreamCallbackTimeInfo{inputBufferAdcTime: C.PaTime(adc), currentTime: C.PaTime(now)}
+	var flags C.PaStreamCallbackFlags
+	if overflow {
+		flags = C.paInputOverflow
+	}
+	var p unsafe.Pointer
+	if in != nil {
+		p = unsafe.Pointer(&in[0])
+	}
+	C.podmarkCallback(p, nil, C.ulong(frames), &ti, flags, unsafe.Pointer(s.queue))
+}
+
+// piece is the longest buffer the queue holds in one entry.
+const piece = C.PODMARK_PIECE

@@ -13,7 +13,8 @@ import (
 
 // Source is a stream of interleaved float32 input buffers.
 type Source interface {
-	// Start begins delivery; cb runs on the source's real-time thread and must not block, allocate, lock or log.
+	// Start begins delivery: cb runs on the source's own thread (where it must not block, allocate, lock or log), or, for
+	// a source that implements poller, in Poll and Stop. Calls to cb never overlap.
 	// in is interleaved float32; adc is the stream-clock time (s) of in's first frame; overflow reports input overflow.
 	Start(cb func(in []float32, adc float64, overflow bool)) error
 	Now() float64 // the stream clock in seconds (Pa_GetStreamTime for PortAudio)
@@ -22,13 +23,23 @@ type Source interface {
 	Info() (device, hostAPI string)
 }
 
+// poller is implemented by sources that queue what they capture and hand it
+// to the callback only in Poll (PortAudio: its real-time thread never enters
+// Go). The Recorder polls from its writer goroutine and from Levels, Position
+// and Stats, so live readings are current when they are read.
+type poller interface {
+	Poll()
+}
+
 // diskStaller is implemented by test sources (Ramp) that simulate a stalled
 // disk in the writer goroutine.
 type diskStaller interface {
 	DiskStall(streamFrame int64) time.Duration
 }
 
-// Level is one channel's meter reading over the last callback buffer.
+// Level is one channel's meter reading over the audio delivered by the last
+// poll of the source (about 100 ms, or less when Levels is read more often),
+// or over the last callback buffer of a source that pushes.
 type Level struct {
 	Peak, RMS float32 // linear 0..1
 	Clipped   bool    // latched until ClearClip
@@ -53,7 +64,7 @@ type RecorderConfig struct {
 	BEXT     BEXT     // Description/Originator; Origination and TimeReference filled at start
 	// RingSeconds is the ring buffer length; default and minimum 10.
 	RingSeconds float64
-	// SyncEvery is the header patch + fsync period, default 500ms, at most 1s.
+	// SyncEvery is the longest time between header patches + fsyncs, default and at most 1s.
 	SyncEvery     time.Duration
 	RF64Threshold int64
 	// StallTimeout: no callbacks this long → ErrDeviceLost; default 2s.
@@ -92,6 +103,9 @@ type Recorder struct {
 	cbPending    int64 // lost frames not yet queued as a gap
 	cbPeak       []float32
 	cbSum        []float64
+	cbMeterN     int64        // frames in cbPeak and cbSum
+	newBatch     atomic.Bool  // the next callback starts a new meter reading
+	pollMu       sync.Mutex   // one poll at a time, so batches do not interleave
 	streamFrames atomic.Int64 // stream frames up to the end of the last buffer
 	callbacks    atomic.Int64
 	overflows    atomic.Int64
@@ -154,7 +168,7 @@ func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 		cfg.RingSeconds = 10
 	}
 	if cfg.SyncEvery <= 0 {
-		cfg.SyncEvery = 500 * time.Millisecond
+		cfg.SyncEvery = time.Second
 	}
 	if cfg.SyncEvery > time.Second {
 		cfg.SyncEvery = time.Second
@@ -228,10 +242,14 @@ func (r *Recorder) callback(in []float32, adc float64, overflow bool) {
 	}
 	r.pendingLost.Store(r.cbPending)
 
-	// Meters.
-	for c := range ch {
-		r.cbPeak[c], r.cbSum[c] = 0, 0
+	// Meters: over the buffers of one poll.
+	if _, polled := r.cfg.Source.(poller); !polled || r.newBatch.Swap(false) {
+		for c := range ch {
+			r.cbPeak[c], r.cbSum[c] = 0, 0
+		}
+		r.cbMeterN = 0
 	}
+	r.cbMeterN += n
 	for i := int64(0); i < n; i++ {
 		row := in[i*int64(ch) : (i+1)*int64(ch)]
 		for c, v := range row {
@@ -244,8 +262,8 @@ func (r *Recorder) callback(in []float32, adc float64, overflow bool) {
 	}
 	for c := range ch {
 		r.peak[c].Store(math.Float32bits(r.cbPeak[c]))
-		if n > 0 {
-			r.rms[c].Store(math.Float32bits(float32(math.Sqrt(r.cbSum[c] / float64(n)))))
+		if r.cbMeterN > 0 {
+			r.rms[c].Store(math.Float32bits(float32(math.Sqrt(r.cbSum[c] / float64(r.cbMeterN)))))
 		}
 		if r.cbPeak[c] >= clipLevel {
 			r.clip[c].Store(true)
@@ -306,6 +324,7 @@ func (r *Recorder) skippedBefore(s int64) int64 {
 // stream clock (not rounded to a buffer). While paused it stays at the
 // pause point.
 func (r *Recorder) Position() int64 {
+	r.poll()
 	s := r.streamNow()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -419,8 +438,19 @@ func (r *Recorder) Resume() int64 {
 	return p.to - p.from
 }
 
+// poll moves what a polled source captured into the ring (see poller).
+func (r *Recorder) poll() {
+	if p, ok := r.cfg.Source.(poller); ok {
+		r.pollMu.Lock()
+		r.newBatch.Store(true)
+		p.Poll()
+		r.pollMu.Unlock()
+	}
+}
+
 // Levels returns each channel's meter, reusing dst.
 func (r *Recorder) Levels(dst []Level) []Level {
+	r.poll()
 	dst = dst[:0]
 	for c := range r.chans {
 		dst = append(dst, Level{
@@ -441,6 +471,7 @@ func (r *Recorder) ClearClip(ch int) {
 
 // Stats returns the frame counters.
 func (r *Recorder) Stats() Stats {
+	r.poll()
 	return Stats{
 		Frames:       r.frames.Load(),
 		StreamFrames: r.streamFrames.Load(),
@@ -544,6 +575,7 @@ func (r *Recorder) writerLoop() {
 			default:
 			}
 		}
+		r.poll()
 		progressed := false
 		// A gap due now?
 		if g, ok := r.gaps.peek(); ok {
@@ -610,7 +642,8 @@ func (r *Recorder) writerLoop() {
 			return
 		}
 		now := time.Now()
-		if now.Sub(lastSync) >= r.cfg.SyncEvery {
+		// Sync when waiting for the next wake-up could exceed SyncEvery.
+		if now.Sub(lastSync) >= max(r.cfg.SyncEvery-writerIdle, r.cfg.SyncEvery/2) {
 			lastSync = now
 			for _, w := range r.writers {
 				if err := w.Flush(); err != nil {
@@ -645,12 +678,12 @@ func (r *Recorder) writerLoop() {
 }
 
 // writerIdle is how long the writer sleeps when the ring is empty. Nothing
-// waits on the writer but the disk (the ring holds 10 s), and every wake-up
-// costs the Go runtime far more CPU than the copying (on a 2-core machine a
-// 2 ms poll cost six times the CPU of jack_capture), so it wakes rarely;
-// samples still reach the OS within about 100 ms, inside what a killed
-// process may lose (250 ms).
-const writerIdle = 100 * time.Millisecond
+// waits on the writer but the disk (the ring, and a polled source's queue,
+// hold 10 s), and every wake-up costs the Go runtime far more CPU than the
+// copying (on a 2-core machine a 2 ms poll cost six times the CPU of
+// jack_capture), so it wakes rarely; samples still reach the OS within about
+// 150 ms plus one buffer, inside what a killed process may lose (250 ms).
+const writerIdle = 150 * time.Millisecond
 
 // emit writes n frames at stream position s — chunk[c][:n] per channel, or
 // silence when gap — skipping paused stream frames.

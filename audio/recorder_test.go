@@ -449,6 +449,58 @@ func TestLevelsAndClip(t *testing.T) {
 	}
 }
 
+// polledSource queues buffers and hands them over only in Poll, as the
+// PortAudio source does.
+type polledSource struct {
+	manualSource
+	queued [][]float32
+	polls  int
+}
+
+func (p *polledSource) Poll() {
+	p.polls++
+	for _, b := range p.queued {
+		p.cb(b, 0, false)
+	}
+	p.queued = nil
+}
+
+// TestLevelsOverPolledBatch: with a polled source, Levels, Stats and
+// Position poll first, and the meter covers every buffer of the poll: the
+// peak of a loud buffer followed by a quiet one is not lost.
+func TestLevelsOverPolledBatch(t *testing.T) {
+	src := &polledSource{}
+	rec, err := NewRecorder(RecorderConfig{Source: src, Channels: 1, Rate: 48000, Format: Int24})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := src.Start(rec.callback); err != nil {
+		t.Fatal(err)
+	}
+	loud, quiet := make([]float32, 480), make([]float32, 480)
+	for i := range loud {
+		loud[i], quiet[i] = 0.8, 0.1
+	}
+	src.queued = [][]float32{loud, quiet}
+	lv := rec.Levels(nil)
+	if src.polls != 1 || lv[0].Peak != 0.8 || math.Abs(float64(lv[0].RMS)-math.Sqrt((0.64+0.01)/2)) > 1e-6 {
+		t.Fatalf("after %d polls: %+v, want the peak and RMS of both buffers", src.polls, lv[0])
+	}
+	src.queued = [][]float32{quiet}
+	if lv = rec.Levels(lv); lv[0].Peak != 0.1 {
+		t.Fatalf("the next poll's meter kept the old peak: %+v", lv[0])
+	}
+	src.queued = [][]float32{quiet, quiet}
+	if st := rec.Stats(); st.StreamFrames != 5*480 {
+		t.Fatalf("Stats did not poll: %+v", st)
+	}
+	src.queued = [][]float32{quiet}
+	rec.Position()
+	if src.polls != 4 || rec.streamFrames.Load() != 6*480 {
+		t.Fatalf("Position did not poll (%d polls, %d frames)", src.polls, rec.streamFrames.Load())
+	}
+}
+
 func TestCallbackAllocatesNothing(t *testing.T) {
 	src := &manualSource{}
 	rec, err := NewRecorder(RecorderConfig{Source: src, Channels: 2, Rate: 48000, Format: Int24})

@@ -37,11 +37,11 @@ type Config struct {
 	RampReport string
 }
 
-// DefaultSyncEvery is how often the tracks' headers are patched and the
-// files fsynced (a power loss loses at most this much). A kill -9 loses less:
+// DefaultSyncEvery is the longest time between patches of the tracks'
+// headers and fsyncs of the files (a power loss loses at most this much). A kill -9 loses less:
 // the writer hands samples to the OS as soon as it has caught up with the
 // ring, and the OS keeps them.
-const DefaultSyncEvery = 500 * time.Millisecond
+const DefaultSyncEvery = time.Second
 
 // Status is a snapshot for status lines and meters.
 type Status struct {

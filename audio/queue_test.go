@@ -1,0 +1,149 @@
+package audio
+
+import (
+	"math"
+	"slices"
+	"testing"
+)
+
+// delivered is one call of the Recorder callback as the queue made it.
+type delivered struct {
+	in       []float32
+	adc      float64
+	overflow bool
+}
+
+// collect starts delivery from q into a slice of copies.
+func collect(q *paSource) *[]delivered {
+	var got []delivered
+	q.cb = func(in []float32, adc float64, overflow bool) {
+		got = append(got, delivered{slices.Clone(in), adc, overflow})
+	}
+	return &got
+}
+
+// frames returns n frames of 2-channel test signal starting at frame k.
+func frames2(k, n int) []float32 {
+	s := make([]float32, 2*n)
+	for i := range n {
+		s[2*i] = float32(k+i) / 1e6
+		s[2*i+1] = -float32(k+i) / 1e6
+	}
+	return s
+}
+
+// TestQueueRoundTrip: buffers pass through the C queue unchanged, in order,
+// with their ADC times, and a buffer with no ADC time gets one estimated
+// from the callback's current time.
+func TestQueueRoundTrip(t *testing.T) {
+	const rate = 48000.0
+	q := newQueueSource(2, rate, 1024, 16, false)
+	defer q.free()
+	got := collect(q)
+	q.Poll()
+	if len(*got) != 0 {
+		t.Fatalf("an empty queue delivered %d buffers", len(*got))
+	}
+	for k := range 3 {
+		q.feed(frames2(256*k, 256), 256, 10+float64(256*k)/rate, 0, false)
+	}
+	// No ADC time (some host APIs): the callback's current time minus the buffer.
+	q.feed(frames2(768, 256), 256, 0, 10+1024/rate, false)
+	q.Poll()
+	if len(*got) != 4 {
+		t.Fatalf("delivered %d buffers, want 4", len(*got))
+	}
+	for k, d := range *got {
+		if !slices.Equal(d.in, frames2(256*k, 256)) {
+			t.Fatalf("buffer %d changed on the way", k)
+		}
+		if want := 10 + float64(256*k)/rate; math.Abs(d.adc-want) > 1e-9 || d.overflow {
+			t.Fatalf("buffer %d: adc %v overflow %v, want %v false", k, d.adc, d.overflow, want)
+		}
+	}
+	// The ring wraps: 1024 more frames in buffers of 384 and 640 frames.
+	*got = nil
+	q.feed(frames2(1024, 384), 384, 10+1024/rate, 0, false)
+	q.feed(frames2(1408, 640), 640, 10+1408/rate, 0, false)
+	q.Poll()
+	if len(*got) != 2 || !slices.Equal((*got)[0].in, frames2(1024, 384)) || !slices.Equal((*got)[1].in, frames2(1408, 640)) {
+		t.Fatalf("wrapped buffers came back as %d buffers", len(*got))
+	}
+}
+
+// TestQueueSplitsLongBuffers: a buffer longer than one queue entry is queued
+// in pieces with the ADC time of each piece's first frame.
+func TestQueueSplitsLongBuffers(t *testing.T) {
+	const rate = 44100.0
+	n := 2*piece + 100
+	q := newQueueSource(2, rate, 1<<15, 16, false)
+	defer q.free()
+	got := collect(q)
+	q.feed(frames2(0, n), n, 5, 0, false)
+	q.Poll()
+	if len(*got) != 3 {
+		t.Fatalf("%d frames came back in %d pieces, want 3", n, len(*got))
+	}
+	at := 0
+	for i, d := range *got {
+		k := len(d.in) / 2
+		if want := min(piece, n-at); k != want {
+			t.Fatalf("piece %d: %d frames, want %d", i, k, want)
+		}
+		if !slices.Equal(d.in, frames2(at, k)) {
+			t.Fatalf("piece %d changed on the way", i)
+		}
+		if want := 5 + float64(at)/rate; math.Abs(d.adc-want) > 1e-9 {
+			t.Fatalf("piece %d: adc %v, want %v", i, d.adc, want)
+		}
+		at += k
+	}
+}
+
+// TestQueueOverflow: when nobody polls and the queue fills, the callback
+// drops whole buffers and flags the next one it queues as an overflow, with
+// its true ADC time, so the Recorder inserts exactly the lost frames as
+// silence. A buffer without input data is queued as silence.
+func TestQueueOverflow(t *testing.T) {
+	const rate = 48000.0
+	for _, jack := range []bool{false, true} {
+		q := newQueueSource(2, rate, 1024, 16, jack)
+		got := collect(q)
+		adc := func(k int) float64 { return 1 + float64(256*k)/rate }
+		for k := range 6 { // buffers 4 and 5 do not fit
+			q.feed(frames2(256*k, 256), 256, adc(k), 0, false)
+		}
+		q.Poll()
+		q.feed(nil, 256, adc(6), 0, false)
+		q.Poll()
+		q.free()
+		if len(*got) != 5 {
+			t.Fatalf("jack=%v: %d buffers delivered, want 5", jack, len(*got))
+		}
+		last := (*got)[4]
+		if !last.overflow || slices.ContainsFunc((*got)[:4], func(d delivered) bool { return d.overflow }) {
+			t.Fatalf("jack=%v: overflow flags %v", jack, []bool{(*got)[0].overflow, (*got)[3].overflow, last.overflow})
+		}
+		if !slices.Equal(last.in, make([]float32, 512)) {
+			t.Fatalf("jack=%v: a buffer without input was not silence", jack)
+		}
+		// The Recorder counts lost frames from the ADC time jump.
+		prev := (*got)[3].adc
+		if lost := math.Round((last.adc-prev)*rate) - 256; lost != 512 {
+			t.Fatalf("jack=%v: the jump after the overflow says %v frames were lost, want 512", jack, lost)
+		}
+	}
+}
+
+// TestQueuePollIdle: Poll before Start and after Stop delivers nothing.
+func TestQueuePollIdle(t *testing.T) {
+	q := newQueueSource(1, 48000, 1024, 16, false)
+	defer q.free()
+	got := collect(q)
+	q.delivering = false
+	q.feed(make([]float32, 64), 64, 1, 0, false)
+	q.Poll()
+	if len(*got) != 0 {
+		t.Fatal("Poll delivered while the source was not started")
+	}
+}
