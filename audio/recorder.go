@@ -250,15 +250,21 @@ func (r *Recorder) callback(in []float32, adc float64, overflow bool) {
 		r.cbMeterN = 0
 	}
 	r.cbMeterN += n
-	for i := int64(0); i < n; i++ {
-		row := in[i*int64(ch) : (i+1)*int64(ch)]
-		for c, v := range row {
-			a := float32(math.Abs(float64(v)))
-			if a > r.cbPeak[c] {
-				r.cbPeak[c] = a
+	samples := in[:n*int64(ch)]
+	for c := range ch {
+		peak, sum := r.cbPeak[c], r.cbSum[c] // in registers for the loop
+		for k := c; k < len(samples); k += ch {
+			v := samples[k]
+			a := v
+			if a < 0 {
+				a = -a
 			}
-			r.cbSum[c] += float64(v) * float64(v)
+			if a > peak {
+				peak = a
+			}
+			sum += float64(v) * float64(v)
 		}
+		r.cbPeak[c], r.cbSum[c] = peak, sum
 	}
 	for c := range ch {
 		r.peak[c].Store(math.Float32bits(r.cbPeak[c]))
