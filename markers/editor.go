@@ -226,7 +226,7 @@ func cueFileType(name string) string {
 const DefaultCUEAudio = "audio.wav"
 
 func writeCUE(w *bufio.Writer, d Doc) error {
-	audio := d.Audio
+	audio := oneLine(d.Audio) // as cueQuote writes it
 	if audio == "" {
 		audio = DefaultCUEAudio
 	}
@@ -256,7 +256,7 @@ func writeCUE(w *bufio.Writer, d Doc) error {
 		if m.Kind != Topic {
 			w.WriteString("    REM KIND " + string(m.Kind) + "\n")
 		}
-		if m.URL != "" {
+		if oneLine(m.URL) != "" {
 			w.WriteString("    REM URL " + cueQuote(m.URL) + "\n")
 		}
 		if _, err := fmt.Fprintf(w, "    INDEX 01 %s\n", FormatCUETime(m.Sample, d.Rate)); err != nil {
