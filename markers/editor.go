@@ -267,11 +267,11 @@ func writeCUE(w *bufio.Writer, d Doc) error {
 }
 
 // cueArgs splits a CUE line into words, keeping double-quoted strings whole
-// (without their quotes).
-func cueArgs(s string) []string {
-	var out []string
+// (without their quotes); quoted[i] tells whether word i was quoted.
+func cueArgs(s string) (out []string, quoted []bool) {
 	for s = strings.TrimSpace(s); s != ""; s = strings.TrimSpace(s) {
 		if s[0] == '"' {
+			quoted = append(quoted, true)
 			end := strings.IndexByte(s[1:], '"')
 			if end < 0 {
 				out = append(out, s[1:])
@@ -281,6 +281,7 @@ func cueArgs(s string) []string {
 			s = s[end+2:]
 			continue
 		}
+		quoted = append(quoted, false)
 		end := strings.IndexAny(s, " \t")
 		if end < 0 {
 			out = append(out, s)
@@ -289,7 +290,7 @@ func cueArgs(s string) []string {
 		out = append(out, s[:end])
 		s = s[end:]
 	}
-	return out
+	return out, quoted
 }
 
 func readCUE(text string) (Doc, error) {
@@ -313,7 +314,7 @@ func readCUE(text string) (Doc, error) {
 		return nil
 	}
 	for i, line := range lines(text) {
-		args := cueArgs(line)
+		args, quoted := cueArgs(line)
 		if len(args) == 0 {
 			continue
 		}
@@ -373,7 +374,8 @@ func readCUE(text string) (Doc, error) {
 				}
 				m := Marker{Kind: Kind(key), Sample: DurationToSamples(at, d.Rate)}
 				rest := args[3:]
-				if len(rest) > 0 {
+				// An end time is unquoted: a quoted title may look like one.
+				if len(rest) > 0 && !quoted[3] {
 					if end, err := ParseCUETime(rest[0]); err == nil {
 						if e := DurationToSamples(end, d.Rate); e > m.Sample {
 							m.End = e
