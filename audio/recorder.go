@@ -104,6 +104,7 @@ type Recorder struct {
 	cbPeak       []float32
 	cbSum        []float64
 	cbMeterN     int64        // frames in cbPeak and cbSum
+	polled       poller       // the source, if it is polled (nil otherwise)
 	newBatch     atomic.Bool  // the next callback starts a new meter reading
 	pollMu       sync.Mutex   // one poll at a time, so batches do not interleave
 	streamFrames atomic.Int64 // stream frames up to the end of the last buffer
@@ -196,6 +197,7 @@ func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 	for i := range r.chunk {
 		r.chunk[i] = make([]float32, writeChunk)
 	}
+	r.polled, _ = cfg.Source.(poller)
 	return r, nil
 }
 
@@ -243,7 +245,7 @@ func (r *Recorder) callback(in []float32, adc float64, overflow bool) {
 	r.pendingLost.Store(r.cbPending)
 
 	// Meters: over the buffers of one poll.
-	if _, polled := r.cfg.Source.(poller); !polled || r.newBatch.Swap(false) {
+	if r.polled == nil || r.newBatch.Swap(false) {
 		for c := range ch {
 			r.cbPeak[c], r.cbSum[c] = 0, 0
 		}
@@ -446,10 +448,10 @@ func (r *Recorder) Resume() int64 {
 
 // poll moves what a polled source captured into the ring (see poller).
 func (r *Recorder) poll() {
-	if p, ok := r.cfg.Source.(poller); ok {
+	if r.polled != nil {
 		r.pollMu.Lock()
 		r.newBatch.Store(true)
-		p.Poll()
+		r.polled.Poll()
 		r.pollMu.Unlock()
 	}
 }
