@@ -61,6 +61,22 @@ func jackDevice(t *testing.T) (Device, []Device) {
 	return Device{}, nil
 }
 
+// openJACK opens a 48 kHz input of the given channels on the JACK device
+// and closes it when the test ends.
+func openJACK(t *testing.T, jd Device, channels int) Source {
+	t.Helper()
+	src, err := OpenPortAudio(StreamConfig{Device: strconv.Itoa(jd.Index), Channels: channels, Rate: 48000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := src.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return src
+}
+
 func TestPortAudioDevices(t *testing.T) {
 	requireJACKServer(t)
 	jd, devs := jackDevice(t)
@@ -134,15 +150,7 @@ func TestPortAudioDevicesConcurrent(t *testing.T) {
 func TestPortAudioCaptureJACK(t *testing.T) {
 	requireJACKServer(t)
 	jd, _ := jackDevice(t)
-	src, err := OpenPortAudio(StreamConfig{Device: strconv.Itoa(jd.Index), Channels: 2, Rate: 48000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := src.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
+	src := openJACK(t, jd, 2)
 	if dev, host := src.Info(); dev != jd.Name || host != jd.HostAPI {
 		t.Fatalf("Info = %q %q", dev, host)
 	}
@@ -211,15 +219,7 @@ func TestPortAudioRecordsPlayedAudio(t *testing.T) {
 	// Other processes may have PortAudio JACK clients too (named PortAudio,
 	// PortAudio-01, …): ours is the one whose input port appears now.
 	before := jackPorts(t)
-	src, err := OpenPortAudio(StreamConfig{Device: strconv.Itoa(jd.Index), Channels: 1, Rate: 48000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := src.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
+	src := openJACK(t, jd, 1)
 	paths := trackPaths(dir, 1)
 	var glitches glitchLog
 	rec, err := NewRecorder(RecorderConfig{Source: src, Channels: 1, Rate: 48000, Format: Int24, Tracks: paths, OnGlitch: glitches.add})
@@ -369,15 +369,7 @@ func TestPortAudioRecordsPlayedAudio(t *testing.T) {
 func TestPortAudioCallbackAllocs(t *testing.T) {
 	requireJACKServer(t)
 	jd, _ := jackDevice(t)
-	src, err := OpenPortAudio(StreamConfig{Device: strconv.Itoa(jd.Index), Channels: 2, Rate: 48000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := src.Close(); err != nil {
-			t.Error(err)
-		}
-	}()
+	src := openJACK(t, jd, 2)
 	rec, err := NewRecorder(RecorderConfig{Source: src, Channels: 2, Rate: 48000, Format: Int24})
 	if err != nil {
 		t.Fatal(err)
