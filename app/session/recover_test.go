@@ -38,27 +38,6 @@ func recordShort(t *testing.T, channels int, d time.Duration) string {
 	return cfg.Dir
 }
 
-func copyDir(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.Walk(src, func(p string, fi os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if fi.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // crash rewrites session.json as a crash mid-recording leaves it.
 func crash(t *testing.T, dir string, st State) {
 	t.Helper()
@@ -104,7 +83,9 @@ func TestRecoverTruncatedCopies(t *testing.T) {
 	cuts := []int64{data, data + 1, data + 2, data + 3, data + 3*1000 + 1, (data + end) / 2, end - 4, end - 1, end}
 	for i, cut := range cuts {
 		dir := filepath.Join(t.TempDir(), "copy")
-		copyDir(t, orig, dir)
+		if err := os.CopyFS(dir, os.DirFS(orig)); err != nil { // as a crash would leave it
+			t.Fatal(err)
+		}
 		crash(t, dir, []State{StateRecording, StatePaused}[i%2])
 		tpath := filepath.Join(dir, filepath.FromSlash(meta.Tracks[0].File))
 		if err := os.Truncate(tpath, cut); err != nil {

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"io/fs"
 	"os"
 	"path/filepath"
 	"testing"
@@ -14,29 +13,6 @@ import (
 	"github.com/podmark/podmark/app/session"
 	"github.com/podmark/podmark/markers"
 )
-
-// copyTree copies a folder as a crash would leave it (a snapshot taken
-// while the session records).
-func copyTree(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 // findButton returns the first enabled button labelled text in obj's tree.
 func findButton(obj fyne.CanvasObject, text string) *widget.Button {
@@ -82,7 +58,9 @@ func TestWindowOffersRecovery(t *testing.T) {
 	}
 	time.Sleep(400 * time.Millisecond)
 	crashed := filepath.Join(root, "crashed")
-	copyTree(t, live, crashed)
+	if err := os.CopyFS(crashed, os.DirFS(live)); err != nil { // as a crash would leave it
+		t.Fatal(err)
+	}
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
