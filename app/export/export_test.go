@@ -696,3 +696,22 @@ func TestRF64FloatAndMerged(t *testing.T) {
 		t.Errorf("bad merge report: %v", err)
 	}
 }
+
+// TestReadmeListsOnlyWrittenChapters: the README's publishing list names only
+// the chapter files the bundle holds (YouTube's is skipped when the chapters
+// break its rules).
+func TestReadmeListsOnlyWrittenChapters(t *testing.T) {
+	files := []File{{Path: "chapters/chapters.json"}, {Path: "chapters/chapters.vtt"}, {Path: "notes/transcript-seed.md"}}
+	readme := string(writeReadme(Manifest{}, files, ""))
+	pub := readme[strings.Index(readme, "PUBLISHING"):]
+	for _, want := range []string{"chapters/chapters.json", "chapters/chapters.vtt", "notes/"} {
+		if !strings.Contains(pub, want) {
+			t.Errorf("publishing list lacks %s:\n%s", want, pub)
+		}
+	}
+	for _, absent := range []string{"youtube.txt", "chapters.psc.xml"} {
+		if strings.Contains(pub, absent) {
+			t.Errorf("publishing list names %s, which the bundle does not hold:\n%s", absent, pub)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -70,11 +71,19 @@ func writeReadme(m Manifest, files []File, rpp string) []byte {
 		"  so they line up. Place chapter markers at the times listed in chapters/chapters.mp4chaps.txt\n" +
 		"  (public chapters) or editor/markers.reaper.csv (every marker, in seconds).\n")
 	b.WriteString("\nPUBLISHING\n\n")
-	b.WriteString("  chapters/chapters.json      podcast namespace <podcast:chapters> (JSON chapters 1.2.0)\n" +
-		"  chapters/chapters.psc.xml   Podlove Simple Chapters\n" +
-		"  chapters/chapters.vtt       WebVTT chapters\n" +
-		"  chapters/youtube.txt        paste into the YouTube description\n" +
-		"  notes/                      transcript seed and show notes (Markdown)\n")
+	// Only what this bundle holds: a format the chapters do not fit (YouTube's
+	// rules) is not written, and its warning below says why.
+	for _, p := range []struct{ path, what string }{
+		{"chapters/chapters.json", "podcast namespace <podcast:chapters> (JSON chapters 1.2.0)"},
+		{"chapters/chapters.psc.xml", "Podlove Simple Chapters"},
+		{"chapters/chapters.vtt", "WebVTT chapters"},
+		{"chapters/youtube.txt", "paste into the YouTube description"},
+		{"notes/", "transcript seed and show notes (Markdown)"},
+	} {
+		if slices.ContainsFunc(files, func(f File) bool { return strings.HasPrefix(f.Path, p.path) }) {
+			fmt.Fprintf(&b, "  %-27s %s\n", p.path, p.what)
+		}
+	}
 	if len(s.Warnings) > 0 {
 		b.WriteString("\nWARNINGS\n\n")
 		for _, w := range s.Warnings {
