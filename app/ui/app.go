@@ -7,6 +7,7 @@ package ui
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/signal"
 	"path/filepath"
@@ -92,6 +93,7 @@ type Window struct {
 // Run opens the window with the real engine and blocks until it is closed.
 func Run(be Backend, opts Options) int {
 	a := app.NewWithID(AppID)
+	app.SetMetadata(withFyneDo(a.Metadata()))
 	noDepthBuffer()
 	keepFrameBuffers()
 	w := NewWindow(a, be, opts)
@@ -149,6 +151,22 @@ func (w *Window) buildUI() fyne.CanvasObject {
 	split := container.NewHSplit(container.NewVScroll(container.NewPadded(left)), tabs)
 	split.Offset = 0.47
 	return split
+}
+
+// withFyneDo returns m with Fyne's "fyneDo" migration on: it tells Fyne that
+// every goroutine reaches widgets through fyne.Do, as FyneApp.toml's
+// [Migrations] says; only a binary built by the fyne tool embeds that file,
+// so `go build` and `go run` get it here.
+// Without it Fyne checks the calling goroutine on each canvas refresh by
+// formatting a stack trace (a few percent of the window's Go time while the
+// meters run) and logs instead of trusting fyne.Do.
+func withFyneDo(m fyne.AppMetadata) fyne.AppMetadata {
+	m.Migrations = maps.Clone(m.Migrations)
+	if m.Migrations == nil {
+		m.Migrations = map[string]bool{}
+	}
+	m.Migrations["fyneDo"] = true
+	return m
 }
 
 // start begins soundcheck metering, global hotkeys, the meter ticker and the
