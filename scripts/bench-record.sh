@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Recording benchmarks (figures go to the "## Recording" section of docs/benchmarks.md):
 #
-#  1. CPU seconds of `podmark record` against `jack_capture` recording the same
+#  1. CPU seconds (exact, from rusage) of `podmark record` against `jack_capture` recording the same
 #     2-channel JACK stream (a looping noise file played by sndfile-jackplay),
 #     both 24-bit WAV at 48 kHz, for BENCH_SECONDS (default 60) in one run,
 #     printed as a ratio (goal: at most 1.0).
@@ -24,6 +24,20 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 go build -o "$tmp/podmark" ./cmd/podmark
 pm=$tmp/podmark
 
+# rusage OUT CMD...: runs CMD (stdin, stdout and stderr inherited) and writes
+# "user sys maxrss_KiB" to OUT. The kernel's rusage sums the process's exact
+# run time, where /usr/bin/time prints it in 10 ms steps, a few percent of a
+# recording's CPU.
+rusage() {
+  python3 -c '
+import resource, subprocess, sys
+rc = subprocess.call(sys.argv[2:])
+r = resource.getrusage(resource.RUSAGE_CHILDREN)
+with open(sys.argv[1], "w") as f:
+    f.write("%.4f %.4f %d\n" % (r.ru_utime, r.ru_stime, r.ru_maxrss))
+sys.exit(rc)' "$@"
+}
+
 bench_cpu() {
   . scripts/services.sh
   dev=$("$pm" devices | awk -F'\t' '$3 == "JACK Audio Connection Kit" { print $1; exit }')
@@ -37,9 +51,9 @@ bench_cpu() {
   [ -n "$jp" ] || { echo "bench: sndfile-jackplay has no ports" >&2; exit 1; }
 
   # podmark: stdin held open by a sleeping writer; stops by itself after $secs.
-  # Both run under /usr/bin/time, which reports user+system CPU of the whole process.
+  # Both run under rusage (above): user+system CPU of the whole process.
   before=$(jack_lsp)
-  sleep $((secs + 60)) | /usr/bin/time -f '%U %S %M' -o "$tmp/pm.time" \
+  sleep $((secs + 60)) | rusage "$tmp/pm.time" \
     "$pm" record --out "$tmp/pm" --device "$dev" --channels 2 --rate 48000 --bits 24 \
     --host bench --duration "${secs}s" >"$tmp/pm.out" 2>"$tmp/pm.log" &
   pmtime=$!
@@ -50,7 +64,7 @@ bench_cpu() {
   for i in 1 2; do jack_disconnect "system:capture_$i" "$pa:in_$((i - 1))" 2>/dev/null || true; done
   jack_connect "$jp:out_1" "$pa:in_0"
   jack_connect "$jp:out_2" "$pa:in_1"
-  /usr/bin/time -f '%U %S %M' -o "$tmp/jc.time" \
+  rusage "$tmp/jc.time" \
     jack_capture --daemon --channels 2 --bitdepth 24 --port "$jp:out_1" --port "$jp:out_2" \
     --recording-time "$secs" --filename "$tmp/jc.wav" &
   jctime=$!
@@ -60,8 +74,8 @@ bench_cpu() {
   grep -q 'stopped (duration reached)' "$tmp/pm.log" || { echo "bench: podmark record failed:" >&2; cat "$tmp/pm.log" >&2; exit 1; }
   read -r pu ps pm_rss <"$tmp/pm.time"
   read -r ju js jc_rss <"$tmp/jc.time"
-  pm_cpu=$(awk -v u="$pu" -v s="$ps" 'BEGIN { printf "%.2f", u + s }')
-  jc_cpu=$(awk -v u="$ju" -v s="$js" 'BEGIN { printf "%.2f", u + s }')
+  pm_cpu=$(awk -v u="$pu" -v s="$ps" 'BEGIN { printf "%.3f", u + s }')
+  jc_cpu=$(awk -v u="$ju" -v s="$js" 'BEGIN { printf "%.3f", u + s }')
   echo "cpu: ${secs}s of 2-channel 24-bit 48 kHz JACK input"
   echo "cpu: podmark record  ${pm_cpu} s CPU (user $pu, sys $ps), peak RSS $pm_rss KiB: $(tail -1 "$tmp/pm.log" | sed 's/^podmark record: //')"
   echo "cpu: jack_capture    ${jc_cpu} s CPU (user $ju, sys $js), peak RSS $jc_rss KiB: $(stat -c %s "$tmp/jc.wav") bytes"
