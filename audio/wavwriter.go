@@ -304,41 +304,50 @@ func (w *Writer) room() int {
 func appendFloat(b []byte, f SampleFormat, s []float32) []byte {
 	o := len(b)
 	b = b[:o+len(s)*f.BytesPerSample()] // the caller guarantees the capacity
+	d := b[o:]
 	switch f {
 	case Int16:
-		for _, v := range s {
-			binary.LittleEndian.PutUint16(b[o:], uint16(toInt(v, 32768)))
-			o += 2
+		for i, v := range s {
+			binary.LittleEndian.PutUint16(d[2*i:], uint16(toInt(v, 32768)))
 		}
 	case Int24:
-		for _, v := range s {
-			x := toInt(v, 8388608)
-			binary.LittleEndian.PutUint16(b[o:], uint16(x))
-			b[o+2] = byte(x >> 16)
-			o += 3
+		// Each sample but the last is stored as 4 bytes whose top byte the
+		// next sample overwrites: one store instead of two.
+		n := len(s) - 1
+		for i := 0; i < n; i++ {
+			binary.LittleEndian.PutUint32(d[3*i:], uint32(toInt(s[i], 8388608)))
+		}
+		if n >= 0 {
+			x := toInt(s[n], 8388608)
+			d[3*n], d[3*n+1], d[3*n+2] = byte(x), byte(x>>8), byte(x>>16)
 		}
 	case Float32:
 		for _, v := range s {
-			binary.LittleEndian.PutUint32(b[o:], math.Float32bits(v))
-			o += 4
+			binary.LittleEndian.PutUint32(d, math.Float32bits(v))
+			d = d[4:]
 		}
 	}
 	return b
 }
 
+// roundMagic is 1.5 × 2^52: adding and subtracting it rounds a float64 of
+// magnitude below 2^51 to an integer, half to even (the FPU's default mode).
+const roundMagic = 1.5 * (1 << 52)
+
 // toInt scales v by full (2^(bits-1)), rounds to nearest even and clips to
 // the integer range; NaN becomes 0.
 func toInt(v float32, full float64) int32 {
 	x := float64(v) * full
-	switch {
-	case x >= full-1:
-		return int32(full - 1)
-	case x <= -full:
-		return int32(-full)
-	case x != x:
+	if x != x {
 		return 0
 	}
-	return int32(math.RoundToEven(x))
+	if x > full-1 {
+		x = full - 1
+	}
+	if x < -full {
+		x = -full
+	}
+	return int32((x + roundMagic) - roundMagic)
 }
 
 func appendInt(b []byte, f SampleFormat, s []int32) []byte {
