@@ -15,6 +15,9 @@ import (
 // meterFloorDB is the bottom of the meter scale.
 const meterFloorDB = -60
 
+// meterRadius rounds the scale's and the clip light's corners.
+const meterRadius = 3
+
 var (
 	meterRMSColor  = color.NRGBA{R: 0x2e, G: 0xb8, B: 0x5c, A: 0xff}
 	meterPeakColor = color.NRGBA{R: 0x2e, G: 0xb8, B: 0x5c, A: 0x70}
@@ -98,7 +101,10 @@ func (m *LevelMeter) CreateRenderer() fyne.WidgetRenderer {
 		label: canvas.NewText(m.Label, theme.Color(theme.ColorNameForeground)),
 		db:    canvas.NewText("", theme.Color(theme.ColorNameForeground)),
 	}
-	r.bg.CornerRadius, r.clip.CornerRadius = 3, 3
+	// The scale's corners are set one by one (place); 0 there means "as
+	// CornerRadius", so that stays 0.
+	r.bg.TopRightCornerRadius, r.bg.BottomRightCornerRadius = meterRadius, meterRadius
+	r.clip.CornerRadius = meterRadius
 	r.label.TextStyle.Bold = true
 	r.db.TextSize = theme.CaptionTextSize()
 	r.db.Alignment = fyne.TextAlignTrailing
@@ -130,8 +136,6 @@ func (r *meterRenderer) Layout(size fyne.Size) {
 	r.barW = size.Width - labelW - r.clipW - 4
 	r.h = size.Height
 	r.label.Move(fyne.NewPos(4, (size.Height-r.label.MinSize().Height)/2))
-	r.bg.Move(fyne.NewPos(r.barX, 0))
-	r.bg.Resize(fyne.NewSize(r.barW, size.Height))
 	r.clip.Move(fyne.NewPos(size.Width-r.clipW, 0))
 	r.clip.Resize(fyne.NewSize(r.clipW, size.Height))
 	for i, t := range r.ticks {
@@ -153,6 +157,15 @@ func (r *meterRenderer) place() {
 	// every frame, so drawing it under the RMS bar would be wasted work.
 	r.peak.Move(fyne.NewPos(r.barX+rp*r.barW, 0))
 	r.peak.Resize(fyne.NewSize(max(pp-rp, 0)*r.barW, r.h))
+	// Likewise the scale's background starts where the RMS bar ends; its
+	// left corners are square there, so the two meet without a notch.
+	r.bg.Move(fyne.NewPos(r.barX+rp*r.barW, 0))
+	r.bg.Resize(fyne.NewSize((1-rp)*r.barW, r.h))
+	left := float32(0) // square: falls back to CornerRadius, 0
+	if rp == 0 {
+		left = meterRadius
+	}
+	r.bg.TopLeftCornerRadius, r.bg.BottomLeftCornerRadius = left, left
 }
 
 func (r *meterRenderer) Refresh() {

@@ -1,8 +1,10 @@
 package ui
 
 import (
+	"math"
 	"testing"
 
+	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 )
 
@@ -59,6 +61,39 @@ func TestDBPos(t *testing.T) {
 	}{{0, 0}, {-1, 0}, {0.001, 0}, {1, 1}, {2, 1}, {0.031622776, 0.5}} {
 		if got := dbPos(tt.v); got != tt.want {
 			t.Errorf("dbPos(%v) = %v, want %v", tt.v, got, tt.want)
+		}
+	}
+}
+
+// The scale's background, the RMS bar and the peak bar tile the meter
+// without overlapping (each pixel is shaded once), and the background's
+// left corners are round only when no bar is lit.
+func TestLevelMeterBarsDoNotOverlap(t *testing.T) {
+	test.NewTempApp(t)
+	m := NewLevelMeter("1", nil)
+	w := test.NewWindow(m)
+	defer w.Close()
+	w.Resize(fyne.NewSize(400, 40))
+	r := test.WidgetRenderer(m).(*meterRenderer)
+	right := func(o fyne.CanvasObject) float32 { return o.Position().X + o.Size().Width }
+	const eps = 0.01
+	for _, lv := range []struct{ peak, rms float32 }{{0, 0}, {0.1, 0.05}, {0.5, 0.2}, {1, 0.7}, {1, 1}} {
+		m.SetLevel(lv.peak, lv.rms, false)
+		if math.Abs(float64(r.rms.Position().X-r.barX)) > eps ||
+			math.Abs(float64(r.peak.Position().X-right(r.rms))) > eps ||
+			math.Abs(float64(r.bg.Position().X-right(r.rms))) > eps ||
+			math.Abs(float64(right(r.bg)-(r.barX+r.barW))) > eps {
+			t.Fatalf("level %+v: rms %v+%v, peak %v+%v, bg %v+%v; bar %v+%v", lv,
+				r.rms.Position().X, r.rms.Size().Width, r.peak.Position().X, r.peak.Size().Width,
+				r.bg.Position().X, r.bg.Size().Width, r.barX, r.barW)
+		}
+		wantLeft := float32(0)
+		if r.rms.Size().Width == 0 {
+			wantLeft = meterRadius
+		}
+		if r.bg.TopLeftCornerRadius != wantLeft || r.bg.BottomLeftCornerRadius != wantLeft ||
+			r.bg.TopRightCornerRadius != meterRadius || r.bg.CornerRadius != 0 {
+			t.Fatalf("level %+v: bg corners %+v", lv, r.bg)
 		}
 	}
 }
