@@ -2,9 +2,10 @@
 # Window performance: launch-to-ready time, then CPU% and RSS of the window
 # process while it records (meters and clock animating, ~30 Hz) from the fake
 # ramp device under Xvfb with Mesa's software renderer, then the same figure
-# for the peer: a bare Fyne window of the same size whose only content is one
+# for the peers: a bare Fyne window of the same size whose only content is one
 # rectangle resized 30 times a second (with Fyne's default GL buffers, and
-# without a depth/stencil buffer as podmark asks for).
+# without a depth/stencil buffer as podmark asks for), and one whose only
+# content is podmark's two level meters fed a sawtooth 30 times a second.
 #   usage: scripts/bench-window.sh [RECORD_SECONDS=600] [LAUNCHES=5] [BARE_SECONDS=60]
 # Needs DISPLAY (. scripts/services.sh) and xdotool.
 set -euo pipefail
@@ -19,13 +20,15 @@ trap 'rm -rf "$tmp" "$bare_src"' EXIT
 go build -o "$tmp/podmark" ./cmd/podmark
 mkdir -p "$bare_src"
 cat >"$bare_src/main.go" <<'GO'
-// The peer for scripts/bench-window.sh: a bare Fyne window redrawing one
-// rectangle at 30 Hz.
+// The peers for scripts/bench-window.sh: a bare Fyne window redrawing one
+// rectangle at 30 Hz, or (-meters) only podmark's two level meters fed a
+// sawtooth at 30 Hz.
 package main
 
 import (
 	"flag"
 	"image/color"
+	"math"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -33,10 +36,12 @@ import (
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"github.com/go-gl/glfw/v3.3/glfw"
+	"github.com/podmark/podmark/app/ui"
 )
 
 func main() {
 	noDepth := flag.Bool("nodepth", false, "no depth/stencil buffer (as podmark asks for)")
+	meters := flag.Bool("meters", false, "draw podmark's two level meters instead of one rectangle")
 	flag.Parse()
 	a := app.New()
 	if *noDepth {
@@ -48,13 +53,27 @@ func main() {
 	}
 	w := a.NewWindow("bare")
 	r := canvas.NewRectangle(color.NRGBA{G: 0xb8, A: 0xff})
-	w.SetContent(container.NewWithoutLayout(r))
+	m1, m2 := ui.NewLevelMeter("1", nil), ui.NewLevelMeter("2", nil)
+	if *meters {
+		w.SetContent(container.NewVBox(m1, m2))
+	} else {
+		w.SetContent(container.NewWithoutLayout(r))
+	}
 	w.Resize(fyne.NewSize(1200, 760))
 	go func() {
 		i := 0
 		for range time.Tick(time.Second / 30) {
 			i++
-			fyne.Do(func() { r.Resize(fyne.NewSize(float32(100+i%400), 26)); r.Refresh() })
+			p := float32(math.Mod(float64(i)/90, 1))
+			fyne.Do(func() {
+				if *meters {
+					m1.SetLevel(p, p*0.6, false)
+					m2.SetLevel(1-p, (1-p)*0.6, false)
+					return
+				}
+				r.Resize(fyne.NewSize(float32(100+i%400), 26))
+				r.Refresh()
+			})
 		}
 	}()
 	w.ShowAndRun()
@@ -109,15 +128,17 @@ sleep 1
 kill -TERM $pid; wait $pid || true
 echo "session frames: $(grep -o '"frames": [0-9]*' "$tmp"/rec/*/session.json | head -1)"
 
-# The peer in the same run: a bare Fyne window, same size, 30 Hz redraws.
-for flags in "" "-nodepth"; do
+# The peers in the same run, same size, 30 Hz redraws: a bare Fyne window,
+# then a Fyne window with nothing but podmark's two meters.
+for flags in "" "-nodepth" "-nodepth -meters"; do
   "$tmp/bare" $flags 2>/dev/null &
   pid=$!
   sleep 3
   start_t=$(ticks); start_ms=$(ms)
   sleep "$bare_secs"
   cpu=$(echo "($(ticks) - $start_t) / $hz * 100000 / ($(ms) - $start_ms)" | bc -l)
-  printf "bare Fyne window %-9s over %ds: %.1f%% of one core\n" "${flags:-(default)}" "$bare_secs" "$cpu"
+  printf "bare Fyne window %-17s over %ds: %.1f%% of one core\n" "${flags:-(default)}" "$bare_secs" "$cpu"
   kill -TERM $pid; wait $pid || true
+  [ "$flags" = "-nodepth" ] && bare_cpu=$cpu
 done
-echo "podmark / bare (-nodepth): $(echo "$total / $cpu" | bc -l | cut -c1-4)"
+echo "podmark / bare (-nodepth): $(echo "$total / $bare_cpu" | bc -l | cut -c1-4)"
