@@ -4,7 +4,9 @@
 #  1. CPU seconds (exact, from rusage) of `podmark record` against `jack_capture` recording the same
 #     2-channel JACK stream (a looping noise file played by sndfile-jackplay),
 #     both 24-bit WAV at 48 kHz, for BENCH_SECONDS (default 60) in one run,
-#     printed as a ratio (goal: at most 1.0).
+#     printed as a ratio (goal: at most 1.0). A third client in the same run,
+#     PortAudio with an empty callback on the same ports, shows what any
+#     PortAudio recorder pays before it touches a sample.
 #  2. Peak RSS of a one-hour headless recording on the fake source, not in
 #     real time (`--device ramp:xSPEED`, default 20x: every frame delivered in
 #     order on a virtual clock, an hour in 3 minutes; at higher speeds the
@@ -43,6 +45,32 @@ bench_cpu() {
   dev=$("$pm" devices | awk -F'\t' '$3 == "JACK Audio Connection Kit" { print $1; exit }')
   [ -n "$dev" ] || { echo "bench: no JACK device in 'podmark devices'" >&2; exit 1; }
   sox -n -r 48000 -c 2 -b 24 "$tmp/noise.wav" synth 10 pinknoise vol 0.3
+  cat >"$tmp/paempty.c" <<'C'
+/* PortAudio's JACK input with a callback that does nothing, for N seconds. */
+#include <portaudio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+static int cb(const void *in, void *out, unsigned long n, const PaStreamCallbackTimeInfo *t,
+              PaStreamCallbackFlags f, void *u) { return paContinue; }
+int main(int argc, char **argv) {
+	PaStream *s;
+	if (argc < 2 || Pa_Initialize() != paNoError) return 1;
+	const PaHostApiInfo *h = Pa_GetHostApiInfo(Pa_HostApiTypeIdToHostApiIndex(paJACK));
+	if (!h || h->defaultInputDevice < 0) { fprintf(stderr, "paempty: no JACK input\n"); return 1; }
+	PaStreamParameters p = {h->defaultInputDevice, 2, paFloat32,
+	                        Pa_GetDeviceInfo(h->defaultInputDevice)->defaultLowInputLatency, NULL};
+	PaError e = Pa_OpenStream(&s, &p, NULL, 48000, paFramesPerBufferUnspecified, paNoFlag, cb, NULL);
+	if (e != paNoError) { fprintf(stderr, "paempty: %s\n", Pa_GetErrorText(e)); return 1; }
+	Pa_StartStream(s);
+	sleep(atoi(argv[1]));
+	Pa_StopStream(s);
+	Pa_CloseStream(s);
+	Pa_Terminate();
+	return 0;
+}
+C
+  cc -O2 -o "$tmp/paempty" "$tmp/paempty.c" -lportaudio
   before=$(jack_lsp)
   sndfile-jackplay -l 0 "$tmp/noise.wav" >/dev/null 2>&1 &
   play=$!
@@ -64,21 +92,33 @@ bench_cpu() {
   for i in 1 2; do jack_disconnect "system:capture_$i" "$pa:in_$((i - 1))" 2>/dev/null || true; done
   jack_connect "$jp:out_1" "$pa:in_0"
   jack_connect "$jp:out_2" "$pa:in_1"
+  before=$(jack_lsp)
+  rusage "$tmp/pe.time" "$tmp/paempty" "$secs" 2>"$tmp/pe.log" &
+  petime=$!
+  for _ in $(seq 100); do jack_lsp | grep -v -x -F "$before" | grep -q ':in_1$' && break; sleep 0.1; done
+  pe=$(jack_lsp | grep -v -x -F "$before" | grep ':in_0$' | head -1); pe=${pe%:in_0}
+  [ -n "$pe" ] || { echo "bench: the empty PortAudio client has no JACK ports"; cat "$tmp/pe.log"; exit 1; } >&2
+  for i in 1 2; do jack_disconnect "system:capture_$i" "$pe:in_$((i - 1))" 2>/dev/null || true; done
+  jack_connect "$jp:out_1" "$pe:in_0"
+  jack_connect "$jp:out_2" "$pe:in_1"
   rusage "$tmp/jc.time" \
     jack_capture --daemon --channels 2 --bitdepth 24 --port "$jp:out_1" --port "$jp:out_2" \
     --recording-time "$secs" --filename "$tmp/jc.wav" &
   jctime=$!
   wait "$jctime" || { echo "bench: jack_capture failed" >&2; exit 1; }
+  wait "$petime" || { echo "bench: the empty PortAudio client failed:" >&2; cat "$tmp/pe.log" >&2; exit 1; }
   for _ in $(seq 300); do [ -s "$tmp/pm.time" ] && break; sleep 0.1; done
   kill "$play" 2>/dev/null || true
   grep -q 'stopped (duration reached)' "$tmp/pm.log" || { echo "bench: podmark record failed:" >&2; cat "$tmp/pm.log" >&2; exit 1; }
   read -r pu ps pm_rss <"$tmp/pm.time"
   read -r ju js jc_rss <"$tmp/jc.time"
+  read -r eu es _ <"$tmp/pe.time"
   pm_cpu=$(awk -v u="$pu" -v s="$ps" 'BEGIN { printf "%.3f", u + s }')
   jc_cpu=$(awk -v u="$ju" -v s="$js" 'BEGIN { printf "%.3f", u + s }')
   echo "cpu: ${secs}s of 2-channel 24-bit 48 kHz JACK input"
   echo "cpu: podmark record  ${pm_cpu} s CPU (user $pu, sys $ps), peak RSS $pm_rss KiB: $(tail -1 "$tmp/pm.log" | sed 's/^podmark record: //')"
   echo "cpu: jack_capture    ${jc_cpu} s CPU (user $ju, sys $js), peak RSS $jc_rss KiB: $(stat -c %s "$tmp/jc.wav") bytes"
+  awk -v u="$eu" -v s="$es" -v b="$jc_cpu" 'BEGIN { printf "cpu: PortAudio alone  %.3f s CPU (user %s, sys %s): an empty callback on the same ports, %.2f of jack_capture\n", u + s, u, s, (u + s) / b }'
   grep '"kind":"glitch"' "$tmp/pm.out" | sed 's/^/cpu: podmark reported a glitch: /' || true
   awk -v a="$pm_cpu" -v b="$jc_cpu" 'BEGIN { if (b > 0) printf "cpu: ratio podmark/jack_capture = %.2f (goal <= 1.0)\n", a / b; else print "cpu: jack_capture used no measurable CPU" }'
 }
