@@ -78,6 +78,20 @@ C
   jp=$(jack_lsp | grep -v -x -F "$before" | grep ':out_1$' | head -1); jp=${jp%:out_1}
   [ -n "$jp" ] || { echo "bench: sndfile-jackplay has no ports" >&2; exit 1; }
 
+  # feed_new_client WHAT LOG: waits for the PortAudio client started since
+  # $before to show its two input ports and feeds it from the player only
+  # (PortAudio may have auto-connected system:capture).
+  feed_new_client() {
+    local c
+    for _ in $(seq 100); do jack_lsp | grep -v -x -F "$before" | grep -q ':in_1$' && break; sleep 0.1; done
+    c=$(jack_lsp | grep -v -x -F "$before" | grep ':in_0$' | head -1); c=${c%:in_0}
+    [ -n "$c" ] || { echo "bench: $1 has no JACK ports"; cat "$2"; exit 1; } >&2
+    for i in 1 2; do
+      jack_disconnect "system:capture_$i" "$c:in_$((i - 1))" 2>/dev/null || true
+      jack_connect "$jp:out_$i" "$c:in_$((i - 1))"
+    done
+  }
+
   # podmark: stdin held open by a sleeping writer; stops by itself after $secs.
   # Both run under rusage (above): user+system CPU of the whole process.
   before=$(jack_lsp)
@@ -85,22 +99,11 @@ C
     "$pm" record --out "$tmp/pm" --device "$dev" --channels 2 --rate 48000 --bits 24 \
     --host bench --duration "${secs}s" >"$tmp/pm.out" 2>"$tmp/pm.log" &
   pmtime=$!
-  for _ in $(seq 100); do jack_lsp | grep -v -x -F "$before" | grep -q ':in_1$' && break; sleep 0.1; done
-  pa=$(jack_lsp | grep -v -x -F "$before" | grep ':in_0$' | head -1); pa=${pa%:in_0}
-  [ -n "$pa" ] || { echo "bench: podmark has no JACK ports"; cat "$tmp/pm.log"; exit 1; } >&2
-  # Only the player feeds both recorders (PortAudio may have auto-connected system:capture).
-  for i in 1 2; do jack_disconnect "system:capture_$i" "$pa:in_$((i - 1))" 2>/dev/null || true; done
-  jack_connect "$jp:out_1" "$pa:in_0"
-  jack_connect "$jp:out_2" "$pa:in_1"
+  feed_new_client "podmark" "$tmp/pm.log"
   before=$(jack_lsp)
   rusage "$tmp/pe.time" "$tmp/paempty" "$secs" 2>"$tmp/pe.log" &
   petime=$!
-  for _ in $(seq 100); do jack_lsp | grep -v -x -F "$before" | grep -q ':in_1$' && break; sleep 0.1; done
-  pe=$(jack_lsp | grep -v -x -F "$before" | grep ':in_0$' | head -1); pe=${pe%:in_0}
-  [ -n "$pe" ] || { echo "bench: the empty PortAudio client has no JACK ports"; cat "$tmp/pe.log"; exit 1; } >&2
-  for i in 1 2; do jack_disconnect "system:capture_$i" "$pe:in_$((i - 1))" 2>/dev/null || true; done
-  jack_connect "$jp:out_1" "$pe:in_0"
-  jack_connect "$jp:out_2" "$pe:in_1"
+  feed_new_client "the empty PortAudio client" "$tmp/pe.log"
   rusage "$tmp/jc.time" \
     jack_capture --daemon --channels 2 --bitdepth 24 --port "$jp:out_1" --port "$jp:out_2" \
     --recording-time "$secs" --filename "$tmp/jc.wav" &
