@@ -19,9 +19,10 @@ package audio
 
 // The stream callback is C: it runs on the host API's real-time thread (JACK's
 // process thread) and only copies each input buffer, with its ADC time and
-// flags, into a preallocated single-producer/single-consumer queue. A Go
-// goroutine (paSource.pump) drains the queue a few dozen times a second and
-// hands the buffers to the Recorder. A Go callback instead would make every
+// flags, into a preallocated single-producer/single-consumer queue. Go drains
+// it in paSource.Poll, which the Recorder calls on wake-ups it has anyway (its
+// writer's, and reads of levels, position and stats), and hands the buffers to
+// the Recorder's callback. A Go callback instead would make every
 // JACK period (47 a second at 1024 frames) enter the Go runtime from a foreign
 // thread, which costs several times the CPU of the recording itself.
 
