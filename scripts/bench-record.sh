@@ -29,14 +29,18 @@ pm=$tmp/podmark
 # rusage OUT CMD...: runs CMD (stdin, stdout and stderr inherited) and writes
 # "user sys maxrss_KiB" to OUT. The kernel's rusage sums the process's exact
 # run time, where /usr/bin/time prints it in 10 ms steps, a few percent of a
-# recording's CPU.
+# recording's CPU. It is taken as the difference around the call: the
+# children's rusage a python3 starts with is not zero when python3 is a
+# wrapper (pyenv's shim is a shell script that runs several processes before
+# exec'ing python3, about 0.05 s of CPU that would be added to every figure).
 rusage() {
   python3 -c '
 import resource, subprocess, sys
+r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
 rc = subprocess.call(sys.argv[2:])
 r = resource.getrusage(resource.RUSAGE_CHILDREN)
 with open(sys.argv[1], "w") as f:
-    f.write("%.4f %.4f %d\n" % (r.ru_utime, r.ru_stime, r.ru_maxrss))
+    f.write("%.4f %.4f %d\n" % (r.ru_utime - r0.ru_utime, r.ru_stime - r0.ru_stime, r.ru_maxrss))
 sys.exit(rc)' "$@"
 }
 
