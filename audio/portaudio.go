@@ -5,9 +5,10 @@ package audio
 
 /*
 #cgo pkg-config: portaudio-2.0
-#cgo LDFLAGS: -lasound -ljack
+#cgo LDFLAGS: -lasound -ljack -lm
 #include <alsa/asoundlib.h>
 #include <jack/jack.h>
+#include <math.h>
 #include <portaudio.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -19,10 +20,11 @@ package audio
 
 // The stream callback is C: it runs on the host API's real-time thread (JACK's
 // process thread) and only copies each input buffer, with its ADC time and
-// flags, into a preallocated single-producer/single-consumer queue. Go drains
-// it in paSource.Poll, which the Recorder calls on wake-ups it has anyway (its
-// writer's, and reads of levels, position and stats), and hands the buffers to
-// the Recorder's callback. A Go callback instead would make every
+// flags, into a preallocated single-producer/single-consumer queue, and
+// updates each channel's meter (peak, RMS, clip) in atomics. Go drains the
+// queue in paSource.Poll, which the Recorder's writer goroutine calls on its
+// wake-ups and which hands the buffers to the Recorder, and reads the meters
+// whenever it likes (paSource.Levels). A Go callback instead would make every
 // JACK period (47 a second at 1024 frames) enter the Go runtime from a foreign
 // thread, which costs several times the CPU of the recording itself.
 
@@ -50,7 +52,32 @@ typedef struct {
 	char        pad[48];
 	uint64_t    fr, br;    // written by the consumer (release)
 	int         lost;      // callback only: frames were dropped since the last queued buffer
+	// Meters over the frames since the reader last bumped mgen. The sums are
+	// the callback's; the readings it publishes are float bits in atomics.
+	float      *mpeak;     // per channel, callback only
+	double     *msum;      // per channel, callback only
+	uint64_t    mframes;   // frames in mpeak and msum, callback only
+	uint32_t    mseen;     // callback only: the mgen the sums belong to
+	uint32_t    mgen;      // bumped by the reader to start a new reading
+	uint32_t   *peak;      // per channel: float bits, published by the callback
+	uint32_t   *rms;       // per channel: float bits, published by the callback
+	uint32_t   *clip;      // per channel: set by the callback, cleared by the reader
 } podmarkQueue;
+
+// PODMARK_CLIP is where a sample counts as clipped (clipLevel in Go).
+#define PODMARK_CLIP (1.0f - 1.0f / 32768)
+
+static void podmarkQueueFree(podmarkQueue *q) {
+	if (!q) return;
+	free(q->samples);
+	free(q->bufs);
+	free(q->mpeak);
+	free(q->msum);
+	free(q->peak);
+	free(q->rms);
+	free(q->clip);
+	free(q);
+}
 
 static podmarkQueue *podmarkQueueNew(int channels, double rate, uint64_t capFrames, uint64_t capBufs) {
 	podmarkQueue *q = calloc(1, sizeof *q);
@@ -66,10 +93,13 @@ static podmarkQueue *podmarkQueueNew(int channels, double rate, uint64_t capFram
 	}
 	q->samples = p;
 	q->bufs = malloc(capBufs * sizeof(podmarkBuf));
-	if (!q->samples || !q->bufs) {
-		free(q->samples);
-		free(q->bufs);
-		free(q);
+	q->mpeak = calloc(channels, sizeof(float));
+	q->msum = calloc(channels, sizeof(double));
+	q->peak = calloc(channels, sizeof(uint32_t));
+	q->rms = calloc(channels, sizeof(uint32_t));
+	q->clip = calloc(channels, sizeof(uint32_t));
+	if (!q->samples || !q->bufs || !q->mpeak || !q->msum || !q->peak || !q->rms || !q->clip) {
+		podmarkQueueFree(q);
 		return NULL;
 	}
 	q->capFrames = capFrames;
@@ -79,18 +109,65 @@ static podmarkQueue *podmarkQueueNew(int channels, double rate, uint64_t capFram
 	return q;
 }
 
-static void podmarkQueueFree(podmarkQueue *q) {
-	if (!q) return;
-	free(q->samples);
-	free(q->bufs);
-	free(q);
-}
-
 // podmarkQueueReset empties the queue; the stream must be stopped.
 static void podmarkQueueReset(podmarkQueue *q) {
 	__atomic_store_n(&q->fr, __atomic_load_n(&q->fw, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
 	__atomic_store_n(&q->br, __atomic_load_n(&q->bw, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
 	q->lost = 0;
+}
+
+// podmarkMeter adds frames frames of in (NULL: silence) to the channels'
+// meters and publishes the readings.
+static void podmarkMeter(podmarkQueue *q, const float *in, unsigned long frames) {
+	const int ch = q->channels;
+	uint32_t gen = __atomic_load_n(&q->mgen, __ATOMIC_ACQUIRE);
+	if (gen != q->mseen) {
+		// The reader took the last reading: start a new one.
+		q->mseen = gen;
+		q->mframes = 0;
+		for (int c = 0; c < ch; c++) {
+			q->mpeak[c] = 0;
+			q->msum[c] = 0;
+		}
+	}
+	q->mframes += frames;
+	for (int c = 0; c < ch; c++) {
+		float peak = q->mpeak[c];
+		double sum = q->msum[c];
+		if (in) {
+			const float *p = in + c, *end = in + frames * (unsigned long)ch;
+			for (; p < end; p += ch) {
+				float v = *p, a = v < 0 ? -v : v;
+				if (a > peak) peak = a;
+				sum += (double)v * v;
+			}
+		}
+		q->mpeak[c] = peak;
+		q->msum[c] = sum;
+		float rms = q->mframes ? (float)sqrt(sum / (double)q->mframes) : 0;
+		uint32_t pb, rb;
+		memcpy(&pb, &peak, sizeof pb);
+		memcpy(&rb, &rms, sizeof rb);
+		__atomic_store_n(&q->peak[c], pb, __ATOMIC_RELAXED);
+		__atomic_store_n(&q->rms[c], rb, __ATOMIC_RELAXED);
+		if (peak >= PODMARK_CLIP) __atomic_store_n(&q->clip[c], 1, __ATOMIC_RELAXED);
+	}
+}
+
+// podmarkQueueLevel reads channel c's meter. After reading every channel the
+// reader calls podmarkQueueNewReading, and the next callback starts afresh.
+static void podmarkQueueLevel(podmarkQueue *q, int c, uint32_t *peak, uint32_t *rms, uint32_t *clip) {
+	*peak = __atomic_load_n(&q->peak[c], __ATOMIC_RELAXED);
+	*rms = __atomic_load_n(&q->rms[c], __ATOMIC_RELAXED);
+	*clip = __atomic_load_n(&q->clip[c], __ATOMIC_RELAXED);
+}
+
+static void podmarkQueueNewReading(podmarkQueue *q) {
+	__atomic_add_fetch(&q->mgen, 1, __ATOMIC_RELEASE);
+}
+
+static void podmarkQueueClearClip(podmarkQueue *q, int c) {
+	__atomic_store_n(&q->clip[c], 0, __ATOMIC_RELAXED);
 }
 
 // podmarkCallback is the stream callback: no allocation, lock, log or I/O.
@@ -135,6 +212,7 @@ static int podmarkCallback(const void *input, void *output, unsigned long frames
 		flags &= ~(PaStreamCallbackFlags)paInputOverflow; // reported with the first piece
 		done += n;
 	}
+	podmarkMeter(q, in, frames);
 	return paContinue;
 }
 
@@ -372,12 +450,12 @@ type paSource struct {
 	closed   bool
 	stuck    bool // Pa_StopStream did not return
 
-	timeMu     sync.RWMutex  // Now vs Close
+	timeMu     sync.RWMutex  // Now, Levels and ClearClip vs Close
 	streamGone bool          // the stream was closed (guarded by timeMu)
 	lastNow    atomic.Uint64 // float64 bits of the last stream time read
 
 	pollMu     sync.Mutex // guards delivery: the fields below and cb's state
-	delivering bool       // between Start and Stop
+	delivering bool       // from Start until Close (Poll still delivers what was captured before Stop)
 	cb         func(in []float32, adc float64, overflow bool)
 	clock      adcClock
 	scratch    []float32 // one queued buffer
@@ -497,9 +575,10 @@ func formatError(err error, cfg StreamConfig, name string) error {
 
 // Poll hands every buffer queued since the last Poll to the callback, with
 // its ADC time cleaned up by the adcClock. The Recorder polls from its writer
-// goroutine and whenever it is asked for levels, position or stats, so the
-// data moves on wake-ups that happen anyway. Poll is safe for concurrent use;
-// it does nothing unless the stream is started.
+// goroutine only, so the data moves on wake-ups that happen anyway, straight
+// into the track files. After Stop, Poll delivers what the stream captured
+// before it stopped. Poll is safe for concurrent use; it does nothing before
+// Start or after Close.
 func (s *paSource) Poll() {
 	s.pollMu.Lock()
 	defer s.pollMu.Unlock()
@@ -522,7 +601,8 @@ func (s *paSource) deliver() {
 }
 
 // Start starts the stream. cb runs in Poll, with every buffer captured since
-// the last Poll (see podmarkCallback), and in Stop for the last ones.
+// the last Poll (see podmarkCallback); buffers captured before an earlier Stop
+// and never polled are dropped.
 func (s *paSource) Start(cb func(in []float32, adc float64, overflow bool)) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -585,10 +665,6 @@ func (s *paSource) Stop() error {
 	case <-time.After(paStopTimeout):
 		s.stuck = true
 	}
-	s.pollMu.Lock()
-	s.deliver()
-	s.delivering = false
-	s.pollMu.Unlock()
 	if !s.stuck {
 		if err != nil {
 			return fmt.Errorf("audio: stop %q: %w", s.device, err)
@@ -630,6 +706,9 @@ func (s *paSource) Close() error {
 		return serr
 	}
 	s.closed = true
+	s.pollMu.Lock()
+	s.delivering = false
+	s.pollMu.Unlock()
 	if s.stuck {
 		return serr
 	}
@@ -645,6 +724,38 @@ func (s *paSource) Close() error {
 }
 
 func (s *paSource) Info() (device, hostAPI string) { return s.device, s.hostAPI }
+
+// Levels returns each channel's meter over the audio the stream callback saw
+// since the last call (see podmarkMeter), reusing dst. It is safe for
+// concurrent use; after Close it returns silence.
+func (s *paSource) Levels(dst []Level) []Level {
+	dst = dst[:0]
+	// timeMu, not pollMu: Poll may be writing to a stalled disk.
+	s.timeMu.RLock()
+	defer s.timeMu.RUnlock()
+	if s.streamGone {
+		for range s.channels {
+			dst = append(dst, Level{})
+		}
+		return dst
+	}
+	for c := range s.channels {
+		var peak, rms, clip C.uint32_t
+		C.podmarkQueueLevel(s.queue, C.int(c), &peak, &rms, &clip)
+		dst = append(dst, Level{Peak: math.Float32frombits(uint32(peak)), RMS: math.Float32frombits(uint32(rms)), Clipped: clip != 0})
+	}
+	C.podmarkQueueNewReading(s.queue)
+	return dst
+}
+
+// ClearClip resets channel ch's clip latch.
+func (s *paSource) ClearClip(ch int) {
+	s.timeMu.RLock()
+	defer s.timeMu.RUnlock()
+	if !s.streamGone && ch >= 0 && ch < s.channels {
+		C.podmarkQueueClearClip(s.queue, C.int(ch))
+	}
+}
 
 var _ Source = (*paSource)(nil)
 

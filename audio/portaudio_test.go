@@ -163,13 +163,30 @@ func TestPortAudioCaptureJACK(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(500 * time.Millisecond)
-	// Position follows the stream clock between callbacks: never behind the
-	// frames delivered so far by more than a buffer, never ahead by much.
-	for range 20 {
+	// Position follows the stream clock between the writer's polls: never
+	// behind the frames it took by more than a buffer, never ahead of them by
+	// more than its wake-up period and a buffer, and advancing with the
+	// (real-time) clock, not in steps of a buffer or a poll.
+	// Each reading is bracketed by clock readings, so a test goroutine
+	// descheduled between them widens the bounds instead of failing.
+	frames := func(d time.Duration) int64 { return int64(d.Seconds() * 48000) }
+	before := time.Now()
+	p0 := rec.Position()
+	after := time.Now()
+	last := p0
+	ahead := frames(writerIdle) + 2*4096
+	for range 40 {
+		t1 := time.Now()
 		p, st := rec.Position(), rec.Stats()
-		if p < st.StreamFrames-4096 || p > st.StreamFrames+4096 {
+		t2 := time.Now()
+		if p < st.StreamFrames-4096 || p > st.StreamFrames+ahead {
 			t.Fatalf("Position %d vs %d stream frames", p, st.StreamFrames)
 		}
+		lo, hi := p0+frames(t1.Sub(after))-1024, p0+frames(t2.Sub(before))+1024
+		if p < last || p < lo || p > hi {
+			t.Fatalf("Position %d, want it in [%d, %d] and not below %d", p, lo, hi, last)
+		}
+		last = p
 		time.Sleep(7 * time.Millisecond)
 	}
 	time.Sleep(1350 * time.Millisecond)

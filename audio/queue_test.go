@@ -135,7 +135,7 @@ func TestQueueOverflow(t *testing.T) {
 	}
 }
 
-// TestQueuePollIdle: Poll before Start and after Stop delivers nothing.
+// TestQueuePollIdle: Poll before Start (and after Close) delivers nothing.
 func TestQueuePollIdle(t *testing.T) {
 	q := newQueueSource(1, 48000, 1024, 16, false)
 	defer q.free()
@@ -145,5 +145,53 @@ func TestQueuePollIdle(t *testing.T) {
 	q.Poll()
 	if len(*got) != 0 {
 		t.Fatal("Poll delivered while the source was not started")
+	}
+}
+
+// TestQueueMeters: the stream callback meters each channel (peak, RMS, clip
+// latch) over every buffer since the last reading, even buffers the full
+// queue had to drop, and a buffer with no input counts as silence.
+func TestQueueMeters(t *testing.T) {
+	q := newQueueSource(2, 48000, 1024, 16, false)
+	defer q.free()
+	collect(q)
+	loud, quiet := make([]float32, 2*256), make([]float32, 2*256)
+	for i := range 256 {
+		loud[2*i], loud[2*i+1] = 0.8, -0.5
+		quiet[2*i], quiet[2*i+1] = -0.1, 0.25
+	}
+	if lv := q.Levels(nil); len(lv) != 2 || lv[0] != (Level{}) || lv[1] != (Level{}) {
+		t.Fatalf("levels before any audio: %+v", lv)
+	}
+	q.feed(loud, 256, 0, 0, false)
+	q.feed(quiet, 256, 256.0/48000, 0, false)
+	lv := q.Levels(nil)
+	near := func(a float32, b float64) bool { return math.Abs(float64(a)-b) < 1e-6 }
+	if lv[0].Peak != 0.8 || !near(lv[0].RMS, math.Sqrt((0.64+0.01)/2)) || lv[1].Peak != 0.5 ||
+		!near(lv[1].RMS, math.Sqrt((0.25+0.0625)/2)) || lv[0].Clipped || lv[1].Clipped {
+		t.Fatalf("after a loud and a quiet buffer: %+v", lv)
+	}
+	// A new reading starts with the next buffer; a buffer without input is silence.
+	q.feed(nil, 256, 512.0/48000, 0, false)
+	q.feed(quiet, 256, 768.0/48000, 0, false)
+	if lv = q.Levels(lv); lv[0].Peak != 0.1 || !near(lv[0].RMS, math.Sqrt(0.01/2)) || lv[1].Peak != 0.25 {
+		t.Fatalf("the next reading: %+v", lv)
+	}
+	// The queue (1024 frames) is full now: a dropped buffer is still metered.
+	clip := make([]float32, 2*256)
+	clip[7] = -1
+	q.feed(clip, 256, 1024.0/48000, 0, false)
+	if lv = q.Levels(lv); lv[0].Peak != 0 || lv[1].Peak != 1 || !lv[1].Clipped || lv[0].Clipped {
+		t.Fatalf("a full-scale sample in a dropped buffer: %+v", lv)
+	}
+	// The clip latch holds until cleared.
+	q.feed(quiet, 256, 1280.0/48000, 0, false)
+	if lv = q.Levels(lv); !lv[1].Clipped || lv[1].Peak != 0.25 {
+		t.Fatalf("the clip latch did not hold: %+v", lv)
+	}
+	q.ClearClip(1)
+	q.ClearClip(5) // out of range: ignored
+	if lv = q.Levels(lv); lv[1].Clipped {
+		t.Fatalf("ClearClip did not clear: %+v", lv)
 	}
 }

@@ -23,12 +23,17 @@ type Source interface {
 	Info() (device, hostAPI string)
 }
 
-// poller is implemented by sources that queue what they capture and hand it
-// to the callback only in Poll (PortAudio: its real-time thread never enters
-// Go). The Recorder polls from its writer goroutine and from Levels, Position
-// and Stats, so live readings are current when they are read.
+// poller is implemented by sources that queue what they capture in their own
+// preallocated real-time queue (PortAudio: its real-time thread never enters
+// Go) and hand it to the callback only in Poll, which only the Recorder's
+// writer goroutine calls. The Recorder then writes the buffers straight from
+// the source's queue to the files: it has no ring of its own to fill. Such a
+// source meters in its real-time callback, so live levels are current
+// between polls.
 type poller interface {
 	Poll()
+	Levels(dst []Level) []Level // since the last call
+	ClearClip(ch int)
 }
 
 // diskStaller is implemented by test sources (Ramp) that simulate a stalled
@@ -37,9 +42,9 @@ type diskStaller interface {
 	DiskStall(streamFrame int64) time.Duration
 }
 
-// Level is one channel's meter reading over the audio delivered by the last
-// poll of the source (about 100 ms, or less when Levels is read more often),
-// or over the last callback buffer of a source that pushes.
+// Level is one channel's meter reading over the audio captured since the
+// last reading (a polled source), or over the last callback buffer of a
+// source that pushes.
 type Level struct {
 	Peak, RMS float32 // linear 0..1
 	Clipped   bool    // latched until ClearClip
@@ -88,11 +93,12 @@ const clipLevel = 1 - 1.0/32768
 type span struct{ from, to int64 }
 
 // Recorder captures a Source into one mono WAV file per channel. The audio
-// callback only copies into a lock-free ring and updates atomics; one writer
-// goroutine owns the files. All methods are safe for concurrent use.
+// callback only copies into a lock-free ring (the Recorder's, or a polled
+// source's own) and updates atomics; one writer goroutine owns the files. All
+// methods are safe for concurrent use.
 type Recorder struct {
 	cfg   RecorderConfig
-	ring  *ring
+	ring  *ring // nil for a polled source
 	gaps  gapQueue
 	chans int
 
@@ -105,8 +111,6 @@ type Recorder struct {
 	cbSum        []float64
 	cbMeterN     int64        // frames in cbPeak and cbSum
 	polled       poller       // the source, if it is polled (nil otherwise)
-	newBatch     atomic.Bool  // the next callback starts a new meter reading
-	pollMu       sync.Mutex   // one poll at a time, so batches do not interleave
 	streamFrames atomic.Int64 // stream frames up to the end of the last buffer
 	callbacks    atomic.Int64
 	overflows    atomic.Int64
@@ -120,6 +124,9 @@ type Recorder struct {
 	lastADC atomic.Uint64
 
 	// Writer goroutine state.
+	stream   int64        // stream frame of the next frame to write (or gap)
+	werr     error        // a polled delivery's write error, for writerLoop
+	wrote    bool         // a polled delivery wrote something
 	frames   atomic.Int64 // file frames written
 	glitches atomic.Int64
 	writers  []*Writer
@@ -181,7 +188,6 @@ func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 	r := &Recorder{
 		cfg:     cfg,
 		chans:   ch,
-		ring:    newRing(int(math.Ceil(cfg.RingSeconds*float64(cfg.Rate))), ch),
 		cbPeak:  make([]float32, ch),
 		cbSum:   make([]float64, ch),
 		peak:    make([]atomic.Uint32, ch),
@@ -198,6 +204,9 @@ func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 		r.chunk[i] = make([]float32, writeChunk)
 	}
 	r.polled, _ = cfg.Source.(poller)
+	if r.polled == nil {
+		r.ring = newRing(int(math.Ceil(cfg.RingSeconds*float64(cfg.Rate))), ch)
+	}
 	return r, nil
 }
 
@@ -205,26 +214,8 @@ func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 func (r *Recorder) callback(in []float32, adc float64, overflow bool) {
 	ch := r.chans
 	n := int64(len(in) / ch)
-	sf := r.streamFrames.Load()
-	if overflow {
-		r.overflows.Add(1)
-		if r.cbStarted {
-			expect := r.cbLastADC + float64(r.cbLastN)/float64(r.cfg.Rate)
-			if lost := int64(math.Round((adc - expect) * float64(r.cfg.Rate))); lost > 0 {
-				r.cbPending += lost
-				r.dropped.Add(lost)
-				sf += lost
-			}
-		}
-	}
-	r.cbStarted = true
-	r.cbLastADC, r.cbLastN = adc, n
-
-	// Publish (frame, adc) of this buffer's first frame.
-	r.seq.Add(1)
-	r.lastF.Store(sf)
-	r.lastADC.Store(math.Float64bits(adc))
-	r.seq.Add(1)
+	sf, lost := r.account(n, adc, overflow)
+	r.cbPending += lost
 
 	// Ring: a gap first if frames were lost before this buffer.
 	if r.cbPending > 0 && r.ring.readable() < r.ring.capacity() {
@@ -244,14 +235,11 @@ func (r *Recorder) callback(in []float32, adc float64, overflow bool) {
 	}
 	r.pendingLost.Store(r.cbPending)
 
-	// Meters: over the buffers of one poll.
-	if r.polled == nil || r.newBatch.Swap(false) {
-		for c := range ch {
-			r.cbPeak[c], r.cbSum[c] = 0, 0
-		}
-		r.cbMeterN = 0
+	// Meters: over this buffer.
+	for c := range ch {
+		r.cbPeak[c], r.cbSum[c] = 0, 0
 	}
-	r.cbMeterN += n
+	r.cbMeterN = n
 	samples := in[:n*int64(ch)]
 	for c := range ch {
 		peak, sum := r.cbPeak[c], r.cbSum[c] // in registers for the loop
@@ -279,6 +267,70 @@ func (r *Recorder) callback(in []float32, adc float64, overflow bool) {
 	}
 	r.streamFrames.Store(sf + n)
 	r.callbacks.Add(1)
+}
+
+// account counts the frames a buffer of n frames at ADC time adc says were
+// lost before it (input overflow), publishes the (stream frame, adc) of its
+// first frame, and returns that stream frame and the lost frames. It runs
+// in the callback (polled: in the writer goroutine).
+func (r *Recorder) account(n int64, adc float64, overflow bool) (sf, lost int64) {
+	sf = r.streamFrames.Load()
+	if overflow {
+		r.overflows.Add(1)
+		if r.cbStarted {
+			expect := r.cbLastADC + float64(r.cbLastN)/float64(r.cfg.Rate)
+			if l := int64(math.Round((adc - expect) * float64(r.cfg.Rate))); l > 0 {
+				lost = l
+				r.dropped.Add(lost)
+				sf += lost
+			}
+		}
+	}
+	r.cbStarted = true
+	r.cbLastADC, r.cbLastN = adc, n
+
+	// Publish (frame, adc) of this buffer's first frame.
+	r.seq.Add(1)
+	r.lastF.Store(sf)
+	r.lastADC.Store(math.Float64bits(adc))
+	r.seq.Add(1)
+	return sf, lost
+}
+
+// deliver is the callback of a polled source: it runs in Poll, which only the
+// writer goroutine calls, and writes each buffer straight to the files, after
+// silence for any frames lost before it. After a write error it only counts.
+func (r *Recorder) deliver(in []float32, adc float64, overflow bool) {
+	ch := r.chans
+	n := int64(len(in) / ch)
+	sf, lost := r.account(n, adc, overflow)
+	r.streamFrames.Store(sf + n)
+	r.callbacks.Add(1)
+	if r.werr != nil {
+		return
+	}
+	if lost > 0 {
+		if r.werr = r.emit(nil, r.stream, lost, true); r.werr != nil {
+			return
+		}
+		r.stream += lost
+	}
+	for done := int64(0); done < n; {
+		k := min(n-done, writeChunk)
+		piece := in[done*int64(ch) : (done+k)*int64(ch)]
+		for c := range ch {
+			dst := r.chunk[c][:k]
+			for i := range dst {
+				dst[i] = piece[i*ch+c]
+			}
+		}
+		if r.werr = r.emit(r.chunk, r.stream, k, false); r.werr != nil {
+			return
+		}
+		r.stream += k
+		done += k
+	}
+	r.wrote = true
 }
 
 // last returns the seqlock-published (stream frame, adc) pair.
@@ -329,10 +381,10 @@ func (r *Recorder) skippedBefore(s int64) int64 {
 }
 
 // Position returns the file frame of "now", interpolated from the source's
-// stream clock (not rounded to a buffer). While paused it stays at the
-// pause point.
+// stream clock (not rounded to a buffer; for a polled source, from the last
+// buffer the writer took, at most its wake-up period old). While paused it
+// stays at the pause point.
 func (r *Recorder) Position() int64 {
-	r.poll()
 	s := r.streamNow()
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -361,7 +413,11 @@ func (r *Recorder) Start() (time.Time, error) {
 	if err := syncDirs(r.cfg.Tracks); err != nil {
 		return time.Time{}, r.abortStart(err)
 	}
-	if err := r.cfg.Source.Start(r.callback); err != nil {
+	cb := r.callback
+	if r.polled != nil {
+		cb = r.deliver
+	}
+	if err := r.cfg.Source.Start(cb); err != nil {
 		return time.Time{}, r.abortStart(err) // sources name themselves in their errors
 	}
 	r.state = 1
@@ -446,19 +502,11 @@ func (r *Recorder) Resume() int64 {
 	return p.to - p.from
 }
 
-// poll moves what a polled source captured into the ring (see poller).
-func (r *Recorder) poll() {
-	if r.polled != nil {
-		r.pollMu.Lock()
-		r.newBatch.Store(true)
-		r.polled.Poll()
-		r.pollMu.Unlock()
-	}
-}
-
 // Levels returns each channel's meter, reusing dst.
 func (r *Recorder) Levels(dst []Level) []Level {
-	r.poll()
+	if r.polled != nil {
+		return r.polled.Levels(dst)
+	}
 	dst = dst[:0]
 	for c := range r.chans {
 		dst = append(dst, Level{
@@ -472,14 +520,16 @@ func (r *Recorder) Levels(dst []Level) []Level {
 
 // ClearClip resets channel ch's clip latch.
 func (r *Recorder) ClearClip(ch int) {
-	if ch >= 0 && ch < r.chans {
+	if r.polled != nil {
+		r.polled.ClearClip(ch)
+	} else if ch >= 0 && ch < r.chans {
 		r.clip[ch].Store(false)
 	}
 }
 
-// Stats returns the frame counters.
+// Stats returns the frame counters (for a polled source, as of the writer's
+// last wake-up).
 func (r *Recorder) Stats() Stats {
-	r.poll()
 	return Stats{
 		Frames:       r.frames.Load(),
 		StreamFrames: r.streamFrames.Load(),
@@ -557,7 +607,6 @@ func (r *Recorder) writerLoop() {
 	lastCB, lastCBTime := int64(-1), time.Now()
 	idle := time.NewTimer(writerIdle)
 	defer idle.Stop()
-	var stream int64 // stream frame of the next ring frame (or gap)
 	stopping := false
 	selfStop := func(err error) {
 		r.setErr(err)
@@ -583,58 +632,27 @@ func (r *Recorder) writerLoop() {
 			default:
 			}
 		}
-		r.poll()
 		progressed := false
-		// A gap due now?
-		if g, ok := r.gaps.peek(); ok {
-			rpos := r.ring.r.Load()
-			if g.at <= rpos {
-				if err := r.emit(nil, stream, g.lost, true); err != nil {
-					selfStop(err)
-					return
-				}
-				stream += g.lost
-				r.gaps.pop()
-				progressed = true
-				continue
+		if r.polled != nil {
+			// The source's queue is the ring: deliver writes it out.
+			r.wrote = false
+			r.polled.Poll()
+			if r.werr != nil {
+				selfStop(r.werr)
+				return
 			}
-		}
-		limit := writeChunk
-		if g, ok := r.gaps.peek(); ok {
-			limit = min(limit, int(g.at-r.ring.r.Load()))
-		}
-		a, b, _ := r.ring.peek(limit)
-		n := (len(a) + len(b)) / r.chans
-		if n > 0 {
-			if staller != nil {
-				if d := staller.DiskStall(stream + int64(n)); d > 0 {
-					time.Sleep(d)
-				}
-			}
-			for c := range r.chans {
-				dst := r.chunk[c][:n]
-				i := 0
-				for k := c; k < len(a); k += r.chans {
-					dst[i] = a[k]
-					i++
-				}
-				for k := c; k < len(b); k += r.chans {
-					dst[i] = b[k]
-					i++
-				}
-			}
-			r.ring.release(n)
-			if err := r.emit(r.chunk, stream, int64(n), false); err != nil {
+			progressed = r.wrote
+		} else {
+			var err error
+			if progressed, err = r.drainRing(staller); err != nil {
 				selfStop(err)
 				return
 			}
-			stream += int64(n)
-			progressed = true
 		}
 		if stopping && !progressed {
 			// Frames lost at the very end still count on the timeline.
 			if p := r.pendingLost.Load(); p > 0 {
-				if err := r.emit(nil, stream, p, true); err != nil {
+				if err := r.emit(nil, r.stream, p, true); err != nil {
 					r.setErr(err)
 				}
 			}
@@ -666,7 +684,7 @@ func (r *Recorder) writerLoop() {
 			selfStop(fmt.Errorf("%w: %s sent no audio for %v", ErrDeviceLost, r.sourceName(), r.cfg.StallTimeout))
 			return
 		}
-		if !progressed {
+		if !stopping {
 			// Caught up: hand buffered samples to the OS so a killed
 			// process loses only what the ring held (the header is patched
 			// and fsynced every SyncEvery; RepairWAV recovers the rest).
@@ -682,6 +700,58 @@ func (r *Recorder) writerLoop() {
 			case <-r.stopReq: // wake at once to finish
 			}
 		}
+	}
+}
+
+// drainRing writes what the callback had put in the Recorder's ring when it
+// was called, and the silence for gaps, in chunks of up to writeChunk frames;
+// it reports whether it wrote anything.
+func (r *Recorder) drainRing(staller diskStaller) (bool, error) {
+	progressed := false
+	end := r.ring.w.Load()
+	for {
+		// A gap due now?
+		if g, ok := r.gaps.peek(); ok && g.at <= r.ring.r.Load() {
+			if err := r.emit(nil, r.stream, g.lost, true); err != nil {
+				return progressed, err
+			}
+			r.stream += g.lost
+			r.gaps.pop()
+			progressed = true
+			continue
+		}
+		limit := min(writeChunk, int(end-r.ring.r.Load()))
+		if g, ok := r.gaps.peek(); ok {
+			limit = min(limit, int(g.at-r.ring.r.Load()))
+		}
+		a, b, _ := r.ring.peek(limit)
+		n := (len(a) + len(b)) / r.chans
+		if n == 0 {
+			return progressed, nil
+		}
+		if staller != nil {
+			if d := staller.DiskStall(r.stream + int64(n)); d > 0 {
+				time.Sleep(d)
+			}
+		}
+		for c := range r.chans {
+			dst := r.chunk[c][:n]
+			i := 0
+			for k := c; k < len(a); k += r.chans {
+				dst[i] = a[k]
+				i++
+			}
+			for k := c; k < len(b); k += r.chans {
+				dst[i] = b[k]
+				i++
+			}
+		}
+		r.ring.release(n)
+		if err := r.emit(r.chunk, r.stream, int64(n), false); err != nil {
+			return progressed, err
+		}
+		r.stream += int64(n)
+		progressed = true
 	}
 }
 

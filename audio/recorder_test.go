@@ -7,6 +7,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"syscall"
 	"testing"
@@ -449,55 +450,136 @@ func TestLevelsAndClip(t *testing.T) {
 	}
 }
 
-// polledSource queues buffers and hands them over only in Poll, as the
-// PortAudio source does.
-type polledSource struct {
-	manualSource
-	queued [][]float32
-	polls  int
+// polledRamp hands a Ramp's buffers to the Recorder only in Poll, as the
+// PortAudio source hands over its real-time queue, and reports levels of its
+// own, as the PortAudio source reports its callback's meters.
+type polledRamp struct {
+	*Ramp
+	mu      sync.Mutex
+	cb      func([]float32, float64, bool)
+	queued  []polledBuf
+	polls   int
+	levels  []Level
+	cleared []int
 }
 
-func (p *polledSource) Poll() {
-	p.polls++
-	for _, b := range p.queued {
-		p.cb(b, 0, false)
-	}
+type polledBuf struct {
+	in       []float32
+	adc      float64
+	overflow bool
+}
+
+func (p *polledRamp) Start(cb func([]float32, float64, bool)) error {
+	p.mu.Lock()
+	p.cb = cb
+	p.mu.Unlock()
+	return p.Ramp.Start(func(in []float32, adc float64, overflow bool) {
+		p.mu.Lock()
+		p.queued = append(p.queued, polledBuf{slices.Clone(in), adc, overflow})
+		p.mu.Unlock()
+	})
+}
+
+func (p *polledRamp) Poll() {
+	p.mu.Lock()
+	q, cb := p.queued, p.cb
 	p.queued = nil
+	p.polls++
+	p.mu.Unlock()
+	for _, b := range q {
+		cb(b.in, b.adc, b.overflow)
+	}
 }
 
-// TestLevelsOverPolledBatch: with a polled source, Levels, Stats and
-// Position poll first, and the meter covers every buffer of the poll: the
-// peak of a loud buffer followed by a quiet one is not lost.
-func TestLevelsOverPolledBatch(t *testing.T) {
-	src := &polledSource{}
-	rec, err := NewRecorder(RecorderConfig{Source: src, Channels: 1, Rate: 48000, Format: Int24})
+func (p *polledRamp) Levels(dst []Level) []Level {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append(dst[:0], p.levels...)
+}
+
+func (p *polledRamp) ClearClip(ch int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.cleared = append(p.cleared, ch)
+}
+
+// TestRecorderPolledSource: with a polled source the writer takes the
+// buffers in Poll and writes them straight to the files (the Recorder has no
+// ring of its own): every frame in order, silence for input overflows with
+// OnGlitch at the right frames, the buffers still queued at Stop written
+// too, and Levels and ClearClip answered by the source.
+func TestRecorderPolledSource(t *testing.T) {
+	src := &polledRamp{Ramp: NewRamp(RampOptions{Channels: 2, Rate: 48000, FramesPerBuffer: 480, StopAfter: 3 * 48000,
+		Overflows: []RampOverflow{{At: 48000, Frames: 1234}, {At: 96000, Frames: 7}}}),
+		levels: []Level{{Peak: 0.5, RMS: 0.25}, {Peak: 1, RMS: 0.5, Clipped: true}}}
+	paths := trackPaths(t.TempDir(), 2)
+	var g glitchLog
+	rec, err := NewRecorder(RecorderConfig{Source: src, Channels: 2, Rate: 48000, Format: Int24, Tracks: paths, OnGlitch: g.add, StallTimeout: 20 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := src.Start(rec.callback); err != nil {
+	if rec.ring != nil {
+		t.Fatal("a polled source got a ring of its own")
+	}
+	if _, err := rec.Start(); err != nil {
 		t.Fatal(err)
 	}
-	loud, quiet := make([]float32, 480), make([]float32, 480)
-	for i := range loud {
-		loud[i], quiet[i] = 0.8, 0.1
+	if lv := rec.Levels(nil); !slices.Equal(lv, src.levels) {
+		t.Fatalf("Levels = %+v, want the source's %+v", lv, src.levels)
 	}
-	src.queued = [][]float32{loud, quiet}
-	lv := rec.Levels(nil)
-	if src.polls != 1 || lv[0].Peak != 0.8 || math.Abs(float64(lv[0].RMS)-math.Sqrt((0.64+0.01)/2)) > 1e-6 {
-		t.Fatalf("after %d polls: %+v, want the peak and RMS of both buffers", src.polls, lv[0])
+	rec.ClearClip(1)
+	waitDone(t, src.Done(), "ramp")
+	if err := rec.Stop(); err != nil {
+		t.Fatal(err)
 	}
-	src.queued = [][]float32{quiet}
-	if lv = rec.Levels(lv); lv[0].Peak != 0.1 {
-		t.Fatalf("the next poll's meter kept the old peak: %+v", lv[0])
+	src.mu.Lock()
+	cleared, polls, left := src.cleared, src.polls, len(src.queued)
+	src.mu.Unlock()
+	if !slices.Equal(cleared, []int{1}) || polls == 0 || left != 0 {
+		t.Fatalf("ClearClip calls %v, %d polls, %d buffers left in the queue", cleared, polls, left)
 	}
-	src.queued = [][]float32{quiet, quiet}
-	if st := rec.Stats(); st.StreamFrames != 5*480 {
-		t.Fatalf("Stats did not poll: %+v", st)
+	second := int64(48000 + 1234)
+	for second < 96000 {
+		second += 480
 	}
-	src.queued = [][]float32{quiet}
-	rec.Position()
-	if src.polls != 4 || rec.streamFrames.Load() != 6*480 {
-		t.Fatalf("Position did not poll (%d polls, %d frames)", src.polls, rec.streamFrames.Load())
+	wantG := [][2]int64{{48000, 1234}, {second, 7}}
+	if got := g.list(); !slices.Equal(got, wantG) {
+		t.Fatalf("OnGlitch calls %v, want %v", got, wantG)
+	}
+	st := rec.Stats()
+	if st.Overflows != 2 || st.Dropped != 1241 || st.Glitches != 2 || st.Frames != st.StreamFrames || st.Frames != src.Delivered() {
+		t.Fatalf("stats %+v (ramp delivered %d)", st, src.Delivered())
+	}
+	checkTracks(t, paths, st.Frames, Int24, wantG)
+}
+
+// TestDeliverAllocatesNothing: the Go side of a polled source's delivery
+// (overflow accounting, de-interleaving, pauses) allocates nothing.
+func TestDeliverAllocatesNothing(t *testing.T) {
+	src := &polledRamp{Ramp: NewRamp(RampOptions{Channels: 2, Rate: 48000})}
+	rec, err := NewRecorder(RecorderConfig{Source: src, Channels: 2, Rate: 48000, Format: Int24})
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := make([]float32, 2*1024)
+	for i := range in {
+		in[i] = float32(i%200)/100 - 1
+	}
+	adc := 0.0
+	overflow := false
+	n := testing.AllocsPerRun(2000, func() {
+		rec.deliver(in, adc, overflow)
+		adc += 1024.0 / 48000
+		overflow = int(adc*48000/1024)%7 == 0
+		if overflow {
+			adc += 1024.0 / 48000
+		}
+	})
+	if n != 0 {
+		t.Fatalf("deliver allocates %v times per call", n)
+	}
+	if st := rec.Stats(); st.Overflows == 0 || st.Dropped == 0 || st.Glitches == 0 {
+		t.Fatalf("the overflow path did not run: %+v", st)
 	}
 }
 
