@@ -24,7 +24,10 @@ package audio
 // updates each channel's meter (peak, RMS, clip) in atomics. Go drains the
 // queue in paSource.Poll, which the Recorder's writer goroutine calls on its
 // wake-ups and which hands the buffers to the Recorder, and reads the meters
-// whenever it likes (paSource.Levels). A Go callback instead would make every
+// whenever it likes (paSource.Levels). Both read the queue's memory with Go
+// atomics, without a cgo call: entering C (like any system call) wakes the Go
+// runtime's monitor thread, which then polls every 20 µs for as long as the
+// writer is busy. A Go callback instead would make every
 // JACK period (47 a second at 1024 frames) enter the Go runtime from a foreign
 // thread, which costs several times the CPU of the recording itself.
 
@@ -37,7 +40,8 @@ typedef struct {
 } podmarkBuf;
 
 // Buffers longer than this are queued in pieces, so the Go side's scratch
-// buffer has a fixed size.
+// buffer (for a buffer that wraps around the end of the queue) has a fixed
+// size.
 #define PODMARK_PIECE 8192
 
 typedef struct {
@@ -50,7 +54,7 @@ typedef struct {
 	// Positions count frames and buffers since the start and never wrap.
 	uint64_t    fw, bw;    // written by the callback (release)
 	char        pad[48];
-	uint64_t    fr, br;    // written by the consumer (release)
+	uint64_t    fr, br;    // written by the consumer (release; Go: paSource.deliver)
 	int         lost;      // callback only: frames were dropped since the last queued buffer
 	// Meters over the frames since the reader last bumped mgen. The sums are
 	// the callback's; the readings it publishes are float bits in atomics.
@@ -154,22 +158,6 @@ static void podmarkMeter(podmarkQueue *q, const float *in, unsigned long frames)
 	}
 }
 
-// podmarkQueueLevel reads channel c's meter. After reading every channel the
-// reader calls podmarkQueueNewReading, and the next callback starts afresh.
-static void podmarkQueueLevel(podmarkQueue *q, int c, uint32_t *peak, uint32_t *rms, uint32_t *clip) {
-	*peak = __atomic_load_n(&q->peak[c], __ATOMIC_RELAXED);
-	*rms = __atomic_load_n(&q->rms[c], __ATOMIC_RELAXED);
-	*clip = __atomic_load_n(&q->clip[c], __ATOMIC_RELAXED);
-}
-
-static void podmarkQueueNewReading(podmarkQueue *q) {
-	__atomic_add_fetch(&q->mgen, 1, __ATOMIC_RELEASE);
-}
-
-static void podmarkQueueClearClip(podmarkQueue *q, int c) {
-	__atomic_store_n(&q->clip[c], 0, __ATOMIC_RELAXED);
-}
-
 // podmarkCallback is the stream callback: no allocation, lock, log or I/O.
 static int podmarkCallback(const void *input, void *output, unsigned long frames,
 		const PaStreamCallbackTimeInfo *ti, PaStreamCallbackFlags flags, void *user) {
@@ -214,23 +202,6 @@ static int podmarkCallback(const void *input, void *output, unsigned long frames
 	}
 	podmarkMeter(q, in, frames);
 	return paContinue;
-}
-
-// podmarkQueueNext moves the oldest queued buffer into out (room for
-// PODMARK_PIECE frames) and *b, and returns its frame count, or 0 when the
-// queue is empty.
-static uint32_t podmarkQueueNext(podmarkQueue *q, float *out, podmarkBuf *b) {
-	uint64_t br = q->br;
-	if (br == __atomic_load_n(&q->bw, __ATOMIC_ACQUIRE)) return 0;
-	*b = q->bufs[br & (q->capBufs - 1)];
-	const uint64_t ch = q->channels;
-	uint64_t start = (b->pos & (q->capFrames - 1)) * ch, total = (uint64_t)b->frames * ch, room = q->capFrames * ch - start;
-	uint64_t first = total < room ? total : room;
-	memcpy(out, q->samples + start, first * sizeof(float));
-	memcpy(out + first, q->samples, (total - first) * sizeof(float));
-	__atomic_store_n(&q->fr, b->pos + b->frames, __ATOMIC_RELEASE);
-	__atomic_store_n(&q->br, br + 1, __ATOMIC_RELEASE);
-	return b->frames;
 }
 
 static PaError podmarkOpenStream(PaStream **stream, PaDeviceIndex dev, int channels, double latency,
@@ -458,8 +429,14 @@ type paSource struct {
 	delivering bool       // from Start until Close (Poll still delivers what was captured before Stop)
 	cb         func(in []float32, adc float64, overflow bool)
 	clock      adcClock
-	scratch    []float32 // one queued buffer
-	meta       *C.podmarkBuf
+	scratch    []float32 // one queued buffer that wraps around the end of samples
+	// Views of the C queue (see podmarkQueue), set by initQueue.
+	samples            []float32
+	bufs               []C.podmarkBuf
+	fw, bw, fr, br     *uint64
+	mgen               *uint32
+	peak, rms, clip    []uint32
+	frameMask, bufMask uint64
 }
 
 // Queue sizes: 10.9 s of audio at 48 kHz (11.9 s at 44.1 kHz), in up to
@@ -514,9 +491,7 @@ func openPortAudio(cfg StreamConfig) (*paSource, error) {
 		scratch: make([]float32, C.PODMARK_PIECE*cfg.Channels)}
 	// JACK loses whole periods when it loses any.
 	s.clock = adcClock{rate: s.rate, wholeBuffers: strings.Contains(d.HostAPI, "JACK")}
-	s.queue = C.podmarkQueueNew(C.int(cfg.Channels), C.double(cfg.Rate), queueFrames, queueBuffers)
-	s.meta = (*C.podmarkBuf)(C.calloc(1, C.sizeof_podmarkBuf))
-	if s.queue == nil || s.meta == nil {
+	if !s.initQueue(queueFrames, queueBuffers) {
 		s.free()
 		return nil, fmt.Errorf("audio: open device %s: out of memory for the capture queue", name)
 	}
@@ -529,11 +504,30 @@ func openPortAudio(cfg StreamConfig) (*paSource, error) {
 	return s, nil
 }
 
+// initQueue allocates the C queue and the Go views of it; false: out of memory.
+func (s *paSource) initQueue(frames, buffers uint64) bool {
+	s.queue = C.podmarkQueueNew(C.int(s.channels), C.double(s.rate), C.uint64_t(frames), C.uint64_t(buffers))
+	if s.queue == nil {
+		return false
+	}
+	q, ch := s.queue, uint64(s.channels)
+	s.samples = unsafe.Slice((*float32)(unsafe.Pointer(q.samples)), frames*ch)
+	s.bufs = unsafe.Slice(q.bufs, buffers)
+	s.fw, s.bw = (*uint64)(unsafe.Pointer(&q.fw)), (*uint64)(unsafe.Pointer(&q.bw))
+	s.fr, s.br = (*uint64)(unsafe.Pointer(&q.fr)), (*uint64)(unsafe.Pointer(&q.br))
+	s.mgen = (*uint32)(unsafe.Pointer(&q.mgen))
+	s.peak = unsafe.Slice((*uint32)(unsafe.Pointer(q.peak)), ch)
+	s.rms = unsafe.Slice((*uint32)(unsafe.Pointer(q.rms)), ch)
+	s.clip = unsafe.Slice((*uint32)(unsafe.Pointer(q.clip)), ch)
+	s.frameMask, s.bufMask = frames-1, buffers-1
+	return true
+}
+
 // free releases the C memory; the stream must be closed (or never opened).
 func (s *paSource) free() {
 	C.podmarkQueueFree(s.queue)
-	C.free(unsafe.Pointer(s.meta))
-	s.queue, s.meta = nil, nil
+	s.queue, s.samples, s.bufs, s.peak, s.rms, s.clip = nil, nil, nil, nil, nil, nil
+	s.fw, s.bw, s.fr, s.br, s.mgen = nil, nil, nil, nil, nil
 }
 
 // paError converts a PaError as the binding does, so errors.Is works with
@@ -587,16 +581,32 @@ func (s *paSource) Poll() {
 	}
 }
 
-// deliver runs with pollMu held.
+// deliver runs with pollMu held. It hands each buffer to cb where it lies in
+// the queue (a copy only if it wraps around the end) and frees its space
+// after cb returns. The atomics pair with podmarkCallback's.
 func (s *paSource) deliver() {
+	ch := uint64(s.channels)
 	for {
-		n := int(C.podmarkQueueNext(s.queue, (*C.float)(&s.scratch[0]), s.meta))
-		if n == 0 {
+		br := atomic.LoadUint64(s.br)
+		if br == atomic.LoadUint64(s.bw) {
 			return
 		}
-		overflow := s.meta.flags&C.paInputOverflow != 0
-		adc := s.clock.next(float64(s.meta.adc), float64(n), overflow)
-		s.cb(s.scratch[:n*s.channels], adc, overflow)
+		b := s.bufs[br&s.bufMask]
+		n, pos := uint64(b.frames), uint64(b.pos)
+		start, total := (pos&s.frameMask)*ch, n*ch
+		var in []float32
+		if first := uint64(len(s.samples)) - start; total <= first {
+			in = s.samples[start : start+total]
+		} else {
+			in = s.scratch[:total]
+			copy(in, s.samples[start:])
+			copy(in[first:], s.samples[:total-first])
+		}
+		overflow := b.flags&C.paInputOverflow != 0
+		adc := s.clock.next(float64(b.adc), float64(n), overflow)
+		s.cb(in, adc, overflow)
+		atomic.StoreUint64(s.fr, pos+n)
+		atomic.StoreUint64(s.br, br+1)
 	}
 }
 
@@ -740,11 +750,13 @@ func (s *paSource) Levels(dst []Level) []Level {
 		return dst
 	}
 	for c := range s.channels {
-		var peak, rms, clip C.uint32_t
-		C.podmarkQueueLevel(s.queue, C.int(c), &peak, &rms, &clip)
-		dst = append(dst, Level{Peak: math.Float32frombits(uint32(peak)), RMS: math.Float32frombits(uint32(rms)), Clipped: clip != 0})
+		dst = append(dst, Level{
+			Peak:    math.Float32frombits(atomic.LoadUint32(&s.peak[c])),
+			RMS:     math.Float32frombits(atomic.LoadUint32(&s.rms[c])),
+			Clipped: atomic.LoadUint32(&s.clip[c]) != 0,
+		})
 	}
-	C.podmarkQueueNewReading(s.queue)
+	atomic.AddUint32(s.mgen, 1) // the callback starts a new reading
 	return dst
 }
 
@@ -753,7 +765,7 @@ func (s *paSource) ClearClip(ch int) {
 	s.timeMu.RLock()
 	defer s.timeMu.RUnlock()
 	if !s.streamGone && ch >= 0 && ch < s.channels {
-		C.podmarkQueueClearClip(s.queue, C.int(ch))
+		atomic.StoreUint32(&s.clip[ch], 0)
 	}
 }
 
@@ -766,8 +778,9 @@ func newQueueSource(channels int, rate float64, frames, buffers uint64, jack boo
 	s := &paSource{rate: rate, channels: channels, delivering: true,
 		scratch: make([]float32, C.PODMARK_PIECE*channels),
 		clock:   adcClock{rate: rate, wholeBuffers: jack}}
-	s.queue = C.podmarkQueueNew(C.int(channels), C.double(rate), C.uint64_t(frames), C.uint64_t(buffers))
-	s.meta = (*C.podmarkBuf)(C.calloc(1, C.sizeof_podmarkBuf))
+	if !s.initQueue(frames, buffers) {
+		panic("audio: out of memory for a test queue")
+	}
 	return s
 }
 
