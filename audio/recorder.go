@@ -143,6 +143,7 @@ type Recorder struct {
 	committed int64
 	state     int // 0 new, 1 running, 2 stopped
 	stopReq   chan struct{}
+	tick      *writerTicker // the writer's wake-ups
 	done      chan struct{}
 	exited    chan struct{}
 	errMu     sync.Mutex
@@ -421,6 +422,7 @@ func (r *Recorder) Start() (time.Time, error) {
 		return time.Time{}, r.abortStart(err) // sources name themselves in their errors
 	}
 	r.state = 1
+	r.tick = newWriterTicker(writerIdle)
 	go r.writerLoop()
 	return start.UTC(), nil
 }
@@ -582,6 +584,7 @@ func (r *Recorder) Stop() error {
 		}
 	}
 	close(r.stopReq)
+	r.tick.wake()
 	<-r.exited
 	r.errMu.Lock()
 	r.stopErr = errors.Join(r.stopErr, serr)
@@ -599,14 +602,13 @@ func (r *Recorder) finalErr() error {
 // frames, drops paused frames, and patches + fsyncs every SyncEvery.
 func (r *Recorder) writerLoop() {
 	defer close(r.exited)
+	defer r.tick.close()
 	var staller diskStaller
 	if s, ok := r.cfg.Source.(diskStaller); ok {
 		staller = s
 	}
 	lastSync := time.Now()
 	lastCB, lastCBTime := int64(-1), time.Now()
-	idle := time.NewTimer(writerIdle)
-	defer idle.Stop()
 	stopping := false
 	selfStop := func(err error) {
 		r.setErr(err)
@@ -694,11 +696,7 @@ func (r *Recorder) writerLoop() {
 					return
 				}
 			}
-			idle.Reset(writerIdle)
-			select {
-			case <-idle.C:
-			case <-r.stopReq: // wake at once to finish
-			}
+			r.tick.wait(r.stopReq) // Stop wakes it at once to finish
 		}
 	}
 }
@@ -755,7 +753,7 @@ func (r *Recorder) drainRing(staller diskStaller) (bool, error) {
 	}
 }
 
-// writerIdle is how long the writer sleeps when the ring is empty. Nothing
+// writerIdle is the writer's wake-up period (writerTicker). Nothing
 // waits on the writer but the disk (the ring, and a polled source's queue,
 // hold 10 s), and every wake-up costs the Go runtime far more CPU than the
 // copying (on a 2-core machine a 2 ms poll cost six times the CPU of
