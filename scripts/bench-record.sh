@@ -50,7 +50,8 @@ bench_cpu() {
   [ -n "$dev" ] || { echo "bench: no JACK device in 'podmark devices'" >&2; exit 1; }
   sox -n -r 48000 -c 2 -b 24 "$tmp/noise.wav" synth 10 pinknoise vol 0.3
   cat >"$tmp/paempty.c" <<'C'
-/* PortAudio's JACK input with a callback that does nothing, for N seconds. */
+/* PortAudio's JACK input with a callback that does nothing, for N seconds;
+   creates the file READY once the stream runs. */
 #include <portaudio.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -59,7 +60,7 @@ static int cb(const void *in, void *out, unsigned long n, const PaStreamCallback
               PaStreamCallbackFlags f, void *u) { return paContinue; }
 int main(int argc, char **argv) {
 	PaStream *s;
-	if (argc < 2 || Pa_Initialize() != paNoError) return 1;
+	if (argc < 3 || Pa_Initialize() != paNoError) return 1;
 	const PaHostApiInfo *h = Pa_GetHostApiInfo(Pa_HostApiTypeIdToHostApiIndex(paJACK));
 	if (!h || h->defaultInputDevice < 0) { fprintf(stderr, "paempty: no JACK input\n"); return 1; }
 	PaStreamParameters p = {h->defaultInputDevice, 2, paFloat32,
@@ -67,6 +68,7 @@ int main(int argc, char **argv) {
 	PaError e = Pa_OpenStream(&s, &p, NULL, 48000, paFramesPerBufferUnspecified, paNoFlag, cb, NULL);
 	if (e != paNoError) { fprintf(stderr, "paempty: %s\n", Pa_GetErrorText(e)); return 1; }
 	Pa_StartStream(s);
+	fclose(fopen(argv[2], "w"));
 	sleep(atoi(argv[1]));
 	Pa_StopStream(s);
 	Pa_CloseStream(s);
@@ -82,11 +84,15 @@ C
   jp=$(jack_lsp | grep -v -x -F "$before" | grep ':out_1$' | head -1); jp=${jp%:out_1}
   [ -n "$jp" ] || { echo "bench: sndfile-jackplay has no ports" >&2; exit 1; }
 
-  # feed_new_client WHAT LOG: waits for the PortAudio client started since
-  # $before to show its two input ports and feeds it from the player only
-  # (PortAudio may have auto-connected system:capture).
+  # feed_new_client WHAT LOG READY: waits for the file READY (the client has
+  # started its stream), then for the PortAudio client started since $before
+  # to show its two input ports, and feeds it from the player only (PortAudio
+  # may have auto-connected system:capture). Every jack_lsp, jack_connect and
+  # jack_disconnect is a JACK client of its own whose comings and goings wake
+  # every running client, so it polls as little as it can.
   feed_new_client() {
     local c
+    for _ in $(seq 200); do [ -e "$3" ] && break; sleep 0.05; done
     for _ in $(seq 100); do jack_lsp | grep -v -x -F "$before" | grep -q ':in_1$' && break; sleep 0.1; done
     c=$(jack_lsp | grep -v -x -F "$before" | grep ':in_0$' | head -1); c=${c%:in_0}
     [ -n "$c" ] || { echo "bench: $1 has no JACK ports"; cat "$2"; exit 1; } >&2
@@ -96,22 +102,28 @@ C
     done
   }
 
+  # The order keeps the two measured recorders' lot even: any JACK client
+  # pays a little for every other client that comes and goes while it runs.
+  # podmark starts first and pays for its own connecting (jack_capture connects
+  # itself, from --port), then jack_capture starts, then the empty PortAudio
+  # client, whose start and connecting both of them see.
+  #
   # podmark: stdin held open by a sleeping writer; stops by itself after $secs.
-  # Both run under rusage (above): user+system CPU of the whole process.
+  # Each runs under rusage (above): user+system CPU of the whole process.
   before=$(jack_lsp)
   sleep $((secs + 60)) | rusage "$tmp/pm.time" \
     "$pm" record --out "$tmp/pm" --device "$dev" --channels 2 --rate 48000 --bits 24 \
     --host bench --duration "${secs}s" >"$tmp/pm.out" 2>"$tmp/pm.log" &
   pmtime=$!
-  feed_new_client "podmark" "$tmp/pm.log"
-  before=$(jack_lsp)
-  rusage "$tmp/pe.time" "$tmp/paempty" "$secs" 2>"$tmp/pe.log" &
-  petime=$!
-  feed_new_client "the empty PortAudio client" "$tmp/pe.log"
+  feed_new_client "podmark" "$tmp/pm.log" "$tmp/pm/session.json"
   rusage "$tmp/jc.time" \
     jack_capture --daemon --channels 2 --bitdepth 24 --port "$jp:out_1" --port "$jp:out_2" \
     --recording-time "$secs" --filename "$tmp/jc.wav" &
   jctime=$!
+  before=$(jack_lsp)
+  rusage "$tmp/pe.time" "$tmp/paempty" "$secs" "$tmp/pe.ready" 2>"$tmp/pe.log" &
+  petime=$!
+  feed_new_client "the empty PortAudio client" "$tmp/pe.log" "$tmp/pe.ready"
   wait "$jctime" || { echo "bench: jack_capture failed" >&2; exit 1; }
   wait "$petime" || { echo "bench: the empty PortAudio client failed:" >&2; cat "$tmp/pe.log" >&2; exit 1; }
   for _ in $(seq 300); do [ -s "$tmp/pm.time" ] && break; sleep 0.1; done
