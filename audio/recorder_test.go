@@ -553,33 +553,54 @@ func TestRecorderPolledSource(t *testing.T) {
 	checkTracks(t, paths, st.Frames, Int24, wantG)
 }
 
-// TestDeliverAllocatesNothing: the Go side of a polled source's delivery
-// (overflow accounting, de-interleaving, pauses) allocates nothing.
-func TestDeliverAllocatesNothing(t *testing.T) {
-	src := &polledRamp{Ramp: NewRamp(RampOptions{Channels: 2, Rate: 48000})}
-	rec, err := NewRecorder(RecorderConfig{Source: src, Channels: 2, Rate: 48000, Format: Int24})
-	if err != nil {
-		t.Fatal(err)
-	}
+// allocsPerBuffer returns testing.AllocsPerRun of cb with 2-channel
+// 1024-frame buffers, every 7th of which claims an input overflow with a
+// lost buffer before it.
+func allocsPerBuffer(cb func(in []float32, adc float64, overflow bool)) float64 {
 	in := make([]float32, 2*1024)
 	for i := range in {
 		in[i] = float32(i%200)/100 - 1
 	}
 	adc := 0.0
 	overflow := false
-	n := testing.AllocsPerRun(2000, func() {
-		rec.deliver(in, adc, overflow)
+	return testing.AllocsPerRun(2000, func() {
+		cb(in, adc, overflow)
 		adc += 1024.0 / 48000
 		overflow = int(adc*48000/1024)%7 == 0
 		if overflow {
 			adc += 1024.0 / 48000
 		}
 	})
-	if n != 0 {
+}
+
+// TestDeliverAllocatesNothing: the Go side of a polled source's delivery
+// (overflow accounting, de-interleaving, pauses, conversion and writing to
+// the track files) allocates nothing.
+func TestDeliverAllocatesNothing(t *testing.T) {
+	src := &polledRamp{Ramp: NewRamp(RampOptions{Channels: 2, Rate: 48000})}
+	rec, err := NewRecorder(RecorderConfig{Source: src, Channels: 2, Rate: 48000, Format: Int24})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The track files as Start would open them, without its writer goroutine:
+	// the test plays the writer.
+	for _, p := range trackPaths(t.TempDir(), 2) {
+		w, err := createNewWAV(p, WriterOptions{Rate: 48000, Channels: 1, Format: Int24})
+		if err != nil {
+			t.Fatal(err)
+		}
+		rec.writers = append(rec.writers, w)
+	}
+	defer func() {
+		if err := rec.closeWriters(); err != nil {
+			t.Fatal(err)
+		}
+	}()
+	if n := allocsPerBuffer(rec.deliver); n != 0 {
 		t.Fatalf("deliver allocates %v times per call", n)
 	}
-	if st := rec.Stats(); st.Overflows == 0 || st.Dropped == 0 || st.Glitches == 0 {
-		t.Fatalf("the overflow path did not run: %+v", st)
+	if st := rec.Stats(); st.Overflows == 0 || st.Dropped == 0 || st.Glitches == 0 || st.Frames < 2000*1024 {
+		t.Fatalf("the overflow path did not run, or nothing was written: %+v", st)
 	}
 }
 
@@ -589,23 +610,8 @@ func TestCallbackAllocatesNothing(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := make([]float32, 2*1024)
-	for i := range in {
-		in[i] = float32(i%200)/100 - 1
-	}
-	adc := 0.0
-	overflow := false
-	n := testing.AllocsPerRun(2000, func() {
-		// Every 7th buffer claims an input overflow with a lost buffer, and
-		// the ring fills up (nothing drains it): both loss paths run.
-		rec.callback(in, adc, overflow)
-		adc += 1024.0 / 48000
-		overflow = int(adc*48000/1024)%7 == 0
-		if overflow {
-			adc += 1024.0 / 48000
-		}
-	})
-	if n != 0 {
+	// The ring fills up (nothing drains it): both loss paths run.
+	if n := allocsPerBuffer(rec.callback); n != 0 {
 		t.Fatalf("callback allocates %v times per call", n)
 	}
 	st := rec.Stats()
