@@ -14,7 +14,7 @@ import (
 // Source is a stream of interleaved float32 input buffers.
 type Source interface {
 	// Start begins delivery: cb runs on the source's own thread (where it must not block, allocate, lock or log), or, for
-	// a source that implements poller, in Poll and Stop. Calls to cb never overlap.
+	// a source that implements poller, in Poll (also for what was captured before Stop). Calls to cb never overlap.
 	// in is interleaved float32; adc is the stream-clock time (s) of in's first frame; overflow reports input overflow.
 	Start(cb func(in []float32, adc float64, overflow bool)) error
 	Now() float64 // the stream clock in seconds (Pa_GetStreamTime for PortAudio)
@@ -109,7 +109,7 @@ type Recorder struct {
 	cbPending    int64 // lost frames not yet queued as a gap
 	cbPeak       []float32
 	cbSum        []float64
-	cbMeterN     int64        // frames in cbPeak and cbSum
+	cbMeterN     int64        // frames in cbPeak and cbSum (push sources; polled ones meter themselves)
 	polled       poller       // the source, if it is polled (nil otherwise)
 	streamFrames atomic.Int64 // stream frames up to the end of the last buffer
 	callbacks    atomic.Int64
