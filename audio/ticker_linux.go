@@ -24,11 +24,12 @@ func openTimerfd(period time.Duration) *os.File {
 }
 
 // readTimerfd reads and resets timerfd fd's expiration count; ok is false on
-// an error other than "no expiry yet" (the count is then 0).
+// an error other than "no expiry yet" or an interrupted call (the count is
+// then 0).
 func readTimerfd(fd uintptr) (n uint64, ok bool) {
 	var b [8]byte
 	if _, err := unix.Read(int(fd), b[:]); err != nil {
-		return 0, err == unix.EAGAIN
+		return 0, err == unix.EAGAIN || err == unix.EINTR
 	}
 	return *(*uint64)(unsafe.Pointer(&b[0])), true // native byte order
 }
