@@ -106,10 +106,7 @@ type Recorder struct {
 	cbLastADC    float64
 	cbLastN      int64
 	cbStarted    bool
-	cbPending    int64 // lost frames not yet queued as a gap
-	cbPeak       []float32
-	cbSum        []float64
-	cbMeterN     int64        // frames in cbPeak and cbSum (push sources; polled ones meter themselves)
+	cbPending    int64        // lost frames not yet queued as a gap
 	polled       poller       // the source, if it is polled (nil otherwise)
 	streamFrames atomic.Int64 // stream frames up to the end of the last buffer
 	callbacks    atomic.Int64
@@ -189,8 +186,6 @@ func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 	r := &Recorder{
 		cfg:     cfg,
 		chans:   ch,
-		cbPeak:  make([]float32, ch),
-		cbSum:   make([]float64, ch),
 		peak:    make([]atomic.Uint32, ch),
 		rms:     make([]atomic.Uint32, ch),
 		clip:    make([]atomic.Bool, ch),
@@ -237,32 +232,22 @@ func (r *Recorder) callback(in []float32, adc float64, overflow bool) {
 	r.pendingLost.Store(r.cbPending)
 
 	// Meters: over this buffer.
-	for c := range ch {
-		r.cbPeak[c], r.cbSum[c] = 0, 0
-	}
-	r.cbMeterN = n
 	samples := in[:n*int64(ch)]
 	for c := range ch {
-		peak, sum := r.cbPeak[c], r.cbSum[c] // in registers for the loop
+		var peak float32
+		var sum float64
 		for k := c; k < len(samples); k += ch {
 			v := samples[k]
-			a := v
-			if a < 0 {
-				a = -a
-			}
-			if a > peak {
+			if a := float32(math.Abs(float64(v))); a > peak { // NaN never becomes the peak
 				peak = a
 			}
 			sum += float64(v) * float64(v)
 		}
-		r.cbPeak[c], r.cbSum[c] = peak, sum
-	}
-	for c := range ch {
-		r.peak[c].Store(math.Float32bits(r.cbPeak[c]))
-		if r.cbMeterN > 0 {
-			r.rms[c].Store(math.Float32bits(float32(math.Sqrt(r.cbSum[c] / float64(r.cbMeterN)))))
+		r.peak[c].Store(math.Float32bits(peak))
+		if n > 0 {
+			r.rms[c].Store(math.Float32bits(float32(math.Sqrt(sum / float64(n)))))
 		}
-		if r.cbPeak[c] >= clipLevel {
+		if peak >= clipLevel {
 			r.clip[c].Store(true)
 		}
 	}
@@ -318,13 +303,7 @@ func (r *Recorder) deliver(in []float32, adc float64, overflow bool) {
 	}
 	for done := int64(0); done < n; {
 		k := min(n-done, writeChunk)
-		piece := in[done*int64(ch) : (done+k)*int64(ch)]
-		for c := range ch {
-			dst := r.chunk[c][:k]
-			for i := range dst {
-				dst[i] = piece[i*ch+c]
-			}
-		}
+		r.split(in[done*int64(ch):(done+k)*int64(ch)], 0)
 		if r.werr = r.emit(r.chunk, r.stream, k, false); r.werr != nil {
 			return
 		}
@@ -332,6 +311,20 @@ func (r *Recorder) deliver(in []float32, adc float64, overflow bool) {
 		done += k
 	}
 	r.wrote = true
+}
+
+// split de-interleaves the frames of src into r.chunk[c][at:], one slice
+// per channel, and returns the index after them.
+func (r *Recorder) split(src []float32, at int) int {
+	ch := r.chans
+	n := len(src) / ch
+	for c := range ch {
+		dst := r.chunk[c][at : at+n]
+		for i := range dst {
+			dst[i] = src[i*ch+c]
+		}
+	}
+	return at + n
 }
 
 // last returns the seqlock-published (stream frame, adc) pair.
@@ -732,18 +725,7 @@ func (r *Recorder) drainRing(staller diskStaller) (bool, error) {
 				time.Sleep(d)
 			}
 		}
-		for c := range r.chans {
-			dst := r.chunk[c][:n]
-			i := 0
-			for k := c; k < len(a); k += r.chans {
-				dst[i] = a[k]
-				i++
-			}
-			for k := c; k < len(b); k += r.chans {
-				dst[i] = b[k]
-				i++
-			}
-		}
+		r.split(b, r.split(a, 0))
 		r.ring.release(n)
 		if err := r.emit(r.chunk, r.stream, int64(n), false); err != nil {
 			return progressed, err
