@@ -70,6 +70,7 @@ typedef struct {
 
 // PODMARK_CLIP is where a sample counts as clipped (clipLevel in Go).
 #define PODMARK_CLIP (1.0f - 1.0f / 32768)
+static float podmarkClipLevel(void) { return PODMARK_CLIP; }
 
 static void podmarkQueueFree(podmarkQueue *q) {
 	if (!q) return;
@@ -435,7 +436,7 @@ type paSource struct {
 	// Views of the C queue (see podmarkQueue), set by initQueue.
 	samples            []float32
 	bufs               []C.podmarkBuf
-	fw, bw, fr, br     *uint64
+	bw, fr, br         *uint64
 	mgen               *uint32
 	peak, rms, clip    []uint32
 	frameMask, bufMask uint64
@@ -515,7 +516,7 @@ func (s *paSource) initQueue(frames, buffers uint64) bool {
 	q, ch := s.queue, uint64(s.channels)
 	s.samples = unsafe.Slice((*float32)(unsafe.Pointer(q.samples)), frames*ch)
 	s.bufs = unsafe.Slice(q.bufs, buffers)
-	s.fw, s.bw = (*uint64)(unsafe.Pointer(&q.fw)), (*uint64)(unsafe.Pointer(&q.bw))
+	s.bw = (*uint64)(unsafe.Pointer(&q.bw))
 	s.fr, s.br = (*uint64)(unsafe.Pointer(&q.fr)), (*uint64)(unsafe.Pointer(&q.br))
 	s.mgen = (*uint32)(unsafe.Pointer(&q.mgen))
 	s.peak = unsafe.Slice((*uint32)(unsafe.Pointer(q.peak)), ch)
@@ -529,7 +530,7 @@ func (s *paSource) initQueue(frames, buffers uint64) bool {
 func (s *paSource) free() {
 	C.podmarkQueueFree(s.queue)
 	s.queue, s.samples, s.bufs, s.peak, s.rms, s.clip = nil, nil, nil, nil, nil, nil
-	s.fw, s.bw, s.fr, s.br, s.mgen = nil, nil, nil, nil, nil
+	s.bw, s.fr, s.br, s.mgen = nil, nil, nil, nil
 }
 
 // paError converts a PaError as the binding does, so errors.Is works with
@@ -803,3 +804,7 @@ func (s *paSource) feed(in []float32, frames int, adc, now float64, overflow boo
 
 // piece is the longest buffer the queue holds in one entry.
 const piece = C.PODMARK_PIECE
+
+// cClipLevel returns the C callback's clip threshold, which must be
+// clipLevel (a function: cgo reads a float macro to 6 digits only).
+func cClipLevel() float32 { return float32(C.podmarkClipLevel()) }

@@ -152,6 +152,9 @@ func TestQueuePollIdle(t *testing.T) {
 // latch) over every buffer since the last reading, even buffers the full
 // queue had to drop, and a buffer with no input counts as silence.
 func TestQueueMeters(t *testing.T) {
+	if c := cClipLevel(); c != float32(clipLevel) {
+		t.Fatalf("the C callback clips at %v, the Go side at %v", c, float32(clipLevel))
+	}
 	q := newQueueSource(2, 48000, 1024, 16, false)
 	defer q.free()
 	collect(q)
