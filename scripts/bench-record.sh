@@ -26,23 +26,7 @@ trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
 go build -o "$tmp/podmark" ./cmd/podmark
 pm=$tmp/podmark
 
-# rusage OUT CMD...: runs CMD (stdin, stdout and stderr inherited) and writes
-# "user sys maxrss_KiB" to OUT. The kernel's rusage sums the process's exact
-# run time, where /usr/bin/time prints it in 10 ms steps, a few percent of a
-# recording's CPU. It is taken as the difference around the call: the
-# children's rusage a python3 starts with is not zero when python3 is a
-# wrapper (pyenv's shim is a shell script that runs several processes before
-# exec'ing python3, about 0.05 s of CPU that would be added to every figure).
-rusage() {
-  python3 -c '
-import resource, subprocess, sys
-r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
-rc = subprocess.call(sys.argv[2:])
-r = resource.getrusage(resource.RUSAGE_CHILDREN)
-with open(sys.argv[1], "w") as f:
-    f.write("%.4f %.4f %d\n" % (r.ru_utime - r0.ru_utime, r.ru_stime - r0.ru_stime, r.ru_maxrss))
-sys.exit(rc)' "$@"
-}
+. scripts/jack-bench.sh
 
 bench_cpu() {
   . scripts/services.sh
@@ -77,30 +61,7 @@ int main(int argc, char **argv) {
 }
 C
   cc -O2 -o "$tmp/paempty" "$tmp/paempty.c" -lportaudio
-  before=$(jack_lsp)
-  sndfile-jackplay -l 0 "$tmp/noise.wav" >/dev/null 2>&1 &
-  play=$!
-  for _ in $(seq 50); do jack_lsp | grep -q '^jackplay.*:out_2$' && break; sleep 0.1; done
-  jp=$(jack_lsp | grep -v -x -F "$before" | grep ':out_1$' | head -1); jp=${jp%:out_1}
-  [ -n "$jp" ] || { echo "bench: sndfile-jackplay has no ports" >&2; exit 1; }
-
-  # feed_new_client WHAT LOG READY: waits for the file READY (the client has
-  # started its stream), then for the PortAudio client started since $before
-  # to show its two input ports, and feeds it from the player only (PortAudio
-  # may have auto-connected system:capture). Every jack_lsp, jack_connect and
-  # jack_disconnect is a JACK client of its own whose comings and goings wake
-  # every running client, so it polls as little as it can.
-  feed_new_client() {
-    local c
-    for _ in $(seq 200); do [ -e "$3" ] && break; sleep 0.05; done
-    for _ in $(seq 100); do jack_lsp | grep -v -x -F "$before" | grep -q ':in_1$' && break; sleep 0.1; done
-    c=$(jack_lsp | grep -v -x -F "$before" | grep ':in_0$' | head -1); c=${c%:in_0}
-    [ -n "$c" ] || { echo "bench: $1 has no JACK ports"; cat "$2"; exit 1; } >&2
-    for i in 1 2; do
-      jack_disconnect "system:capture_$i" "$c:in_$((i - 1))" 2>/dev/null || true
-      jack_connect "$jp:out_$i" "$c:in_$((i - 1))"
-    done
-  }
+  start_player "$tmp/noise.wav"
 
   # The order keeps the two measured recorders' lot even: any JACK client
   # pays a little for every other client that comes and goes while it runs.
@@ -115,7 +76,7 @@ C
     "$pm" record --out "$tmp/pm" --device "$dev" --channels 2 --rate 48000 --bits 24 \
     --host bench --duration "${secs}s" >"$tmp/pm.out" 2>"$tmp/pm.log" &
   pmtime=$!
-  feed_new_client "podmark" "$tmp/pm.log" "$tmp/pm/session.json"
+  feed_new_client "$before" "podmark" "$tmp/pm.log" "$tmp/pm/session.json"
   rusage "$tmp/jc.time" \
     jack_capture --daemon --channels 2 --bitdepth 24 --port "$jp:out_1" --port "$jp:out_2" \
     --recording-time "$secs" --filename "$tmp/jc.wav" &
@@ -123,7 +84,7 @@ C
   before=$(jack_lsp)
   rusage "$tmp/pe.time" "$tmp/paempty" "$secs" "$tmp/pe.ready" 2>"$tmp/pe.log" &
   petime=$!
-  feed_new_client "the empty PortAudio client" "$tmp/pe.log" "$tmp/pe.ready"
+  feed_new_client "$before" "the empty PortAudio client" "$tmp/pe.log" "$tmp/pe.ready"
   wait "$jctime" || { echo "bench: jack_capture failed" >&2; exit 1; }
   wait "$petime" || { echo "bench: the empty PortAudio client failed:" >&2; cat "$tmp/pe.log" >&2; exit 1; }
   for _ in $(seq 300); do [ -s "$tmp/pm.time" ] && break; sleep 0.1; done
