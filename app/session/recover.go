@@ -20,6 +20,7 @@ type RecoverReport struct {
 	State     State                // state written back
 	Frames    int64                // frames in every track after repair
 	Tracks    []audio.RepairReport // one per track that could be repaired
+	Broken    []string             // track files that could not be (left untouched; see the error)
 	Markers   int                  // live markers after replaying the journal
 	Glitches  int                  // of which glitch markers
 	Warnings  []string             // torn journal lines, unequal tracks, missing files
@@ -52,6 +53,7 @@ func Recover(dir string) (RecoverReport, error) {
 		r, err := audio.RepairWAV(path)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("session: recover track %s: %w", tr.File, err))
+			rep.Broken = append(rep.Broken, tr.File)
 			continue
 		}
 		rep.Tracks = append(rep.Tracks, r)
@@ -186,7 +188,12 @@ func FindUnfinished(root string) ([]string, error) {
 func RecoverSummary(rep RecoverReport) string {
 	var b strings.Builder
 	changed := "unchanged (already consistent)"
-	if rep.Changed {
+	switch {
+	case len(rep.Broken) > 0 && rep.Changed:
+		changed = fmt.Sprintf("repaired in part (%d track(s) could not be read: %s)", len(rep.Broken), strings.Join(rep.Broken, ", "))
+	case len(rep.Broken) > 0:
+		changed = fmt.Sprintf("not repaired (%d track(s) could not be read: %s)", len(rep.Broken), strings.Join(rep.Broken, ", "))
+	case rep.Changed:
 		changed = "repaired"
 	}
 	fmt.Fprintf(&b, "%s: %s, state %s (was %s), %d frames, %d markers (%d glitches)\n",

@@ -173,6 +173,15 @@ func TestRecoverErrors(t *testing.T) {
 	if len(rep.Tracks) != 1 || rep.State != StateRecovered {
 		t.Errorf("report %+v", rep)
 	}
+	// The summary does not call such a session consistent, and names the track.
+	if sum := RecoverSummary(rep); !strings.Contains(sum, "repaired in part") || !strings.Contains(sum, meta.Tracks[1].File) {
+		t.Errorf("summary of a partial recovery: %q", sum)
+	}
+	// Run again: nothing left to repair, and still not "consistent".
+	rep, err = Recover(orig)
+	if sum := RecoverSummary(rep); err == nil || !strings.Contains(sum, "not repaired (1 track(s) could not be read: "+meta.Tracks[1].File+")") {
+		t.Errorf("second run: %v, summary %q", err, sum)
+	}
 	// The broken file is left as it was, never deleted.
 	if fi, err := os.Stat(filepath.Join(orig, filepath.FromSlash(meta.Tracks[1].File))); err != nil || fi.Size() != 10 {
 		t.Errorf("broken track after Recover: %v %v", fi, err)
