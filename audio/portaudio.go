@@ -16,7 +16,11 @@ package audio
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stddef.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 // The stream callback is C: it runs on the host API's real-time thread (JACK's
 // process thread) and only copies each input buffer, with its ADC time and
@@ -31,7 +35,7 @@ package audio
 // JACK period (47 a second at 1024 frames) enter the Go runtime from a foreign
 // thread, which costs several times the CPU of the recording itself.
 
-// podmarkBuf describes one queued buffer.
+// podmarkBuf describes one queued buffer (qbuf in Go has the same layout).
 typedef struct {
 	uint64_t pos;    // frame position of its first frame in the queue
 	uint32_t frames;
@@ -44,17 +48,48 @@ typedef struct {
 // size.
 #define PODMARK_PIECE 8192
 
+// PODMARK_COMMIT is the size of one of the consumer's commit records.
+#define PODMARK_COMMIT 512
+
+// The queue's memory is one mapping: this header, then capBufs podmarkBufs,
+// then capFrames × channels interleaved float samples. With a file name it
+// is a shared mapping of that file (in /dev/shm: memory that outlives the
+// process), so that `podmark recover` can write out what a killed recorder
+// had captured but not yet written (see queuefile.go, which reads the same
+// layout; TestQueueLayout checks the two agree).
 typedef struct {
+	char     magic[8];   // "PMQUEUE1"
+	uint32_t version;    // 1
+	uint32_t channels;
+	double   rate;
+	uint64_t capFrames;  // a power of two
+	uint64_t capBufs;    // a power of two
+	uint8_t  tag[32];    // the session's, set by Go
+	uint32_t wholeBuffers; // the host API loses whole buffers (JACK), set by Go
+	char     pad0[52];
+	// Positions count frames and buffers since the start and never wrap.
+	uint64_t fw, bw;     // written by the callback (release), offset 128
+	char     pad1[48];
+	uint64_t fr, br;     // written by the consumer (release; Go), offset 192
+	char     pad2[48];
+	uint8_t  commit[2][PODMARK_COMMIT]; // the consumer's commit records (Go), offset 256
+} podmarkHead;
+
+#define PODMARK_HEAD 4096
+_Static_assert(sizeof(podmarkHead) <= PODMARK_HEAD, "queue header too large");
+_Static_assert(offsetof(podmarkHead, fw) == 128 && offsetof(podmarkHead, fr) == 192 &&
+	offsetof(podmarkHead, commit) == 256, "queue header layout");
+_Static_assert(sizeof(podmarkBuf) == 24, "queue buffer layout");
+
+typedef struct {
+	podmarkHead *h;        // the start of the mapping
+	size_t      size;      // of the mapping
 	float      *samples;   // capFrames × channels, interleaved
 	uint64_t    capFrames; // a power of two
 	int         channels;
 	double      rate;
 	podmarkBuf *bufs;
 	uint64_t    capBufs;   // a power of two
-	// Positions count frames and buffers since the start and never wrap.
-	uint64_t    fw, bw;    // written by the callback (release)
-	char        pad[48];
-	uint64_t    fr, br;    // written by the consumer (release; Go: paSource.deliver)
 	int         lost;      // callback only: frames were dropped since the last queued buffer
 	// Meters over the frames since the reader last bumped mgen. The sums are
 	// the callback's; the readings it publishes are float bits in atomics.
@@ -72,10 +107,13 @@ typedef struct {
 #define PODMARK_CLIP (1.0f - 1.0f / 32768)
 static float podmarkClipLevel(void) { return PODMARK_CLIP; }
 
+static size_t podmarkQueueSize(int channels, uint64_t capFrames, uint64_t capBufs) {
+	return PODMARK_HEAD + capBufs * sizeof(podmarkBuf) + capFrames * channels * sizeof(float);
+}
+
 static void podmarkQueueFree(podmarkQueue *q) {
 	if (!q) return;
-	free(q->samples);
-	free(q->bufs);
+	if (q->h) munmap(q->h, q->size);
 	free(q->mpeak);
 	free(q->msum);
 	free(q->peak);
@@ -84,31 +122,67 @@ static void podmarkQueueFree(podmarkQueue *q) {
 	free(q);
 }
 
-static podmarkQueue *podmarkQueueNew(int channels, double rate, uint64_t capFrames, uint64_t capBufs) {
+// podmarkQueueNew allocates a queue; path NULL: in anonymous memory, else
+// in a new file path (which must not exist) mapped shared. NULL on error,
+// with errno set.
+static podmarkQueue *podmarkQueueNew(int channels, double rate, uint64_t capFrames, uint64_t capBufs, const char *path) {
 	podmarkQueue *q = calloc(1, sizeof *q);
 	if (!q) return NULL;
+	size_t size = podmarkQueueSize(channels, capFrames, capBufs);
+	void *p = MAP_FAILED;
+	if (path) {
+		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+		if (fd < 0) {
+			free(q);
+			return NULL;
+		}
+		if (ftruncate(fd, (off_t)size) == 0) {
+			p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		}
+		int e = errno;
+		close(fd);
+		if (p == MAP_FAILED) {
+			unlink(path);
+			free(q);
+			errno = e;
+			return NULL;
+		}
+	} else {
+		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		if (p == MAP_FAILED) {
+			free(q);
+			return NULL;
+		}
+	}
 	// Touched here, so that the callback never takes a page fault in JACK's
-	// thread. In ordinary 4 KiB pages: transparent huge pages made opening
+	// thread (in a file in /dev/shm the first touch also allocates the
+	// page). In ordinary 4 KiB pages: transparent huge pages made opening
 	// the stream cost about 8 ms more CPU (the kernel clears each 2 MiB page
 	// on the first touch, which was slow here), and a page fault in the
 	// callback is avoided either way.
-	size_t size = capFrames * channels * sizeof(float);
-	void *p = NULL;
-	if (posix_memalign(&p, 64, size) == 0) {
-		madvise(p, size, MADV_NOHUGEPAGE);
-		memset(p, 0, size);
-	}
-	q->samples = p;
-	q->bufs = malloc(capBufs * sizeof(podmarkBuf));
+	madvise(p, size, MADV_NOHUGEPAGE);
+	memset(p, 0, size);
+	q->h = p;
+	q->size = size;
+	q->bufs = (podmarkBuf *)((char *)p + PODMARK_HEAD);
+	q->samples = (float *)((char *)p + PODMARK_HEAD + capBufs * sizeof(podmarkBuf));
 	q->mpeak = calloc(channels, sizeof(float));
 	q->msum = calloc(channels, sizeof(double));
 	q->peak = calloc(channels, sizeof(uint32_t));
 	q->rms = calloc(channels, sizeof(uint32_t));
 	q->clip = calloc(channels, sizeof(uint32_t));
-	if (!q->samples || !q->bufs || !q->mpeak || !q->msum || !q->peak || !q->rms || !q->clip) {
+	if (!q->mpeak || !q->msum || !q->peak || !q->rms || !q->clip) {
+		if (path) unlink(path);
 		podmarkQueueFree(q);
+		errno = ENOMEM;
 		return NULL;
 	}
+	memcpy(q->h->magic, "PMQUEUE1", 8);
+	q->h->version = 1;
+	q->h->channels = (uint32_t)channels;
+	q->h->rate = rate;
+	q->h->capFrames = capFrames;
+	q->h->capBufs = capBufs;
 	q->capFrames = capFrames;
 	q->capBufs = capBufs;
 	q->channels = channels;
@@ -118,8 +192,9 @@ static podmarkQueue *podmarkQueueNew(int channels, double rate, uint64_t capFram
 
 // podmarkQueueReset empties the queue; the stream must be stopped.
 static void podmarkQueueReset(podmarkQueue *q) {
-	__atomic_store_n(&q->fr, __atomic_load_n(&q->fw, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
-	__atomic_store_n(&q->br, __atomic_load_n(&q->bw, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
+	podmarkHead *h = q->h;
+	__atomic_store_n(&h->fr, __atomic_load_n(&h->fw, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
+	__atomic_store_n(&h->br, __atomic_load_n(&h->bw, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
 	q->lost = 0;
 }
 
@@ -176,9 +251,10 @@ static int podmarkCallback(const void *input, void *output, unsigned long frames
 	}
 	for (unsigned long done = 0; done < frames;) {
 		uint32_t n = frames - done > PODMARK_PIECE ? PODMARK_PIECE : (uint32_t)(frames - done);
-		uint64_t fw = q->fw, bw = q->bw;
-		uint64_t fr = __atomic_load_n(&q->fr, __ATOMIC_ACQUIRE);
-		uint64_t br = __atomic_load_n(&q->br, __ATOMIC_ACQUIRE);
+		podmarkHead *h = q->h;
+		uint64_t fw = h->fw, bw = h->bw;
+		uint64_t fr = __atomic_load_n(&h->fr, __ATOMIC_ACQUIRE);
+		uint64_t br = __atomic_load_n(&h->br, __ATOMIC_ACQUIRE);
 		if (q->capFrames - (fw - fr) < n || bw - br == q->capBufs) {
 			q->lost = 1; // the consumer stalled: drop this piece
 		} else {
@@ -197,8 +273,8 @@ static int podmarkCallback(const void *input, void *output, unsigned long frames
 			b->flags = (uint32_t)flags | (q->lost ? paInputOverflow : 0);
 			b->adc = adc + (double)done / q->rate;
 			q->lost = 0;
-			__atomic_store_n(&q->fw, fw + n, __ATOMIC_RELEASE);
-			__atomic_store_n(&q->bw, bw + 1, __ATOMIC_RELEASE);
+			__atomic_store_n(&h->fw, fw + n, __ATOMIC_RELEASE);
+			__atomic_store_n(&h->bw, bw + 1, __ATOMIC_RELEASE);
 		}
 		flags &= ~(PaStreamCallbackFlags)paInputOverflow; // reported with the first piece
 		done += n;
@@ -410,6 +486,14 @@ type StreamConfig struct {
 	Channels        int
 	Rate            SampleRate
 	FramesPerBuffer int // 0 lets PortAudio choose
+	// QueueFile, when set, is a file that must not exist yet (in /dev/shm:
+	// memory that outlives the process) that holds the capture queue, so
+	// that ReplayQueue can write out what a killed recorder had captured
+	// but not written; QueueTag (up to 32 bytes) is stored in it to tell
+	// whose it is. Where the file cannot be made the queue is in ordinary
+	// memory (the source's QueueFile says "").
+	QueueFile string
+	QueueTag  string
 }
 
 type paSource struct {
@@ -432,14 +516,18 @@ type paSource struct {
 	delivering bool       // from Start until Close (Poll still delivers what was captured before Stop)
 	cb         func(in []float32, adc float64, overflow bool)
 	clock      adcClock
-	scratch    []float32 // one queued buffer that wraps around the end of samples
+	view       queueView
+	// next and nextF are the buffer and frame positions after the last
+	// buffer delivered. A persistent queue frees what was delivered only
+	// at Commit; otherwise deliver frees each buffer after cb.
+	next, nextF uint64
 	// Views of the C queue (see podmarkQueue), set by initQueue.
-	samples            []float32
-	bufs               []C.podmarkBuf
-	bw, fr, br         *uint64
-	mgen               *uint32
-	peak, rms, clip    []uint32
-	frameMask, bufMask uint64
+	bw, fr, br      *uint64
+	mgen            *uint32
+	peak, rms, clip []uint32
+	commits         []byte // the two commit records in the queue's header
+	queueFile       string // the persistent queue's file, "" for one in anonymous memory
+	gen             uint64 // of the last commit record written
 }
 
 // Queue sizes: 10.9 s of audio at 48 kHz (11.9 s at 44.1 kHz), in up to
@@ -490,13 +578,18 @@ func openPortAudio(cfg StreamConfig) (*paSource, error) {
 	if cfg.FramesPerBuffer > 0 {
 		fpb = C.ulong(cfg.FramesPerBuffer)
 	}
-	s := &paSource{rate: float64(cfg.Rate), channels: cfg.Channels, device: d.Name, hostAPI: d.HostAPI,
-		scratch: make([]float32, C.PODMARK_PIECE*cfg.Channels)}
+	s := &paSource{rate: float64(cfg.Rate), channels: cfg.Channels, device: d.Name, hostAPI: d.HostAPI}
 	// JACK loses whole periods when it loses any.
 	s.clock = adcClock{rate: s.rate, wholeBuffers: strings.Contains(d.HostAPI, "JACK")}
-	if !s.initQueue(queueFrames, queueBuffers) {
-		s.free()
-		return nil, fmt.Errorf("audio: open device %s: out of memory for the capture queue", name)
+	if cfg.QueueFile != "" {
+		// Where the file cannot be made (no /dev/shm, or it is full) the
+		// recorder still records, with its queue in ordinary memory.
+		_ = s.initQueue(queueFrames, queueBuffers, cfg.QueueFile, cfg.QueueTag)
+	}
+	if s.queue == nil {
+		if err := s.initQueue(queueFrames, queueBuffers, "", ""); err != nil {
+			return nil, fmt.Errorf("audio: open device %s: capture queue: %w", name, err)
+		}
 	}
 	latency := infos[d.Index].DefaultHighInputLatency.Seconds()
 	if err := paError(C.podmarkOpenStream(&s.stream, C.PaDeviceIndex(d.Index), C.int(cfg.Channels),
@@ -507,31 +600,54 @@ func openPortAudio(cfg StreamConfig) (*paSource, error) {
 	return s, nil
 }
 
-// initQueue allocates the C queue and the Go views of it; false: out of memory.
-func (s *paSource) initQueue(frames, buffers uint64) bool {
-	s.queue = C.podmarkQueueNew(C.int(s.channels), C.double(s.rate), C.uint64_t(frames), C.uint64_t(buffers))
-	if s.queue == nil {
-		return false
+// initQueue allocates the C queue (in file path if not "", stamped with
+// tag) and the Go views of it.
+func (s *paSource) initQueue(frames, buffers uint64, path, tag string) error {
+	var cpath *C.char
+	if path != "" {
+		cpath = C.CString(path)
+		defer C.free(unsafe.Pointer(cpath))
 	}
-	q, ch := s.queue, uint64(s.channels)
-	s.samples = unsafe.Slice((*float32)(unsafe.Pointer(q.samples)), frames*ch)
-	s.bufs = unsafe.Slice(q.bufs, buffers)
-	s.bw = (*uint64)(unsafe.Pointer(&q.bw))
-	s.fr, s.br = (*uint64)(unsafe.Pointer(&q.fr)), (*uint64)(unsafe.Pointer(&q.br))
+	q, err := C.podmarkQueueNew(C.int(s.channels), C.double(s.rate), C.uint64_t(frames), C.uint64_t(buffers), cpath)
+	if q == nil {
+		if path != "" {
+			return fmt.Errorf("%q: %w", path, err)
+		}
+		return err
+	}
+	s.queue, s.queueFile = q, path
+	ch := uint64(s.channels)
+	h := q.h
+	copy(unsafe.Slice((*byte)(unsafe.Pointer(&h.tag[0])), len(h.tag)), tag)
+	if s.clock.wholeBuffers {
+		h.wholeBuffers = 1
+	}
+	s.view = newQueueView(unsafe.Slice((*float32)(unsafe.Pointer(q.samples)), frames*ch),
+		unsafe.Slice((*qbuf)(unsafe.Pointer(q.bufs)), buffers), s.channels)
+	s.bw = (*uint64)(unsafe.Pointer(&h.bw))
+	s.fr, s.br = (*uint64)(unsafe.Pointer(&h.fr)), (*uint64)(unsafe.Pointer(&h.br))
+	s.commits = unsafe.Slice((*byte)(unsafe.Pointer(&h.commit[0][0])), 2*commitSize)
 	s.mgen = (*uint32)(unsafe.Pointer(&q.mgen))
 	s.peak = unsafe.Slice((*uint32)(unsafe.Pointer(q.peak)), ch)
 	s.rms = unsafe.Slice((*uint32)(unsafe.Pointer(q.rms)), ch)
 	s.clip = unsafe.Slice((*uint32)(unsafe.Pointer(q.clip)), ch)
-	s.frameMask, s.bufMask = frames-1, buffers-1
-	return true
+	return nil
 }
 
 // free releases the C memory; the stream must be closed (or never opened).
+// A persistent queue's file stays (see RemoveQueue).
 func (s *paSource) free() {
 	C.podmarkQueueFree(s.queue)
-	s.queue, s.samples, s.bufs, s.peak, s.rms, s.clip = nil, nil, nil, nil, nil, nil
+	s.queue, s.view, s.peak, s.rms, s.clip, s.commits = nil, queueView{}, nil, nil, nil, nil
 	s.bw, s.fr, s.br, s.mgen = nil, nil, nil, nil
 }
+
+// QueueFile is the file that holds the capture queue, "" when it is in
+// ordinary memory.
+func (s *paSource) QueueFile() string { return s.queueFile }
+
+// Persistent reports whether the capture queue outlives the process.
+func (s *paSource) Persistent() bool { return s.queueFile != "" }
 
 // paError converts a PaError as the binding does, so errors.Is works with
 // its error values (portaudio.InvalidSampleRate and so on).
@@ -585,32 +701,46 @@ func (s *paSource) Poll() {
 }
 
 // deliver runs with pollMu held. It hands each buffer to cb where it lies in
-// the queue (a copy only if it wraps around the end) and frees its space
-// after cb returns. The atomics pair with podmarkCallback's.
+// the queue (a copy only if it wraps around the end) and, unless the queue
+// is persistent, frees its space after cb returns (a persistent queue frees
+// at Commit). The atomics pair with podmarkCallback's.
 func (s *paSource) deliver() {
-	ch := uint64(s.channels)
+	persistent := s.queueFile != ""
 	for {
-		br := atomic.LoadUint64(s.br)
-		if br == atomic.LoadUint64(s.bw) {
+		i := s.next
+		if i == atomic.LoadUint64(s.bw) {
 			return
 		}
-		b := s.bufs[br&s.bufMask]
-		n, pos := uint64(b.frames), uint64(b.pos)
-		start, total := (pos&s.frameMask)*ch, n*ch
-		var in []float32
-		if first := uint64(len(s.samples)) - start; total <= first {
-			in = s.samples[start : start+total]
-		} else {
-			in = s.scratch[:total]
-			copy(in, s.samples[start:])
-			copy(in[first:], s.samples[:total-first])
+		in, pos, n, flags, adc := s.view.buffer(i)
+		overflow := flags&paInputOverflow != 0
+		s.cb(in, s.clock.next(adc, float64(n), overflow), overflow)
+		s.next, s.nextF = i+1, pos+n
+		if !persistent {
+			atomic.StoreUint64(s.fr, s.nextF)
+			atomic.StoreUint64(s.br, s.next)
 		}
-		overflow := b.flags&C.paInputOverflow != 0
-		adc := s.clock.next(float64(b.adc), float64(n), overflow)
-		s.cb(in, adc, overflow)
-		atomic.StoreUint64(s.fr, pos+n)
-		atomic.StoreUint64(s.br, br+1)
 	}
+}
+
+// Commit records state (the consumer's, after everything delivered so far
+// has reached the files) in the persistent queue with the position it
+// belongs to, then frees the delivered buffers. What a killed process had
+// captured after its last commit is still in the queue, and ReplayQueue
+// writes it out from there. It does nothing for a queue in ordinary memory.
+func (s *paSource) Commit(state []byte) {
+	s.pollMu.Lock()
+	defer s.pollMu.Unlock()
+	if s.queueFile == "" || s.queue == nil {
+		return
+	}
+	s.gen++
+	slot := s.commits[(s.gen%2)*commitSize:][:commitSize]
+	putCommit(slot, commitRecord{gen: s.gen, br: s.next, fr: s.nextF, clock: s.clock}, state)
+	// The record is complete before the buffers it covers are freed; a
+	// process killed while writing it leaves the other, older record,
+	// whose buffers are still queued.
+	atomic.StoreUint64(s.fr, s.nextF)
+	atomic.StoreUint64(s.br, s.next)
 }
 
 // Start starts the stream. cb runs in Poll, with every buffer captured since
@@ -629,6 +759,7 @@ func (s *paSource) Start(cb func(in []float32, adc float64, overflow bool)) erro
 	s.cb = cb
 	s.clock.set = false
 	C.podmarkQueueReset(s.queue)
+	s.next, s.nextF = atomic.LoadUint64(s.br), atomic.LoadUint64(s.fr)
 	s.delivering = true
 	s.pollMu.Unlock()
 	if err := paError(C.Pa_StartStream(s.stream)); err != nil {
@@ -778,11 +909,16 @@ var _ Source = (*paSource)(nil)
 // (powers of two) and no stream, for tests that drive the stream callback
 // with feed and read it back with Poll. Free it with free.
 func newQueueSource(channels int, rate float64, frames, buffers uint64, jack bool) *paSource {
+	return newQueueFileSource(channels, rate, frames, buffers, jack, "", "")
+}
+
+// newQueueFileSource is newQueueSource with the queue in file path (see
+// StreamConfig.QueueFile); it panics when the queue cannot be made.
+func newQueueFileSource(channels int, rate float64, frames, buffers uint64, jack bool, path, tag string) *paSource {
 	s := &paSource{rate: rate, channels: channels, delivering: true,
-		scratch: make([]float32, C.PODMARK_PIECE*channels),
-		clock:   adcClock{rate: rate, wholeBuffers: jack}}
-	if !s.initQueue(frames, buffers) {
-		panic("audio: out of memory for a test queue")
+		clock: adcClock{rate: rate, wholeBuffers: jack}}
+	if err := s.initQueue(frames, buffers, path, tag); err != nil {
+		panic("audio: test queue: " + err.Error())
 	}
 	return s
 }
@@ -804,6 +940,18 @@ func (s *paSource) feed(in []float32, frames int, adc, now float64, overflow boo
 
 // piece is the longest buffer the queue holds in one entry.
 const piece = C.PODMARK_PIECE
+
+// cQueueLayout returns the C queue's layout: the header's size, the
+// offsets of tag, wholeBuffers, fw, fr and the commit records in it, the size of a commit
+// record and of a queued buffer, the overflow flag, and the size of a
+// whole queue of the given dimensions (queuefile.go reads the same layout).
+func cQueueLayout(channels int, frames, buffers uint64) []uint64 {
+	var h C.podmarkHead
+	return []uint64{C.PODMARK_HEAD, uint64(unsafe.Offsetof(h.tag)), uint64(unsafe.Offsetof(h.wholeBuffers)),
+		uint64(unsafe.Offsetof(h.fw)), uint64(unsafe.Offsetof(h.fr)),
+		uint64(unsafe.Offsetof(h.commit)), C.PODMARK_COMMIT, uint64(unsafe.Sizeof(C.podmarkBuf{})),
+		C.paInputOverflow, uint64(C.podmarkQueueSize(C.int(channels), C.uint64_t(frames), C.uint64_t(buffers)))}
+}
 
 // cClipLevel returns the C callback's clip threshold, which must be
 // clipLevel (a function: cgo reads a float macro to 6 digits only).
