@@ -97,7 +97,19 @@ type Meta struct {
 	Updated       time.Time `json:"updated_utc"`        // last rewrite of this file
 	Error         string    `json:"error,omitempty"`    // why the session failed
 	Recovery      []string  `json:"recovery,omitempty"` // notes written by Recover
-	EndUTC        time.Time `json:"end_utc,omitzero"`   // wall time the session was finalized
+	// CaptureQueue is the persistent capture queue of a recording from a
+	// real device (absent for the test source, or where /dev/shm could not
+	// hold it).
+	CaptureQueue *CaptureQueue `json:"capture_queue,omitempty"`
+	EndUTC       time.Time     `json:"end_utc,omitzero"` // wall time the session was finalized
+}
+
+// CaptureQueue names the file in /dev/shm that holds what the device
+// captured until the writer has it on disk: while recording, and after a
+// crash until Recover has written it out; a clean stop deletes it.
+type CaptureQueue struct {
+	File string `json:"file"` // absolute path
+	Tag  string `json:"tag"`  // also stored in the file, to tell it is this session's
 }
 
 // Format returns the sample format of the tracks.
@@ -119,6 +131,10 @@ func (m Meta) Duration() time.Duration {
 
 // clone returns a deep copy, so callers never share slices with the engine.
 func (m Meta) clone() Meta {
+	if m.CaptureQueue != nil {
+		q := *m.CaptureQueue
+		m.CaptureQueue = &q
+	}
 	m.Tracks = append([]Track(nil), m.Tracks...)
 	m.Anchors = append([]Anchor(nil), m.Anchors...)
 	m.Pauses = append([]Pause(nil), m.Pauses...)

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -25,6 +26,10 @@ type RecoverReport struct {
 	Glitches  int                  // of which glitch markers
 	Warnings  []string             // torn journal lines, unequal tracks, missing files
 	Changed   bool                 // false when the session was already consistent
+	// Queue is what was written out of the capture queue (nil when there
+	// was none to replay): the audio captured after the writer's last
+	// once-a-second commit.
+	Queue *audio.ReplayReport
 }
 
 // Recover repairs a session left behind by a crash or kill: each track's
@@ -44,6 +49,19 @@ func Recover(dir string) (RecoverReport, error) {
 	rep.PrevState, rep.State = meta.State, meta.State
 	var errs []error
 	var notes []string
+	if q := meta.CaptureQueue; q != nil {
+		note, warn, err := replayQueue(dir, meta, &rep)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		if note != "" {
+			notes = append(notes, note)
+			rep.Changed = true
+		}
+		if warn != "" {
+			rep.Warnings = append(rep.Warnings, warn)
+		}
+	}
 	frames := int64(-1)
 	for _, tr := range meta.Tracks {
 		path := filepath.Join(dir, filepath.FromSlash(tr.File))
@@ -138,6 +156,100 @@ func Recover(dir string) (RecoverReport, error) {
 		}
 	}
 	return rep, errors.Join(errs...)
+}
+
+// replayQueue writes out the capture queue of a session left by a crash
+// (the audio captured after the writer's last commit, up to a second, see
+// audio.ReplayQueue), journals the glitches in it that the journal lacks,
+// and then deletes the queue. It returns a note for session.json, or a
+// warning when there is nothing to replay. A queue it cannot write out
+// stays, for another try.
+func replayQueue(dir string, meta Meta, rep *RecoverReport) (note, warn string, err error) {
+	q := meta.CaptureQueue
+	if _, serr := os.Stat(q.File); errors.Is(serr, os.ErrNotExist) {
+		if meta.State.Unfinished() {
+			warn = fmt.Sprintf("capture queue %s is gone (the machine restarted?): the tracks end where the writer's last write did, up to a second before the crash", q.File)
+		}
+		return "", warn, nil
+	}
+	format, err := meta.Format()
+	if err != nil {
+		return "", "", err
+	}
+	tracks := make([]string, len(meta.Tracks))
+	for i, t := range meta.Tracks {
+		tracks[i] = filepath.Join(dir, filepath.FromSlash(t.File))
+	}
+	spans := pauseSpans(meta.Pauses)
+	var glitches []markers.Marker
+	r, err := audio.ReplayQueue(q.File, tracks, audio.ReplayOptions{Tag: q.Tag, Rate: audio.SampleRate(meta.Rate), Format: format,
+		Pauses: spans, OnGlitch: func(at, lost int64) { glitches = append(glitches, glitchMarker(audio.SampleRate(meta.Rate), at, lost)) }})
+	if errors.Is(err, audio.ErrQueueMismatch) {
+		return "", fmt.Sprintf("%v: left alone", err), nil
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("session: recover: %w (the capture queue is kept; fix the cause and run recover again)", err)
+	}
+	rep.Queue = &r
+	if err := addMissingGlitches(filepath.Join(dir, JournalFile), glitches); err != nil {
+		return "", "", err
+	}
+	if err := audio.RemoveQueue(q.File); err != nil {
+		return "", "", fmt.Errorf("session: recover: %w", err)
+	}
+	rate := audio.SampleRate(meta.Rate)
+	note = fmt.Sprintf("capture queue %s: %d frames (%s) after the writer's last commit at frame %d written out",
+		q.File, r.Frames-r.FromFrame, rate.D(r.Frames-r.FromFrame).Round(time.Millisecond), r.FromFrame)
+	return note, "", nil
+}
+
+// pauseSpans returns pauses as the recorder counts them, stream frame
+// spans [from, to) (to -1 for a pause the session ended in): the stream
+// frame of file frame f is f plus the frames skipped by every earlier pause.
+func pauseSpans(pauses []Pause) [][2]int64 {
+	var spans [][2]int64
+	var skipped int64
+	for i, p := range pauses {
+		from, to := p.At+skipped, int64(-1)
+		if !p.EndUTC.IsZero() || i < len(pauses)-1 {
+			to = from + p.Skipped
+		}
+		spans = append(spans, [2]int64{from, to})
+		skipped += p.Skipped
+	}
+	return spans
+}
+
+// addMissingGlitches journals the glitch markers of gs that the journal at
+// path does not hold yet (the recorder may have journaled one before it was
+// killed).
+func addMissingGlitches(path string, gs []markers.Marker) error {
+	if len(gs) == 0 {
+		return nil
+	}
+	have, _, err := markers.ReplayJournalFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("session: recover: %w", err)
+	}
+	j, err := markers.OpenJournal(path)
+	if err != nil {
+		return fmt.Errorf("session: recover: %w", err)
+	}
+	var errs []error
+	for _, g := range gs {
+		if slices.ContainsFunc(have, func(m markers.Marker) bool {
+			return m.Kind == markers.Glitch && m.Sample == g.Sample && m.End == g.End
+		}) {
+			continue
+		}
+		if err := j.Add(g); err != nil {
+			errs = append(errs, fmt.Errorf("session: recover: %w", err))
+		}
+	}
+	if err := j.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("session: recover: %w", err))
+	}
+	return errors.Join(errs...)
 }
 
 // healJournal terminates a torn last line; it reports whether it did.

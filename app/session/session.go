@@ -31,10 +31,17 @@ type Config struct {
 	RingSeconds     float64       // capture ring size; 0 = 10 s
 	StallTimeout    time.Duration // no callbacks this long = device lost; 0 = 2 s
 	RF64Threshold   int64         // data size at which tracks become RF64; 0 = 4 GiB
+	// QueueDir is where a recording from a real device keeps its
+	// persistent capture queue (see CaptureQueue); "" = DefaultQueueDir,
+	// "-" = none (the queue in ordinary memory, and the writer wakes every
+	// 150 ms instead of every second).
+	QueueDir string
 	// RampReport, with the fake "ramp" device, names a file where the
 	// source's delivered frame count is written every 5 ms (for tests that
 	// kill the process and measure what was lost).
 	RampReport string
+
+	queueFile, queueTag string // chosen by New for OpenSource
 }
 
 // DefaultSyncEvery is the longest time between patches of the tracks'
@@ -45,9 +52,13 @@ const DefaultSyncEvery = time.Second
 
 // Status is a snapshot for status lines and meters.
 type Status struct {
-	State    State
-	Frames   int64         // frames written to each track (file frames)
-	Elapsed  time.Duration // Frames as time
+	State  State
+	Frames int64 // frames written to each track (file frames)
+	// Position is the file frame of "now" while recording (the pause
+	// point while paused): Frames plus what the writer, which wakes once a
+	// second, has yet to take. Frames once stopped.
+	Position int64
+	Elapsed  time.Duration // Position as time
 	Levels   []audio.Level // per channel, linear 0..1
 	Dropped  int64         // frames lost and replaced by silence
 	Glitches int64         // glitch events (each also a glitch marker)
@@ -112,6 +123,9 @@ func New(cfg Config) (*Session, error) {
 		return nil, err
 	}
 	if src == nil {
+		if cfg.queueFile, cfg.queueTag, err = newQueueName(cfg.QueueDir); err != nil {
+			return nil, err
+		}
 		if src, err = OpenSource(cfg); err != nil {
 			return nil, err
 		}
@@ -126,6 +140,9 @@ func New(cfg Config) (*Session, error) {
 		Rate: int(cfg.Rate), Bits: cfg.Format.String(), Channels: cfg.Channels,
 		Created: now, Updated: now, State: StateCreated,
 		Anchors: []Anchor{}, Pauses: []Pause{},
+	}
+	if q, ok := src.(interface{ QueueFile() string }); ok && q.QueueFile() != "" {
+		s.meta.CaptureQueue = &CaptureQueue{File: q.QueueFile(), Tag: cfg.queueTag}
 	}
 	paths := make([]string, cfg.Channels)
 	for ch := 1; ch <= cfg.Channels; ch++ {
@@ -453,6 +470,14 @@ func (s *Session) finish(final State, cause error) {
 		if err := s.saveLocked(); err != nil {
 			errs = append(errs, err)
 		}
+		if q := s.meta.CaptureQueue; q != nil && len(errs) == 0 {
+			// Everything it held is in the tracks. After a failure it
+			// stays: what the writer could not write is still in it, and
+			// Recover writes it out (for example once the disk has room).
+			if err := audio.RemoveQueue(q.File); err != nil {
+				errs = append(errs, fmt.Errorf("session: %w", err))
+			}
+		}
 		s.err = errors.Join(errs...)
 		err := s.err
 		s.mu.Unlock()
@@ -501,15 +526,20 @@ func (s *Session) mark(kind markers.Kind, title string) (markers.Marker, error) 
 	return m, nil
 }
 
-// onGlitch runs on the recorder's writer goroutine after it inserted
-// lost frames of silence at atFrame: the silence becomes a glitch region.
-func (s *Session) onGlitch(atFrame, lost int64) {
-	ms := s.rate.D(lost).Seconds() * 1000
-	m := markers.Marker{
+// glitchMarker is the marker for lost frames of silence inserted at atFrame.
+func glitchMarker(rate audio.SampleRate, atFrame, lost int64) markers.Marker {
+	ms := rate.D(lost).Seconds() * 1000
+	return markers.Marker{
 		ID: markers.NewID(), Kind: markers.Glitch,
 		Title:  fmt.Sprintf("%d frames lost (%.1f ms), silence inserted", lost, ms),
 		Sample: atFrame, End: atFrame + lost, Author: "podmark", UTC: time.Now().UTC(),
 	}
+}
+
+// onGlitch runs on the recorder's writer goroutine after it inserted
+// lost frames of silence at atFrame: the silence becomes a glitch region.
+func (s *Session) onGlitch(atFrame, lost int64) {
+	m := glitchMarker(s.rate, atFrame, lost)
 	if err := s.add(m); err != nil {
 		if f := s.getHooks().OnError; f != nil {
 			f(err)
@@ -645,9 +675,13 @@ func (s *Session) Status() Status {
 	if st == StatePaused {
 		skipped += stats.StreamFrames - s.pauseBase
 	}
+	pos := stats.Frames
+	if st == StateRecording || st == StatePaused {
+		pos = max(pos, s.rec.Position())
+	}
 	s.mu.RUnlock()
 	return Status{
-		State: st, Frames: stats.Frames, Elapsed: s.rate.D(stats.Frames),
+		State: st, Frames: stats.Frames, Position: pos, Elapsed: s.rate.D(pos),
 		Levels:  s.rec.Levels(nil),
 		Dropped: stats.Dropped, Glitches: stats.Glitches, Skipped: skipped,
 	}
@@ -665,6 +699,10 @@ func (s *Session) FreeTime() (time.Duration, error) {
 	}
 	return FreeTime(s.dir, s.rate, ch, f)
 }
+
+// WakeWriter asks the writer to write what has been captured now, not at
+// its next wake-up (see audio.Recorder.WakeWriter).
+func (s *Session) WakeWriter() { s.rec.WakeWriter() }
 
 // Frames is the number of frames written to each track so far.
 func (s *Session) Frames() int64 { return s.rec.Stats().Frames }

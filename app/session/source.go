@@ -1,9 +1,12 @@
 package session
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -87,7 +90,8 @@ func OpenSource(cfg Config) (audio.Source, error) {
 		}
 		return r, nil
 	}
-	src, err := audio.OpenPortAudio(audio.StreamConfig{Device: cfg.Device, Channels: cfg.Channels, Rate: cfg.Rate, FramesPerBuffer: cfg.FramesPerBuffer})
+	src, err := audio.OpenPortAudio(audio.StreamConfig{Device: cfg.Device, Channels: cfg.Channels, Rate: cfg.Rate,
+		FramesPerBuffer: cfg.FramesPerBuffer, QueueFile: cfg.queueFile, QueueTag: cfg.queueTag})
 	if err != nil {
 		if errors.Is(err, audio.ErrNoDevice) || errors.Is(err, audio.ErrBadRate) || errors.Is(err, audio.ErrBadChannels) {
 			return nil, fmt.Errorf("%w: %w", ErrConfig, err)
@@ -95,6 +99,31 @@ func OpenSource(cfg Config) (audio.Source, error) {
 		return nil, fmt.Errorf("session: %w", err)
 	}
 	return src, nil
+}
+
+// DefaultQueueDir holds the persistent capture queues: memory (tmpfs) that
+// outlives a killed process but not a restart.
+const DefaultQueueDir = "/dev/shm"
+
+// newQueueName returns a new capture queue file name in dir (see
+// Config.QueueDir) and its tag; "" when there is to be none.
+func newQueueName(dir string) (file, tag string, err error) {
+	if dir == "-" {
+		return "", "", nil
+	}
+	if dir == "" {
+		dir = DefaultQueueDir
+	}
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", "", fmt.Errorf("session: capture queue name: %w", err)
+	}
+	tag = hex.EncodeToString(b[:])
+	abs, err := filepath.Abs(filepath.Join(dir, "podmark-"+tag+".queue"))
+	if err != nil {
+		return "", "", fmt.Errorf("session: capture queue in %q: %w", dir, err)
+	}
+	return abs, tag, nil
 }
 
 // Devices lists the input devices (audio.Devices).
