@@ -34,7 +34,7 @@ type Level struct {
 // Status is a snapshot of a running recording.
 type Status struct {
 	State    string // "recording", "paused", "stopped", "failed"…
-	Frames   int64
+	Frames   int64  // the file frame of "now" (the session's Status.Position)
 	Elapsed  time.Duration
 	Levels   []Level
 	Dropped  int64

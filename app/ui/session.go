@@ -111,7 +111,7 @@ func (r sessionRecording) Rate() int { return r.rate }
 
 func (r sessionRecording) Status() Status {
 	st := r.Session.Status()
-	return Status{State: string(st.State), Frames: st.Frames, Elapsed: st.Elapsed, Levels: levels(st.Levels),
+	return Status{State: string(st.State), Frames: st.Position, Elapsed: st.Elapsed, Levels: levels(st.Levels),
 		Dropped: st.Dropped, Glitches: st.Glitches}
 }
 

@@ -140,15 +140,16 @@ func recordLoop(s *session.Session, duration time.Duration, stdin io.Reader, std
 	}
 	status := time.NewTicker(time.Second)
 	defer status.Stop()
-	// --duration: a timer due when the remaining frames should have been
-	// written; when it fires early because the writer lags the stream (by
-	// up to a wake-up period) it polls every 20 ms for the rest, and after
-	// a pause it waits for what is left again. A 20 ms ticker for the whole recording cost more CPU than
-	// the recording itself.
+	// --duration: a timer due when the stream should reach the limit; then
+	// it wakes the writer (which otherwise takes up to a second to write
+	// what was captured) and polls every 20 ms until the frames are
+	// written, and after a pause it waits for what is left again. A 20 ms
+	// ticker for the whole recording cost more CPU than the recording
+	// itself.
 	var check <-chan time.Time
 	var checkT *time.Timer
 	remaining := func() time.Duration {
-		left := max(limit-s.Frames(), 0)
+		left := max(limit-s.Status().Position, 0)
 		return time.Duration(float64(left) / float64(meta.Rate) * float64(time.Second))
 	}
 	if limit > 0 {
@@ -206,6 +207,9 @@ loop:
 			if d := remaining(); d > 250*time.Millisecond {
 				checkT.Reset(d) // paused: the count stands still
 			} else {
+				if d == 0 {
+					s.WakeWriter()
+				}
 				checkT.Reset(20 * time.Millisecond)
 			}
 		case <-status.C:
