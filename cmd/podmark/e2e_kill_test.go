@@ -152,6 +152,13 @@ func kill9Run(t *testing.T, bin string, rate int, delay time.Duration) {
 	if len(acked) == 0 {
 		t.Fatalf("no marker was acknowledged; stderr:\n%s", stderr.String())
 	}
+	checkAcked(t, dir, acked)
+}
+
+// checkAcked fails for every acknowledged marker that is not in the
+// (recovered) session dir at its acknowledged sample.
+func checkAcked(t *testing.T, dir string, acked []session.Ack) {
+	t.Helper()
 	doc, warns, err := session.LoadDocWarnings(dir)
 	if err != nil {
 		t.Fatal(err)
