@@ -595,6 +595,9 @@ func openPortAudio(cfg StreamConfig) (*paSource, error) {
 	if err := paError(C.podmarkOpenStream(&s.stream, C.PaDeviceIndex(d.Index), C.int(cfg.Channels),
 		C.double(latency), C.double(cfg.Rate), fpb, s.queue)); err != nil {
 		s.free()
+		if s.queueFile != "" {
+			_ = RemoveQueue(s.queueFile) // it never held audio
+		}
 		return nil, formatError(err, cfg, name)
 	}
 	return s, nil

@@ -183,6 +183,9 @@ func TestCaptureQueueSnapshotRecovers(t *testing.T) {
 	if _, err := os.Stat(snapQueue); !os.IsNotExist(err) {
 		t.Fatalf("the written-out queue is still there: %v", err)
 	}
+	if sum := RecoverSummary(rep); !strings.Contains(sum, "capture queue "+snapQueue+": ") {
+		t.Fatalf("the summary does not say what came from the queue:\n%s", sum)
+	}
 	// All but the period JACK had in flight (1024 frames with
 	// scripts/services.sh) when the copy was taken.
 	if rep.Frames < m.Sample-2400 {
@@ -217,6 +220,26 @@ func TestCaptureQueueNone(t *testing.T) {
 	defer s.Stop()
 	if q := s.Meta().CaptureQueue; q != nil {
 		t.Fatalf("capture queue %+v with QueueDir -", q)
+	}
+}
+
+// TestCaptureQueueCleanUp: a device that refuses the rate, and a session
+// stopped before it started, leave no capture queue behind.
+func TestCaptureQueueCleanUp(t *testing.T) {
+	qdir := t.TempDir()
+	dev := jackDevice(t)
+	if _, err := New(Config{Dir: filepath.Join(t.TempDir(), "s"), Device: dev, Channels: 2, Rate: 44100, QueueDir: qdir}); err == nil {
+		t.Fatal("JACK at 48 kHz opened at 44.1 kHz")
+	}
+	s, err := New(Config{Dir: filepath.Join(t.TempDir(), "s"), Device: dev, Channels: 2, QueueDir: qdir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if ents, err := os.ReadDir(qdir); err != nil || len(ents) != 0 {
+		t.Fatalf("left in the queue folder: %v %v", ents, err)
 	}
 }
 

@@ -310,6 +310,10 @@ func RecoverSummary(rep RecoverReport) string {
 	}
 	fmt.Fprintf(&b, "%s: %s, state %s (was %s), %d frames, %d markers (%d glitches)\n",
 		rep.Dir, changed, rep.State, rep.PrevState, rep.Frames, rep.Markers, rep.Glitches)
+	if q := rep.Queue; q != nil {
+		fmt.Fprintf(&b, "  capture queue %s: %d frames captured after the writer's last commit (frame %d) written out\n",
+			q.Path, q.Frames-q.FromFrame, q.FromFrame)
+	}
 	for _, t := range rep.Tracks {
 		fmt.Fprintf(&b, "  %s: %d frames, %d torn bytes cut, header rewritten: %v\n", t.Path, t.Frames, t.TornBytes, t.Changed)
 	}

@@ -109,6 +109,9 @@ func New(cfg Config) (*Session, error) {
 	closeSrc := func() {
 		if src != nil {
 			src.Close()
+			if q, ok := src.(interface{ QueueFile() string }); ok && q.QueueFile() != "" {
+				audio.RemoveQueue(q.QueueFile()) // nothing was recorded
+			}
 		}
 	}
 	norm, err := normalize(cfg)
@@ -470,10 +473,11 @@ func (s *Session) finish(final State, cause error) {
 		if err := s.saveLocked(); err != nil {
 			errs = append(errs, err)
 		}
-		if q := s.meta.CaptureQueue; q != nil && len(errs) == 0 {
-			// Everything it held is in the tracks. After a failure it
-			// stays: what the writer could not write is still in it, and
-			// Recover writes it out (for example once the disk has room).
+		if q := s.meta.CaptureQueue; q != nil && (len(errs) == 0 || !started) {
+			// Everything it held is in the tracks (or it never held
+			// anything). After a failure while recording it stays: what
+			// the writer could not write is still in it, and Recover
+			// writes it out (for example once the disk has room).
 			if err := audio.RemoveQueue(q.File); err != nil {
 				errs = append(errs, fmt.Errorf("session: %w", err))
 			}
