@@ -19,6 +19,7 @@ package audio
 #include <errno.h>
 #include <fcntl.h>
 #include <stddef.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -84,6 +85,7 @@ _Static_assert(sizeof(podmarkBuf) == 24, "queue buffer layout");
 typedef struct {
 	podmarkHead *h;        // the start of the mapping
 	size_t      size;      // of the mapping
+	int         fd;        // the queue file, locked (flock) while open; -1 for anonymous memory
 	float      *samples;   // capFrames × channels, interleaved
 	uint64_t    capFrames; // a power of two
 	int         channels;
@@ -114,6 +116,7 @@ static size_t podmarkQueueSize(int channels, uint64_t capFrames, uint64_t capBuf
 static void podmarkQueueFree(podmarkQueue *q) {
 	if (!q) return;
 	if (q->h) munmap(q->h, q->size);
+	if (q->h && q->fd >= 0) close(q->fd);
 	free(q->mpeak);
 	free(q->msum);
 	free(q->peak);
@@ -136,18 +139,23 @@ static podmarkQueue *podmarkQueueNew(int channels, double rate, uint64_t capFram
 			free(q);
 			return NULL;
 		}
-		if (ftruncate(fd, (off_t)size) == 0) {
+		// The lock says "being recorded" to a recover run (ReplayQueue)
+		// for as long as the file is open here; the kernel drops it when
+		// the process dies, however it dies.
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && ftruncate(fd, (off_t)size) == 0) {
 			p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		}
-		int e = errno;
-		close(fd);
 		if (p == MAP_FAILED) {
+			int e = errno;
+			close(fd);
 			unlink(path);
 			free(q);
 			errno = e;
 			return NULL;
 		}
+		q->fd = fd;
 	} else {
+		q->fd = -1;
 		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 		if (p == MAP_FAILED) {
 			free(q);

@@ -5,10 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"io/fs"
 	"math"
 	"os"
 	"strings"
+
+	"golang.org/x/sys/unix"
 )
 
 // The capture queue's layout (podmarkHead and podmarkBuf in portaudio.go;
@@ -267,6 +270,10 @@ type ReplayReport struct {
 	Committed bool  // the queue held a commit (else the writer never committed: all from frame 0)
 }
 
+// ErrQueueBusy reports a capture queue a running recorder still holds:
+// its recording is not over.
+var ErrQueueBusy = errors.New("audio: the capture queue is in use: that recording is still running")
+
 // ErrQueueMismatch reports a capture queue that belongs to another recording.
 var ErrQueueMismatch = errors.New("audio: capture queue belongs to another recording")
 
@@ -281,11 +288,24 @@ var ErrQueueMismatch = errors.New("audio: capture queue belongs to another recor
 // safe). Errors name the file.
 func ReplayQueue(path string, tracks []string, opt ReplayOptions) (ReplayReport, error) {
 	rep := ReplayReport{Path: path}
-	data, err := os.ReadFile(path)
+	name := fmt.Sprintf("%q", path)
+	f, err := os.Open(path)
 	if err != nil {
 		return rep, fmt.Errorf("audio: capture queue: %w", err)
 	}
-	name := fmt.Sprintf("%q", path)
+	defer f.Close() // read-only: nothing to report
+	// The recorder holds this lock for as long as it records (see
+	// podmarkQueueNew); holding it here also keeps a second replay out.
+	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
+		if errors.Is(err, unix.EWOULDBLOCK) {
+			return rep, fmt.Errorf("%w: %s", ErrQueueBusy, name)
+		}
+		return rep, fmt.Errorf("audio: capture queue %s: lock: %w", name, err)
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		return rep, fmt.Errorf("audio: capture queue %s: %w", name, err)
+	}
 	q, err := parseQueue(data, name)
 	if err != nil {
 		return rep, err

@@ -233,6 +233,28 @@ func TestQueueReplay(t *testing.T) {
 	}
 }
 
+// TestQueueReplayBusy: while the recorder has the queue open (it is
+// recording), a replay refuses and leaves the tracks alone.
+func TestQueueReplayBusy(t *testing.T) {
+	g := newQueueRig(t, 4096, 64)
+	g.feed(3, 256)
+	g.poll()
+	g.commit()
+	g.feed(2, 256)
+	before := fileBytes(t, g.tracks...)
+	if _, err := g.replay(ReplayOptions{}); !errors.Is(err, ErrQueueBusy) {
+		t.Fatalf("replay of a queue being recorded: %v", err)
+	}
+	if !slices.EqualFunc(before, fileBytes(t, g.tracks...), bytes.Equal) {
+		t.Fatal("a refused replay changed the tracks")
+	}
+	g.kill(true, true)
+	if _, err := g.replay(ReplayOptions{}); err != nil {
+		t.Fatalf("after the recorder is gone: %v", err)
+	}
+	g.check(nil)
+}
+
 // TestQueueReplayTornCommit: a kill while the writer writes a commit record
 // leaves the record torn; the older one, whose buffers are still queued,
 // is used, and the result is the same.

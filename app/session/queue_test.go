@@ -1,6 +1,7 @@
 package session
 
 import (
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -137,6 +138,13 @@ func TestCaptureQueueSnapshotRecovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(400 * time.Millisecond)
+	// Recover on the live session refuses and touches nothing.
+	if _, err := Recover(cfg.Dir); !errors.Is(err, audio.ErrQueueBusy) {
+		t.Fatalf("recover while recording: %v", err)
+	}
+	if lm, err := Load(cfg.Dir); err != nil || lm.State != StatePaused || len(lm.Recovery) != 0 {
+		t.Fatalf("recover while recording changed session.json: %+v %v", lm, err)
+	}
 	// The queue first: the tracks copied after it hold at least what its
 	// last commit says they do.
 	qb, err := os.ReadFile(q.File)

@@ -32,7 +32,10 @@ type RecoverReport struct {
 	Queue *audio.ReplayReport
 }
 
-// Recover repairs a session left behind by a crash or kill: each track's
+// Recover repairs a session left behind by a crash or kill: what its
+// capture queue holds after the writer's last commit is written out (see
+// replayQueue; a session whose recorder still runs is refused with
+// audio.ErrQueueBusy and left untouched), each track's
 // header is rewritten from the real data length (a torn final frame is cut
 // off, whole frames are never discarded), the journal is replayed (a torn
 // last line is skipped with a warning and terminated so later appends stay
@@ -51,6 +54,10 @@ func Recover(dir string) (RecoverReport, error) {
 	var notes []string
 	if q := meta.CaptureQueue; q != nil {
 		note, warn, err := replayQueue(dir, meta, &rep)
+		if errors.Is(err, audio.ErrQueueBusy) {
+			// Still being recorded: touch nothing.
+			return rep, fmt.Errorf("session: recover %s: %w", dir, err)
+		}
 		if err != nil {
 			errs = append(errs, err)
 		}
@@ -186,6 +193,9 @@ func replayQueue(dir string, meta Meta, rep *RecoverReport) (note, warn string, 
 		Pauses: spans, OnGlitch: func(at, lost int64) { glitches = append(glitches, glitchMarker(audio.SampleRate(meta.Rate), at, lost)) }})
 	if errors.Is(err, audio.ErrQueueMismatch) {
 		return "", fmt.Sprintf("%v: left alone", err), nil
+	}
+	if errors.Is(err, audio.ErrQueueBusy) {
+		return "", "", err
 	}
 	if err != nil {
 		return "", "", fmt.Errorf("session: recover: %w (the capture queue is kept; fix the cause and run recover again)", err)
