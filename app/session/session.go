@@ -704,6 +704,21 @@ func (s *Session) FreeTime() (time.Duration, error) {
 	return FreeTime(s.dir, s.rate, ch, f)
 }
 
+// KeptQueue returns the capture queue file a failed recording left for
+// Recover to write out (what the writer could not write), or "".
+func (s *Session) KeptQueue() string {
+	s.mu.RLock()
+	q, st := s.meta.CaptureQueue, s.state
+	s.mu.RUnlock()
+	if q == nil || st != StateFailed {
+		return ""
+	}
+	if _, err := os.Stat(q.File); err != nil {
+		return ""
+	}
+	return q.File
+}
+
 // WakeWriter asks the writer to write what has been captured now, not at
 // its next wake-up (see audio.Recorder.WakeWriter).
 func (s *Session) WakeWriter() { s.rec.WakeWriter() }

@@ -227,6 +227,9 @@ loop:
 	if stopErr != nil {
 		fmt.Fprintf(stderr, "podmark record: FAILED: %v\n", stopErr)
 		fmt.Fprintf(stderr, "podmark record: %d frames (%s) kept in %s\n", st.Frames, st.Elapsed.Round(time.Millisecond), s.Dir())
+		if q := s.KeptQueue(); q != "" {
+			fmt.Fprintf(stderr, "podmark record: what was captured but not written is in %s: once the cause is fixed (disk space), 'podmark recover %s' writes it out\n", q, s.Dir())
+		}
 		return 1
 	}
 	fmt.Fprintf(stderr, "podmark record: stopped (%s): %d frames (%s), %d markers, %d dropped frames, in %s\n",
