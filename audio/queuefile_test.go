@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 )
 
 // TestQueueLayout: the Go reader of a queue file (queuefile.go) and the C
@@ -59,8 +60,8 @@ func newQueueRig(t *testing.T, frames, buffers uint64) *queueRig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.persist == nil || rec.idle != persistentIdle {
-		t.Fatal("a source with a persistent queue did not make the writer commit and wake once a second")
+	if rec.persist == nil || rec.idle != 950*time.Millisecond {
+		t.Fatalf("a source with a persistent queue did not make the writer commit and wake every 0.95 s (%v)", rec.idle)
 	}
 	for _, p := range g.tracks {
 		w, err := createNewWAV(p, WriterOptions{Rate: 48000, Channels: 1, Format: Int24, BEXT: &BEXT{Description: "rig"}})

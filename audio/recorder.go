@@ -41,7 +41,7 @@ type poller interface {
 // the process (PortAudio with StreamConfig.QueueFile): what it captured
 // stays there until the Recorder commits it, so a killed process loses
 // nothing the queue held, and `podmark recover` writes it out
-// (ReplayQueue). The writer can then wake once a second (persistentIdle)
+// (ReplayQueue). The writer can then wake about once a second
 // instead of every writerIdle.
 type persister interface {
 	Persistent() bool
@@ -220,7 +220,7 @@ func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 	r.polled, _ = cfg.Source.(poller)
 	r.idle = writerIdle
 	if p, ok := cfg.Source.(persister); ok && r.polled != nil && p.Persistent() {
-		r.persist, r.idle = p, persistentIdle
+		r.persist, r.idle = p, cfg.SyncEvery-cfg.SyncEvery/persistentMargin
 		r.stateBuf = make([]byte, 0, recStateSize)
 	}
 	if r.polled == nil {
@@ -783,12 +783,14 @@ func (r *Recorder) drainRing(staller diskStaller) (bool, error) {
 // 150 ms plus one buffer, inside what a killed process may lose (250 ms).
 const writerIdle = 150 * time.Millisecond
 
-// persistentIdle is the writer's wake-up period when the source's queue is
-// persistent (persister): a killed process loses nothing the queue holds,
-// so the writer only has to keep the once-a-second header patch and fsync.
-// At 1 s instead of 150 ms, `podmark record` on JACK used about a fifth
-// less CPU (docs/benchmarks.md).
-const persistentIdle = time.Second
+// With a persistent queue (persister) a killed process loses nothing the
+// queue holds, so the writer only has to keep the header patch + fsync
+// every SyncEvery: it wakes every SyncEvery less a twentieth (0.95 s by
+// default), so that one comes at least once a SyncEvery despite the time
+// a wake-up takes, and syncs on every wake-up. At 1 s instead of 150 ms,
+// `podmark record` on JACK used about a sixth less CPU
+// (docs/benchmarks.md).
+const persistentMargin = 20
 
 // recStateSize is the length of appendState's record.
 const recStateSize = 9 * 8

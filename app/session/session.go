@@ -473,11 +473,12 @@ func (s *Session) finish(final State, cause error) {
 		if err := s.saveLocked(); err != nil {
 			errs = append(errs, err)
 		}
-		if q := s.meta.CaptureQueue; q != nil && (len(errs) == 0 || !started) {
+		if q := s.meta.CaptureQueue; q != nil && (len(errs) == 0 || !started || errors.Is(cause, audio.ErrDeviceLost)) {
 			// Everything it held is in the tracks (or it never held
-			// anything). After a failure while recording it stays: what
-			// the writer could not write is still in it, and Recover
-			// writes it out (for example once the disk has room).
+			// anything; a lost device stops delivering, and the writer
+			// wrote all it had). After a write error it stays: what the
+			// writer could not write is still in it, and Recover writes
+			// it out (for example once the disk has room).
 			if err := audio.RemoveQueue(q.File); err != nil {
 				errs = append(errs, fmt.Errorf("session: %w", err))
 			}
