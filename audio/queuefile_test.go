@@ -234,6 +234,50 @@ func TestQueueReplay(t *testing.T) {
 	}
 }
 
+// TestQueueReplayRF64: a track that had become RF64 (a lowered threshold)
+// is replayed into as RF64, its ds64 sizes patched.
+func TestQueueReplayRF64(t *testing.T) {
+	g := newQueueRig(t, 4096, 64)
+	for i, p := range g.tracks {
+		w, err := CreateWAV(p, WriterOptions{Rate: 48000, Channels: 1, Format: Int24, BEXT: &BEXT{}, RF64Threshold: 3000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		g.rec.writers[i].closer.Close()
+		g.rec.writers[i] = w
+	}
+	g.feed(4, 512)
+	g.poll()
+	for _, w := range g.rec.writers {
+		if err := w.Flush(); err != nil || !w.RF64() {
+			t.Fatalf("the track did not become RF64: %v", err)
+		}
+	}
+	g.commit()
+	g.feed(3, 512)
+	g.poll()
+	g.kill(true, false)
+	rep, err := g.replay(ReplayOptions{RF64Threshold: 3000})
+	if err != nil || rep.FromFrame != 2048 || rep.Buffers != 3 {
+		t.Fatalf("replay %+v, %v", rep, err)
+	}
+	for _, p := range g.tracks {
+		r, err := OpenWAV(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		info := r.Info()
+		r.Close()
+		if !info.RF64 || info.Frames != 7*512 {
+			t.Fatalf("%s: %+v after the replay", p, info)
+		}
+		if rr, err := RepairWAV(p); err != nil || rr.Changed {
+			t.Fatalf("%s: the replay left sizes to repair: %+v %v", p, rr, err)
+		}
+	}
+	g.check(nil)
+}
+
 // TestQueueReplayBusy: while the recorder has the queue open (it is
 // recording), a replay refuses and leaves the tracks alone.
 func TestQueueReplayBusy(t *testing.T) {
