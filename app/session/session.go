@@ -34,7 +34,7 @@ type Config struct {
 	// QueueDir is where a recording from a real device keeps its
 	// persistent capture queue (see CaptureQueue); "" = DefaultQueueDir,
 	// "-" = none (the queue in ordinary memory, and the writer wakes every
-	// 150 ms instead of every second).
+	// 150 ms instead of about every second).
 	QueueDir string
 	// RampReport, with the fake "ramp" device, names a file where the
 	// source's delivered frame count is written every 5 ms (for tests that
@@ -55,8 +55,8 @@ type Status struct {
 	State  State
 	Frames int64 // frames written to each track (file frames)
 	// Position is the file frame of "now" while recording (the pause
-	// point while paused): Frames plus what the writer, which wakes once a
-	// second, has yet to take. Frames once stopped.
+	// point while paused): Frames plus what the writer, which wakes about
+	// once a second, has yet to take. Frames once stopped.
 	Position int64
 	Elapsed  time.Duration // Position as time
 	Levels   []audio.Level // per channel, linear 0..1
@@ -109,8 +109,8 @@ func New(cfg Config) (*Session, error) {
 	closeSrc := func() {
 		if src != nil {
 			src.Close()
-			if q, ok := src.(interface{ QueueFile() string }); ok && q.QueueFile() != "" {
-				audio.RemoveQueue(q.QueueFile()) // nothing was recorded
+			if q, ok := src.(queueHolder); ok && q.QueueFile() != "" {
+				_ = audio.RemoveQueue(q.QueueFile()) // nothing was recorded; New's error says what failed
 			}
 		}
 	}
@@ -144,7 +144,7 @@ func New(cfg Config) (*Session, error) {
 		Created: now, Updated: now, State: StateCreated,
 		Anchors: []Anchor{}, Pauses: []Pause{},
 	}
-	if q, ok := src.(interface{ QueueFile() string }); ok && q.QueueFile() != "" {
+	if q, ok := src.(queueHolder); ok && q.QueueFile() != "" {
 		s.meta.CaptureQueue = &CaptureQueue{File: q.QueueFile(), Tag: cfg.queueTag}
 	}
 	paths := make([]string, cfg.Channels)

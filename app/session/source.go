@@ -101,6 +101,10 @@ func OpenSource(cfg Config) (audio.Source, error) {
 	return src, nil
 }
 
+// queueHolder is a source whose capture queue may be in a file
+// (audio.StreamConfig.QueueFile); QueueFile is "" when it is not.
+type queueHolder interface{ QueueFile() string }
+
 // DefaultQueueDir holds the persistent capture queues: memory (tmpfs) that
 // outlives a killed process but not a restart.
 const DefaultQueueDir = "/dev/shm"
