@@ -716,16 +716,15 @@ func (s *paSource) Poll() {
 // is persistent, frees its space after cb returns (a persistent queue frees
 // at Commit). The atomics pair with podmarkCallback's.
 func (s *paSource) deliver() {
-	persistent := s.queueFile != ""
+	persistent := s.Persistent()
 	for {
 		i := s.next
 		if i == atomic.LoadUint64(s.bw) {
 			return
 		}
-		in, pos, n, flags, adc := s.view.buffer(i)
-		overflow := flags&paInputOverflow != 0
-		s.cb(in, s.clock.next(adc, float64(n), overflow), overflow)
-		s.next, s.nextF = i+1, pos+n
+		in, adc, overflow, end := s.view.take(i, &s.clock)
+		s.cb(in, adc, overflow)
+		s.next, s.nextF = i+1, end
 		if !persistent {
 			atomic.StoreUint64(s.fr, s.nextF)
 			atomic.StoreUint64(s.br, s.next)

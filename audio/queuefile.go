@@ -70,13 +70,16 @@ func newQueueView(samples []float32, bufs []qbuf, channels int) queueView {
 		scratch: make([]float32, qPiece*channels)}
 }
 
-// buffer returns queued buffer i: its samples where they lie in the queue
-// (a copy in scratch if they wrap around its end), its position, frames,
-// flags and ADC time. The caller has checked that it is queued.
-func (v *queueView) buffer(i uint64) (in []float32, pos, n uint64, flags uint32, adc float64) {
+// take returns queued buffer i as the Recorder's callback takes it: its
+// samples where they lie in the queue (a copy in scratch if they wrap
+// around its end), its ADC time cleaned up by clock, and whether the
+// source flagged an overflow before it; end is the queue frame after it.
+// The caller has checked that it is queued. Both the live delivery
+// (paSource.deliver) and ReplayQueue read buffers through it.
+func (v *queueView) take(i uint64, clock *adcClock) (in []float32, adc float64, overflow bool, end uint64) {
 	b := v.bufs[i&v.bufMask]
-	n, pos = uint64(b.frames), b.pos
-	start, total := (pos&v.frameMask)*v.ch, n*v.ch
+	n := uint64(b.frames)
+	start, total := (b.pos&v.frameMask)*v.ch, n*v.ch
 	if first := uint64(len(v.samples)) - start; total <= first {
 		in = v.samples[start : start+total]
 	} else {
@@ -84,7 +87,8 @@ func (v *queueView) buffer(i uint64) (in []float32, pos, n uint64, flags uint32,
 		copy(in, v.samples[start:])
 		copy(in[first:], v.samples[:total-first])
 	}
-	return in, pos, n, b.flags, b.adc
+	overflow = b.flags&paInputOverflow != 0
+	return in, clock.next(b.adc, float64(n), overflow), overflow, b.pos + n
 }
 
 // commitRecord is what the writer stores in the queue after the buffers up
@@ -345,9 +349,8 @@ func ReplayQueue(path string, tracks []string, opt ReplayOptions) (ReplayReport,
 		r.writers = append(r.writers, w)
 	}
 	for i := q.firstBuf; i < q.bw && r.werr == nil; i++ {
-		in, _, n, flags, adc := q.view.buffer(i)
-		overflow := flags&paInputOverflow != 0
-		r.deliver(in, clock.next(adc, float64(n), overflow), overflow)
+		in, adc, overflow, _ := q.view.take(i, &clock)
+		r.deliver(in, adc, overflow)
 		rep.Buffers++
 	}
 	rep.Frames = r.frames.Load()

@@ -452,10 +452,13 @@ func FuzzParseQueue(f *testing.F) {
 		if q.committed {
 			_ = r.restoreState(q.state)
 		}
-		for i := q.firstBuf; i < q.bw; i++ {
-			if in, _, n, _, _ := q.view.buffer(i); uint64(len(in)) != n*uint64(q.channels) {
-				t.Fatalf("buffer %d: %d samples for %d frames", i, len(in), n)
+		clock := adcClock{rate: q.rate}
+		for at, i := q.firstFrame, q.firstBuf; i < q.bw; i++ {
+			in, _, _, end := q.view.take(i, &clock)
+			if end <= at || uint64(len(in)) != (end-at)*uint64(q.channels) {
+				t.Fatalf("buffer %d: %d samples for frames %d..%d", i, len(in), at, end)
 			}
+			at = end
 		}
 	})
 }
