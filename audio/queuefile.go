@@ -321,7 +321,7 @@ func ReplayQueue(path string, tracks []string, opt ReplayOptions) (ReplayReport,
 		return rep, fmt.Errorf("%w: %s holds %d channels at %v Hz, the recording has %d tracks at %d Hz",
 			ErrQueueMismatch, name, q.channels, q.rate, len(tracks), int(opt.Rate))
 	}
-	r, err := NewRecorder(RecorderConfig{Source: replaySource{path}, Channels: q.channels, Rate: opt.Rate,
+	r, err := newRecorder(RecorderConfig{Channels: q.channels, Rate: opt.Rate,
 		Format: opt.Format, RF64Threshold: opt.RF64Threshold, OnGlitch: opt.OnGlitch})
 	if err != nil {
 		return rep, err
@@ -364,16 +364,6 @@ func RemoveQueue(path string) error {
 	}
 	return nil
 }
-
-// replaySource names the queue a replay reads in the Recorder's errors; it
-// delivers nothing by itself (ReplayQueue feeds the Recorder).
-type replaySource struct{ path string }
-
-func (replaySource) Start(func([]float32, float64, bool)) error { return nil }
-func (replaySource) Now() float64                               { return 0 }
-func (replaySource) Stop() error                                { return nil }
-func (replaySource) Close() error                               { return nil }
-func (s replaySource) Info() (device, hostAPI string)           { return s.path, "capture queue" }
 
 // resumeWAV opens a track the Recorder wrote (a mono WAV with a bext chunk
 // in opt's format) to go on writing after its first frames frames: the

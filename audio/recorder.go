@@ -174,6 +174,12 @@ func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 	if cfg.Source == nil {
 		return nil, errors.New("audio: recorder: no source")
 	}
+	return newRecorder(cfg)
+}
+
+// newRecorder is NewRecorder without a source, for ReplayQueue, which
+// feeds deliver itself and never starts the Recorder.
+func newRecorder(cfg RecorderConfig) (*Recorder, error) {
 	if cfg.Channels < 1 || cfg.Channels > 1024 {
 		return nil, fmt.Errorf("audio: recorder: unsupported channel count %d", cfg.Channels)
 	}
