@@ -387,12 +387,8 @@ func resumeWAV(path string, opt WriterOptions, frames int64) (*Writer, error) {
 	if err != nil {
 		return fail(err)
 	}
-	w := &Writer{ws: f, closer: f, opt: opt, name: name, threshold: opt.RF64Threshold}
-	if w.threshold <= 0 || w.threshold > DefaultRF64Threshold {
-		w.threshold = DefaultRF64Threshold
-	}
-	w.blockAlign = opt.Channels * opt.Format.BytesPerSample()
-	hdr := w.header()
+	w, hdr := newWriter(f, opt)
+	w.closer = f
 	if l.channels != opt.Channels || l.rate != opt.Rate || l.format != opt.Format || l.dataOff != int64(len(hdr)) || !l.dataIsLast {
 		return fail(fmt.Errorf("audio: resume %s: not a track of this recording (%d ch, %d Hz, %v, samples at %d)",
 			name, l.channels, int(l.rate), l.format, l.dataOff))
@@ -409,6 +405,5 @@ func resumeWAV(path string, opt WriterOptions, frames int64) (*Writer, error) {
 	if _, err := f.Seek(w.dataOff+w.written, 0); err != nil {
 		return fail(fmt.Errorf("audio: resume %s: %w", name, err))
 	}
-	w.buf = make([]byte, 0, writerBufSize)
 	return w, nil
 }

@@ -126,21 +126,26 @@ func NewWriter(ws io.WriteSeeker, opt WriterOptions) (*Writer, error) {
 	if err := opt.validate(); err != nil {
 		return nil, err
 	}
-	w := &Writer{ws: ws, opt: opt, name: nameOf(ws)}
-	w.threshold = opt.RF64Threshold
-	if w.threshold <= 0 || w.threshold > DefaultRF64Threshold {
-		w.threshold = DefaultRF64Threshold
-	}
-	w.blockAlign = opt.Channels * opt.Format.BytesPerSample()
-	hdr := w.header()
+	w, hdr := newWriter(ws, opt)
 	if _, err := ws.Seek(0, io.SeekStart); err != nil {
 		return nil, fmt.Errorf("audio: seek %s: %w", w.name, err)
 	}
 	if _, err := ws.Write(hdr); err != nil {
 		return nil, fmt.Errorf("audio: write header %s: %w", w.name, err)
 	}
-	w.buf = make([]byte, 0, writerBufSize)
 	return w, nil
+}
+
+// newWriter returns a Writer for opt (already valid) on ws with no samples
+// written, and the header it would write; it writes nothing.
+func newWriter(ws io.WriteSeeker, opt WriterOptions) (*Writer, []byte) {
+	w := &Writer{ws: ws, opt: opt, name: nameOf(ws), buf: make([]byte, 0, writerBufSize)}
+	w.threshold = opt.RF64Threshold
+	if w.threshold <= 0 || w.threshold > DefaultRF64Threshold {
+		w.threshold = DefaultRF64Threshold
+	}
+	w.blockAlign = opt.Channels * opt.Format.BytesPerSample()
+	return w, w.header()
 }
 
 func nameOf(v any) string {
