@@ -159,8 +159,15 @@ func TestCaptureQueueSnapshotRecovers(t *testing.T) {
 		t.Fatal(err)
 	}
 	time.Sleep(500 * time.Millisecond)
+	// The writer lags the stream; Position does not.
+	if pos, written := s.Position(), s.Frames(); pos < written || pos > written+testRate*3/2 {
+		t.Fatalf("position %d while %d frames are written", pos, written)
+	}
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)
+	}
+	if pos, st := s.Position(), s.Status(); pos != st.Frames || st.Position != pos {
+		t.Fatalf("stopped: position %d, status %+v", pos, st)
 	}
 	if _, err := os.Stat(q.File); !os.IsNotExist(err) {
 		t.Fatalf("the queue of a stopped session is still there: %v", err)

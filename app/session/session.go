@@ -680,16 +680,30 @@ func (s *Session) Status() Status {
 	if st == StatePaused {
 		skipped += stats.StreamFrames - s.pauseBase
 	}
-	pos := stats.Frames
-	if st == StateRecording || st == StatePaused {
-		pos = max(pos, s.rec.Position())
-	}
 	s.mu.RUnlock()
+	pos := s.position(st, stats.Frames)
 	return Status{
 		State: st, Frames: stats.Frames, Position: pos, Elapsed: s.rate.D(pos),
 		Levels:  s.rec.Levels(nil),
 		Dropped: stats.Dropped, Glitches: stats.Glitches, Skipped: skipped,
 	}
+}
+
+// Position is Status().Position alone: the file frame of "now" while
+// recording, the frames written otherwise. Unlike Status it does not
+// start a new meter reading.
+func (s *Session) Position() int64 {
+	s.mu.RLock()
+	st := s.state
+	s.mu.RUnlock()
+	return s.position(st, s.rec.Stats().Frames)
+}
+
+func (s *Session) position(st State, frames int64) int64 {
+	if st == StateRecording || st == StatePaused {
+		return max(frames, s.rec.Position())
+	}
+	return frames
 }
 
 // FreeTime is how much more audio in this session's format fits on the

@@ -149,7 +149,7 @@ func recordLoop(s *session.Session, duration time.Duration, stdin io.Reader, std
 	var check <-chan time.Time
 	var checkT *time.Timer
 	remaining := func() time.Duration {
-		left := max(limit-s.Status().Position, 0)
+		left := max(limit-s.Position(), 0)
 		return time.Duration(float64(left) / float64(meta.Rate) * float64(time.Second))
 	}
 	if limit > 0 {
