@@ -188,6 +188,24 @@ func TestCaptureQueueSnapshotRecovers(t *testing.T) {
 	if err := writeMeta(snap, sm); err != nil {
 		t.Fatal(err)
 	}
+	// With the tracks out of reach the queue cannot be written out: the
+	// session stays unfinished and the queue stays, for another run.
+	hidden := filepath.Join(t.TempDir(), "tracks")
+	if err := os.Rename(filepath.Join(snap, TracksDir), hidden); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Recover(snap); err == nil {
+		t.Fatal("recover without the tracks succeeded")
+	}
+	if m, err := Load(snap); err != nil || m.State != StatePaused {
+		t.Fatalf("after a recover that could not write out the queue: state %s, %v", m.State, err)
+	}
+	if _, err := os.Stat(snapQueue); err != nil {
+		t.Fatalf("a recover that failed removed the queue: %v", err)
+	}
+	if err := os.Rename(hidden, filepath.Join(snap, TracksDir)); err != nil {
+		t.Fatal(err)
+	}
 	rep, err := Recover(snap)
 	if err != nil {
 		t.Fatal(err)

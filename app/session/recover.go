@@ -40,7 +40,9 @@ type RecoverReport struct {
 // off, whole frames are never discarded), the journal is replayed (a torn
 // last line is skipped with a warning and terminated so later appends stay
 // readable), and session.json gets the real frame count and, if the session
-// was unfinished, the state "recovered". Running it again changes nothing.
+// was unfinished and no audio is left in its capture queue, the state
+// "recovered" (so the window goes on offering a session whose queue could
+// not be written out). Running it again changes nothing.
 // Errors name the file; a track that cannot be repaired does not stop the
 // others, but makes Recover return an error.
 func Recover(dir string) (RecoverReport, error) {
@@ -52,6 +54,7 @@ func Recover(dir string) (RecoverReport, error) {
 	rep.PrevState, rep.State = meta.State, meta.State
 	var errs []error
 	var notes []string
+	pending := false // audio is left in the capture queue for another run
 	if q := meta.CaptureQueue; q != nil {
 		note, warn, err := replayQueue(dir, meta, &rep)
 		if errors.Is(err, audio.ErrQueueBusy) {
@@ -60,6 +63,9 @@ func Recover(dir string) (RecoverReport, error) {
 		}
 		if err != nil {
 			errs = append(errs, err)
+			// A damaged queue will not get better; anything else (a
+			// full disk, a track that cannot be opened) may.
+			pending = !errors.Is(err, audio.ErrBadQueue)
 		}
 		if note != "" {
 			notes = append(notes, note)
@@ -143,7 +149,7 @@ func Recover(dir string) (RecoverReport, error) {
 	if meta.StreamFrames < frames+skipped+meta.Dropped {
 		meta.StreamFrames = frames + skipped + meta.Dropped
 	}
-	if meta.State.Unfinished() || meta.State == StateCreated {
+	if (meta.State.Unfinished() || meta.State == StateCreated) && !pending {
 		if meta.State == StatePaused && len(meta.Pauses) > 0 {
 			notes = append(notes, "ended while paused: the length of the last pause is unknown")
 		}
