@@ -203,6 +203,9 @@ func replayQueue(dir string, meta Meta, rep *RecoverReport) (note, warn string, 
 	if errors.Is(err, audio.ErrQueueBusy) {
 		return "", "", err
 	}
+	if errors.Is(err, audio.ErrBadQueue) {
+		return "", "", fmt.Errorf("session: recover: %w (left in place; the tracks keep what the writer had written)", err)
+	}
 	if err != nil {
 		return "", "", fmt.Errorf("session: recover: %w (the capture queue is kept; fix the cause and run recover again)", err)
 	}
