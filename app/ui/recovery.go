@@ -35,12 +35,18 @@ func (w *Window) checkRecovery() {
 	list := widget.NewLabel(strings.Join(dirs, "\n"))
 	msg := widget.NewLabel(fmt.Sprintf("%d recording(s) in %s did not finish (crash or power loss).\nRecover them now? No audio is thrown away.", len(dirs), root))
 	msg.Wrapping = fyne.TextWrapWord
-	dialog.ShowCustomConfirm("Unfinished recordings", "Recover", "Later", container.NewVBox(msg, list), func(ok bool) {
+	d := dialog.NewCustomConfirm("Unfinished recordings", "Recover", "Later", container.NewVScroll(container.NewVBox(msg, list)), func(ok bool) {
 		if ok {
 			w.onRecover(dirs)
 		}
 	}, w.win)
+	d.Resize(recoveryDialogSize)
+	d.Show()
 }
+
+// recoveryDialogSize is the size of the recovery dialogs: wrapped text in
+// a dialog of its own minimum size is one word wide.
+var recoveryDialogSize = fyne.NewSize(640, 360)
 
 // onRecover repairs dirs off the Fyne goroutine and reports the outcome.
 func (w *Window) onRecover(dirs []string) {
@@ -56,7 +62,7 @@ func (w *Window) onRecover(dirs []string) {
 				out = append(out, fmt.Sprintf("✖ %s: %v", d, err))
 				continue
 			}
-			out = append(out, fmt.Sprintf("✔ %s: %s", d, sum))
+			out = append(out, "✔ "+sum) // the summary names the folder
 		}
 		w.post(func() {
 			prog.Hide()
@@ -66,7 +72,9 @@ func (w *Window) onRecover(dirs []string) {
 			}
 			l := widget.NewLabel(strings.Join(out, "\n"))
 			l.Wrapping = fyne.TextWrapWord
-			dialog.ShowCustom(title, "OK", l, w.win)
+			d := dialog.NewCustom(title, "OK", container.NewVScroll(l), w.win)
+			d.Resize(recoveryDialogSize)
+			d.Show()
 		})
 	}()
 }

@@ -3,6 +3,7 @@ package ui
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -14,27 +15,41 @@ import (
 	"github.com/podmark/podmark/markers"
 )
 
-// findButton returns the first enabled button labelled text in obj's tree.
-func findButton(obj fyne.CanvasObject, text string) *widget.Button {
+// find returns the first object of type T in obj's tree that match
+// accepts, or T's zero value.
+func find[T fyne.CanvasObject](obj fyne.CanvasObject, match func(T) bool) T {
+	f, _ := findIn(obj, match)
+	return f
+}
+
+func findIn[T fyne.CanvasObject](obj fyne.CanvasObject, match func(T) bool) (T, bool) {
+	if o, ok := obj.(T); ok && match(o) {
+		return o, true
+	}
+	var kids []fyne.CanvasObject
 	switch o := obj.(type) {
-	case *widget.Button:
-		if o.Text == text {
-			return o
-		}
 	case *fyne.Container:
-		for _, c := range o.Objects {
-			if b := findButton(c, text); b != nil {
-				return b
-			}
-		}
+		kids = o.Objects
 	case fyne.Widget:
-		for _, c := range test.WidgetRenderer(o).Objects() {
-			if b := findButton(c, text); b != nil {
-				return b
-			}
+		kids = test.WidgetRenderer(o).Objects()
+	}
+	for _, c := range kids {
+		if f, ok := findIn(c, match); ok {
+			return f, true
 		}
 	}
-	return nil
+	var zero T
+	return zero, false
+}
+
+// findButton returns the first button labelled text in obj's tree.
+func findButton(obj fyne.CanvasObject, text string) *widget.Button {
+	return find(obj, func(b *widget.Button) bool { return b.Text == text })
+}
+
+// findLabel returns the first label whose text contains sub in obj's tree.
+func findLabel(obj fyne.CanvasObject, sub string) *widget.Label {
+	return find(obj, func(l *widget.Label) bool { return strings.Contains(l.Text, sub) })
 }
 
 // TestWindowOffersRecovery leaves a session as a crash would (snapshot of a
@@ -89,8 +104,18 @@ func TestWindowOffersRecovery(t *testing.T) {
 	}
 	time.Sleep(100 * time.Millisecond)
 	drain()
-	if findButton(w.win.Canvas().Overlays().Top(), "OK") == nil {
+	report := w.win.Canvas().Overlays().Top()
+	if findButton(report, "OK") == nil {
 		t.Fatal("no recovery report shown")
+	}
+	// Wide enough to read: a wrapped label in a dialog of its own minimum
+	// size came out one word wide.
+	l := findLabel(report, "repaired")
+	if l == nil {
+		t.Fatal("the recovery report does not say what was repaired")
+	}
+	if w := l.Size().Width; w < 400 {
+		t.Fatalf("the recovery report's text is %v wide", w)
 	}
 	doc, err := session.LoadDoc(crashed)
 	if err != nil {
