@@ -6,10 +6,12 @@ import (
 	"encoding/xml"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // importID names the n-th marker read from a format (1-based).
@@ -212,8 +214,10 @@ const PodcastJSONVersion = "1.2.0"
 
 type pcChapter struct {
 	StartTime json.Number `json:"startTime"`
-	Title     string      `json:"title"`
+	Title     string      `json:"title,omitempty"`
+	Img       string      `json:"img,omitempty"`
 	URL       string      `json:"url,omitempty"`
+	TOC       *bool       `json:"toc,omitempty"`
 	EndTime   json.Number `json:"endTime,omitempty"`
 }
 
@@ -227,7 +231,10 @@ type pcDoc struct {
 func writePodcastJSON(w *bufio.Writer, d Doc) error {
 	out := pcDoc{Version: PodcastJSONVersion, Title: oneLine(d.Title), FileName: d.Audio, Chapters: []pcChapter{}}
 	for _, m := range d.Chapters() {
-		c := pcChapter{StartTime: json.Number(formatSecondsMillis(millis(m.Sample, d.Rate))), Title: oneLine(m.Title), URL: m.URL}
+		c := pcChapter{StartTime: json.Number(formatSecondsMillis(millis(m.Sample, d.Rate))), Title: oneLine(m.Title), Img: m.Image, URL: m.URL}
+		if m.Hidden {
+			c.TOC = new(bool) // "toc": false
+		}
 		if m.IsRegion() {
 			c.EndTime = json.Number(formatSecondsMillis(millis(m.End, d.Rate)))
 		}
@@ -283,7 +290,9 @@ func readPodcastJSON(text string) (Doc, error) {
 					StartTime json.RawMessage `json:"startTime"`
 					EndTime   json.RawMessage `json:"endTime"`
 					Title     string          `json:"title"`
+					Img       string          `json:"img"`
 					URL       string          `json:"url"`
+					TOC       *bool           `json:"toc"`
 				}
 				if err := json.Unmarshal(raw, &c); err != nil {
 					return syntaxErr(f, line, "chapter: %v", err)
@@ -295,7 +304,8 @@ func readPodcastJSON(text string) (Doc, error) {
 				if !ok {
 					return syntaxErr(f, line, "bad startTime %s", c.StartTime)
 				}
-				m := Marker{ID: importID(f, len(d.Markers)+1), Kind: Topic, Title: c.Title, URL: c.URL, Sample: DurationToSamples(start, d.Rate)}
+				m := Marker{ID: importID(f, len(d.Markers)+1), Kind: Topic, Title: c.Title, URL: c.URL, Image: c.Img, Sample: DurationToSamples(start, d.Rate)}
+				m.Hidden = c.TOC != nil && !*c.TOC
 				if c.EndTime != nil && string(c.EndTime) != "null" {
 					end, ok := jsonSeconds(c.EndTime)
 					if !ok {
@@ -327,10 +337,13 @@ const pscNS = "http://podlove.org/simple-chapters"
 func writePSC(w *bufio.Writer, d Doc) error {
 	w.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
 	w.WriteString(`<psc:chapters version="1.2" xmlns:psc="` + pscNS + `">` + "\n")
-	for _, m := range d.Chapters() {
+	for _, m := range d.TOC() {
 		fmt.Fprintf(w, `  <psc:chapter start="%s" title="%s"`, FormatTime(m.Sample, d.Rate), xmlAttr(oneLine(m.Title)))
 		if m.URL != "" {
 			fmt.Fprintf(w, ` href="%s"`, xmlAttr(m.URL))
+		}
+		if m.Image != "" {
+			fmt.Fprintf(w, ` image="%s"`, xmlAttr(m.Image))
 		}
 		w.WriteString("/>\n")
 	}
@@ -344,12 +357,31 @@ func xmlAttr(s string) string {
 	return b.String()
 }
 
-func readPSC(text string) (Doc, error) {
+// pscEpisode is one item (RSS) or entry (Atom) of a feed, or the whole
+// file when it is not a feed.
+type pscEpisode struct {
+	n           int // 1-based item number; 0 for chapters outside any item
+	title, guid string
+	line        int // line of its first psc:chapters
+	chapters    []Marker
+	found       bool // has a psc:chapters element
+}
+
+// readPSC reads Podlove Simple Chapters: a psc:chapters document, or a
+// feed whose items each hold one. A feed gives one episode (ReadOptions.
+// Episode; by default the first item with chapters), and a warning says
+// which.
+func (r *reader) readPSC(text string) (Doc, error) {
 	const f = FormatPSC
-	d := Doc{Version: DocVersion, Rate: DefaultRate}
 	dec := xml.NewDecoder(strings.NewReader(text))
-	depth, inChapters := 0, -1
-	found := false
+	dec.Entity = xml.HTMLEntity // HTML's named entities (&nbsp;, &eacute;), as feeds write them
+	var eps []*pscEpisode
+	outside := &pscEpisode{}
+	cur := outside
+	depth, inChapters, itemDepth := 0, -1, -1
+	var field *string // the item's title or guid being read
+	fieldDepth := -1
+	items := 0
 	for {
 		tok, err := dec.Token()
 		if err == io.EOF {
@@ -365,50 +397,152 @@ func readPSC(text string) (Doc, error) {
 		switch t := tok.(type) {
 		case xml.StartElement:
 			depth++
+			local := t.Name.Local
 			isPSC := t.Name.Space == pscNS || t.Name.Space == "psc" || t.Name.Space == ""
 			switch {
-			case isPSC && t.Name.Local == "chapters" && inChapters < 0:
-				inChapters, found = depth, true
-			case isPSC && t.Name.Local == "chapter" && inChapters >= 0:
-				line, _ := dec.InputPos()
-				var start, title, href string
-				hasStart := false
-				for _, a := range t.Attr {
-					switch a.Name.Local {
-					case "start":
-						start, hasStart = a.Value, true
-					case "title":
-						title = a.Value
-					case "href":
-						href = a.Value
-					}
+			case (local == "item" || local == "entry") && itemDepth < 0 && inChapters < 0:
+				items++
+				cur, itemDepth = &pscEpisode{n: items}, depth
+				eps = append(eps, cur)
+			case itemDepth >= 0 && depth == itemDepth+1 && (local == "title" || local == "guid" || local == "id") && !isPSCName(t.Name):
+				if local == "title" {
+					field = &cur.title
+				} else {
+					field = &cur.guid
 				}
-				if !hasStart {
-					return Doc{}, syntaxErr(f, line, "chapter without start")
+				fieldDepth = depth
+			case isPSC && local == "chapters" && inChapters < 0:
+				inChapters = depth
+				if !cur.found {
+					cur.line, _ = dec.InputPos()
 				}
-				at, ok := parseClock(strings.TrimSpace(start))
-				if !ok {
-					return Doc{}, syntaxErr(f, line, "bad start %q (want HH:MM:SS.mmm)", start)
+				cur.found = true
+			case isPSC && local == "chapter" && inChapters >= 0:
+				m, err := pscChapter(dec, t)
+				if err != nil {
+					return Doc{}, err
 				}
-				d.Markers = append(d.Markers, Marker{ID: importID(f, len(d.Markers)+1), Kind: Topic, Title: title, URL: href, Sample: DurationToSamples(at, d.Rate)})
+				cur.chapters = append(cur.chapters, m)
+			}
+		case xml.CharData:
+			if field != nil {
+				*field += string(t)
 			}
 		case xml.EndElement:
+			if depth == fieldDepth {
+				field, fieldDepth = nil, -1
+			}
 			if depth == inChapters {
 				inChapters = -1
+			}
+			if depth == itemDepth {
+				cur, itemDepth = outside, -1
 			}
 			depth--
 		}
 	}
-	if !found {
-		return Doc{}, syntaxErr(f, 1, "no psc:chapters element")
+	ep, err := r.pickEpisode(outside, eps)
+	if err != nil {
+		return Doc{}, err
+	}
+	d := Doc{Version: DocVersion, Rate: DefaultRate, Title: strings.TrimSpace(ep.title)}
+	for i, m := range ep.chapters {
+		m.ID = importID(f, i+1)
+		d.Markers = append(d.Markers, m)
 	}
 	return d, nil
+}
+
+func isPSCName(n xml.Name) bool { return n.Space == pscNS || n.Space == "psc" }
+
+// pscChapter reads one psc:chapter element's attributes.
+func pscChapter(dec *xml.Decoder, t xml.StartElement) (Marker, error) {
+	const f = FormatPSC
+	line, _ := dec.InputPos()
+	var start string
+	hasStart := false
+	m := Marker{Kind: Topic}
+	for _, a := range t.Attr {
+		switch a.Name.Local {
+		case "start":
+			start, hasStart = a.Value, true
+		case "title":
+			m.Title = a.Value
+		case "href":
+			m.URL = a.Value
+		case "image":
+			m.Image = a.Value
+		}
+	}
+	if !hasStart {
+		return Marker{}, syntaxErr(f, line, "chapter without start")
+	}
+	at, ok := parseClock(strings.TrimSpace(start))
+	if !ok {
+		return Marker{}, syntaxErr(f, line, "bad start %q (want HH:MM:SS.mmm)", start)
+	}
+	m.Sample = DurationToSamples(at, DefaultRate)
+	return m, nil
+}
+
+// pickEpisode chooses the episode a feed is read for, and says which.
+func (r *reader) pickEpisode(outside *pscEpisode, eps []*pscEpisode) (*pscEpisode, error) {
+	const f = FormatPSC
+	var with []*pscEpisode
+	for _, e := range eps {
+		if e.found {
+			with = append(with, e)
+		}
+	}
+	if len(with) == 0 {
+		if r.opt.Episode != "" && len(eps) == 0 {
+			return nil, syntaxErr(f, 1, "--episode %q: not a feed (no items)", r.opt.Episode)
+		}
+		if !outside.found {
+			if len(eps) > 0 {
+				return nil, syntaxErr(f, 1, "a feed of %d items, none with psc:chapters", len(eps))
+			}
+			return nil, syntaxErr(f, 1, "no psc:chapters element")
+		}
+		return outside, nil
+	}
+	name := func(e *pscEpisode) string {
+		s := fmt.Sprintf("item %d of %d", e.n, len(eps))
+		if t := strings.TrimSpace(e.title); t != "" {
+			s += fmt.Sprintf(" %q", t)
+		}
+		if g := strings.TrimSpace(e.guid); g != "" {
+			s += fmt.Sprintf(" (guid %s)", g)
+		}
+		return s
+	}
+	var ep *pscEpisode
+	if want := strings.TrimSpace(r.opt.Episode); want != "" {
+		for _, e := range eps {
+			if strconv.Itoa(e.n) == want || strings.TrimSpace(e.guid) == want || strings.EqualFold(strings.TrimSpace(e.title), want) {
+				ep = e
+				break
+			}
+		}
+		if ep == nil {
+			return nil, syntaxErr(f, 1, "no episode %q in the feed: want an item number 1–%d, a title or a GUID", want, len(eps))
+		}
+		if !ep.found {
+			return nil, syntaxErr(f, 1, "episode %s has no psc:chapters (%d items have them; the first is %s)", name(ep), len(with), name(with[0]))
+		}
+	} else {
+		ep = with[0]
+	}
+	if len(eps) > 0 {
+		r.warn(ep.line, "a feed with %d items (%d with chapters): read %s; choose another with --episode N, a title or a GUID", len(eps), len(with), name(ep))
+	}
+	return ep, nil
 }
 
 // ---- mp4chaps ----
 
 func writeMP4Chaps(w *bufio.Writer, d Doc) error {
-	for _, m := range d.Chapters() {
+	for _, m := range d.TOC() {
 		w.WriteString(FormatTime(m.Sample, d.Rate) + " " + oneLine(m.Title))
 		if m.URL != "" {
 			w.WriteString(" <" + m.URL + ">")
@@ -420,18 +554,39 @@ func writeMP4Chaps(w *bufio.Writer, d Doc) error {
 	return nil
 }
 
-// splitURL splits a trailing " <url>" off a title.
+// splitURL splits a trailing " <url>" off a title. Only a real URL, one
+// with a scheme ("https:", "mailto:"), is taken: a title may end in
+// "<word>".
 func splitURL(s string) (title, url string) {
 	s = strings.TrimSpace(s)
 	if strings.HasSuffix(s, ">") {
 		if i := strings.LastIndex(s, "<"); i >= 0 && (i == 0 || s[i-1] == ' ' || s[i-1] == '\t') {
 			u := s[i+1 : len(s)-1]
-			if u != "" && !strings.ContainsAny(u, " <>") {
+			if hasScheme(u) && !strings.ContainsAny(u, " <>") {
 				return strings.TrimSpace(s[:i]), u
 			}
 		}
 	}
 	return s, ""
+}
+
+// hasScheme reports whether u starts with a URL scheme and something after
+// it: a letter, then letters, digits, "+", "-" or ".", then ":".
+func hasScheme(u string) bool {
+	i := strings.IndexByte(u, ':')
+	if i < 1 || i+1 >= len(u) {
+		return false
+	}
+	for k := 0; k < i; k++ {
+		c := u[k]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case k > 0 && (c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.'):
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 func lines(text string) []string { return strings.Split(text, "\n") }
@@ -469,7 +624,7 @@ const vttOpenEnd = 99*3600*1000 + 59*60*1000 + 59*1000 + 999
 
 func writeWebVTT(w *bufio.Writer, d Doc) error {
 	w.WriteString("WEBVTT\n")
-	ch := d.Chapters()
+	ch := d.TOC()
 	used := map[string]bool{}
 	for i, m := range ch {
 		base := Slug(m.Title)
@@ -499,15 +654,13 @@ func writeWebVTT(w *bufio.Writer, d Doc) error {
 	return nil
 }
 
-var (
-	vttEscaper   = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-	vttUnescaper = strings.NewReplacer("&lt;", "<", "&gt;", ">", "&nbsp;", "\u00a0", "&lrm;", "\u200e", "&rlm;", "\u200f", "&amp;", "&")
-)
+var vttEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 func vttEscape(s string) string { return vttEscaper.Replace(s) }
 
 func vttUnescape(s string) string {
-	// Drop markup tags (<b>, <v Speaker>, <00:00:01.000>), then entities.
+	// Drop markup tags (<b>, <v Speaker>, <00:00:01.000>), then decode
+	// HTML's named and numeric character references.
 	var b strings.Builder
 	for {
 		i := strings.IndexByte(s, '<')
@@ -523,7 +676,7 @@ func vttUnescape(s string) string {
 		b.WriteString(s[:i])
 		s = s[i+j+1:]
 	}
-	return vttUnescaper.Replace(b.String())
+	return html.UnescapeString(b.String())
 }
 
 // vttTiming parses "start --> end [settings]".
@@ -548,58 +701,87 @@ type vttCue struct {
 	text       []string
 }
 
-// parseCues reads the cues of a WebVTT body (header already checked) or an
-// SRT file: blocks separated by blank lines, each an optional identifier,
-// a timing line, and payload lines. NOTE, STYLE and REGION blocks are
-// skipped.
-func parseCues(f Format, ls []string, first int) ([]vttCue, error) {
-	var cues []vttCue
+// parseCues reads the cues of a WebVTT body (lines from first on, after the
+// header) or of an SRT file, as the WebVTT parser does: a line containing
+// "-->" starts a cue (an identifier may stand on the line before it) and
+// the cue's text runs to the next blank line or the next such line. NOTE,
+// STYLE and REGION blocks are skipped; other blocks that are not cues and
+// cues with bad timings are skipped with a warning (the first such line is
+// returned in bad, 0 when none). In SRT, where lines of spaces separate
+// cues, a blank line is one of spaces; a number on the line before a
+// timing is its index.
+func (r *reader) parseCues(ls []string, first int, srt bool) (cues []vttCue, bad error) {
+	blank := func(s string) bool { return s == "" }
+	if srt {
+		blank = func(s string) bool { return strings.TrimSpace(s) == "" }
+	}
+	timing := func(i int) bool { return i < len(ls) && strings.Contains(ls[i], "-->") }
+	skip := func(line int, format string, args ...any) {
+		msg := fmt.Sprintf(format, args...)
+		if bad == nil {
+			bad = syntaxErr(r.f, line, "%s (no cue could be read)", msg)
+		}
+		r.warn(line, "skipped: %s", msg)
+	}
 	for i := first; i < len(ls); {
-		if strings.TrimSpace(ls[i]) == "" {
+		if blank(ls[i]) {
 			i++
 			continue
 		}
-		blockStart := i
-		j := i
-		for j < len(ls) && strings.TrimSpace(ls[j]) != "" {
-			j++
-		}
-		block := ls[i:j]
-		i = j
-		head := strings.TrimSpace(block[0])
-		if head == "NOTE" || strings.HasPrefix(head, "NOTE ") || strings.HasPrefix(head, "NOTE\t") || head == "STYLE" || head == "REGION" {
+		head := strings.TrimSpace(ls[i])
+		if !srt && (head == "NOTE" || strings.HasPrefix(head, "NOTE ") || strings.HasPrefix(head, "NOTE\t") || head == "STYLE" || head == "REGION") {
+			for i < len(ls) && !blank(ls[i]) {
+				i++
+			}
 			continue
 		}
-		t := 0
-		if !strings.Contains(block[0], "-->") {
-			t = 1
+		t := i
+		if !timing(t) {
+			// An identifier stands on the line just before the timing.
+			if timing(t + 1) {
+				t++
+			} else {
+				from := i
+				for i < len(ls) && !blank(ls[i]) && !timing(i) {
+					i++
+				}
+				skip(from+1, "%d line(s) that are not a cue, without a timing line (want START --> END): %q", i-from, clip(strings.TrimSpace(ls[from]), 60))
+				continue
+			}
 		}
-		if t >= len(block) || !strings.Contains(block[t], "-->") {
-			return nil, syntaxErr(f, blockStart+1, "cue without a timing line (want START --> END)")
+		j := t + 1
+		for j < len(ls) && !blank(ls[j]) && !timing(j) {
+			j++
 		}
-		start, end, ok := vttTiming(block[t])
-		if !ok {
-			return nil, syntaxErr(f, blockStart+t+1, "bad cue timing %q", strings.TrimSpace(block[t]))
+		// In SRT a cue index stands before the next timing line: it is not
+		// this cue's text.
+		if srt && j < len(ls) && timing(j) && j-1 > t+1 && allDigits(strings.TrimSpace(ls[j-1])) {
+			j--
 		}
-		cues = append(cues, vttCue{line: blockStart + t + 1, start: start, end: end, text: block[t+1:]})
+		start, end, ok := vttTiming(ls[t])
+		switch {
+		case !ok:
+			skip(t+1, "bad cue timing %q (want HH:MM:SS.mmm --> HH:MM:SS.mmm)", clip(strings.TrimSpace(ls[t]), 60))
+		case end < start:
+			skip(t+1, "cue ends before it starts: %q", clip(strings.TrimSpace(ls[t]), 60))
+		default:
+			cues = append(cues, vttCue{line: t + 1, start: start, end: end, text: ls[t+1 : j]})
+		}
+		i = j
 	}
-	return cues, nil
+	return cues, bad
 }
 
-func readWebVTT(text string) (Doc, error) {
+func (r *reader) readWebVTT(text string) (Doc, error) {
 	const f = FormatWebVTT
 	ls := lines(text)
-	if len(ls) == 0 || !(ls[0] == "WEBVTT" || strings.HasPrefix(ls[0], "WEBVTT ") || strings.HasPrefix(ls[0], "WEBVTT\t")) {
-		return Doc{}, syntaxErr(f, 1, `no "WEBVTT" header`)
-	}
-	// The header block runs to the first blank line.
-	first := 1
-	for first < len(ls) && strings.TrimSpace(ls[first]) != "" {
-		first++
-	}
-	cues, err := parseCues(f, ls, first)
+	first, err := vttHeader(f, ls)
 	if err != nil {
 		return Doc{}, err
+	}
+	cues, bad := r.parseCues(ls, first, false)
+	if len(cues) == 0 && bad != nil {
+		return Doc{}, bad
 	}
 	d := Doc{Version: DocVersion, Rate: DefaultRate}
 	for _, c := range cues {
@@ -609,10 +791,24 @@ func readWebVTT(text string) (Doc, error) {
 	return d, nil
 }
 
+// vttHeader checks the "WEBVTT" line and returns the index of the first
+// line after the header, which ends at a blank line or before a line
+// containing "-->".
+func vttHeader(f Format, ls []string) (int, error) {
+	if len(ls) == 0 || !(ls[0] == "WEBVTT" || strings.HasPrefix(ls[0], "WEBVTT ") || strings.HasPrefix(ls[0], "WEBVTT\t")) {
+		return 0, syntaxErr(f, 1, `no "WEBVTT" header: the first line must be WEBVTT`)
+	}
+	first := 1
+	for first < len(ls) && ls[first] != "" && !strings.Contains(ls[first], "-->") {
+		first++
+	}
+	return first, nil
+}
+
 // ---- YouTube description timestamps ----
 
 func writeYouTube(w *bufio.Writer, d Doc) error {
-	for _, m := range d.Chapters() {
+	for _, m := range d.TOC() {
 		w.WriteString(FormatClock(m.Sample, d.Rate) + " " + oneLine(m.Title))
 		if err := w.WriteByte('\n'); err != nil {
 			return err
@@ -637,6 +833,10 @@ func youTubeLine(line string) (at time.Duration, title string, ok bool) {
 	if end < 0 {
 		end = len(s)
 	}
+	// "0:00: Intro", "1:30. Title": the punctuation is a separator.
+	for end > 0 && (s[end-1] == ':' || s[end-1] == '.') {
+		end--
+	}
 	tok := s[:end]
 	if !strings.Contains(tok, ":") {
 		return 0, "", false
@@ -652,11 +852,33 @@ func youTubeLine(line string) (at time.Duration, title string, ok bool) {
 		}
 		rest = rest[1:]
 	}
-	if rest != "" && !strings.ContainsAny(rest[:1], " \t-–—:|") {
+	if rest != "" && !strings.ContainsAny(rest[:1], " \t-–—:|.") {
 		return 0, "", false
 	}
-	title = strings.TrimSpace(strings.TrimLeft(strings.TrimSpace(rest), "-–—:|"))
-	return at, title, true
+	return at, trimSeparators(rest), true
+}
+
+// youTubeSeparators are what YouTube lists put between a time and a title.
+const youTubeSeparators = "-–—:|."
+
+// startsWithSeparator reports whether s (after spaces) starts with a
+// separator YouTube lists use, followed by a space or nothing.
+func startsWithSeparator(s string) bool {
+	s = strings.TrimSpace(s)
+	r, n := utf8.DecodeRuneInString(s)
+	return n > 0 && strings.ContainsRune(youTubeSeparators, r) && (n == len(s) || s[n] == ' ' || s[n] == '\t')
+}
+
+// trimSeparators removes spaces and the separators YouTube lists use
+// ("-", "–", "—", "|", ":") from the start of a title, where each stands
+// alone ("- - Intro" is "Intro"; "-5 degrees" keeps its minus).
+func trimSeparators(s string) string {
+	s = strings.TrimSpace(s)
+	for startsWithSeparator(s) {
+		_, n := utf8.DecodeRuneInString(s)
+		s = strings.TrimSpace(s[n:])
+	}
+	return s
 }
 
 func readYouTube(text string) (Doc, error) {

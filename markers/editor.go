@@ -132,6 +132,16 @@ func writeReaperCSV(w *bufio.Writer, d Doc) error {
 	return cw.Error()
 }
 
+// isReaperID reports whether s is a REAPER marker or region number ("M3",
+// "R12", or a plain number).
+func isReaperID(s string) bool {
+	s = strings.TrimSpace(s)
+	if s != "" && (s[0] == 'M' || s[0] == 'R' || s[0] == 'm' || s[0] == 'r') {
+		s = s[1:]
+	}
+	return s != "" && allDigits(s)
+}
+
 // reaperTime parses a REAPER time cell: seconds or h:mm:ss[.fff]. A
 // measures.beats value ("5.1.00") gets a hint to change the ruler.
 func reaperTime(f Format, line int, s string) (time.Duration, error) {
@@ -164,6 +174,12 @@ func readReaperCSV(text string) (Doc, error) {
 				return Doc{}, syntaxErr(f, pe.Line, "%v", pe.Err)
 			}
 			return Doc{}, syntaxErr(f, line, "%v", err)
+		}
+		if first && auditionHeader(strings.Join(rec, "\t")) {
+			return Doc{}, syntaxErr(f, line, "this is an Adobe Audition marker list (Name, Start, Duration, Time Format, Type, Description), not REAPER's CSV; read it with --from audition-csv")
+		}
+		if first && strings.TrimSpace(rec[0]) != "#" && !isReaperID(rec[0]) {
+			return Doc{}, syntaxErr(f, line, "first line %q is not REAPER's header (#,Name,Start,End,Length) nor a marker row (M1,Name,Start)", clip(strings.Join(rec, ","), 80))
 		}
 		if first && strings.TrimSpace(rec[0]) == "#" {
 			col = map[string]int{}
@@ -238,6 +254,9 @@ func writeCUE(w *bufio.Writer, d Doc) error {
 	public := d.PublicKinds()
 	track := 0
 	for _, m := range d.Sorted().Markers {
+		if m.Hidden && slices.Contains(public, m.Kind) {
+			continue // not a table-of-contents entry (see Format.TOC)
+		}
 		indent := "  "
 		if track > 0 {
 			indent = "    "
@@ -293,9 +312,112 @@ func cueArgs(s string) (out []string, quoted []bool) {
 	return out, quoted
 }
 
-func readCUE(text string) (Doc, error) {
+// cueFile is one FILE line of a CUE sheet.
+type cueFile struct {
+	name string
+	line int
+}
+
+// cueText is the text argument of a CUE command: the quoted string, or,
+// unquoted, the rest of the line (TITLE My Song keeps "My Song").
+func cueText(line string, args []string, quoted []bool) string {
+	if len(args) < 2 {
+		return ""
+	}
+	if quoted[1] {
+		return args[1]
+	}
+	rest := strings.TrimSpace(line)
+	if i := strings.IndexAny(rest, " \t"); i >= 0 {
+		return strings.TrimSpace(rest[i:])
+	}
+	return ""
+}
+
+// cueFileName is a FILE line's file name: quoted, or unquoted up to the
+// file type at the end of the line.
+func cueFileName(line string, args []string, quoted []bool) string {
+	if len(args) < 2 || quoted[1] {
+		return cueText(line, args, quoted)
+	}
+	rest := cueText(line, args, quoted)
+	if len(args) >= 3 {
+		if i := strings.LastIndexAny(rest, " \t"); i >= 0 {
+			switch strings.ToUpper(strings.TrimSpace(rest[i:])) {
+			case "WAVE", "MP3", "AIFF", "BINARY", "MOTOROLA", "FLAC", "OGG":
+				return strings.TrimSpace(rest[:i])
+			}
+		}
+	}
+	return rest
+}
+
+// cueOffsets gives the start of each FILE on one timeline: each after the
+// lengths of the files before it, from ReadOptions.FileLengths or
+// AudioLength. One file needs no lengths.
+func (r *reader) cueOffsets(files []cueFile) ([]time.Duration, error) {
+	const f = FormatCUE
+	offs := make([]time.Duration, len(files))
+	if len(files) <= 1 {
+		return offs, nil
+	}
+	need := len(files) - 1
+	lengths := r.opt.FileLengths
+	source := "the lengths given"
+	switch {
+	case len(lengths) >= need:
+	case len(lengths) > 0:
+		return nil, syntaxErr(f, files[len(lengths)+1].line, "%d FILE lines but %d lengths given: the first %d files' lengths are needed to place the tracks", len(files), len(lengths), need)
+	case r.opt.AudioLength != nil:
+		source = "the audio files next to the sheet"
+		lengths = make([]time.Duration, need)
+		for i := range need {
+			l, err := r.opt.AudioLength(files[i].name)
+			if err != nil {
+				return nil, syntaxErr(f, files[i].line, "%d FILE lines (one file per track): the length of %q is needed to place the tracks after it, and it cannot be read (%v); pass the lengths with --cue-lengths", len(files), files[i].name, err)
+			}
+			lengths[i] = l
+		}
+	default:
+		return nil, syntaxErr(f, files[1].line, "%d FILE lines (one file per track): each file's tracks start after the files before it, whose lengths are not known; put the audio files next to the sheet or pass their lengths with --cue-lengths", len(files))
+	}
+	for i := 1; i < len(files); i++ {
+		offs[i] = offs[i-1] + lengths[i-1]
+	}
+	r.warn(files[1].line, "%d FILE lines placed one after another on one timeline, using %s (ends at %s)", len(files), source, Clock(offs[len(files)-1], ClockNPT)+" + the last file")
+	return offs, nil
+}
+
+func (r *reader) readCUE(text string) (Doc, error) {
 	const f = FormatCUE
 	d := Doc{Version: DocVersion, Rate: DefaultRate}
+	ls := lines(text)
+	// First pass: the FILE lines, to place each file's indexes.
+	var files []cueFile
+	for i, line := range ls {
+		args, quoted := cueArgs(line)
+		if len(args) > 0 && strings.EqualFold(args[0], "FILE") {
+			if len(args) < 2 {
+				return Doc{}, syntaxErr(f, i+1, "FILE without a file name")
+			}
+			files = append(files, cueFile{name: cueFileName(line, args, quoted), line: i + 1})
+		}
+	}
+	offs, err := r.cueOffsets(files)
+	if err != nil {
+		return Doc{}, err
+	}
+	file := -1
+	at := func(s string) (int64, bool) {
+		t, err := ParseCUETime(s)
+		if err != nil {
+			return 0, false
+		}
+		if file > 0 {
+			t += offs[file]
+		}
+		return DurationToSamples(t, d.Rate), true
+	}
 	var cur *Marker // the open track
 	curLine, hasIndex := 0, false
 	// REM markers inside a track follow it, so markers at one time keep
@@ -313,7 +435,7 @@ func readCUE(text string) (Doc, error) {
 		cur, inTrack = nil, inTrack[:0]
 		return nil
 	}
-	for i, line := range lines(text) {
+	for i, line := range ls {
 		args, quoted := cueArgs(line)
 		if len(args) == 0 {
 			continue
@@ -324,16 +446,14 @@ func readCUE(text string) (Doc, error) {
 				return Doc{}, syntaxErr(f, i+1, "TITLE without a title")
 			}
 			if cur != nil {
-				cur.Title = args[1]
+				cur.Title = cueText(line, args, quoted)
 			} else {
-				d.Title = args[1]
+				d.Title = cueText(line, args, quoted)
 			}
 		case "FILE":
-			if len(args) < 2 {
-				return Doc{}, syntaxErr(f, i+1, "FILE without a file name")
-			}
+			file++
 			if d.Audio == "" {
-				d.Audio = args[1]
+				d.Audio = files[file].name
 			}
 		case "TRACK":
 			if err := closeTrack(); err != nil {
@@ -350,11 +470,11 @@ func readCUE(text string) (Doc, error) {
 			if args[1] != "01" && args[1] != "1" {
 				continue
 			}
-			at, err := ParseCUETime(args[2])
-			if err != nil {
+			s, ok := at(args[2])
+			if !ok {
 				return Doc{}, syntaxErr(f, i+1, "bad INDEX time %q (want mm:ss:ff)", args[2])
 			}
-			cur.Sample = DurationToSamples(at, d.Rate)
+			cur.Sample = s
 			hasIndex = true
 		case "REM":
 			if len(args) < 2 {
@@ -368,16 +488,16 @@ func readCUE(text string) (Doc, error) {
 			case key == "url" && cur != nil && len(args) >= 3:
 				cur.URL = args[2]
 			case Kind(key).Valid() && len(args) >= 3:
-				at, err := ParseCUETime(args[2])
-				if err != nil {
+				s, ok := at(args[2])
+				if !ok {
 					continue // a REM comment of some other tool
 				}
-				m := Marker{Kind: Kind(key), Sample: DurationToSamples(at, d.Rate)}
+				m := Marker{Kind: Kind(key), Sample: s}
 				rest := args[3:]
 				// An end time is unquoted: a quoted title may look like one.
 				if len(rest) > 0 && !quoted[3] {
-					if end, err := ParseCUETime(rest[0]); err == nil {
-						if e := DurationToSamples(end, d.Rate); e > m.Sample {
+					if e, ok := at(rest[0]); ok {
+						if e > m.Sample {
 							m.End = e
 						}
 						rest = rest[1:]

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf16"
 	"unicode/utf8"
 )
@@ -28,10 +29,11 @@ const (
 	FormatAudacity    Format = "audacity"     // Audacity labels: start\tend\tlabel
 	FormatReaperCSV   Format = "reaper-csv"   // REAPER Region/Marker Manager CSV
 	FormatCUE         Format = "cue"          // CUE sheet, INDEX 01 mm:ss:ff
+	FormatAuditionCSV Format = "audition-csv" // Adobe Audition marker list CSV (tab-separated)
 )
 
 // Formats lists every format in documentation order.
-var Formats = []Format{FormatPodmark, FormatPodcastJSON, FormatPSC, FormatMP4Chaps, FormatWebVTT, FormatYouTube, FormatAudacity, FormatReaperCSV, FormatCUE}
+var Formats = []Format{FormatPodmark, FormatPodcastJSON, FormatPSC, FormatMP4Chaps, FormatWebVTT, FormatYouTube, FormatAudacity, FormatReaperCSV, FormatCUE, FormatAuditionCSV}
 
 // ErrUnknownFormat is returned (wrapped) for a format name this package does
 // not know, or a file whose format cannot be guessed.
@@ -123,6 +125,8 @@ func (f Format) Ext() string {
 		return ".reaper.csv"
 	case FormatCUE:
 		return ".cue"
+	case FormatAuditionCSV:
+		return ".audition.csv"
 	}
 	return ""
 }
@@ -160,6 +164,8 @@ func Write(w io.Writer, f Format, d Doc) error {
 		err = writeReaperCSV(bw, d)
 	case FormatCUE:
 		err = writeCUE(bw, d)
+	case FormatAuditionCSV:
+		err = writeAuditionCSV(bw, d)
 	}
 	if err != nil {
 		return fmt.Errorf("markers: write %s: %w", f, err)
@@ -210,21 +216,67 @@ func WriteAtomic(path string, write func(w io.Writer) error) (err error) {
 	return syncDir(filepath.Dir(path))
 }
 
+// ReadOptions tunes Read for files written by other tools. The zero value
+// reads the first episode of a feed and refuses a CUE sheet whose tracks
+// span several files.
+type ReadOptions struct {
+	// Episode picks one episode of an RSS or Atom feed holding Podlove
+	// Simple Chapters: a 1-based item number, or an item's title or GUID
+	// (Atom: id). "" reads the first item that has chapters.
+	Episode string
+	// FileLengths are the lengths of the audio files a CUE sheet with
+	// several FILE lines names, in the order of the FILE lines (the last
+	// may be left out). Each FILE's indexes are placed after the lengths
+	// of the files before it.
+	FileLengths []time.Duration
+	// AudioLength, when FileLengths is empty, returns the length of an
+	// audio file a CUE sheet names. ReadFile passes it the path next to
+	// the sheet.
+	AudioLength func(name string) (time.Duration, error)
+}
+
+// reader is the state one Read shares with the format's reader: the
+// options and the warnings collected so far.
+type reader struct {
+	opt   ReadOptions
+	f     Format
+	notes []string
+}
+
+// warn records a warning, at a 1-based line when line > 0.
+func (r *reader) warn(line int, format string, args ...any) {
+	msg := fmt.Sprintf(format, args...)
+	if line > 0 {
+		msg = fmt.Sprintf("line %d: %s", line, msg)
+	}
+	r.notes = append(r.notes, string(r.f)+": "+msg)
+}
+
 // Read reads a marker document in format f. It accepts a UTF-8 byte order
-// mark, UTF-16 with a byte order mark, and CRLF line ends. Formats that store
-// seconds give a document at DefaultRate. Unreadable input gives a
-// *SyntaxError naming the line.
+// mark, UTF-16 with a byte order mark, CRLF line ends, and (with a warning
+// from ReadWith) Windows-1252 text. Formats that store seconds give a
+// document at DefaultRate. Unreadable input gives a *SyntaxError naming the
+// line.
 func Read(r io.Reader, f Format) (Doc, error) {
+	d, _, err := ReadWith(r, f, ReadOptions{})
+	return d, err
+}
+
+// ReadWith is Read with options, returning also the warnings about what was
+// read: a legacy encoding, skipped blocks, which episode of a feed was
+// read, how the files of a CUE sheet were placed.
+func ReadWith(r io.Reader, f Format, opt ReadOptions) (Doc, []string, error) {
 	if !slices.Contains(Formats, f) {
-		return Doc{}, fmt.Errorf("markers: read %q: %w", f, ErrUnknownFormat)
+		return Doc{}, nil, fmt.Errorf("markers: read %q: %w", f, ErrUnknownFormat)
 	}
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return Doc{}, fmt.Errorf("markers: read %s: %w", f, err)
+		return Doc{}, nil, fmt.Errorf("markers: read %s: %w", f, err)
 	}
-	text, err := decodeText(data)
+	rd := &reader{opt: opt, f: f}
+	text, err := rd.decode(data)
 	if err != nil {
-		return Doc{}, textErr(f, err)
+		return Doc{}, rd.notes, textErr(f, err)
 	}
 	var d Doc
 	switch f {
@@ -233,50 +285,79 @@ func Read(r io.Reader, f Format) (Doc, error) {
 	case FormatPodcastJSON:
 		d, err = readPodcastJSON(text)
 	case FormatPSC:
-		d, err = readPSC(text)
+		d, err = rd.readPSC(text)
 	case FormatMP4Chaps:
 		d, err = readMP4Chaps(text)
 	case FormatWebVTT:
-		d, err = readWebVTT(text)
+		d, err = rd.readWebVTT(text)
 	case FormatYouTube:
 		d, err = readYouTube(text)
 	case FormatAudacity:
 		d, err = readAudacity(text)
 	case FormatReaperCSV:
 		d, err = readReaperCSV(text)
+	case FormatAuditionCSV:
+		d, err = readAuditionCSV(text)
 	case FormatCUE:
-		d, err = readCUE(text)
+		d, err = rd.readCUE(text)
 	}
 	if err != nil {
-		return Doc{}, err
+		return Doc{}, rd.notes, err
 	}
 	d.sortMarkers()
-	return d, nil
+	return d, rd.notes, nil
 }
 
 // ReadFile reads the file at path in format f; when f is empty the format is
 // guessed with GuessFormat. Syntax errors name the file.
 func ReadFile(path string, f Format) (Doc, Format, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return Doc{}, f, fmt.Errorf("markers: %w", err)
-	}
-	if f == "" {
-		if f, err = GuessFormat(path, data); err != nil {
-			return Doc{}, f, err
-		}
-	}
-	d, err := Read(bytes.NewReader(data), f)
-	if se, ok := errors.AsType[*SyntaxError](err); ok {
-		se.File = path
-	}
+	d, f, _, err := ReadFileWith(path, f, ReadOptions{})
 	return d, f, err
 }
 
+// ReadFileWith is ReadFile with options and warnings (see ReadWith). The
+// audio files a CUE sheet names are looked for next to the sheet.
+func ReadFileWith(path string, f Format, opt ReadOptions) (Doc, Format, []string, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return Doc{}, f, nil, fmt.Errorf("markers: %w", err)
+	}
+	if f == "" {
+		if f, err = GuessFormat(path, data); err != nil {
+			return Doc{}, f, nil, err
+		}
+	}
+	if get := opt.AudioLength; get != nil {
+		dir := filepath.Dir(path)
+		opt.AudioLength = func(name string) (time.Duration, error) {
+			return get(filepath.Join(dir, filepath.FromSlash(strings.ReplaceAll(name, `\`, "/"))))
+		}
+	}
+	d, notes, err := ReadWith(bytes.NewReader(data), f, opt)
+	if se, ok := errors.AsType[*SyntaxError](err); ok {
+		se.File = path
+	}
+	for i, n := range notes {
+		notes[i] = path + ": " + n
+	}
+	return d, f, notes, err
+}
+
+// decode is decodeText, warning when the text was read as Windows-1252.
+func (r *reader) decode(b []byte) (string, error) {
+	s, legacy, err := decodeText(b)
+	if legacy > 0 {
+		r.warn(0, "not UTF-8 (first at line %d): read as Windows-1252", legacy)
+	}
+	return s, err
+}
+
 // decodeText turns file bytes into a string with "\n" line ends: it drops a
-// UTF-8 byte order mark, decodes UTF-16 with a byte order mark, and rejects
-// other invalid UTF-8.
-func decodeText(b []byte) (string, error) {
+// UTF-8 byte order mark and decodes UTF-16 with a byte order mark. Other
+// text that is not valid UTF-8 is decoded as Windows-1252 (what older
+// Windows tools, EAC among them, write); legacy is then the 1-based line
+// of the first byte that is not UTF-8, else 0.
+func decodeText(b []byte) (s string, legacy int, err error) {
 	switch {
 	case bytes.HasPrefix(b, []byte{0xef, 0xbb, 0xbf}):
 		b = b[3:]
@@ -284,7 +365,7 @@ func decodeText(b []byte) (string, error) {
 		le := b[0] == 0xff
 		b = b[2:]
 		if len(b)%2 != 0 {
-			return "", errors.New("odd-length UTF-16 text")
+			return "", 0, errors.New("odd-length UTF-16 text")
 		}
 		u := make([]uint16, len(b)/2)
 		for i := range u {
@@ -297,26 +378,43 @@ func decodeText(b []byte) (string, error) {
 		b = []byte(string(utf16.Decode(u)))
 	}
 	if !utf8.Valid(b) {
-		return "", &badTextError{line: 1 + bytes.Count(b[:invalidAt(b)], []byte{'\n'})}
+		legacy = 1 + bytes.Count(b[:invalidAt(b)], []byte{'\n'})
+		b = windows1252(b)
 	}
-	s := string(b)
+	s = string(b)
 	if strings.IndexByte(s, '\r') >= 0 {
 		s = strings.ReplaceAll(s, "\r\n", "\n")
 		s = strings.ReplaceAll(s, "\r", "\n")
 	}
-	return s, nil
+	return s, legacy, nil
 }
 
-// badTextError reports input that is not UTF-8 text.
-type badTextError struct{ line int }
+// cp1252 maps Windows-1252 bytes 0x80–0x9F to Unicode; the five bytes the
+// code page leaves undefined map to the C1 controls, as WHATWG's decoder
+// does. Bytes 0xA0–0xFF are Latin-1.
+var cp1252 = [32]rune{
+	'€', 0x81, '‚', 'ƒ', '„', '…', '†', '‡', 'ˆ', '‰', 'Š', '‹', 'Œ', 0x8d, 'Ž', 0x8f,
+	0x90, '‘', '’', '“', '”', '•', '–', '—', '˜', '™', 'š', '›', 'œ', 0x9d, 'ž', 'Ÿ',
+}
 
-func (e *badTextError) Error() string { return "not UTF-8 text" }
+// windows1252 decodes b as Windows-1252 into UTF-8.
+func windows1252(b []byte) []byte {
+	out := make([]byte, 0, len(b)+len(b)/8)
+	for _, c := range b {
+		switch {
+		case c < 0x80:
+			out = append(out, c)
+		case c < 0xa0:
+			out = utf8.AppendRune(out, cp1252[c-0x80])
+		default:
+			out = utf8.AppendRune(out, rune(c))
+		}
+	}
+	return out
+}
 
 // textErr turns a decodeText error into a *SyntaxError.
 func textErr(f Format, err error) error {
-	if bt, ok := errors.AsType[*badTextError](err); ok {
-		return &SyntaxError{Format: f, Line: bt.line, Msg: bt.Error()}
-	}
 	return &SyntaxError{Format: f, Msg: err.Error()}
 }
 
@@ -331,35 +429,16 @@ func invalidAt(b []byte) int {
 	return len(b)
 }
 
-// GuessFormat guesses a file's format from its name and first bytes. It
-// returns ErrUnknownFormat (wrapped) when the guess would be ambiguous.
+// GuessFormat guesses a file's format from its content, and from its name
+// only where the content fits several formats. It returns ErrUnknownFormat
+// (wrapped), naming what was found, when no format fits.
 func GuessFormat(name string, head []byte) (Format, error) {
-	text, _ := decodeText(head)
+	text, _, _ := decodeText(head)
 	t := strings.TrimSpace(text)
 	lower := strings.ToLower(name)
 	ext := filepath.Ext(lower)
 	fail := func(why string) (Format, error) {
-		return "", fmt.Errorf("markers: %s: %w: %s; name it with --from", name, ErrUnknownFormat, why)
-	}
-	switch {
-	case ext == ".jsonl":
-		return "", fmt.Errorf("markers: %s: %w: a marker journal; convert its session folder (session.json holds the sample rate)", name, ErrUnknownFormat)
-	case strings.HasPrefix(t, "{") || ext == ".json":
-		switch {
-		case strings.Contains(t, `"chapters"`):
-			return FormatPodcastJSON, nil
-		case strings.Contains(t, `"markers"`), strings.Contains(t, `"rate"`):
-			return FormatPodmark, nil
-		}
-		return fail("JSON without \"chapters\" or \"markers\"")
-	case strings.HasPrefix(t, "<") || ext == ".xml" || ext == ".psc":
-		return FormatPSC, nil
-	case strings.HasPrefix(t, "WEBVTT") || ext == ".vtt":
-		return FormatWebVTT, nil
-	case ext == ".cue":
-		return FormatCUE, nil
-	case strings.HasPrefix(t, "#,") || ext == ".csv":
-		return FormatReaperCSV, nil
+		return "", fmt.Errorf("markers: %s: %w: %s; name the format with --from", name, ErrUnknownFormat, why)
 	}
 	first := ""
 	for line := range strings.SplitSeq(t, "\n") {
@@ -368,37 +447,138 @@ func GuessFormat(name string, head []byte) (Format, error) {
 			break
 		}
 	}
-	if first == "" {
+	switch {
+	case ext == ".jsonl":
+		return "", fmt.Errorf("markers: %s: %w: a marker journal; convert its session folder (session.json holds the sample rate)", name, ErrUnknownFormat)
+	case strings.HasPrefix(t, "{"):
+		switch {
+		case strings.Contains(t, `"chapters"`):
+			return FormatPodcastJSON, nil
+		case strings.Contains(t, `"markers"`), strings.Contains(t, `"rate"`):
+			return FormatPodmark, nil
+		case strings.Contains(t, `"segments"`):
+			return fail("a podcast-namespace JSON transcript; section it with podmark transcript --transcript")
+		}
+		return fail(`JSON without "chapters" or "markers"`)
+	case strings.HasPrefix(t, "<"):
+		return FormatPSC, nil // a psc:chapters file, or a feed holding them
+	case strings.HasPrefix(t, "WEBVTT"):
+		return FormatWebVTT, nil
+	case first == "":
+		switch ext {
+		case ".cue":
+			return FormatCUE, nil
+		case ".vtt":
+			return FormatWebVTT, nil
+		case ".csv":
+			return FormatReaperCSV, nil
+		}
 		return fail("empty file")
 	}
-	up := strings.ToUpper(first)
-	for _, kw := range []string{"REM ", "FILE ", "TITLE ", "PERFORMER ", "CATALOG "} {
-		if strings.HasPrefix(up, kw) {
-			return FormatCUE, nil
-		}
+	if f, ok := guessCSV(first); ok {
+		return f, nil
 	}
-	if fields := strings.Split(first, "\t"); len(fields) >= 2 {
-		if _, ok := parseSeconds(fields[0]); ok {
-			return FormatAudacity, nil
-		}
+	if guessCUE(t) {
+		return FormatCUE, nil
 	}
-	tok, _, _ := strings.Cut(first, " ")
-	if _, ok := parseClock(tok); ok {
-		if strings.Count(tok, ":") == 2 && strings.ContainsAny(tok, ".,") {
-			return FormatMP4Chaps, nil
+	if ls := strings.SplitN(t, "\n", 3); len(ls) >= 2 && allDigits(strings.TrimSpace(ls[0])) && strings.Contains(ls[1], "-->") {
+		return fail("an SRT subtitle file; section it with podmark transcript --transcript")
+	}
+	if f, ok := guessTimedLines(t); ok {
+		return f, nil
+	}
+	switch {
+	case ext == ".cue":
+		return FormatCUE, nil
+	case ext == ".vtt":
+		return FormatWebVTT, nil
+	case ext == ".csv":
+		return FormatReaperCSV, nil // its reader names what is wrong with the header
+	}
+	return fail(fmt.Sprintf("no known format matches the first line %q", clip(first, 80)))
+}
+
+// clip cuts s to at most n bytes on a character boundary, marking the cut.
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}
+
+// guessCSV recognises the header lines of REAPER's and Audition's marker
+// CSVs.
+func guessCSV(first string) (Format, bool) {
+	if strings.HasPrefix(first, "#,") || strings.HasPrefix(first, "\"#\",") {
+		return FormatReaperCSV, true
+	}
+	if auditionHeader(first) {
+		return FormatAuditionCSV, true
+	}
+	return "", false
+}
+
+// guessCUE reports whether the first command of t is a CUE sheet keyword.
+func guessCUE(t string) bool {
+	for line := range strings.SplitSeq(t, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
 		}
-		if strings.Contains(tok, ":") {
-			if strings.Contains(lower, "youtube") {
-				return FormatYouTube, nil
+		word, _, _ := strings.Cut(strings.ToUpper(line), " ")
+		switch word {
+		case "REM", "FILE", "TITLE", "PERFORMER", "CATALOG", "CDTEXTFILE", "SONGWRITER", "TRACK":
+			return true
+		}
+		return false
+	}
+	return false
+}
+
+// guessTimedLines tells Audacity labels, mp4chaps and YouTube lists apart
+// by their lines: START<TAB>END lines are Audacity's; lines that all start
+// with HH:MM:SS.mmm followed by a title are mp4chaps; timestamps without
+// milliseconds, with separators after them ("0:00 - Intro"), in brackets,
+// or among prose are a YouTube list.
+func guessTimedLines(t string) (Format, bool) {
+	var audacity, mp4, youtube, other int
+	zero := false // a timestamp list starts at 0:00
+	for line := range strings.SplitSeq(t, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		if fields := strings.Split(line, "\t"); len(fields) >= 2 {
+			if _, ok := parseSeconds(fields[0]); ok {
+				if _, ok := parseSeconds(fields[1]); ok {
+					audacity++
+					continue
+				}
 			}
-			if strings.Contains(lower, "chap") {
-				return FormatMP4Chaps, nil
-			}
-			return fail("timestamps without milliseconds fit both mp4chaps and youtube")
 		}
+		tok, rest, _ := strings.Cut(strings.Replace(line, "\t", " ", 1), " ")
+		if _, ok := parseClock(tok); ok && strings.Count(tok, ":") == 2 && strings.ContainsAny(tok, ".,") && !startsWithSeparator(rest) {
+			mp4++
+			continue
+		}
+		if at, _, ok := youTubeLine(line); ok {
+			zero = zero || youtube == 0 && at == 0
+			youtube++
+			continue
+		}
+		other++
 	}
-	if strings.Contains(lower, "youtube") {
-		return FormatYouTube, nil
+	switch {
+	case audacity > 0 && mp4 == 0 && youtube == 0:
+		return FormatAudacity, true
+	case mp4 > 0 && youtube == 0 && other == 0:
+		return FormatMP4Chaps, true
+	case youtube+mp4 >= 2 || zero:
+		// One stray "12:30 lunch" line among prose is no list.
+		return FormatYouTube, true
 	}
-	return fail("no known format matches the first line")
+	return "", false
 }

@@ -136,11 +136,17 @@ func FuzzReadTranscript(f *testing.F) {
 			}
 			if format == "vtt" {
 				back, err := ReadTranscript(bytes.NewReader(buf.Bytes()), "back.vtt")
-				if err != nil && len(cues) > 0 {
+				if err != nil && strings.Contains(buf.String(), "-->") {
 					t.Fatalf("our WebVTT does not read back: %v\n%s", err, buf.Bytes())
 				}
-				if err == nil && len(back) != len(cues) {
-					t.Fatalf("%d cues written, %d read back", len(cues), len(back))
+				written := 0 // cues without text are left out
+				for _, c := range cues {
+					if oneLine(c.Text) != "" {
+						written++
+					}
+				}
+				if err == nil && len(back) != written {
+					t.Fatalf("%d cues written, %d read back", written, len(back))
 				}
 			}
 			if format == "html" && strings.Count(buf.String(), "<p>") != len(cues) {

@@ -1,12 +1,3 @@
-// Package markers is podmark's marker model: the live journal a recording
-// session appends to (markers.jsonl), the canonical markers.json document, the
-// chapter and editor formats it converts to and from, validation, retiming
-// and transcript seeding.
-//
-// Positions are sample offsets on the session's own clock; seconds are derived
-// with the document's sample rate only when a format needs them.
-//
-// The package imports only the standard library.
 package markers
 
 import (
@@ -74,6 +65,12 @@ type Marker struct {
 	End    int64     `json:"end,omitempty"` // region end in frames; 0 = a point marker
 	Author string    `json:"author,omitempty"`
 	UTC    time.Time `json:"utc"` // wall time it was dropped
+	// Hidden marks a chapter that is not a table-of-contents entry (a
+	// podcast-namespace chapter with "toc": false, usually an image
+	// change): kept in podcast-json and the editor formats, left out of
+	// table-of-contents formats (see Format.TOC).
+	Hidden bool   `json:"hidden,omitempty"`
+	Image  string `json:"image,omitempty"` // chapter artwork URL (podcast-json img, PSC image)
 }
 
 // Seconds is the marker's start in seconds at the given sample rate (0 when

@@ -131,7 +131,7 @@ func TestReadErrorsNameTheLine(t *testing.T) {
 		{FormatPSC, "<psc:chapters xmlns:psc=\"http://podlove.org/simple-chapters\">\n\n<psc:chapter start=\"soon\"/>\n</psc:chapters>", "line 3: psc: bad start"},
 		{FormatPSC, "<psc:chapters>\n<psc:chapter start=\"0\">\n</psc:chapters>", "line 3: psc:"},
 		{FormatPSC, "<rss></rss>", "psc: no psc:chapters element"},
-		{FormatWebVTT, "WEBVTT\n\n00:00.000 --> 00:01.000\nok\n\nid\nno timing\n", "line 6: webvtt: cue without a timing line"},
+		{FormatWebVTT, "WEBVTT\n\nid\nno timing\n", "line 3: webvtt: 2 line(s) that are not a cue"},
 		{FormatWebVTT, "WEBVTT\n\n00:00.000 --> later\nok\n", "line 3: webvtt: bad cue timing"},
 		{FormatWebVTT, "1\n00:00:00,000 --> 00:00:01,000\nSRT\n", "line 1: webvtt: no \"WEBVTT\" header"},
 		{FormatYouTube, "just words\nno stamps\n", "youtube: no timestamp lines"},
@@ -162,8 +162,8 @@ func TestReadErrorsNameTheLine(t *testing.T) {
 			t.Errorf("%s %q: %v is not ErrSyntax", tt.f, tt.in, err)
 		}
 		want := tt.want
-		if want == "podmark" { // invalid UTF-8 in the middle
-			want = "line 2: mp4chaps: not UTF-8 text"
+		if want == "podmark" { // invalid UTF-8 in the middle: read as Windows-1252
+			want = `line 2: mp4chaps: bad time "ÿþ"`
 		}
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%s %q:\n err = %v\nwant %q", tt.f, tt.in, err, want)
@@ -204,7 +204,12 @@ func TestGuessFormat(t *testing.T) {
 		{"x", "#,Name,Start,End,Length\n", FormatReaperCSV},
 		{"labels.txt", "0.000000\t0.000000\tIntro\n", FormatAudacity},
 		{"x.txt", "\n00:00:00.000 Intro\n", FormatMP4Chaps},
-		{"chapters.txt", "00:00:00 Intro\n", FormatMP4Chaps},
+		{"chapters.txt", "00:00:00 Intro\n", FormatYouTube},             // no milliseconds: a list, whatever the name
+		{"chapters.txt", "00:00 - Intro\n05:00 - Two\n", FormatYouTube}, // separators
+		{"x.txt", "0:00 Intro\n", FormatYouTube},
+		{"x.txt", "00:00:00.000 - Intro\n00:01:00.000 | Two\n", FormatYouTube},
+		{"Markers.csv", "Name\tStart\tDuration\tTime Format\tType\tDescription\n", FormatAuditionCSV},
+		{"x.csv", "Name,Start\n", FormatReaperCSV}, // the reader names the wrong header
 		{"youtube.txt", "0:00 Intro\n", FormatYouTube},
 		{"description-youtube.txt", "Welcome to the show!\n0:00 Intro\n", FormatYouTube},
 	}
@@ -215,11 +220,11 @@ func TestGuessFormat(t *testing.T) {
 		}
 	}
 	for _, tt := range []struct{ name, head string }{
-		{"x.txt", "0:00 Intro\n"},         // mp4chaps or youtube
+		{"x.srt", "1\n00:00:01,000 --> 00:00:02,000\nHi\n"}, // a transcript
 		{"x.txt", ""},                     // empty
 		{"x.txt", "hello world\n"},        // nothing
 		{"x.json", `{"foo": 1}`},          // unknown JSON
-		{"x.dat", "12:30 lunch with\n"},   // ambiguous
+		{"x.dat", "12:30 lunch with\n"},   // one timed line of prose
 		{"markers.jsonl", `{"op":"add"}`}, // a journal, not a document
 	} {
 		if _, err := GuessFormat(tt.name, []byte(tt.head)); !errors.Is(err, ErrUnknownFormat) {

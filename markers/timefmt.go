@@ -18,8 +18,8 @@ const DefaultRate = 48000
 // ParseTime parses a time position: plain seconds ("90", "90.5"), "m:ss",
 // "mm:ss.fff", "h:mm:ss" or "h:mm:ss.fff" (a comma is accepted for the
 // decimal point, as SRT writes it). The leading field may be any size
-// ("75:30" is 75 minutes 30 s); later fields must be under 60. Up to 9
-// fraction digits are kept exactly.
+// ("75:30" is 75 minutes 30 s); later fields must be under 60. Fractions
+// are kept to the nanosecond (longer ones, as Audacity writes, are rounded).
 func ParseTime(s string) (time.Duration, error) {
 	d, ok := parseClock(strings.TrimSpace(s))
 	if !ok {
@@ -37,7 +37,7 @@ func parseClock(s string) (time.Duration, bool) {
 	if i := strings.IndexAny(s, ".,"); i >= 0 {
 		frac = s[i+1:]
 		s = s[:i]
-		if frac == "" || len(frac) > 9 || !allDigits(frac) {
+		if frac == "" || len(frac) > 64 || !allDigits(frac) {
 			return 0, false
 		}
 	}
@@ -65,6 +65,9 @@ func parseClock(s string) (time.Duration, bool) {
 	d := time.Duration(total) * time.Second
 	if frac != "" {
 		ns, _ := strconv.ParseInt((frac + "000000000")[:9], 10, 64)
+		if len(frac) > 9 && frac[9] >= '5' { // more digits than a nanosecond: round
+			ns++
+		}
 		d += time.Duration(ns)
 	}
 	return d, true
@@ -142,6 +145,71 @@ func millis(sample int64, rate int) int64 {
 	return sample/r*1000 + (sample%r*1000+r/2)/r
 }
 
+// ClockLayout says how Clock writes a time.
+type ClockLayout struct {
+	HourDigits int  // hours padded to at least this many digits (they grow as needed)
+	Frac       int  // digits of the second after the point, 0–9 (truncated)
+	Short      bool // under an hour, leave the hours out: M:SS (YouTube's form)
+}
+
+// The layouts podmark writes.
+var (
+	// ClockNPT is "HH:MM:SS.mmm": normal play time as Podlove Simple
+	// Chapters, mp4chaps and WebVTT write it.
+	ClockNPT = ClockLayout{HourDigits: 2, Frac: 3}
+	// ClockHMS is "HH:MM:SS", as a running clock shows it.
+	ClockHMS = ClockLayout{HourDigits: 2}
+	// ClockShort is "M:SS" under an hour and "H:MM:SS" from an hour, as
+	// YouTube writes timestamps.
+	ClockShort = ClockLayout{HourDigits: 1, Short: true}
+	// ClockLog is "H:MM:SS.mmm", as reports and logs write positions.
+	ClockLog = ClockLayout{HourDigits: 1, Frac: 3}
+)
+
+// Clock formats d as hours, minutes and seconds in layout l, truncating
+// below the last digit written (round d first for rounding); a negative d
+// gets a leading "-". It is the one time formatter of podmark.
+func Clock(d time.Duration, l ClockLayout) string {
+	neg := d < 0
+	if neg {
+		d = -d
+	}
+	frac := min(max(l.Frac, 0), 9)
+	s := int64(d / time.Second)
+	b := make([]byte, 0, 24)
+	if neg {
+		b = append(b, '-')
+	}
+	if l.Short && s < 3600 {
+		b = strconv.AppendInt(b, s/60, 10)
+	} else {
+		b = appendPadded(b, s/3600, max(l.HourDigits, 1))
+		b = append(b, ':')
+		b = appendPadded(b, s/60%60, 2)
+	}
+	b = append(b, ':')
+	b = appendPadded(b, s%60, 2)
+	if frac > 0 {
+		ns := int64(d % time.Second)
+		for range 9 - frac {
+			ns /= 10
+		}
+		b = append(b, '.')
+		b = appendPadded(b, ns, frac)
+	}
+	return string(b)
+}
+
+// appendPadded appends v in decimal, zero-padded to width digits.
+func appendPadded(b []byte, v int64, width int) []byte {
+	var digits [20]byte
+	d := strconv.AppendInt(digits[:0], v, 10)
+	for i := len(d); i < width; i++ {
+		b = append(b, '0')
+	}
+	return append(b, d...)
+}
+
 // FormatTime formats a sample position as "HH:MM:SS.mmm" (normal play time
 // as Podlove Simple Chapters, mp4chaps and WebVTT write it), rounded to the
 // millisecond. Hours grow past two digits as needed; there is no day field.
@@ -150,7 +218,7 @@ func FormatTime(sample int64, rate int) string {
 }
 
 func formatMillis(ms int64) string {
-	return fmt.Sprintf("%02d:%02d:%02d.%03d", ms/3600000, ms/60000%60, ms/1000%60, ms%1000)
+	return Clock(time.Duration(ms)*time.Millisecond, ClockNPT)
 }
 
 // FormatClock formats a sample position in whole seconds, rounded down, as
@@ -160,10 +228,7 @@ func FormatClock(sample int64, rate int) string {
 	if sample > 0 && rate > 0 {
 		s = sample / int64(rate)
 	}
-	if s >= 3600 {
-		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
-	}
-	return fmt.Sprintf("%d:%02d", s/60, s%60)
+	return Clock(time.Duration(s)*time.Second, ClockShort)
 }
 
 // formatSecondsMillis writes milliseconds as a decimal number of seconds
@@ -189,7 +254,11 @@ func cueFrames(sample int64, rate int) int64 {
 // frames a second; minutes grow past two digits as needed).
 func FormatCUETime(sample int64, rate int) string {
 	f := cueFrames(sample, rate)
-	return fmt.Sprintf("%02d:%02d:%02d", f/(75*60), f/75%60, f%75)
+	var b []byte
+	b = appendPadded(b, f/(75*60), 2)
+	b = appendPadded(append(b, ':'), f/75%60, 2)
+	b = appendPadded(append(b, ':'), f%75, 2)
+	return string(b)
 }
 
 // ParseCUETime parses a CUE "mm:ss:ff" time.

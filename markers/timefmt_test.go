@@ -36,7 +36,8 @@ func TestParseTime(t *testing.T) {
 		{"1:02:03:04", 0, false},
 		{"1.", 0, false},
 		{"1.2.3", 0, false},
-		{"0:00:00.1234567890", 0, false},
+		{"0:00:00.1234567890", 123456789, true}, // Audacity writes full precision
+		{"1.0000000005", time.Second + 1, true}, // rounded to the nanosecond
 		{"1e3", 0, false},
 		{"abc", 0, false},
 		{"1:-2", 0, false},

@@ -41,23 +41,40 @@ var ErrUnknownTranscriptFormat = errors.New("unknown transcript format (want md,
 // order; JSON segments (often one word each) are joined into sentences of
 // one speaker.
 func ReadTranscript(r io.Reader, name string) ([]Cue, error) {
+	cues, _, err := ReadTranscriptWith(r, name)
+	return cues, err
+}
+
+// ReadTranscriptWith is ReadTranscript returning also its warnings, each
+// naming the file: a legacy encoding (text that is not UTF-8 is read as
+// Windows-1252), blocks of SRT or WebVTT that are not cues and were skipped.
+func ReadTranscriptWith(r io.Reader, name string) ([]Cue, []string, error) {
+	cues, notes, err := readTranscript(r, name)
+	for i, n := range notes {
+		notes[i] = name + ": " + n
+	}
+	return cues, notes, err
+}
+
+func readTranscript(r io.Reader, name string) ([]Cue, []string, error) {
 	data, err := io.ReadAll(r)
 	if err != nil {
-		return nil, fmt.Errorf("markers: read transcript %q: %w", name, err)
+		return nil, nil, fmt.Errorf("markers: read transcript %q: %w", name, err)
 	}
 	f := guessTranscript(name, data)
-	text, err := decodeText(data)
+	rd := &reader{f: f}
+	text, err := rd.decode(data)
 	if err != nil {
 		se := textErr(f, err).(*SyntaxError)
 		se.File = name
-		return nil, se
+		return nil, rd.notes, se
 	}
 	var cues []Cue
 	switch f {
 	case TranscriptSRT:
-		cues, err = readSRT(text)
+		cues, err = rd.readSRT(text)
 	case TranscriptVTT:
-		cues, err = readVTTTranscript(text)
+		cues, err = rd.readVTTTranscript(text)
 	case TranscriptJSON:
 		cues, err = readJSONTranscript(text)
 	default:
@@ -67,7 +84,7 @@ func ReadTranscript(r io.Reader, name string) ([]Cue, error) {
 		se.File = name
 	}
 	if err != nil {
-		return nil, err
+		return nil, rd.notes, err
 	}
 	slices.SortStableFunc(cues, func(a, b Cue) int {
 		switch {
@@ -78,7 +95,7 @@ func ReadTranscript(r io.Reader, name string) ([]Cue, error) {
 		}
 		return 0
 	})
-	return cues, nil
+	return cues, rd.notes, nil
 }
 
 func guessTranscript(name string, data []byte) Format {
@@ -92,7 +109,7 @@ func guessTranscript(name string, data []byte) Format {
 	case ".txt":
 		return TranscriptPlain
 	}
-	text, _ := decodeText(data)
+	text, _, _ := decodeText(data)
 	t := strings.TrimSpace(text)
 	switch {
 	case strings.HasPrefix(t, "WEBVTT"):
@@ -190,7 +207,7 @@ func cuesFrom(vc []vttCue, vtt bool) []Cue {
 			}
 			text = vttUnescape(text)
 		} else {
-			text = stripSRTTags(text)
+			text = html.UnescapeString(stripSRTTags(text))
 		}
 		cue.Text = strings.TrimSpace(text)
 		out = append(out, cue)
@@ -220,31 +237,28 @@ func stripSRTTags(s string) string {
 	return b.String()
 }
 
-func readSRT(text string) ([]Cue, error) {
-	vc, err := parseCues(TranscriptSRT, lines(text), 0)
-	if err != nil {
-		return nil, err
-	}
+func (r *reader) readSRT(text string) ([]Cue, error) {
+	vc, bad := r.parseCues(lines(text), 0, true)
 	if len(vc) == 0 {
+		if bad != nil {
+			return nil, bad
+		}
 		return nil, syntaxErr(TranscriptSRT, 1, "no cues")
 	}
 	return cuesFrom(vc, false), nil
 }
 
-func readVTTTranscript(text string) ([]Cue, error) {
+func (r *reader) readVTTTranscript(text string) ([]Cue, error) {
 	ls := lines(text)
-	if len(ls) == 0 || !strings.HasPrefix(ls[0], "WEBVTT") {
-		return nil, syntaxErr(TranscriptVTT, 1, `no "WEBVTT" header`)
-	}
-	first := 1
-	for first < len(ls) && strings.TrimSpace(ls[first]) != "" {
-		first++
-	}
-	vc, err := parseCues(TranscriptVTT, ls, first)
+	first, err := vttHeader(TranscriptVTT, ls)
 	if err != nil {
 		return nil, err
 	}
+	vc, bad := r.parseCues(ls, first, false)
 	if len(vc) == 0 {
+		if bad != nil {
+			return nil, bad
+		}
 		return nil, syntaxErr(TranscriptVTT, 1, "no cues")
 	}
 	return cuesFrom(vc, true), nil
@@ -321,10 +335,11 @@ func joinSegments(segs []Cue) []Cue {
 	return out
 }
 
-// WriteTranscript writes the transcript cues sectioned by d's public
-// chapters, in format "md" (Markdown), "html" (a standalone, escaped HTML
+// WriteTranscript writes the transcript cues sectioned by d's
+// table-of-contents chapters (Doc.TOC), in format "md" (Markdown), "html" (a standalone, escaped HTML
 // page), "vtt" (a WebVTT transcript, each cue ending where the next starts,
-// with a NOTE naming each chapter) or "shownotes" (Markdown show notes: the
+// with a NOTE naming each chapter; cues without text are left out, as
+// players and ffmpeg drop them) or "shownotes" (Markdown show notes: the
 // chapter list with times and links; cues are not needed). A chapter's
 // heading comes before the first cue at or after its start; cues before the
 // first chapter come first, and chapters after the last cue last.
@@ -360,7 +375,7 @@ func WriteSeed(w io.Writer, d Doc) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "# %s\n\n", mdEscape(titleOr(d)))
 	bw.WriteString("<!-- Transcript seed written by podmark: type each chapter's transcript under its heading. -->\n")
-	for _, m := range d.Chapters() {
+	for _, m := range d.TOC() {
 		fmt.Fprintf(bw, "\n## %s %s\n", hms(SamplesToDuration(m.Sample, d.Rate)), mdEscape(oneLine(m.Title)))
 	}
 	if err := bw.Flush(); err != nil {
@@ -377,15 +392,12 @@ func titleOr(d Doc) string {
 }
 
 // hms formats a time as HH:MM:SS (rounded down to the second).
-func hms(t time.Duration) string {
-	s := int64(t / time.Second)
-	return fmt.Sprintf("%02d:%02d:%02d", s/3600, s/60%60, s%60)
-}
+func hms(t time.Duration) string { return Clock(t, ClockHMS) }
 
 // sections pairs each cue with the chapters whose headings go before it.
 // It calls heading(ch) for each chapter and cue(c) for each cue in order.
 func sections(d Doc, cues []Cue, heading func(i int, m Marker), cue func(c Cue)) {
-	ch := d.Chapters()
+	ch := d.TOC()
 	k := 0
 	for _, c := range cues {
 		for k < len(ch) && SamplesToDuration(ch[k].Sample, d.Rate) <= c.Start {
@@ -530,8 +542,12 @@ func writeTranscriptVTT(w *bufio.Writer, d Doc, cues []Cue) {
 	sections(d, cues, func(_ int, m Marker) {
 		fmt.Fprintf(w, "\nNOTE chapter %s %s\n", formatMillis(millis(m.Sample, d.Rate)), strings.ReplaceAll(oneLine(m.Title), "-->", "->"))
 	}, func(c Cue) {
-		fmt.Fprintf(w, "\n%s --> %s\n", formatMillis(roundMillis(starts[i])), formatMillis(roundMillis(ends[i])))
+		start, end := roundMillis(starts[i]), roundMillis(ends[i])
 		i++
+		if oneLine(c.Text) == "" || end <= start {
+			return // an empty cue: players and ffmpeg drop it
+		}
+		fmt.Fprintf(w, "\n%s --> %s\n", formatMillis(start), formatMillis(end))
 		if c.Speaker != "" {
 			w.WriteString("<v " + vttEscape(oneLine(c.Speaker)) + ">")
 		}
@@ -541,7 +557,7 @@ func writeTranscriptVTT(w *bufio.Writer, d Doc, cues []Cue) {
 
 func writeShowNotes(w *bufio.Writer, d Doc) {
 	fmt.Fprintf(w, "# %s\n\n## Chapters\n\n", mdEscape(titleOr(d)))
-	for _, m := range d.Chapters() {
+	for _, m := range d.TOC() {
 		title := mdEscape(oneLine(m.Title))
 		if linkable(m.URL) {
 			title = "[" + title + "](" + mdURL.Replace(m.URL) + ")"

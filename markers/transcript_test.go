@@ -212,7 +212,7 @@ func TestReadTranscriptFormats(t *testing.T) {
 func TestReadTranscriptErrors(t *testing.T) {
 	tests := []struct{ name, in, want string }{
 		{"x.txt", "no times here\n", "x.txt:1: transcript: no timed lines"},
-		{"x.srt", "1\n00:00:01,000 --> 00:00:02,000\nok\n\n2\nbroken timing\ntext\n", "x.srt:5: srt: cue without a timing line"},
+		{"x.srt", "2\nbroken timing\ntext\n", "x.srt:1: srt: 3 line(s) that are not a cue"},
 		{"x.srt", "1\n00:00:01,000 --> soon\nok\n", "x.srt:2: srt: bad cue timing"},
 		{"x.vtt", "WEBVT\n", "x.vtt:1: webvtt: no \"WEBVTT\" header"},
 		{"x.json", "{\n \"segments\": [\n  {\"body\": \"x\"}\n ]\n}", "x.json:3: json-transcript: segment without startTime"},

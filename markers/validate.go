@@ -41,6 +41,7 @@ const (
 	CodeYouTubeTooFew   = "youtube-too-few"
 	CodeYouTubeTooShort = "youtube-too-short"
 	CodeCUETooMany      = "cue-too-many-tracks"
+	CodeHidden          = "hidden-chapters"
 )
 
 // Issue is one finding of validation.
@@ -161,7 +162,13 @@ func validate(d Doc, f Format) Report {
 		return r
 	}
 
-	ch := d.Chapters()
+	// Hidden chapters (toc: false) are no table-of-contents entries: the
+	// chapter rules hold for the others, and table-of-contents formats
+	// leave them out.
+	ch := d.TOC()
+	if n := d.hiddenCount(); n > 0 && f.TOC() {
+		warnf(nil, CodeHidden, "", "%d hidden chapter(s) (toc: false) left out of %s: they are not table-of-contents entries (podcast-json keeps them)", n, f)
+	}
 	if f == FormatCUE && len(ch) > CUEMaxTracks {
 		errorf(nil, CodeCUETooMany, "", "%d chapters: a CUE sheet holds at most %d tracks", len(ch), CUEMaxTracks)
 	}
@@ -255,7 +262,7 @@ func Fix(d Doc, f Format) (Doc, []string) {
 	var notes []string
 	note := func(format string, args ...any) { notes = append(notes, fmt.Sprintf(format, args...)) }
 	public := d.PublicKinds()
-	isCh := func(m Marker) bool { return slices.Contains(public, m.Kind) }
+	isCh := func(m Marker) bool { return slices.Contains(public, m.Kind) && !m.Hidden }
 	key := func(m Marker) int64 {
 		switch f {
 		case FormatYouTube:
@@ -317,7 +324,7 @@ func Fix(d Doc, f Format) (Doc, []string) {
 		return false
 	})
 	// Intro at 0.
-	if ch := d.Chapters(); len(ch) > 0 && key(ch[0]) != 0 && strings.EqualFold(oneLine(ch[0].Title), "intro") {
+	if ch := d.TOC(); len(ch) > 0 && key(ch[0]) != 0 && strings.EqualFold(oneLine(ch[0].Title), "intro") {
 		// The first chapter is the intro already (the episode gained a
 		// jingle before it): start it at 0 rather than add a second one.
 		for k := range d.Markers {
@@ -340,7 +347,7 @@ func Fix(d Doc, f Format) (Doc, []string) {
 		minLen := int64(YouTubeMinSeconds * d.Rate)
 		for changed := true; changed; {
 			changed = false
-			ch := d.Chapters()
+			ch := d.TOC()
 			for i, m := range ch {
 				end := d.Frames
 				if i+1 < len(ch) {
