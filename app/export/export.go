@@ -552,46 +552,14 @@ func trackRels(ts []track) []string {
 	return out
 }
 
-// id3Chapters turns the public markers into MP3 chapters on the recording
-// timeline: each ends where the next begins, the last at the end of the
-// audio; markers past the end or sharing a start are left out.
+// id3Chapters is markers' ID3 chapter list (Doc.ID3Chapters) of the public
+// kinds, as the codec writes it.
 func id3Chapters(doc markers.Doc, public []markers.Kind, frames int64) []codec.Chapter {
-	rate := audio.SampleRate(doc.Rate)
-	var ms []markers.Marker
-	for _, m := range doc.Markers {
-		if slices.Contains(public, m.Kind) && m.Sample >= 0 && m.Sample < frames {
-			if len(ms) > 0 && rate.D(ms[len(ms)-1].Sample)/time.Millisecond == rate.D(m.Sample)/time.Millisecond {
-				ms[len(ms)-1] = m // the later one wins a shared millisecond
-				continue
-			}
-			ms = append(ms, m)
-		}
-	}
-	out := make([]codec.Chapter, 0, min(len(ms), 255))
-	for i, m := range ms {
-		if i == 255 {
-			break
-		}
-		end := frames
-		if i+1 < len(ms) {
-			end = ms[i+1].Sample
-		}
-		out = append(out, codec.Chapter{ID: fmt.Sprintf("chp%d", i), Title: m.Title, URL: asciiURL(m.URL), Start: rate.D(m.Sample), End: rate.D(end)})
+	var out []codec.Chapter
+	for _, c := range doc.WithPublic(public...).ID3Chapters(frames) {
+		out = append(out, codec.Chapter{ID: c.ID, Title: c.Title, URL: c.URL, Start: c.Start, End: c.End})
 	}
 	return out
-}
-
-// asciiURL percent-encodes the non-ASCII bytes of a URL for the ID3 WXXX frame.
-func asciiURL(u string) string {
-	var b strings.Builder
-	for i := 0; i < len(u); i++ {
-		if c := u[i]; c >= 0x80 || c < 0x20 {
-			fmt.Fprintf(&b, "%%%02X", c)
-		} else {
-			b.WriteByte(c)
-		}
-	}
-	return b.String()
 }
 
 // projectName is the bundle's base name made safe for a file name.

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/podmark/podmark/markers"
 )
 
 // writeReadme renders README.txt: what the bundle holds and how to open it
@@ -123,14 +125,7 @@ func mergeSummary(raw json.RawMessage) []string {
 
 func sec(s float64) time.Duration { return time.Duration(s * float64(time.Second)) }
 
-func clock(d time.Duration) string {
-	ms := d.Milliseconds()
-	neg := ""
-	if ms < 0 {
-		neg, ms = "-", -ms
-	}
-	return fmt.Sprintf("%s%d:%02d:%02d.%03d", neg, ms/3600000, ms/60000%60, ms/1000%60, ms%1000)
-}
+func clock(d time.Duration) string { return markers.Clock(d, markers.ClockLog) }
 
 func describe(f File) string {
 	switch f.Role {

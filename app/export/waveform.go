@@ -14,6 +14,8 @@ import (
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/basicfont"
 	"golang.org/x/image/math/fixed"
+
+	"github.com/podmark/podmark/markers"
 )
 
 // The overview's geometry. Its size is WaveformSize(tracks).
@@ -185,11 +187,10 @@ func rulerStep(d time.Duration, px int) time.Duration {
 }
 
 func fmtClock(d time.Duration, hours bool) string {
-	s := int64(d / time.Second)
 	if hours {
-		return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+		return markers.Clock(d, markers.ClockLayout{HourDigits: 1})
 	}
-	return fmt.Sprintf("%d:%02d", s/60, s%60)
+	return markers.Clock(d, markers.ClockShort)
 }
 
 func clip(s string, n int) string {

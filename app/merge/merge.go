@@ -487,12 +487,7 @@ func median(x []float64) float64 {
 
 // clock formats seconds as H:MM:SS.mmm.
 func clock(s float64) string {
-	neg := ""
-	if s < 0 {
-		neg, s = "-", -s
-	}
-	ms := int64(math.Round(s * 1000))
-	return fmt.Sprintf("%s%d:%02d:%02d.%03d", neg, ms/3600000, ms/60000%60, ms/1000%60, ms%1000)
+	return markers.Clock(time.Duration(math.Round(s*1000))*time.Millisecond, markers.ClockLog)
 }
 
 func writeJSON(path string, v any) error {

@@ -2,9 +2,10 @@ package session
 
 import (
 	"fmt"
-	"math"
 	"strings"
 	"time"
+
+	"github.com/podmark/podmark/markers"
 )
 
 func fmtDB(v float32) string {
@@ -21,8 +22,8 @@ func fmtDB(v float32) string {
 func StatusLine(st Status) string {
 	var b strings.Builder
 	e := st.Elapsed.Round(100 * time.Millisecond)
-	fmt.Fprintf(&b, "status state=%s elapsed=%02d:%02d:%04.1f frames=%d", st.State,
-		int(e.Hours()), int(e.Minutes())%60, math.Mod(e.Seconds(), 60), st.Frames)
+	fmt.Fprintf(&b, "status state=%s elapsed=%s frames=%d", st.State,
+		markers.Clock(e, markers.ClockLayout{HourDigits: 2, Frac: 1}), st.Frames)
 	for i, l := range st.Levels {
 		fmt.Fprintf(&b, " ch%d=%s/%sdBFS", i+1, fmtDB(l.Peak), fmtDB(l.RMS))
 		if l.Clipped {

@@ -212,8 +212,7 @@ func (l *markerList) fmtTime(sample int64) string {
 		return fmt.Sprint(sample)
 	}
 	d := time.Duration(float64(sample) / float64(l.rate) * float64(time.Second))
-	ms := int64(d / time.Millisecond)
-	return fmt.Sprintf("%02d:%02d:%02d.%03d", ms/3600000, ms/60000%60, ms/1000%60, ms%1000)
+	return markers.Clock(d, markers.ClockNPT)
 }
 
 // markerRow is one marker in the list.

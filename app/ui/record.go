@@ -184,11 +184,7 @@ func (r *recordScreen) setClock(d time.Duration) { r.setText(r.clock, fmtClock(d
 
 // fmtClock formats d as H:MM:SS (HH:MM:SS).
 func fmtClock(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	s := int64(d / time.Second)
-	return fmt.Sprintf("%02d:%02d:%02d", s/3600, s/60%60, s%60)
+	return markers.Clock(max(d, 0), markers.ClockHMS)
 }
 
 // setState shows the engine state and enables the right buttons.
