@@ -574,8 +574,8 @@ func guessTimedLines(t string) (Format, bool) {
 	switch {
 	case audacity > 0 && mp4 == 0 && youtube == 0:
 		return FormatAudacity, true
-	case mp4 > 0 && youtube == 0 && other == 0:
-		return FormatMP4Chaps, true
+	case mp4 > 0 && youtube == 0:
+		return FormatMP4Chaps, true // its reader names any line that is not a chapter
 	case youtube+mp4 >= 2 || zero:
 		// One stray "12:30 lunch" line among prose is no list.
 		return FormatYouTube, true

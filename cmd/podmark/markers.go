@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/podmark/podmark/app/session"
+	"github.com/podmark/podmark/audio/decode"
 	"github.com/podmark/podmark/markers"
 )
 
@@ -18,12 +19,16 @@ func init() {
 	register("markers", "convert and validate chapter and editor marker files", runMarkers)
 }
 
-const markersUsage = `usage: podmark markers convert [--from F] --to F [--offset DUR] [--cut START-END]... [--public KINDS] [--fix] IN OUT
-       podmark markers validate [--from F] [--for F] [--public KINDS] IN
+const markersUsage = `usage: podmark markers convert [--from F] --to F [--offset DUR] [--cut START-END]... [--public KINDS] [--fix]
+                              [--episode N|TITLE|GUID] [--cue-lengths DUR,...] IN OUT
+       podmark markers validate [--from F] [--for F] [--public KINDS] [--episode E] [--cue-lengths L] IN
 
 IN is a marker file, a session folder, or - for standard input; OUT is a file
-or - for standard output. Formats: ` + "podmark, podcast-json, psc, mp4chaps, webvtt, youtube, audacity, reaper-csv, cue" + `
-(all read and written). Run 'podmark markers convert -h' for the flags.
+or - for standard output. Formats: ` + "podmark, podcast-json, psc, mp4chaps, webvtt, youtube, audacity, reaper-csv, cue, audition-csv" + `
+(all read and written; the format of IN is guessed from its content). A feed
+(RSS or Atom with psc:chapters) gives one episode, --episode picks which; a CUE
+sheet with one FILE per track needs the files' lengths: the audio files next
+to the sheet, or --cue-lengths. Run 'podmark markers convert -h' for the flags.
 `
 
 func runMarkers(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -98,17 +103,58 @@ func (v *cutsFlag) Set(s string) error {
 	return nil
 }
 
-// episodeFlags are the retiming and export-policy flags convert and
+// lengthsFlag is a comma-separated list of durations (seconds, m:ss.fff or
+// h:mm:ss.fff).
+type lengthsFlag struct{ ds []time.Duration }
+
+func (v *lengthsFlag) String() string {
+	s := make([]string, len(v.ds))
+	for i, d := range v.ds {
+		s[i] = markers.Clock(d, markers.ClockLog)
+	}
+	return strings.Join(s, ",")
+}
+func (v *lengthsFlag) Set(s string) error {
+	for part := range strings.SplitSeq(s, ",") {
+		d, err := markers.ParseTime(part)
+		if err != nil {
+			return err
+		}
+		v.ds = append(v.ds, d)
+	}
+	return nil
+}
+
+// readFlags are the flags that tell the readers what a file from another
+// tool cannot: which episode of a feed, how long a CUE sheet's files are.
+type readFlags struct {
+	episode    string
+	cueLengths lengthsFlag
+}
+
+func (r *readFlags) register(fs *flag.FlagSet) {
+	fs.StringVar(&r.episode, "episode", "", "read this episode of an RSS/Atom feed: item number `N` (1 = first), title or GUID (default: the first item with chapters)")
+	fs.Var(&r.cueLengths, "cue-lengths", "lengths `DUR,...` of a CUE sheet's FILEs in order (seconds or m:ss.fff), to place one-file-per-track sheets on one timeline (default: read the audio files next to the sheet)")
+}
+
+// options are the reader options the flags give.
+func (r *readFlags) options() markers.ReadOptions {
+	return markers.ReadOptions{Episode: r.episode, FileLengths: r.cueLengths.ds, AudioLength: decode.Length}
+}
+
+// episodeFlags are the reading, retiming and export-policy flags convert and
 // transcript share.
 type episodeFlags struct {
 	from   formatFlag
+	read   readFlags
 	offset time.Duration
 	cuts   cutsFlag
 	public kindsFlag
 }
 
 func (e *episodeFlags) register(fs *flag.FlagSet) {
-	fs.Var(&e.from, "from", "input `format` (guessed from the file when unambiguous)")
+	fs.Var(&e.from, "from", "input `format` (guessed from the file's content when unambiguous)")
+	e.read.register(fs)
 	fs.DurationVar(&e.offset, "offset", 0, "shift every marker by `DUR`, a Go duration such as 12s or -1m30s")
 	fs.Var(&e.cuts, "cut", "remove the region `START-END` (seconds or h:mm:ss[.fff]; repeatable): later markers move earlier, markers inside are clamped to the cut point")
 	fs.Var(&e.public, "public", "`KINDS` that become public chapters, comma-separated (default topic,sponsor)")
@@ -151,8 +197,14 @@ func markersFlagExit(err error) int {
 }
 
 // loadMarkers reads IN: a session folder (session.json + markers.jsonl), a
-// marker file, or - for stdin. Journal replay warnings go to stderr.
-func loadMarkers(in string, from markers.Format, stdin io.Reader, stderr io.Writer) (markers.Doc, error) {
+// marker file, or - for stdin. Journal replay and reader warnings go to
+// stderr.
+func loadMarkers(in string, from markers.Format, rf readFlags, stdin io.Reader, stderr io.Writer) (markers.Doc, error) {
+	warn := func(ws []string) {
+		for _, w := range ws {
+			fmt.Fprintf(stderr, "podmark: warning: %s\n", w)
+		}
+	}
 	if in == "-" {
 		data, err := io.ReadAll(stdin)
 		if err != nil {
@@ -163,7 +215,11 @@ func loadMarkers(in string, from markers.Format, stdin io.Reader, stderr io.Writ
 				return markers.Doc{}, err
 			}
 		}
-		return markers.Read(bytes.NewReader(data), from)
+		opt := rf.options()
+		opt.AudioLength = nil // no folder to look in
+		d, warns, err := markers.ReadWith(bytes.NewReader(data), from, opt)
+		warn(warns)
+		return d, err
 	}
 	fi, err := os.Stat(in)
 	if err != nil {
@@ -176,7 +232,8 @@ func loadMarkers(in string, from markers.Format, stdin io.Reader, stderr io.Writ
 		}
 		return d, err
 	}
-	d, _, err := markers.ReadFile(in, from)
+	d, _, warns, err := markers.ReadFileWith(in, from, rf.options())
+	warn(warns)
 	return d, err
 }
 
@@ -210,7 +267,7 @@ func runMarkersConvert(args []string, stdin io.Reader, stdout, stderr io.Writer)
 		return 2
 	}
 	in, out := pos[0], pos[1]
-	d, err := loadMarkers(in, ep.from.f, stdin, stderr)
+	d, err := loadMarkers(in, ep.from.f, ep.read, stdin, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "podmark markers convert: %v\n", err)
 		return 1
@@ -250,7 +307,9 @@ func runMarkersValidate(args []string, stdin io.Reader, stdout, stderr io.Writer
 	fs.SetOutput(stderr)
 	var from, target formatFlag
 	var public kindsFlag
-	fs.Var(&from, "from", "input `format` (guessed from the file when unambiguous)")
+	var rf readFlags
+	fs.Var(&from, "from", "input `format` (guessed from the file's content when unambiguous)")
+	rf.register(fs)
 	fs.Var(&target, "for", "check as Write would for output `format` (youtube makes YouTube's rules errors)")
 	fs.Var(&public, "public", "`KINDS` that become public chapters, comma-separated (default topic,sponsor)")
 	fs.Usage = func() {
@@ -266,7 +325,7 @@ func runMarkersValidate(args []string, stdin io.Reader, stdout, stderr io.Writer
 		fs.Usage()
 		return 2
 	}
-	d, err := loadMarkers(pos[0], from.f, stdin, stderr)
+	d, err := loadMarkers(pos[0], from.f, rf, stdin, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "podmark markers validate: %v\n", err)
 		return 1

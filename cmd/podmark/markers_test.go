@@ -152,6 +152,10 @@ func TestMarkersConvertErrors(t *testing.T) {
 	if err := os.WriteFile(amb, []byte("0:00 Intro\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
+	prose := filepath.Join(tmp, "notes.txt")
+	if err := os.WriteFile(prose, []byte("Thanks for listening!\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		args []string
 		code int
@@ -165,7 +169,8 @@ func TestMarkersConvertErrors(t *testing.T) {
 		{[]string{"convert", "--to", "psc", "--cut", "5", bad, "-"}, 2, "invalid value \"5\" for flag -cut"},
 		{[]string{"convert", "--to", "psc", "--public", "topic,chapter", bad, "-"}, 2, "invalid value \"topic,chapter\" for flag -public"},
 		{[]string{"convert", "--to", "psc", bad, "-"}, 1, bad + ":2: mp4chaps: bad time \"what\""},
-		{[]string{"convert", "--to", "psc", amb, "-"}, 1, "name it with --from"},
+		{[]string{"convert", "--to", "psc", prose, "-"}, 1, "name the format with --from"},
+		{[]string{"convert", "--to", "psc", "--cue-lengths", "3:xx", bad, "-"}, 2, "invalid value \"3:xx\" for flag -cue-lengths"},
 		{[]string{"convert", "--to", "psc", filepath.Join(tmp, "missing.json"), "-"}, 1, "no such file"},
 		{[]string{"convert", "--to", "psc", tmp, "-"}, 1, "not a session folder"},
 		{[]string{"convert", "--to", "psc", "--from", "youtube", amb, filepath.Join(tmp, "no", "dir.xml")}, 1, "no such file"},

@@ -17,7 +17,8 @@ const transcriptUsage = `usage: podmark transcript --markers IN [--transcript FI
                          [--from F] [--offset DUR] [--cut START-END]... [--public KINDS]
 
 IN is a marker file or a session folder. With --transcript (plain "HH:MM:SS text",
-SRT, WebVTT or podcast-namespace JSON) it writes the transcript sectioned by the
+SRT, WebVTT or podcast-namespace JSON; non-UTF-8 text is read as Windows-1252
+with a warning, blocks that are not cues are skipped with a warning) it writes the transcript sectioned by the
 chapters; without it, --format md writes a transcript seed (the chapter headings)
 and --format shownotes the show notes.
 `
@@ -55,7 +56,7 @@ func runTranscript(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 		fmt.Fprintf(stderr, "podmark transcript: --format %s needs --transcript FILE (without one, use md for a seed or shownotes)\n", *format)
 		return 2
 	}
-	d, err := loadMarkers(*in, ep.from.f, stdin, stderr)
+	d, err := loadMarkers(*in, ep.from.f, ep.read, stdin, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "podmark transcript: %v\n", err)
 		return 1
@@ -68,7 +69,11 @@ func runTranscript(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 			fmt.Fprintf(stderr, "podmark transcript: %v\n", err)
 			return 1
 		}
-		cues, err = markers.ReadTranscript(f, *tr)
+		var warns []string
+		cues, warns, err = markers.ReadTranscriptWith(f, *tr)
+		for _, w := range warns {
+			fmt.Fprintf(stderr, "podmark: warning: %s\n", w)
+		}
 		if cerr := f.Close(); err == nil && cerr != nil {
 			err = cerr
 		}
