@@ -2,6 +2,7 @@ package markers
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -23,6 +24,33 @@ func seedGolden(f *testing.F, ext string, extra ...string) {
 	for _, s := range extra {
 		f.Add([]byte(s))
 	}
+	seedCompat(f, ext)
+}
+
+// seedCompat adds the compatibility corpus files whose expected format has
+// the file name ending ext (see Format.Ext) to the fuzz corpus.
+func seedCompat(f *testing.F, ext string) {
+	_ = filepath.WalkDir(filepath.Join("testdata", "compat", "markers"), func(p string, e os.DirEntry, err error) error {
+		if err != nil || e.IsDir() || strings.HasSuffix(p, ".want.json") {
+			return err
+		}
+		w, err := os.ReadFile(p + ".want.json")
+		if err != nil {
+			f.Fatal(err)
+		}
+		var want compatWant
+		if err := json.Unmarshal(w, &want); err != nil {
+			f.Fatal(err)
+		}
+		if strings.HasSuffix(ext, want.Format.Ext()) || ext == "episode.json" && want.Format == FormatPodmark {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(b)
+		}
+		return nil
+	})
 }
 
 // fuzzRead checks a reader on any input: no panic; on success every marker
@@ -104,8 +132,33 @@ func FuzzReadReaperCSV(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte) { fuzzRead(t, FormatReaperCSV, in) })
 }
 
+func FuzzReadAuditionCSV(f *testing.F) {
+	seedGolden(f, ".audition.csv", "Name\tStart\tDuration\tTime Format\tType\tDescription\nA\t96000\t0\t48000 Hz\tCue\t\nB\t00:00:01;12\t00:00:00:00\t29.97 fps\tCue\tx\n")
+	f.Fuzz(func(t *testing.T, in []byte) { fuzzRead(t, FormatAuditionCSV, in) })
+}
+
+// FuzzGuessFormat: any input is guessed without panic, and a guessed
+// format reads it without panic (a syntax error at worst).
+func FuzzGuessFormat(f *testing.F) {
+	for _, s := range []string{"0:00 Intro\n1:00 - x\n", "00:00:00.000 a\n", "1\t2\tx\n", "#,Name,Start\n", "TITLE x\n", "<rss/>", "WEBVTT", "{\"chapters\":[]}"} {
+		f.Add("x.txt", []byte(s))
+	}
+	f.Fuzz(func(t *testing.T, name string, in []byte) {
+		format, err := GuessFormat(name, in)
+		if err != nil {
+			if !errors.Is(err, ErrUnknownFormat) {
+				t.Fatalf("error %v is not ErrUnknownFormat", err)
+			}
+			return
+		}
+		if _, err := Read(bytes.NewReader(in), format); err != nil && !errors.Is(err, ErrSyntax) {
+			t.Fatalf("read as %s: %v is not a syntax error", format, err)
+		}
+	})
+}
+
 func FuzzReadCUE(f *testing.F) {
-	seedGolden(f, ".cue", "FILE \"a\" WAVE\n TRACK 01 AUDIO\n  INDEX 01 00:00:00\n  REM EDIT 00:01:00 00:02:00 \"x\"\n")
+	seedGolden(f, ".cue", "FILE \"a\" WAVE\n TRACK 01 AUDIO\n  INDEX 01 00:00:00\n  REM EDIT 00:01:00 00:02:00 \"x\"\n", "TITLE Unquoted title\nFILE a b.wav WAVE\n TRACK 01 AUDIO\n  TITLE x y\n  INDEX 01 00:00:00\n")
 	f.Fuzz(func(t *testing.T, in []byte) { fuzzRead(t, FormatCUE, in) })
 }
 
@@ -120,6 +173,14 @@ func FuzzReadTranscript(f *testing.F) {
 	f.Add(uint8(2), []byte("WEBVTT\n\n00:01.000 --> 00:02.000\n<v A>x\n"))
 	f.Add(uint8(3), []byte(`{"segments":[{"startTime":1,"endTime":2,"body":"x","speaker":"A"}]}`))
 	f.Add(uint8(4), []byte("[00:00:01] x\ny\n"))
+	for i, ext := range exts {
+		paths, _ := filepath.Glob(filepath.Join("testdata", "compat", "transcripts", "*"+ext))
+		for _, p := range paths {
+			if b, err := os.ReadFile(p); err == nil && ext != "" && !strings.HasSuffix(p, ".json") {
+				f.Add(uint8(i), b)
+			}
+		}
+	}
 	d := episodeDoc()
 	f.Fuzz(func(t *testing.T, ext uint8, in []byte) {
 		cues, err := ReadTranscript(bytes.NewReader(in), "t"+exts[int(ext)%len(exts)])

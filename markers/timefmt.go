@@ -87,15 +87,14 @@ func allDigits(s string) bool {
 }
 
 // parseSeconds parses a decimal number of seconds ("12", "12.345", "-0"),
-// exactly to the nanosecond, rejecting negatives and exponents.
+// to the nanosecond (longer fractions rounded), rejecting negatives and
+// exponents.
 func parseSeconds(s string) (time.Duration, bool) {
 	s = strings.TrimSpace(s)
 	if strings.ContainsRune(s, ':') {
 		return 0, false
 	}
-	if strings.HasPrefix(s, "+") {
-		s = s[1:]
-	}
+	s = strings.TrimPrefix(s, "+")
 	if strings.HasPrefix(s, ".") {
 		s = "0" + s
 	}
