@@ -2,6 +2,9 @@ package markers
 
 import (
 	"bytes"
+	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -162,5 +165,46 @@ func TestReadWarnings(t *testing.T) {
 	d, _, err = ReadWith(strings.NewReader(sheet), FormatCUE, ReadOptions{FileLengths: []time.Duration{time.Minute, 2 * time.Minute}})
 	if err != nil || len(d.Markers) != 3 || d.Markers[1].Sample != 61*48000 || d.Markers[2].Sample != 180*48000 {
 		t.Errorf("placed: %+v %v", d.Markers, err)
+	}
+}
+
+// ffmpeg reads every cue of a WebVTT transcript written from cues with an
+// empty one among them (left out: the time it held stays a gap), and
+// podmark reads a Windows-1252 SRT as ffmpeg does once told its encoding.
+func TestOutsideFFprobeTranscriptVTT(t *testing.T) {
+	ffprobe := requireTool(t, "ffprobe")
+	cues := []Cue{
+		{Start: time.Second, Text: "Hello"},
+		{Start: 2 * time.Second, Text: ""},
+		{Start: 3 * time.Second, Speaker: "Guest", Text: "Café & <more>"},
+		{Start: 4 * time.Second, End: 5 * time.Second, Text: "Bye"},
+	}
+	path := filepath.Join(t.TempDir(), "t.vtt")
+	if err := WriteAtomic(path, func(w io.Writer) error { return WriteTranscript(w, "vtt", hiddenDoc(), cues) }); err != nil {
+		t.Fatal(err)
+	}
+	out := csvLines(runTool(t, ffprobe, "-v", "error", "-of", "csv=p=0", "-show_entries", "packet=pts_time,duration_time", path))
+	if want := "1.000000,1.000000\n3.000000,1.000000\n4.000000,1.000000\n"; out != want {
+		t.Errorf("ffprobe packets:\n%s\nwant\n%s", out, want)
+	}
+	ffmpeg := requireTool(t, "ffmpeg")
+	srt := filepath.Join(t.TempDir(), "legacy.srt")
+	if err := os.WriteFile(srt, []byte("1\r\n00:00:01,000 --> 00:00:02,000\r\nCaf\xe9 cr\xe8me \x80\r\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	conv := filepath.Join(t.TempDir(), "utf8.srt")
+	runTool(t, ffmpeg, "-v", "error", "-sub_charenc", "CP1252", "-i", srt, conv)
+	theirs, err := os.ReadFile(conv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(srt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ours, warns, err := ReadTranscriptWith(f, srt)
+	if err != nil || len(ours) != 1 || len(warns) != 1 || !strings.Contains(string(theirs), ours[0].Text) || ours[0].Text != "Café crème €" {
+		t.Errorf("ours %+v %q %v; ffmpeg's:\n%s", ours, warns, err, theirs)
 	}
 }
