@@ -168,3 +168,35 @@ func ExampleFormatTime() {
 	// 0:59
 	// 62:03:00
 }
+
+// A feed holds one psc:chapters block per episode: ReadWith reads one and
+// says which.
+func ExampleReadWith() {
+	feed := `<rss xmlns:psc="http://podlove.org/simple-chapters"><channel>
+<item><title>Episode 2</title><guid>ep2</guid><psc:chapters><psc:chapter start="0" title="Hello"/><psc:chapter start="1:30" title="Caf&eacute;"/></psc:chapters></item>
+<item><title>Episode 1</title><guid>ep1</guid><psc:chapters><psc:chapter start="0" title="First"/></psc:chapters></item>
+</channel></rss>`
+	d, warnings, err := markers.ReadWith(strings.NewReader(feed), markers.FormatPSC, markers.ReadOptions{Episode: "ep1"})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(d.Title, len(d.Markers), d.Markers[0].Title)
+	fmt.Println(warnings[0])
+	// Output:
+	// Episode 1 1 First
+	// psc: line 3: a feed with 2 items (2 with chapters): read item 2 of 2 "Episode 1" (guid ep1); choose another with --episode N, a title or a GUID
+}
+
+func ExampleClock() {
+	d := 3723456 * time.Millisecond
+	fmt.Println(markers.Clock(d, markers.ClockNPT))
+	fmt.Println(markers.Clock(d, markers.ClockHMS))
+	fmt.Println(markers.Clock(d, markers.ClockShort), markers.Clock(90*time.Second, markers.ClockShort))
+	fmt.Println(markers.Clock(-d, markers.ClockLog))
+	// Output:
+	// 01:02:03.456
+	// 01:02:03
+	// 1:02:03 1:30
+	// -1:02:03.456
+}
