@@ -2,6 +2,8 @@ package export
 
 import (
 	"context"
+	"encoding/binary"
+	"math"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +13,7 @@ import (
 
 	"github.com/podmark/podmark/audio"
 	"github.com/podmark/podmark/audio/codec"
+	"github.com/podmark/podmark/audio/loudness"
 )
 
 // blockFrames is the chunk size of every audio pass.
@@ -25,20 +28,51 @@ type track struct {
 }
 
 // trackJob reads a recorded track once: it copies the file byte for byte
-// into wavDst (BWF and RF64 chunks kept, hashed on the way) and feeds its
-// samples to libFLAC for flacDst. Either destination may be empty. The FLAC
-// is then decoded back and compared sample for sample with the WAV, read
-// through the audio package's reader (an independent path).
-func trackJob(ctx context.Context, t track, wavDst, flacDst string, done *atomic.Int64) (wavFile, flacFile File, err error) {
+// into wavDst (BWF and RF64 chunks kept, hashed on the way), feeds its
+// samples to libFLAC for flacDst and measures their loudness (for a mono
+// or stereo track; nil otherwise). Either destination may be empty. The
+// FLAC is then decoded back and compared sample for sample with the WAV,
+// read through the audio package's reader (an independent path).
+func trackJob(ctx context.Context, t track, wavDst, flacDst string, done *atomic.Int64) (wavFile, flacFile File, lr *loudness.Result, err error) {
+	wavFile, flacFile, lr, err = copyTrack(ctx, t, wavDst, flacDst, done)
+	if err != nil || flacDst == "" {
+		return wavFile, flacFile, lr, err
+	}
+	ref := t.src
+	if wavDst != "" {
+		ref = wavDst // the bundle's copy, just written and cached
+	}
+	encoded := t.info.Frames / 2
+	if err := compareFLAC(ctx, ref, flacDst, func(f int64) { done.Store(encoded + f/2) }); err != nil {
+		return wavFile, flacFile, lr, err
+	}
+	size, sum, err := hashFile(flacDst)
+	if err != nil {
+		return wavFile, flacFile, lr, err
+	}
+	done.Store(t.info.Frames)
+	return wavFile, audioFile(t, "flac", size, sum, t.info.Channels, t.info.Format.String()), lr, nil
+}
+
+// copyTrack is trackJob's single read of the track: the copy, the FLAC
+// encoding and the measurement.
+func copyTrack(ctx context.Context, t track, wavDst, flacDst string, done *atomic.Int64) (wavFile, flacFile File, lr *loudness.Result, err error) {
 	in, err := os.Open(t.src)
 	if err != nil {
-		return wavFile, flacFile, fmt.Errorf("export: open %q: %w", t.src, err)
+		return wavFile, flacFile, nil, fmt.Errorf("export: open %q: %w", t.src, err)
 	}
 	defer in.Close()
+	var meter *loudness.Meter
+	if t.info.Channels <= 2 {
+		if meter, err = loudness.NewMeter(int(t.info.Rate), t.info.Channels); err != nil {
+			return wavFile, flacFile, nil, fmt.Errorf("export: %s: %w", t.src, err)
+		}
+		defer meter.Close()
+	}
 	var out *hashingFile
 	if wavDst != "" {
 		if out, err = createHashing(wavDst); err != nil {
-			return wavFile, flacFile, err
+			return wavFile, flacFile, nil, err
 		}
 		defer func() {
 			if out != nil {
@@ -50,11 +84,11 @@ func trackJob(ctx context.Context, t track, wavDst, flacDst string, done *atomic
 	bps := t.info.Format.BytesPerSample()
 	if flacDst != "" {
 		if t.info.Format != audio.Int16 && t.info.Format != audio.Int24 {
-			return wavFile, flacFile, fmt.Errorf("export: %s: FLAC needs 16- or 24-bit PCM, not %s", t.src, t.info.Format)
+			return wavFile, flacFile, nil, fmt.Errorf("export: %s: FLAC needs 16- or 24-bit PCM, not %s", t.src, t.info.Format)
 		}
 		enc, err = codec.CreateFLAC(flacDst, codec.FLACOptions{Rate: t.info.Rate, Channels: t.info.Channels, Bits: int(t.info.Format), TotalFrames: t.info.Frames})
 		if err != nil {
-			return wavFile, flacFile, fmt.Errorf("export: %w", err)
+			return wavFile, flacFile, nil, fmt.Errorf("export: %w", err)
 		}
 		defer func() {
 			if enc != nil {
@@ -71,21 +105,22 @@ func trackJob(ctx context.Context, t track, wavDst, flacDst string, done *atomic
 	dataEnd := dataStart + t.info.Frames*blockAlign
 	buf := make([]byte, 1<<20)
 	samples := make([]int32, len(buf)/bps+64) // room for a carried partial frame
+	floats := make([]float32, len(samples))
 	var carry []byte                          // a sample split between two reads
 	var off int64                             // file offset of buf[0]
 	for {
 		if err := ctx.Err(); err != nil {
-			return wavFile, flacFile, err
+			return wavFile, flacFile, nil, err
 		}
 		n, rerr := in.Read(buf)
 		if n > 0 {
 			chunk := buf[:n]
 			if out != nil {
 				if _, err := out.Write(chunk); err != nil {
-					return wavFile, flacFile, err
+					return wavFile, flacFile, nil, err
 				}
 			}
-			if enc != nil {
+			if enc != nil || meter != nil {
 				lo, hi := max(dataStart, off), min(dataEnd, off+int64(n))
 				if lo < hi {
 					data := chunk[lo-off : hi-off]
@@ -94,9 +129,17 @@ func trackJob(ctx context.Context, t track, wavDst, flacDst string, done *atomic
 						carry = nil
 					}
 					whole := len(data) - len(data)%int(blockAlign)
-					k := unpackPCM(samples, data[:whole], bps)
-					if err := enc.WriteInt32(samples[:k]); err != nil {
-						return wavFile, flacFile, fmt.Errorf("export: %w", err)
+					if enc != nil {
+						k := unpackPCM(samples, data[:whole], bps)
+						if err := enc.WriteInt32(samples[:k]); err != nil {
+							return wavFile, flacFile, nil, fmt.Errorf("export: %w", err)
+						}
+					}
+					if meter != nil {
+						k := pcmToFloat(floats, data[:whole], t.info.Format)
+						if err := meter.Write(floats[:k]); err != nil {
+							return wavFile, flacFile, nil, fmt.Errorf("export: %s: %w", t.src, err)
+						}
 					}
 					carry = append([]byte(nil), data[whole:]...)
 				}
@@ -108,43 +151,37 @@ func trackJob(ctx context.Context, t track, wavDst, flacDst string, done *atomic
 			break
 		}
 		if rerr != nil {
-			return wavFile, flacFile, fmt.Errorf("export: read %q: %w", t.src, rerr)
+			return wavFile, flacFile, nil, fmt.Errorf("export: read %q: %w", t.src, rerr)
 		}
 	}
 	if out != nil {
 		size, sum, err := out.close()
 		out = nil
 		if err != nil {
-			return wavFile, flacFile, err
+			return wavFile, flacFile, nil, err
 		}
 		wavFile = audioFile(t, "wav", size, sum, t.info.Channels, t.info.Format.String())
 	}
+	if meter != nil {
+		r, err := meter.Result()
+		if err != nil {
+			return wavFile, flacFile, nil, fmt.Errorf("export: %s: %w", t.src, err)
+		}
+		lr = &r
+	}
 	if enc == nil {
 		done.Store(t.info.Frames)
-		return wavFile, flacFile, nil
+		return wavFile, flacFile, lr, nil
 	}
 	err = enc.Close()
 	enc = nil
 	if err != nil {
-		return wavFile, flacFile, fmt.Errorf("export: %w", err)
+		return wavFile, flacFile, lr, fmt.Errorf("export: %w", err)
 	}
 	if err := syncFile(flacDst); err != nil {
-		return wavFile, flacFile, err
+		return wavFile, flacFile, lr, err
 	}
-	ref := t.src
-	if wavDst != "" {
-		ref = wavDst // the bundle's copy, just written and cached
-	}
-	encoded := t.info.Frames / 2
-	if err := compareFLAC(ctx, ref, flacDst, func(f int64) { done.Store(encoded + f/2) }); err != nil {
-		return wavFile, flacFile, err
-	}
-	size, sum, err := hashFile(flacDst)
-	if err != nil {
-		return wavFile, flacFile, err
-	}
-	done.Store(t.info.Frames)
-	return wavFile, audioFile(t, "flac", size, sum, t.info.Channels, t.info.Format.String()), nil
+	return wavFile, flacFile, lr, nil
 }
 
 // unpackPCM converts little-endian 16- or 24-bit PCM bytes to integer samples.
@@ -161,6 +198,32 @@ func unpackPCM(dst []int32, b []byte, bps int) int {
 		dst[i] = int32(uint32(b[j])<<8|uint32(b[j+1])<<16|uint32(b[j+2])<<24) >> 8
 	}
 	return n
+}
+
+// pcmToFloat converts little-endian PCM bytes (16-, 24-bit or 32-bit
+// float) to float32 samples in -1..1.
+func pcmToFloat(dst []float32, b []byte, f audio.SampleFormat) int {
+	switch f {
+	case audio.Int16:
+		n := len(b) / 2
+		for i := 0; i < n; i++ {
+			dst[i] = float32(int16(uint16(b[2*i])|uint16(b[2*i+1])<<8)) / (1 << 15)
+		}
+		return n
+	case audio.Int24:
+		n := len(b) / 3
+		for i := 0; i < n; i++ {
+			j := 3 * i
+			dst[i] = float32(int32(uint32(b[j])<<8|uint32(b[j+1])<<16|uint32(b[j+2])<<24)>>8) / (1 << 23)
+		}
+		return n
+	default:
+		n := len(b) / 4
+		for i := 0; i < n; i++ {
+			dst[i] = math.Float32frombits(binary.LittleEndian.Uint32(b[4*i:]))
+		}
+		return n
+	}
 }
 
 func audioFile(t track, format string, size int64, sum string, ch int, bits string) File {

@@ -82,6 +82,8 @@ type File struct {
 	Frames   int64   `json:"frames,omitempty"`   // PCM frames (per channel)
 	Timeline string  `json:"timeline,omitempty"` // "recording" or "episode" for files with times
 	Source   string  `json:"source,omitempty"`   // the session file it was made from
+	// Loudness is an audio file's measurement (BS.1770-4 / R 128).
+	Loudness *Loudness `json:"loudness,omitempty"`
 }
 
 // The roles of bundle files.

@@ -67,8 +67,10 @@ var (
 )
 
 // renderWaveform draws each track's waveform on one time axis, the markers
-// labelled and coloured by kind (glitches red), and a time ruler.
-func renderWaveform(w io.Writer, title string, names []string, pk []peaks, frames int64, rate int, ms []waveMarker) error {
+// labelled and coloured by kind (glitches red), and a time ruler. figs
+// (may be short or nil) are lines written under each track's name: its
+// loudness figures.
+func renderWaveform(w io.Writer, title string, names []string, figs [][]string, pk []peaks, frames int64, rate int, ms []waveMarker) error {
 	W, H := WaveformSize(len(names))
 	img := image.NewRGBA(image.Rect(0, 0, W, H))
 	fill(img, img.Bounds(), colBG)
@@ -92,7 +94,15 @@ func renderWaveform(w io.Writer, title string, names []string, pk []peaks, frame
 	for i, name := range names {
 		y := top + i*(waveTrackH+waveGap)
 		fill(img, image.Rect(x0, y, x0+cols, y+waveTrackH), colTrack)
-		text(img, waveMargin, y+waveTrackH/2-6, colText, clip(name, (waveNameW-6)/7))
+		var fig []string
+		if i < len(figs) {
+			fig = figs[i]
+		}
+		ty := y + waveTrackH/2 - 6 - 7*len(fig)
+		text(img, waveMargin, ty, colText, clip(name, (waveNameW-6)/7))
+		for j, l := range fig {
+			text(img, waveMargin, ty+14*(j+1), colRuler, clip(l, (waveNameW-6)/7))
+		}
 		mid := y + waveTrackH/2
 		hline(img, x0, x0+cols, mid, colAxis)
 		half := float64(waveTrackH/2 - 2)
