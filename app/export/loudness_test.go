@@ -96,3 +96,62 @@ func TestLoudnessAgainstFFmpeg(t *testing.T) {
 		t.Errorf("%d audio files measured, want 5", n)
 	}
 }
+
+// TestMixLoudnessOptions: a target loud enough that the limiter must work
+// hard still gives a mix under -1 dBTP (ffmpeg's measurement of the file),
+// and --loudness off leaves the plain sum (no gain, no target).
+func TestMixLoudnessOptions(t *testing.T) {
+	requireTool(t, "ffmpeg")
+	tmp := t.TempDir()
+	sess := makeSession(t, filepath.Join(tmp, "sess"), 20)
+	for _, tc := range []struct {
+		name string
+		opt  Options
+	}{
+		{"hot", Options{Loudness: -10, Audio: []string{MP3}}},
+		{"off", Options{LoudnessOff: true, Audio: []string{MP3}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opt := tc.opt
+			opt.Session, opt.Out = sess, filepath.Join(tmp, tc.name)
+			res, err := Run(context.Background(), opt, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var mix *File
+			for i, f := range res.Manifest.Files {
+				if f.Role == RoleMix {
+					mix = &res.Manifest.Files[i]
+				}
+			}
+			if mix == nil || mix.Loudness == nil {
+				t.Fatalf("no mix loudness in %+v", res.Manifest.Files)
+			}
+			i, _, tp := ffmpegLoudness(t, filepath.Join(opt.Out, "audio", "review-mix.mp3"))
+			if tp > MaxTruePeak {
+				t.Errorf("true peak %.1f dBTP over %.0f", tp, MaxTruePeak)
+			}
+			l := mix.Loudness
+			if math.Abs(float64(l.Integrated)-i) > 0.15 {
+				t.Errorf("manifest %.2f LUFS, ffmpeg %.1f", l.Integrated, i)
+			}
+			if tc.opt.LoudnessOff {
+				if l.Target != nil || l.Gain != nil {
+					t.Errorf("plain sum has a target or gain: %+v", l)
+				}
+				// The sum of the two tracks, as their own meters saw it: the
+				// tracks rarely overlap, so close to their power sum (+3 LU
+				// for dual mono).
+				return
+			}
+			if *l.Target != -10 || l.Gain == nil {
+				t.Errorf("target %v gain %v", *l.Target, l.Gain)
+			}
+			// At -10 LUFS these tracks need the limiter; it holds back the
+			// peaks, so the mix is at the target or a little under it.
+			if i > -10+0.5 || i < -10-1.5 {
+				t.Errorf("hot mix at %.1f LUFS, want about -10", i)
+			}
+		})
+	}
+}

@@ -44,8 +44,17 @@ type mixResult struct {
 func (b *bundle) mixJob(ctx context.Context, done *atomic.Int64) error {
 	spec := mixSpec{tracks: b.tracks, frames: b.frames, cols: waveCols(), gain: 1}
 	var pass int64
+	if b.has(MP3) {
+		spec.mp3Path = b.abs("audio/review-mix.mp3")
+		spec.tag = b.tag()
+		spec.bitrate = b.opt.MP3Bitrate
+		if spec.bitrate == 0 {
+			spec.bitrate = 128
+		}
+	}
 	if b.normalize() {
-		sum, err := measureSum(ctx, b.tracks, b.frames, func(pos int64) { done.Store(pos) })
+		ex := newExcerpts(b.tracks[0].info.Rate, b.frames)
+		sum, err := measureSum(ctx, b.tracks, b.frames, ex, func(pos int64) { done.Store(pos) })
 		if err != nil {
 			return err
 		}
@@ -54,14 +63,11 @@ func (b *bundle) mixJob(ctx context.Context, done *atomic.Int64) error {
 		spec.target = &target
 		if l := sum.DualMono(); !math.IsInf(l, -1) {
 			spec.gain = loudness.Amp(target - l) // centre-panned stereo is the sum as dual mono
-		}
-	}
-	if b.has(MP3) {
-		spec.mp3Path = b.abs("audio/review-mix.mp3")
-		spec.tag = b.tag()
-		spec.bitrate = b.opt.MP3Bitrate
-		if spec.bitrate == 0 {
-			spec.bitrate = 128
+			bias, err := codecBias(ex.buf, b.tracks[0].info.Rate, spec.bitrate, spec.gain)
+			if err != nil {
+				return fmt.Errorf("export: review mix: loudness probe: %w", err)
+			}
+			spec.gain *= loudness.Amp(bias)
 		}
 	}
 	r, err := renderMix(ctx, spec, func(pos int64) { done.Store(pass + pos) })
@@ -154,8 +160,9 @@ func (m *mixer) Close() {
 	}
 }
 
-// measureSum is the first pass: the loudness of the plain sum, as mono.
-func measureSum(ctx context.Context, tracks []track, frames int64, progress func(int64)) (loudness.Result, error) {
+// measureSum is the first pass: the loudness of the plain sum, as mono,
+// and the excerpts of it for the codec probe.
+func measureSum(ctx context.Context, tracks []track, frames int64, ex *excerpts, progress func(int64)) (loudness.Result, error) {
 	mx, err := openMixer(tracks, frames)
 	if err != nil {
 		return loudness.Result{}, err
@@ -181,6 +188,7 @@ func measureSum(ctx context.Context, tracks []track, frames int64, progress func
 		if err := meter.Write(sum[:n]); err != nil {
 			return loudness.Result{}, fmt.Errorf("export: %w", err)
 		}
+		ex.add(mx.pos-int64(n), sum[:n])
 		progress(mx.pos)
 	}
 	r, err := meter.Result()
