@@ -3,10 +3,10 @@ package export
 import (
 	"context"
 	"encoding/binary"
-	"math"
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"sync/atomic"
@@ -106,8 +106,8 @@ func copyTrack(ctx context.Context, t track, wavDst, flacDst string, done *atomi
 	buf := make([]byte, 1<<20)
 	samples := make([]int32, len(buf)/bps+64) // room for a carried partial frame
 	floats := make([]float32, len(samples))
-	var carry []byte                          // a sample split between two reads
-	var off int64                             // file offset of buf[0]
+	var carry []byte // a sample split between two reads
+	var off int64    // file offset of buf[0]
 	for {
 		if err := ctx.Err(); err != nil {
 			return wavFile, flacFile, nil, err

@@ -352,7 +352,6 @@ func (b *bundle) target() float64 {
 	return DefaultLoudness
 }
 
-
 // tag is the review mix's ID3v2 tag: title, host and chapters.
 func (b *bundle) tag() codec.Tag {
 	return codec.Tag{Title: b.doc.Title, Artist: b.meta.Host, Chapters: id3Chapters(b.doc, b.public, b.frames)}

@@ -62,10 +62,10 @@ func (l Level) String() string {
 // Loudness is the "loudness" object of an audio file in manifest.json: its
 // ITU-R BS.1770-4 / EBU R 128 measurement.
 type Loudness struct {
-	Integrated Level `json:"integrated_lufs"`          // as measured (a mono file as a mono programme)
+	Integrated Level `json:"integrated_lufs"`         // as measured (a mono file as a mono programme)
 	DualMono   Level `json:"dual_mono_lufs,omitzero"` // a mono file as dual mono: Integrated + 3.01 LU, what platforms report
-	Range      Level `json:"range_lu"`                 // loudness range (EBU Tech 3342)
-	TruePeak   Level `json:"true_peak_dbtp"`           // 4× oversampled
+	Range      Level `json:"range_lu"`                // loudness range (EBU Tech 3342)
+	TruePeak   Level `json:"true_peak_dbtp"`          // 4× oversampled
 	SamplePeak Level `json:"sample_peak_dbfs"`
 	Channels   int   `json:"channels"` // as measured
 	// The review mix only: the target it was normalized to (absent with

@@ -202,8 +202,8 @@ func measureSum(ctx context.Context, tracks []track, frames int64, ex *excerpts,
 type mixSpec struct {
 	tracks  []track
 	frames  int64
-	cols    int      // waveform columns
-	mp3Path string   // "" for peaks only
+	cols    int    // waveform columns
+	mp3Path string // "" for peaks only
 	tag     codec.Tag
 	bitrate int      // kbit/s
 	gain    float64  // linear, before the limiter
