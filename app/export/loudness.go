@@ -176,3 +176,123 @@ func LoudnessTable(files []File) []string {
 	}
 	return out
 }
+
+// Verify's tolerances between the manifest's figures and a fresh
+// measurement of the decoded file.
+const (
+	LoudnessTolerance = 0.1 // LU, integrated
+	PeakTolerance     = 0.2 // dB, true peak
+)
+
+func loudnessString(l *Loudness) string {
+	if l == nil {
+		return "none"
+	}
+	return fmt.Sprintf("%s LUFS, LRA %s LU, %s dBTP", l.Integrated, l.Range, l.TruePeak)
+}
+
+// loudnessCheck measures a file as Verify decodes it and compares the
+// result with its manifest entry; it does nothing for a file without
+// figures.
+type loudnessCheck struct {
+	f     File
+	meter *loudness.Meter
+	buf   []float32
+	err   error
+}
+
+// newLoudnessCheck measures channels channels (a decoder may give fewer
+// than the file has: the MP3 decoder gives the channels' average).
+func newLoudnessCheck(f File, channels int) (*loudnessCheck, error) {
+	c := &loudnessCheck{f: f}
+	if f.Loudness == nil {
+		return c, nil
+	}
+	m, err := loudness.NewMeter(f.Rate, channels)
+	if err != nil {
+		return nil, fmt.Errorf("loudness: %w", err)
+	}
+	c.meter = m
+	return c, nil
+}
+
+func (c *loudnessCheck) write(x []float32) error {
+	if c.meter == nil || c.err != nil {
+		return c.err
+	}
+	ch := c.meter.Channels()
+	c.err = c.meter.Write(x[:len(x)-len(x)%ch])
+	return c.err
+}
+
+// float32 wraps a reader so that what it reads is measured.
+func (c *loudnessCheck) float32(read func([]float32) (int, error)) func([]float32) (int, error) {
+	return func(b []float32) (int, error) {
+		n, err := read(b)
+		if werr := c.write(b[:n]); werr != nil {
+			return n, werr
+		}
+		return n, err
+	}
+}
+
+// int32 wraps a reader of bits-deep integer samples.
+func (c *loudnessCheck) int32(read func([]int32) (int, error), bits int) func([]int32) (int, error) {
+	scale := float32(1) / float32(int64(1)<<(bits-1))
+	return func(b []int32) (int, error) {
+		n, err := read(b)
+		if c.meter != nil && n > 0 {
+			if cap(c.buf) < n {
+				c.buf = make([]float32, n)
+			}
+			fb := c.buf[:n]
+			for i, v := range b[:n] {
+				fb[i] = float32(v) * scale
+			}
+			if werr := c.write(fb); werr != nil {
+				return n, werr
+			}
+		}
+		return n, err
+	}
+}
+
+// check compares the measurement with the manifest's figures.
+func (c *loudnessCheck) check() error {
+	if c.meter == nil {
+		return nil
+	}
+	if c.err != nil {
+		return fmt.Errorf("loudness: %w", c.err)
+	}
+	r, err := c.meter.Result()
+	if err != nil {
+		return fmt.Errorf("loudness: %w", err)
+	}
+	want := c.f.Loudness
+	got := r.Integrated
+	if want.Channels == 2 && r.Channels == 1 {
+		got = r.DualMono()
+	}
+	if !closeLevel(got, float64(want.Integrated), LoudnessTolerance) {
+		return fmt.Errorf("integrated loudness %s LUFS, the manifest says %s (more than %.1f LU apart): the audio or the figures were changed", Level(got), want.Integrated, LoudnessTolerance)
+	}
+	if !closeLevel(r.TruePeak, float64(want.TruePeak), PeakTolerance) {
+		return fmt.Errorf("true peak %s dBTP, the manifest says %s (more than %.1f dB apart): the audio or the figures were changed", Level(r.TruePeak), want.TruePeak, PeakTolerance)
+	}
+	return nil
+}
+
+func (c *loudnessCheck) close() {
+	if c.meter != nil {
+		c.meter.Close()
+	}
+}
+
+// closeLevel compares two figures, silence (-Inf) equal only to silence.
+func closeLevel(a, b, tol float64) bool {
+	if math.IsInf(a, -1) || math.IsInf(b, -1) {
+		return math.IsInf(a, -1) && math.IsInf(b, -1)
+	}
+	return math.Abs(a-b) <= tol+0.005 // the manifest rounds to 0.01
+}

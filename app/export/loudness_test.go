@@ -2,11 +2,17 @@ package export
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"math"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -153,5 +159,63 @@ func TestMixLoudnessOptions(t *testing.T) {
 				t.Errorf("hot mix at %.1f LUFS, want about -10", i)
 			}
 		})
+	}
+}
+
+// TestVerifyChecksLoudness: figures in the manifest that do not match the
+// audio (re-signed, so only a fresh measurement can tell) are a problem
+// for that file; the untouched bundle verifies with every file measured.
+func TestVerifyChecksLoudness(t *testing.T) {
+	tmp := t.TempDir()
+	sess := makeSession(t, filepath.Join(tmp, "sess"), 12)
+	out := filepath.Join(tmp, "bundle")
+	if _, err := Run(context.Background(), Options{Session: sess, Out: out}, nil); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := Verify(out)
+	if err != nil || !rep.OK() || rep.Measured != 5 || rep.Decoded != 5 {
+		t.Fatalf("verify: %+v %v", rep, err)
+	}
+	for _, tc := range []struct {
+		path  string
+		edit  func(l *Loudness)
+		files []string // the files whose entries change
+	}{
+		{"audio/alice-1.wav", func(l *Loudness) { l.Integrated -= 0.5 }, []string{"audio/alice-1.wav", "audio/alice-1.flac"}},
+		{"audio/bob-1.wav", func(l *Loudness) { l.TruePeak += 1 }, []string{"audio/bob-1.wav", "audio/bob-1.flac"}},
+		{"audio/review-mix.mp3", func(l *Loudness) { l.Integrated = -23 }, []string{"audio/review-mix.mp3"}},
+		{"audio/alice-1.flac", func(l *Loudness) { l.Integrated += 0.3 }, []string{"audio/alice-1.flac"}},
+	} {
+		m := readManifest(t, out)
+		for i, f := range m.Files {
+			if slices.Contains(tc.files, f.Path) {
+				l := *f.Loudness
+				tc.edit(&l)
+				m.Files[i].Loudness = &l
+			}
+		}
+		b, err := json.MarshalIndent(m, "", "  ")
+		if err != nil {
+			t.Fatal(err)
+		}
+		bad := filepath.Join(tmp, "bad")
+		os.RemoveAll(bad)
+		if err := os.CopyFS(bad, os.DirFS(out)); err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(b)
+		if err := os.WriteFile(filepath.Join(bad, ManifestFile), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(bad, ManifestSumFile), []byte(hex.EncodeToString(sum[:])+"  "+ManifestFile+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		rep, err := Verify(bad)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Problems) != 1 || rep.Problems[0].Path != tc.path || !strings.Contains(rep.Problems[0].Msg, "loudness") && !strings.Contains(rep.Problems[0].Msg, "true peak") {
+			t.Errorf("%s: problems %v", tc.path, rep.Problems)
+		}
 	}
 }

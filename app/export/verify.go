@@ -37,6 +37,7 @@ type Report struct {
 	Files    int   // files listed in the manifest
 	Bytes    int64 // bytes hashed
 	Decoded  int   // audio files decoded in full
+	Measured int   // of which had their loudness figures re-measured and matching
 	Problems []Problem
 	Warnings []string // files present but not listed
 }
@@ -48,7 +49,10 @@ func (r Report) OK() bool { return len(r.Problems) == 0 }
 // SHA-256, and every audio file decoded in full (WAV through the audio
 // reader, FLAC through libFLAC with its frame CRCs and MD5 signature and
 // compared sample for sample with the WAV of the same track, MP3 by walking
-// every frame and checking LAME's music checksum). Files run in parallel.
+// every frame and checking LAME's music checksum), and the loudness figures
+// recorded in the manifest checked against a fresh measurement of the
+// decoded audio (within LoudnessTolerance and PeakTolerance). Files run in
+// parallel.
 // The error is for a bundle that cannot be checked at all; problems with
 // files are in the Report.
 func Verify(bundle string) (Report, error) {
@@ -143,6 +147,9 @@ func VerifyContext(ctx context.Context, bundle string) (Report, error) {
 		} else if f.Role == RoleTrack || f.Role == RoleMix {
 			mu.Lock()
 			rep.Decoded++
+			if f.Loudness != nil {
+				rep.Measured++
+			}
 			mu.Unlock()
 		}
 	})
@@ -199,7 +206,15 @@ func decodeCheck(ctx context.Context, bundle string, f File, listed map[string]F
 		if err := checkShape(f, int(info.Rate), info.Channels, info.Frames); err != nil {
 			return err
 		}
-		return decodeAll(ctx, f, r.ReadFloat32, make([]float32, blockFrames*info.Channels), info.Channels)
+		lm, err := newLoudnessCheck(f, info.Channels)
+		if err != nil {
+			return err
+		}
+		defer lm.close()
+		if err := decodeAll(ctx, f, lm.float32(r.ReadFloat32), make([]float32, blockFrames*info.Channels), info.Channels); err != nil {
+			return err
+		}
+		return lm.check()
 	case f.Role == RoleTrack && f.Format == "flac":
 		wavRel := strings.TrimSuffix(f.Path, ".flac") + ".wav"
 		if w, ok := listed[wavRel]; ok && w.Format == "wav" && intact[wavRel] {
@@ -209,6 +224,10 @@ func decodeCheck(ctx context.Context, bundle string, f File, listed map[string]F
 			}
 			if w.Frames != f.Frames || w.Rate != f.Rate || w.Channels != f.Channels {
 				return fmt.Errorf("the manifest says %d Hz, %d channel(s), %d frames; its WAV %d Hz, %d channel(s), %d frames", f.Rate, f.Channels, f.Frames, w.Rate, w.Channels, w.Frames)
+			}
+			// The same samples as the WAV, which is measured itself.
+			if (f.Loudness == nil) != (w.Loudness == nil) || (f.Loudness != nil && *f.Loudness != *w.Loudness) {
+				return fmt.Errorf("loudness %s, its WAV (the same samples) %s", loudnessString(f.Loudness), loudnessString(w.Loudness))
 			}
 			return nil
 		}
@@ -223,7 +242,15 @@ func decodeCheck(ctx context.Context, bundle string, f File, listed map[string]F
 		if err := checkShape(f, int(info.Rate), info.Channels, info.Frames); err != nil {
 			return err
 		}
-		return decodeAll(ctx, f, r.ReadInt32, make([]int32, blockFrames*info.Channels), info.Channels)
+		lm, err := newLoudnessCheck(f, info.Channels)
+		if err != nil {
+			return err
+		}
+		defer lm.close()
+		if err := decodeAll(ctx, f, lm.int32(r.ReadInt32, info.Bits), make([]int32, blockFrames*info.Channels), info.Channels); err != nil {
+			return err
+		}
+		return lm.check()
 	case f.Format == "mp3":
 		file, err := os.Open(full)
 		if err != nil {
@@ -237,9 +264,17 @@ func decodeCheck(ctx context.Context, bundle string, f File, listed map[string]F
 		if err := checkShape(f, info.Rate, info.Channels, info.Samples); err != nil {
 			return err
 		}
-		if err := decodeMP3(full, f.Frames); err != nil {
+		// The decoder gives the (identical) channels' average: measured as
+		// mono and compared as dual mono.
+		lm, err := newLoudnessCheck(f, 1)
+		if err != nil {
 			return err
 		}
+		defer lm.close()
+		if err := decodeMP3(full, f.Frames, lm.write); err != nil {
+			return err
+		}
+		return lm.check()
 	case f.Format == "json":
 		b, err := os.ReadFile(full)
 		if err != nil {
