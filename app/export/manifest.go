@@ -212,3 +212,17 @@ func writeText(root, rel string, b []byte, role, format, timeline string) (File,
 	}
 	return File{Path: rel, Role: role, Format: format, Size: size, SHA256: sum, Timeline: timeline}, nil
 }
+
+// ReadManifest reads the manifest.json of the bundle folder dir.
+func ReadManifest(dir string) (Manifest, error) {
+	var m Manifest
+	name := filepath.Join(dir, ManifestFile)
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return m, fmt.Errorf("export: %w", err)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, fmt.Errorf("%w: %s: %v", ErrNotBundle, name, err)
+	}
+	return m, nil
+}
