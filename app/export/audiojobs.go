@@ -102,12 +102,9 @@ func copyTrack(ctx context.Context, t track, wavDst, flacDst string, done *atomi
 	}
 	blockAlign := int64(bps * t.info.Channels)
 	dataStart := t.info.DataOffset
-	dataEnd := dataStart + t.info.Frames*blockAlign
 	buf := make([]byte, 1<<20)
-	samples := make([]int32, len(buf)/bps+64) // room for a carried partial frame
-	floats := make([]float32, len(samples))
-	var carry []byte // a sample split between two reads
-	var off int64    // file offset of buf[0]
+	pcm := newPCMSink(t, len(buf), enc, meter)
+	var off int64 // file offset of buf[0]
 	for {
 		if err := ctx.Err(); err != nil {
 			return wavFile, flacFile, nil, err
@@ -120,29 +117,8 @@ func copyTrack(ctx context.Context, t track, wavDst, flacDst string, done *atomi
 					return wavFile, flacFile, nil, err
 				}
 			}
-			if enc != nil || meter != nil {
-				lo, hi := max(dataStart, off), min(dataEnd, off+int64(n))
-				if lo < hi {
-					data := chunk[lo-off : hi-off]
-					if len(carry) > 0 {
-						data = append(carry, data...)
-						carry = nil
-					}
-					whole := len(data) - len(data)%int(blockAlign)
-					if enc != nil {
-						k := unpackPCM(samples, data[:whole], bps)
-						if err := enc.WriteInt32(samples[:k]); err != nil {
-							return wavFile, flacFile, nil, fmt.Errorf("export: %w", err)
-						}
-					}
-					if meter != nil {
-						k := pcmToFloat(floats, data[:whole], t.info.Format)
-						if err := meter.Write(floats[:k]); err != nil {
-							return wavFile, flacFile, nil, fmt.Errorf("export: %s: %w", t.src, err)
-						}
-					}
-					carry = append([]byte(nil), data[whole:]...)
-				}
+			if err := pcm.write(chunk, off); err != nil {
+				return wavFile, flacFile, nil, err
 			}
 			off += int64(n)
 			done.Store(min(max(off-dataStart, 0)/blockAlign, t.info.Frames) / half)
@@ -182,6 +158,61 @@ func copyTrack(ctx context.Context, t track, wavDst, flacDst string, done *atomi
 		return wavFile, flacFile, lr, err
 	}
 	return wavFile, flacFile, lr, nil
+}
+
+// pcmSink takes a track file's bytes as they are read and passes the
+// samples of its data chunk to the FLAC encoder and the loudness meter
+// (either may be nil), carrying a frame split between two reads.
+type pcmSink struct {
+	t                  track
+	enc                *codec.FLACWriter
+	meter              *loudness.Meter
+	bps                int
+	blockAlign         int64
+	dataStart, dataEnd int64
+	samples            []int32
+	floats             []float32
+	carry              []byte
+}
+
+func newPCMSink(t track, bufLen int, enc *codec.FLACWriter, meter *loudness.Meter) *pcmSink {
+	bps := t.info.Format.BytesPerSample()
+	p := &pcmSink{t: t, enc: enc, meter: meter, bps: bps, blockAlign: int64(bps * t.info.Channels),
+		dataStart: t.info.DataOffset, samples: make([]int32, bufLen/bps+64)}
+	p.dataEnd = p.dataStart + t.info.Frames*p.blockAlign
+	p.floats = make([]float32, len(p.samples))
+	return p
+}
+
+// write takes chunk, read at file offset off.
+func (p *pcmSink) write(chunk []byte, off int64) error {
+	if p.enc == nil && p.meter == nil {
+		return nil
+	}
+	lo, hi := max(p.dataStart, off), min(p.dataEnd, off+int64(len(chunk)))
+	if lo >= hi {
+		return nil
+	}
+	data := chunk[lo-off : hi-off]
+	if len(p.carry) > 0 {
+		data = append(p.carry, data...)
+		p.carry = nil
+	}
+	whole := len(data) - len(data)%int(p.blockAlign)
+	if p.enc != nil {
+		k := unpackPCM(p.samples, data[:whole], p.bps)
+		if err := p.enc.WriteInt32(p.samples[:k]); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+	}
+	if p.meter != nil {
+		k := pcmToFloat(p.floats, data[:whole], p.t.info.Format)
+		if err := p.meter.Write(p.floats[:k]); err != nil {
+			return fmt.Errorf("export: %s: %w", p.t.src, err)
+		}
+	}
+	p.carry = append([]byte(nil), data[whole:]...)
+	return nil
 }
 
 // unpackPCM converts little-endian 16- or 24-bit PCM bytes to integer samples.

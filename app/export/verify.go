@@ -62,40 +62,10 @@ func Verify(bundle string) (Report, error) {
 // VerifyContext is Verify with cancellation.
 func VerifyContext(ctx context.Context, bundle string) (Report, error) {
 	var rep Report
-	mpath := filepath.Join(bundle, ManifestFile)
-	b, err := os.ReadFile(mpath)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return rep, fmt.Errorf("%w: %s is missing (an unfinished export?)", ErrNotBundle, mpath)
-		}
-		return rep, fmt.Errorf("export: %w", err)
-	}
-	// The manifest's own checksum first, so that damage to it is reported
-	// as such and not as damage to the files it describes.
-	manifestOK := true
-	sums, err := os.ReadFile(filepath.Join(bundle, ManifestSumFile))
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		rep.Problems = append(rep.Problems, Problem{ManifestSumFile, "missing"})
-	case err != nil:
-		return rep, fmt.Errorf("export: %w", err)
-	default:
-		want, name, _ := strings.Cut(strings.TrimSpace(string(sums)), "  ")
-		h := sha256.Sum256(b)
-		if got := hex.EncodeToString(h[:]); name != ManifestFile || got != want {
-			manifestOK = false
-			rep.Problems = append(rep.Problems, Problem{ManifestFile, fmt.Sprintf("SHA-256 %s, %s says %s: the manifest was changed or damaged (the problems listed for other files may come from it)", got, ManifestSumFile, want)})
-		}
-	}
-	var m Manifest
-	if err := json.Unmarshal(b, &m); err != nil {
-		if !manifestOK {
-			return rep, nil // reported above
-		}
-		return rep, fmt.Errorf("%w: %s: %v", ErrNotBundle, mpath, err)
-	}
-	if m.Bundle < 1 || m.Bundle > BundleVersion {
-		return rep, fmt.Errorf("%w: %s: podmark_bundle %d (this podmark reads 1..%d)", ErrNotBundle, mpath, m.Bundle, BundleVersion)
+	m, problems, ok, err := readCheckedManifest(bundle)
+	rep.Problems = problems
+	if err != nil || !ok {
+		return rep, err
 	}
 	rep.Files = len(m.Files)
 	listed := map[string]File{}
@@ -157,25 +127,8 @@ func VerifyContext(ctx context.Context, bundle string) (Report, error) {
 		return rep, err
 	}
 
-	err = filepath.WalkDir(bundle, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		rel, err := filepath.Rel(bundle, p)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		if _, ok := listed[rel]; !ok && rel != ManifestFile && rel != ManifestSumFile {
-			rep.Warnings = append(rep.Warnings, rel+": not in the manifest")
-		}
-		return nil
-	})
-	if err != nil {
-		return rep, fmt.Errorf("export: %w", err)
+	if rep.Warnings, err = unlisted(bundle, listed); err != nil {
+		return rep, err
 	}
 	sort.Slice(rep.Problems, func(i, j int) bool {
 		mi, mj := isManifest(rep.Problems[i].Path), isManifest(rep.Problems[j].Path)
@@ -189,6 +142,73 @@ func VerifyContext(ctx context.Context, bundle string) (Report, error) {
 	})
 	sort.Strings(rep.Warnings)
 	return rep, nil
+}
+
+// readCheckedManifest reads the bundle's manifest after checking it against
+// manifest.sha256. ok is false when a damaged manifest (reported in
+// problems) cannot be read.
+func readCheckedManifest(bundle string) (m Manifest, problems []Problem, ok bool, err error) {
+	mpath := filepath.Join(bundle, ManifestFile)
+	b, err := os.ReadFile(mpath)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return m, nil, false, fmt.Errorf("%w: %s is missing (an unfinished export?)", ErrNotBundle, mpath)
+		}
+		return m, nil, false, fmt.Errorf("export: %w", err)
+	}
+	// The manifest's own checksum first, so that damage to it is reported
+	// as such and not as damage to the files it describes.
+	manifestOK := true
+	sums, err := os.ReadFile(filepath.Join(bundle, ManifestSumFile))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		problems = append(problems, Problem{ManifestSumFile, "missing"})
+	case err != nil:
+		return m, problems, false, fmt.Errorf("export: %w", err)
+	default:
+		want, name, _ := strings.Cut(strings.TrimSpace(string(sums)), "  ")
+		h := sha256.Sum256(b)
+		if got := hex.EncodeToString(h[:]); name != ManifestFile || got != want {
+			manifestOK = false
+			problems = append(problems, Problem{ManifestFile, fmt.Sprintf("SHA-256 %s, %s says %s: the manifest was changed or damaged (the problems listed for other files may come from it)", got, ManifestSumFile, want)})
+		}
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		if !manifestOK {
+			return m, problems, false, nil // reported above
+		}
+		return m, problems, false, fmt.Errorf("%w: %s: %v", ErrNotBundle, mpath, err)
+	}
+	if m.Bundle < 1 || m.Bundle > BundleVersion {
+		return m, problems, false, fmt.Errorf("%w: %s: podmark_bundle %d (this podmark reads 1..%d)", ErrNotBundle, mpath, m.Bundle, BundleVersion)
+	}
+	return m, problems, true, nil
+}
+
+// unlisted lists the bundle's files that the manifest does not.
+func unlisted(bundle string, listed map[string]File) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(bundle, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel, err := filepath.Rel(bundle, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if _, ok := listed[rel]; !ok && rel != ManifestFile && rel != ManifestSumFile {
+			out = append(out, rel+": not in the manifest")
+		}
+		return nil
+	})
+	if err != nil {
+		return out, fmt.Errorf("export: %w", err)
+	}
+	return out, nil
 }
 
 // decodeCheck decodes an audio file in full and checks it against the
