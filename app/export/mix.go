@@ -63,11 +63,22 @@ func (b *bundle) mixJob(ctx context.Context, done *atomic.Int64) error {
 		spec.target = &target
 		if l := sum.DualMono(); !math.IsInf(l, -1) {
 			spec.gain = loudness.Amp(target - l) // centre-panned stereo is the sum as dual mono
-			bias, err := codecBias(ex.buf, b.tracks[0].info.Rate, spec.bitrate, spec.gain)
-			if err != nil {
-				return fmt.Errorf("export: review mix: loudness probe: %w", err)
+			// The excerpts' loudness at this gain is where the mix should
+			// land; twice, as more gain means more limiting, which the
+			// second probe sees.
+			want := math.Inf(-1)
+			for k := range 2 {
+				in, out, err := codecProbe(ex.buf, b.tracks[0].info.Rate, spec.bitrate, spec.gain)
+				if err != nil {
+					return fmt.Errorf("export: review mix: loudness probe: %w", err)
+				}
+				if k == 0 {
+					want = in
+				}
+				if !math.IsInf(want, -1) && !math.IsInf(out, -1) {
+					spec.gain *= loudness.Amp(max(-1, min(3, want-out))) // a probe of near-silence says little
+				}
 			}
-			spec.gain *= loudness.Amp(bias)
 		}
 	}
 	r, err := renderMix(ctx, spec, func(pos int64) { done.Store(pass + pos) })

@@ -53,27 +53,28 @@ func (e *excerpts) add(pos int64, block []float32) {
 	}
 }
 
-// codecBias returns how many dB quieter the excerpts come out of the gain,
-// the limiter and LAME than the gain alone makes them.
-func codecBias(x []float32, rate audio.SampleRate, bitrate int, gain float64) (float64, error) {
+// codecProbe returns the loudness of the excerpts x at the gain (as dual
+// mono), and after the gain, the limiter and LAME (decoded, stereo).
+func codecProbe(x []float32, rate audio.SampleRate, bitrate int, gain float64) (in, out float64, err error) {
+	in, out = math.Inf(-1), math.Inf(-1)
 	if len(x) == 0 {
-		return 0, nil
+		return in, out, nil
 	}
-	in, err := loudness.NewMeter(int(rate), 1)
+	im, err := loudness.NewMeter(int(rate), 1)
 	if err != nil {
-		return 0, err
+		return in, out, err
 	}
-	defer in.Close()
+	defer im.Close()
 	lim, err := loudness.NewLimiter(int(rate), limiterCeiling, limiterLookahead, limiterRelease)
 	if err != nil {
-		return 0, err
+		return in, out, err
 	}
 	g := make([]float32, len(x))
 	for i, v := range x {
 		g[i] = v * float32(gain)
 	}
-	if err := in.Write(g); err != nil {
-		return 0, err
+	if err := im.Write(g); err != nil {
+		return in, out, err
 	}
 	limited := lim.Flush(lim.Process(make([]float32, 0, len(g)), g))
 	st := make([]float32, 2*len(limited))
@@ -83,46 +84,42 @@ func codecBias(x []float32, rate audio.SampleRate, bitrate int, gain float64) (f
 	var mem memFile
 	enc, err := codec.NewMP3Writer(&mem, codec.MP3Options{Rate: rate, Channels: 2, Bitrate: bitrate})
 	if err != nil {
-		return 0, err
+		return in, out, err
 	}
 	if err := enc.WriteFloat32(st); err != nil {
 		enc.Close()
-		return 0, err
+		return in, out, err
 	}
 	if err := enc.Close(); err != nil {
-		return 0, err
+		return in, out, err
 	}
-	out, err := loudness.NewMeter(int(rate), 2)
+	om, err := loudness.NewMeter(int(rate), 2)
 	if err != nil {
-		return 0, err
+		return in, out, err
 	}
-	defer out.Close()
+	defer om.Close()
 	dec, err := codec.NewMP3StreamDecoder(func(s []float32, ch int) error {
 		if ch != 2 {
 			return fmt.Errorf("probe decodes to %d channels", ch)
 		}
-		return out.Write(s)
+		return om.Write(s)
 	})
 	if err != nil {
-		return 0, err
+		return in, out, err
 	}
 	defer dec.Close()
 	if _, err := dec.Write(mem.b); err != nil {
-		return 0, err
+		return in, out, err
 	}
-	ri, err := in.Result()
+	ri, err := im.Result()
 	if err != nil {
-		return 0, err
+		return in, out, err
 	}
-	ro, err := out.Result()
+	ro, err := om.Result()
 	if err != nil {
-		return 0, err
+		return in, out, err
 	}
-	if math.IsInf(ri.Integrated, -1) || math.IsInf(ro.Integrated, -1) {
-		return 0, nil
-	}
-	// Bounded: a probe of near-silence says little.
-	return max(-1, min(3, ri.DualMono()-ro.Integrated)), nil
+	return ri.DualMono(), ro.Integrated, nil
 }
 
 // memFile is an in-memory io.WriteSeeker.
