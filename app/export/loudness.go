@@ -2,11 +2,17 @@ package export
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"math"
+	"path/filepath"
 	"strings"
 
+	"github.com/podmark/podmark/audio"
+	"github.com/podmark/podmark/audio/codec"
+	"github.com/podmark/podmark/audio/decode"
 	"github.com/podmark/podmark/audio/loudness"
 )
 
@@ -295,4 +301,90 @@ func closeLevel(a, b, tol float64) bool {
 		return math.IsInf(a, -1) && math.IsInf(b, -1)
 	}
 	return math.Abs(a-b) <= tol+0.005 // the manifest rounds to 0.01
+}
+
+// MeasureFile measures one audio file as the export does, streaming: a WAV
+// (1 or 2 channels) through the audio reader, a FLAC through libFLAC, an
+// MP3 through audio/decode (its channels averaged: measured as mono, so
+// DualMono is the figure of a centre-panned stereo file). The warning is
+// the track warning.
+func MeasureFile(ctx context.Context, path string) (*Loudness, error) {
+	var (
+		ch   int
+		feed func(lc *loudnessCheck) error
+		rate int
+	)
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".wav":
+		r, err := audio.OpenWAV(path)
+		if err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		defer r.Close()
+		info := r.Info()
+		ch, rate = info.Channels, int(info.Rate)
+		feed = func(lc *loudnessCheck) error {
+			_, err := drain(ctx, lc.float32(r.ReadFloat32), make([]float32, blockFrames*ch))
+			return err
+		}
+	case ".flac":
+		r, err := codec.OpenFLAC(path)
+		if err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		defer r.Close()
+		info := r.Info()
+		ch, rate = info.Channels, int(info.Rate)
+		feed = func(lc *loudnessCheck) error {
+			_, err := drain(ctx, lc.int32(r.ReadInt32, info.Bits), make([]int32, blockFrames*ch))
+			return err
+		}
+	case ".mp3":
+		s, err := decode.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		frames := s.Frames()
+		ch, rate = 1, s.Rate()
+		s.Close()
+		feed = func(lc *loudnessCheck) error { return decodeMP3(path, frames, lc.write) }
+	default:
+		return nil, fmt.Errorf("export: %s: not a WAV, FLAC or MP3 file", path)
+	}
+	lc, err := newLoudnessCheck(File{Rate: rate, Loudness: &Loudness{}}, ch)
+	if err != nil {
+		return nil, fmt.Errorf("export: %s: %w", path, err)
+	}
+	defer lc.close()
+	if err := feed(lc); err != nil {
+		return nil, fmt.Errorf("export: %s: %w", path, err)
+	}
+	if lc.err != nil {
+		return nil, fmt.Errorf("export: %s: %w", path, lc.err)
+	}
+	r, err := lc.meter.Result()
+	if err != nil {
+		return nil, fmt.Errorf("export: %s: %w", path, err)
+	}
+	l := newLoudness(r)
+	l.Warning = trackWarning(l)
+	return l, nil
+}
+
+// drain reads to the end.
+func drain[T int32 | float32](ctx context.Context, read func([]T) (int, error), buf []T) (int64, error) {
+	var n int64
+	for {
+		k, err := read(buf)
+		n += int64(k)
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+	}
 }
