@@ -6,17 +6,30 @@
 # beforehand and not timed, which favours the tools). Prints the ratio
 # podmark / tools; the goal is <= 1.0 thanks to parallel encoding.
 #
-# usage: scripts/bench-export.sh [MINUTES]   (default 60)
+# In the same runs, for loudness (issue 16): `podmark export` against
+# `podmark export --loudness off` and against the build of BASE (default
+# 203180e, the last commit before loudness: a mono review mix, nothing
+# measured), goal <= 1.1; and the measurement alone, `podmark loudness` on
+# both tracks against `ffmpeg -af ebur128=peak=true` on both (two processes
+# at once, as podmark measures both at once), goal <= 1.0.
+# Run it under the shared lock: flock /tmp/podmark-stack.lock scripts/bench-export.sh
+#
+# usage: scripts/bench-export.sh [MINUTES]   (default 60; RUNS=3, BASE=rev)
 set -euo pipefail
 minutes=${1:-60}
 seconds=$((minutes * 60))
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/podmark-bench-export.XXXXXX")
 trap 'rm -rf "$work"' EXIT
-for t in sox flac lame go; do command -v "$t" >/dev/null || { echo "bench-export: $t not found (scripts/setup.sh)" >&2; exit 1; }; done
+for t in sox flac lame ffmpeg git go; do command -v "$t" >/dev/null || { echo "bench-export: $t not found (scripts/setup.sh)" >&2; exit 1; }; done
 
 echo "building podmark..." >&2
 (cd "$root" && go build -o "$work/podmark" ./cmd/podmark)
+base=${BASE:-203180e}
+echo "building podmark at $base (before loudness)..." >&2
+mkdir -p "$work/base"
+git -C "$root" archive "$base" | tar -x -C "$work/base"
+(cd "$work/base" && go build -o "$work/podmark-base" ./cmd/podmark)
 
 sess="$work/session"
 mkdir -p "$sess/tracks"
@@ -42,14 +55,20 @@ JSON
     i=$((i + 1))
   done
 } > "$sess/markers.jsonl"
-sox -m "$sess/tracks/alice-1.wav" "$sess/tracks/bob-1.wav" -b 16 "$work/mix.wav"   # for lame, untimed
+# For lame, untimed: the sum panned centre (podmark's review mix is stereo).
+sox -m "$sess/tracks/alice-1.wav" "$sess/tracks/bob-1.wav" -b 16 -c 2 "$work/mix.wav" remix 1 1
 
 # Warm the page cache for both sides alike.
 cat "$sess"/tracks/*.wav "$work/mix.wav" > /dev/null
 
 now() { date +%s.%N; }
 runs=${RUNS:-3}
-ours=(); tools=(); ocpu=(); tcpu=()
+ours=(); tools=(); ocpu=(); tcpu=(); off=(); based=(); meas=(); ff=()
+timed() { # timed VAR command...: wall seconds of command into VAR
+  local var=$1; shift
+  local t0 t1; t0=$(now); "$@" > "$work/leg.log" 2>&1 || { cat "$work/leg.log" >&2; exit 1; }; t1=$(now)
+  printf -v "$var" '%s' "$(echo "$t1 - $t0" | bc)"
+}
 for ((r = 1; r <= runs; r++)); do
   echo "run $r/$runs: podmark export..." >&2
   rm -rf "$work/bundle"
@@ -61,16 +80,33 @@ for ((r = 1; r <= runs; r++)); do
   /usr/bin/time -f "%U %S" -o "$work/cpu.tools" sh -c '
     flac -5 -s -f -o "$1/a.flac" "$2/tracks/alice-1.wav" 2>/dev/null &&
     flac -5 -s -f -o "$1/b.flac" "$2/tracks/bob-1.wav" 2>/dev/null &&
-    lame --quiet --noreplaygain -b 128 -m m "$1/mix.wav" "$1/mix.mp3"' sh "$work" "$sess"
+    lame --quiet --noreplaygain -b 128 -m j "$1/mix.wav" "$1/mix.mp3"' sh "$work" "$sess"
   t3=$(now)
   ours+=("$(echo "$t1 - $t0" | bc)"); tools+=("$(echo "$t3 - $t2" | bc)")
   ocpu+=("$(awk '{print $1 + $2}' "$work/cpu.ours")"); tcpu+=("$(awk '{print $1 + $2}' "$work/cpu.tools")")
+  echo "run $r/$runs: podmark export --loudness off..." >&2
+  rm -rf "$work/b-off"; timed t "$work/podmark" export "$sess" --out "$work/b-off" --loudness off; off+=("$t")
+  echo "run $r/$runs: podmark export at $base..." >&2
+  rm -rf "$work/b-base"; timed t "$work/podmark-base" export "$sess" --out "$work/b-base"; based+=("$t")
+  echo "run $r/$runs: podmark loudness vs ffmpeg ebur128..." >&2
+  timed t "$work/podmark" loudness "$sess/tracks/alice-1.wav" "$sess/tracks/bob-1.wav"; meas+=("$t")
+  cp "$work/leg.log" "$work/podmark-loudness.txt"
+  timed t sh -c '
+    ffmpeg -hide_banner -nostats -i "$1" -af ebur128=peak=true -f null - 2> "$3/ff-a.txt" &
+    ffmpeg -hide_banner -nostats -i "$2" -af ebur128=peak=true -f null - 2> "$3/ff-b.txt"; s=$?; wait $! && exit $s' \
+    sh "$sess/tracks/alice-1.wav" "$sess/tracks/bob-1.wav" "$work"; ff+=("$t")
 done
+cat "$work/podmark-loudness.txt" >&2
+grep -h -A12 Summary "$work/ff-a.txt" "$work/ff-b.txt" | grep -E "I:|LRA:|Peak:" >&2
+grep -A4 '^loudness' "$work/export.log" >&2 || true
 "$work/podmark" verify "$work/bundle" >&2
 ls -l "$work/bundle/audio" "$work/a.flac" "$work/b.flac" "$work/mix.mp3" >&2
 
-python3 - "$minutes" "$(nproc)" "${ours[*]}" "${tools[*]}" "${ocpu[*]}" "${tcpu[*]}" "$(cut -d' ' -f1-3 /proc/loadavg)" <<'PY'
+python3 - "$minutes" "$(nproc)" "${ours[*]}" "${tools[*]}" "${ocpu[*]}" "${tcpu[*]}" "$(cut -d' ' -f1-3 /proc/loadavg)" "${off[*]}" "${based[*]}" "${meas[*]}" "${ff[*]}" <<'PY'
 import sys
+def runs(a): return [float(x) for x in a.split()]
+def fmt(xs): return ' '.join(f'{x:.2f}' for x in xs)
+off, based, meas, ff = (runs(a) for a in sys.argv[8:12])
 minutes, cores = sys.argv[1], sys.argv[2]
 ours = [float(x) for x in sys.argv[3].split()]
 tools = [float(x) for x in sys.argv[4].split()]
@@ -81,4 +117,11 @@ print(f"podmark export (WAV copy + FLAC + MP3 mix + markers + waveform + manifes
 print(f"flac -5 x2 + lame, one run:                                             {min(tools):.2f} s  (runs: {' '.join(f'{x:.2f}' for x in tools)})")
 print(f"CPU time (user+sys), best run: podmark {min(ocpu):.2f} s, tools {min(tcpu):.2f} s; load average at the end {sys.argv[7]}")
 print(f"ratio podmark/tools: {min(ours) / min(tools):.2f}")
+print(f"podmark export --loudness off:   {min(off):.2f} s  (runs: {fmt(off)})")
+print(f"podmark export before loudness:  {min(based):.2f} s  (runs: {fmt(based)})")
+print(f"ratio with loudness / --loudness off: {min(ours) / min(off):.2f}  (goal <= 1.1)")
+print(f"ratio with loudness / before loudness: {min(ours) / min(based):.2f}  (goal <= 1.1)")
+print(f"podmark loudness, both tracks:   {min(meas):.2f} s  (runs: {fmt(meas)})")
+print(f"ffmpeg ebur128=peak=true, both:  {min(ff):.2f} s  (runs: {fmt(ff)})")
+print(f"ratio podmark loudness / ffmpeg ebur128: {min(meas) / min(ff):.2f}  (goal <= 1.0)")
 PY

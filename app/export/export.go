@@ -11,19 +11,14 @@
 package export
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path"
 	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/podmark/podmark/app/session"
@@ -72,6 +67,12 @@ type Options struct {
 	MP3Bitrate int
 	// Workers bounds the audio jobs run at once; 0 means one per CPU.
 	Workers int
+	// Loudness is the review mix's integrated loudness target in LUFS
+	// (-40..-6); 0 means DefaultLoudness. LoudnessOff leaves the mix the
+	// plain sum of the tracks (the limiter still keeps it under
+	// MaxTruePeak). Tracks are measured either way.
+	Loudness    float64
+	LoudnessOff bool
 }
 
 // Progress is reported while Run works.
@@ -96,369 +97,62 @@ type Result struct {
 // opt.Out. progress (may be nil) is called from one goroutine at a time,
 // about ten times a second and at each stage. Cancelling ctx stops the
 // export and removes the partial bundle.
+//
+// The steps: read the session (openBundle), make the hidden folder, start
+// the audio jobs (the review mix, and per track the copy, FLAC and
+// loudness), write the marker files meanwhile, then the outputs that need
+// the audio results, the manifest last, and rename the folder into place.
 func Run(ctx context.Context, opt Options, progress func(Progress)) (res Result, err error) {
 	start := time.Now()
-	if progress == nil {
-		progress = func(Progress) {}
-	}
-	formats, err := checkOptions(&opt)
+	b, err := openBundle(opt)
 	if err != nil {
 		return res, err
 	}
-	meta, err := session.Load(opt.Session)
-	if err != nil {
-		return res, fmt.Errorf("export: %w", err)
-	}
-	if meta.State.Unfinished() {
-		return res, fmt.Errorf("%w: %s is %q (still recording, or left by a crash: run podmark recover %s first)", ErrUnfinished, filepath.Join(opt.Session, session.MetaFile), meta.State, opt.Session)
-	}
-	doc, warns, err := session.LoadDocWarnings(opt.Session)
-	if err != nil {
-		return res, fmt.Errorf("export: %w", err)
-	}
-	res.Warnings = append(res.Warnings, warns...)
-	tracks, frames, err := loadTracks(opt.Session, meta)
-	if err != nil {
+	defer func() { res.Warnings = b.warnings }()
+	if err := b.makeFolder(); err != nil {
 		return res, err
-	}
-	if frames == 0 {
-		return res, fmt.Errorf("%w: every track of %s is empty", ErrEmpty, opt.Session)
-	}
-	if doc.Frames < frames {
-		doc.Frames = frames
-	}
-	var merge json.RawMessage
-	if b, err := os.ReadFile(filepath.Join(opt.Session, MergeReportFile)); err == nil {
-		if !json.Valid(b) {
-			return res, fmt.Errorf("export: %s: not valid JSON", filepath.Join(opt.Session, MergeReportFile))
-		}
-		var compact bytes.Buffer
-		if err := json.Compact(&compact, b); err != nil {
-			return res, fmt.Errorf("export: %s: %w", MergeReportFile, err)
-		}
-		merge = compact.Bytes()
-	} else if !errors.Is(err, os.ErrNotExist) {
-		return res, fmt.Errorf("export: %w", err)
-	}
-
-	out := filepath.Clean(opt.Out)
-	zipPath := ""
-	if opt.Zip {
-		zipPath = out + ".zip"
-		if _, err := os.Lstat(zipPath); err == nil {
-			return res, fmt.Errorf("%w: %s", ErrExists, zipPath)
-		}
-	}
-	parent := filepath.Dir(out)
-	if err := os.MkdirAll(parent, 0o755); err != nil {
-		return res, fmt.Errorf("export: %w", err)
-	}
-	tmp, err := os.MkdirTemp(parent, "."+filepath.Base(out)+".partial-")
-	if err != nil {
-		return res, fmt.Errorf("export: %w", err)
 	}
 	defer func() {
 		if err != nil {
-			os.RemoveAll(tmp)
+			os.RemoveAll(b.tmp)
 		}
 	}()
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return res, fmt.Errorf("export: %w", err)
-	}
-	for _, d := range []string{"audio", "chapters", "editor", "notes"} {
-		if err := os.Mkdir(filepath.Join(tmp, d), 0o755); err != nil {
-			return res, fmt.Errorf("export: %w", err)
-		}
-	}
-
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	var files fileSet
-	public := opt.Public
-	if public == nil {
-		public = markers.DefaultPublic
-	}
-
-	// Audio jobs, the long part, in parallel: the mix (and waveform peaks)
-	// first, then per track the WAV copy and the FLAC.
-	type job struct {
-		frames int64
-		done   atomic.Int64
-		run    func(done *atomic.Int64) error
-	}
-	var jobs []*job
-	var mix mixResult
-	mp3Rel := ""
-	if slices.Contains(formats, MP3) {
-		mp3Rel = "audio/review-mix.mp3"
-	}
-	tag := codec.Tag{Title: doc.Title, Artist: meta.Host, Chapters: id3Chapters(doc, public, frames)}
-	mixBitrate := opt.MP3Bitrate
-	if mixBitrate == 0 {
-		mixBitrate = 128
-	}
-	jobs = append(jobs, &job{frames: frames, run: func(done *atomic.Int64) error {
-		p := ""
-		if mp3Rel != "" {
-			p = filepath.Join(tmp, filepath.FromSlash(mp3Rel))
-		}
-		r, err := mixPass(ctx, tracks, frames, waveCols(), p, tag, mixBitrate, done)
-		if err != nil {
-			return err
-		}
-		mix = r
-		if mp3Rel != "" {
-			r.file.Path = mp3Rel
-			r.file.Source = strings.Join(trackRels(tracks), " + ")
-			files.add(r.file)
-		}
-		return nil
-	}})
-	for _, t := range tracks {
-		wavRel, flacRel := "", ""
-		if slices.Contains(formats, WAV) {
-			wavRel = "audio/" + t.name + ".wav"
-		}
-		if slices.Contains(formats, FLAC) {
-			if t.info.Format == audio.Float32 {
-				res.Warnings = append(res.Warnings, fmt.Sprintf("%s: 32-bit float cannot be stored in FLAC losslessly; no FLAC made (the WAV is in the bundle)", t.rel))
-			} else {
-				flacRel = "audio/" + t.name + ".flac"
-			}
-		}
-		if wavRel == "" && flacRel == "" {
-			continue
-		}
-		jobs = append(jobs, &job{frames: t.info.Frames, run: func(done *atomic.Int64) error {
-			abs := func(rel string) string {
-				if rel == "" {
-					return ""
-				}
-				return filepath.Join(tmp, filepath.FromSlash(rel))
-			}
-			wf, ff, err := trackJob(ctx, t, abs(wavRel), abs(flacRel), done)
-			if err != nil {
-				return err
-			}
-			if wavRel != "" {
-				wf.Path = wavRel
-				files.add(wf)
-			}
-			if flacRel != "" {
-				ff.Path = flacRel
-				files.add(ff)
-			}
-			return nil
-		}})
-	}
-	var total int64
-	for _, j := range jobs {
-		total += j.frames
-	}
-	var stage atomic.Value
-	stage.Store("audio")
-	report := func() {
-		var done int64
-		for _, j := range jobs {
-			done += j.done.Load()
-		}
-		p := Progress{Stage: stage.Load().(string), Done: done, Total: total, Elapsed: time.Since(start)}
-		if total > 0 {
-			p.Fraction = 0.97 * float64(done) / float64(total)
-		}
-		if p.Stage == "done" {
-			p.Fraction = 1
-		}
-		progress(p)
-	}
-	report()
-
-	workers := opt.Workers
-	if workers <= 0 {
-		workers = runtime.NumCPU()
-	}
-	// Jobs start in order (the mix, the longest, first) as slots free up.
-	sem := make(chan struct{}, workers)
-	var (
-		errOnce  sync.Once
-		firstErr error
-	)
-	allDone := make(chan struct{})
-	go func() {
-		defer close(allDone)
-		var wg sync.WaitGroup
-		defer wg.Wait()
-		for _, j := range jobs {
-			select {
-			case sem <- struct{}{}:
-			case <-ctx.Done():
-				return
-			}
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				defer func() { <-sem }()
-				if ctx.Err() != nil {
-					return
-				}
-				if err := j.run(&j.done); err != nil {
-					errOnce.Do(func() { firstErr = err; cancel() })
-				}
-			}()
-		}
-	}()
+	rep := newReporter(start, progress)
+	jobs := startJobs(ctx, cancel, b.audioJobs(ctx), opt.Workers)
+	rep.jobs = jobs.jobs
+	rep.report()
 
 	// The small files, while the audio jobs run.
-	mfiles, mwarn, err := writeMarkerFiles(tmp, doc, public, opt, formats, tracks)
-	res.Warnings = append(res.Warnings, mwarn...)
-	if err != nil {
+	if err := b.writeMarkerFiles(); err != nil {
 		cancel()
-		<-allDone
+		jobs.wait(nil)
 		return res, err
 	}
-	for _, f := range mfiles {
-		files.add(f)
-	}
-
-	tick := time.NewTicker(100 * time.Millisecond)
-	defer tick.Stop()
-wait:
-	for {
-		select {
-		case <-allDone:
-			break wait
-		case <-tick.C:
-			report()
-		}
-	}
-	if firstErr == nil {
-		firstErr = ctx.Err()
-	}
-	if firstErr != nil {
-		return res, firstErr
-	}
-
-	// Files that need the audio results.
-	stage.Store("waveform")
-	report()
-	names := make([]string, len(tracks))
-	for i, t := range tracks {
-		names[i] = t.name
-	}
-	var wm []waveMarker
-	for _, m := range doc.Markers {
-		wm = append(wm, waveMarker{Kind: string(m.Kind), Title: m.Title, Start: m.Sample, End: m.End})
-	}
-	var png bytes.Buffer
-	if err := renderWaveform(&png, doc.Title, names, mix.peaks, frames, meta.Rate, wm); err != nil {
+	if err := jobs.wait(rep.report); err != nil {
 		return res, err
 	}
-	f, err := writeText(tmp, "waveform.png", png.Bytes(), RoleOverview, "png", "recording")
-	if err != nil {
-		return res, err
-	}
-	files.add(f)
-
-	rppTracks := make([]rppTrack, len(tracks))
-	for i, t := range tracks {
-		format := WAV
-		if !slices.Contains(formats, WAV) && slices.Contains(formats, FLAC) && t.info.Format != audio.Float32 {
-			format = FLAC
-		}
-		rppTracks[i] = rppTrack{Name: t.name, File: "audio/" + t.name + "." + format, Format: format, Frames: t.info.Frames}
-	}
-	var rms []rppMarker
-	for _, m := range doc.Markers {
-		rms = append(rms, rppMarker{Kind: string(m.Kind), Title: m.Title, Start: m.Sample, End: m.End})
-	}
-	rppName := projectName(out) + ".rpp"
-	if slices.Contains(formats, WAV) || slices.Contains(formats, FLAC) {
-		f, err = writeText(tmp, rppName, writeRPP(doc.Title, meta.Rate, rppTracks, rms), RoleEditor, "rpp", "recording")
-		if err != nil {
-			return res, err
-		}
-		files.add(f)
-	} else {
-		rppName = ""
-	}
-
-	stage.Store("manifest")
-	report()
-	m := Manifest{
-		Bundle: BundleVersion, App: "podmark", AppVersion: session.AppVersion, Created: time.Now().UTC().Truncate(time.Millisecond),
-		Session: SessionInfo{
-			Title: doc.Title, Host: meta.Host, Folder: filepath.Base(filepath.Clean(opt.Session)), StartUTC: meta.StartUTC,
-			Rate: meta.Rate, Bits: meta.Bits, Tracks: len(tracks), Frames: frames, Duration: audio.SampleRate(meta.Rate).Seconds(frames),
-			State: string(meta.State), Dropped: meta.Dropped, Glitches: meta.Glitches, Markers: len(doc.Markers),
-			Chapters: len(doc.Public(public...).Chapters()), Merged: merge != nil, Timeline: "recording",
-		},
-		Merge: merge,
-	}
-	for _, k := range public {
-		m.Session.Public = append(m.Session.Public, string(k))
-	}
-	if opt.Offset != 0 || len(opt.Cuts) > 0 {
-		m.Session.Timeline = "episode"
-		ri := &RetimeInfo{Offset: opt.Offset.Seconds()}
-		for _, c := range opt.Cuts {
-			ri.Cuts = append(ri.Cuts, [2]float64{c.Start.Seconds(), c.End.Seconds()})
-		}
-		m.Retime = ri
-	}
-	if mix.limited > 0 {
-		res.Warnings = append(res.Warnings, fmt.Sprintf("review mix: the limiter reduced %d samples (%.2f%%) to stay under %.0f dBFS", mix.limited, 100*float64(mix.limited)/float64(max(frames, 1)), LimitDBFS))
-	}
-	m.Session.Warnings = res.Warnings
-	readme := writeReadme(m, files.sorted(), rppName)
-	f, err = writeText(tmp, "README.txt", readme, RoleReadme, "txt", "")
-	if err != nil {
-		return res, err
-	}
-	files.add(f)
-	m.Files = files.sorted()
-	mb, err := json.MarshalIndent(m, "", "  ")
-	if err != nil {
-		return res, fmt.Errorf("export: manifest: %w", err)
-	}
-	mf, err := writeText(tmp, ManifestFile, append(mb, '\n'), "", "json", "")
-	if err != nil {
-		return res, err
-	}
-	if _, err := writeText(tmp, ManifestSumFile, []byte(mf.SHA256+"  "+ManifestFile+"\n"), "", "sha256", ""); err != nil {
-		return res, err
-	}
-	if err := syncDirs(tmp); err != nil {
-		return res, err
-	}
-
-	// A cancel during the later stages still leaves no bundle behind.
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
-	if zipPath != "" {
-		stage.Store("zip")
-		report()
-		if err := writeZip(ctx, tmp, filepath.Base(out), zipPath, m.Files); err != nil {
-			return res, err
-		}
-		if err := ctx.Err(); err != nil {
-			os.Remove(zipPath)
+
+	// The outputs that need the audio results, then the manifest.
+	rep.stage("waveform")
+	for _, write := range []func() error{b.writeWaveform, b.writeRPP} {
+		if err := write(); err != nil {
 			return res, err
 		}
 	}
-	if err := os.Rename(tmp, out); err != nil {
-		if zipPath != "" {
-			os.Remove(zipPath)
-		}
-		return res, fmt.Errorf("export: %w", err)
-	}
-	if err := syncDir(parent); err != nil {
+	rep.stage("manifest")
+	if err := b.writeManifest(); err != nil {
 		return res, err
 	}
-	stage.Store("done")
-	report()
-	res.Dir, res.Zip, res.Manifest, res.Elapsed = out, zipPath, m, time.Since(start)
-	return res, nil
+	if err := b.publish(ctx, rep); err != nil {
+		return res, err
+	}
+	rep.stage("done")
+	return Result{Dir: b.out, Zip: b.zipPath, Manifest: b.manifest, Elapsed: time.Since(start)}, nil
 }
 
 func checkOptions(opt *Options) ([]string, error) {
@@ -485,6 +179,9 @@ func checkOptions(opt *Options) ([]string, error) {
 		if !slices.Contains(AllAudio, f) {
 			return nil, fmt.Errorf("%w: audio format %q (want wav, flac or mp3)", ErrOptions, f)
 		}
+	}
+	if opt.Loudness != 0 && (opt.Loudness < -40 || opt.Loudness > -6) {
+		return nil, fmt.Errorf("%w: loudness target %g LUFS (want -40..-6, or off)", ErrOptions, opt.Loudness)
 	}
 	if opt.MP3Bitrate != 0 && (opt.MP3Bitrate < 32 || opt.MP3Bitrate > 320) {
 		return nil, fmt.Errorf("%w: MP3 bit rate %d kbit/s (want 32..320)", ErrOptions, opt.MP3Bitrate)

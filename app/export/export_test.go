@@ -24,6 +24,7 @@ import (
 	"github.com/podmark/podmark/app/session"
 	"github.com/podmark/podmark/audio"
 	"github.com/podmark/podmark/audio/codec"
+	"github.com/podmark/podmark/audio/loudness"
 	"github.com/podmark/podmark/markers"
 )
 
@@ -567,26 +568,30 @@ func TestCancel(t *testing.T) {
 }
 
 func TestLimiterNeverClips(t *testing.T) {
-	l := newLimiter(48000)
+	// The review mix's limiter, as renderMix sets it up.
+	l, err := loudness.NewLimiter(48000, limiterCeiling, limiterLookahead, limiterRelease)
+	if err != nil {
+		t.Fatal(err)
+	}
 	s := make([]float32, 48000)
 	for i := range s {
 		s[i] = float32(1.8 * math.Sin(float64(i)/7))
 	}
-	l.process(s)
-	ceil := float32(math.Pow(10, LimitDBFS/20))
-	for i, v := range s {
+	out := l.Flush(l.Process(nil, s))
+	ceil := float32(loudness.Amp(limiterCeiling))
+	for i, v := range out {
 		if v > ceil || v < -ceil {
 			t.Fatalf("sample %d = %v over the ceiling %v", i, v, ceil)
 		}
 	}
-	if l.limited == 0 {
-		t.Error("nothing was limited")
+	if len(out) != len(s) || l.Limited() == 0 {
+		t.Errorf("%d samples out of %d, %d limited", len(out), len(s), l.Limited())
 	}
 	quiet := []float32{0.1, -0.2, 0.3}
-	l2 := newLimiter(48000)
-	l2.process(quiet)
-	if quiet[0] != 0.1 || quiet[2] != 0.3 || l2.limited != 0 {
-		t.Errorf("quiet signal changed: %v", quiet)
+	l2, _ := loudness.NewLimiter(48000, limiterCeiling, limiterLookahead, limiterRelease)
+	q := l2.Flush(l2.Process(nil, quiet))
+	if !slices.Equal(q, quiet) || l2.Limited() != 0 {
+		t.Errorf("quiet signal changed: %v", q)
 	}
 }
 

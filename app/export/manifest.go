@@ -82,6 +82,8 @@ type File struct {
 	Frames   int64   `json:"frames,omitempty"`   // PCM frames (per channel)
 	Timeline string  `json:"timeline,omitempty"` // "recording" or "episode" for files with times
 	Source   string  `json:"source,omitempty"`   // the session file it was made from
+	// Loudness is an audio file's measurement (BS.1770-4 / R 128).
+	Loudness *Loudness `json:"loudness,omitempty"`
 }
 
 // The roles of bundle files.
@@ -209,4 +211,18 @@ func writeText(root, rel string, b []byte, role, format, timeline string) (File,
 		return File{}, err
 	}
 	return File{Path: rel, Role: role, Format: format, Size: size, SHA256: sum, Timeline: timeline}, nil
+}
+
+// ReadManifest reads the manifest.json of the bundle folder dir.
+func ReadManifest(dir string) (Manifest, error) {
+	var m Manifest
+	name := filepath.Join(dir, ManifestFile)
+	b, err := os.ReadFile(name)
+	if err != nil {
+		return m, fmt.Errorf("export: %w", err)
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		return m, fmt.Errorf("%w: %s: %v", ErrNotBundle, name, err)
+	}
+	return m, nil
 }

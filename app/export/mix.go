@@ -2,244 +2,308 @@ package export
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"math"
-	"os"
+	"strings"
 	"sync/atomic"
 
 	"github.com/podmark/podmark/audio"
 	"github.com/podmark/podmark/audio/codec"
+	"github.com/podmark/podmark/audio/loudness"
 )
 
-// LimitDBFS is the ceiling of the review mix: tracks are summed at unity gain
-// (hosts mostly take turns) and a peak limiter with instant attack and a
-// 200 ms release keeps the sum at or below -1 dBFS, so it never clips.
-const LimitDBFS = -1.0
+// The review mix: the tracks summed at unity gain (hosts mostly take
+// turns), panned centre into a stereo MP3 (some directories reject mono
+// uploads), normalized to the loudness target by one gain measured on a
+// first pass over the sum, and kept under MaxTruePeak by a look-ahead
+// true-peak limiter (audio/loudness), never by clipping. What LAME wrote
+// is decoded while it is written and measured: those are the figures in
+// the manifest.
 
-// limiter is a sample-peak limiter with instant attack; its output never
-// exceeds ceil.
-type limiter struct {
-	ceil, gain, release float64
-	limited             int64 // samples whose gain was reduced
-}
-
-func newLimiter(rate audio.SampleRate) *limiter {
-	return &limiter{
-		ceil:    math.Pow(10, LimitDBFS/20),
-		gain:    1,
-		release: 1 - math.Exp(-1/(0.2*float64(rate))),
-	}
-}
-
-func (l *limiter) process(s []float32) {
-	for i, x := range s {
-		l.gain += (1 - l.gain) * l.release
-		a := math.Abs(float64(x))
-		if a*l.gain > l.ceil {
-			l.gain = l.ceil / a
-		}
-		if l.gain < 0.9999 {
-			l.limited++
-		}
-		y := float64(x) * l.gain
-		s[i] = float32(max(-l.ceil, min(l.ceil, y)))
-	}
-}
+// Limiter timing: 5 ms look-ahead (the attack), 100 ms release.
+const (
+	limiterLookahead = 0.005
+	limiterRelease   = 0.1
+)
 
 // peaks is the per-column minimum and maximum of one track, for the overview.
 type peaks struct {
 	lo, hi []float32
 }
 
-// mixResult is what the mix pass learned.
+// mixResult is what the mix job learned.
 type mixResult struct {
 	file    File // the MP3 (zero when no MP3 was asked for)
 	peaks   []peaks
-	frames  int64
 	limited int64
 }
 
-// mixPass reads every track once: it sums them into the MP3 review copy
-// (when mp3Path is set) and gathers the waveform peaks over cols columns.
-func mixPass(ctx context.Context, tracks []track, frames int64, cols int, mp3Path string, tag codec.Tag, bitrate int, done *atomic.Int64) (res mixResult, err error) {
-	if len(tracks) == 0 {
-		return res, errors.New("export: no tracks to mix")
-	}
-	rate := tracks[0].info.Rate
-	readers := make([]*audio.Reader, len(tracks))
-	defer func() {
-		for _, r := range readers {
-			if r != nil {
-				r.Close()
-			}
-		}
-	}()
-	for i, t := range tracks {
-		if readers[i], err = audio.OpenWAV(t.src); err != nil {
-			return res, fmt.Errorf("export: %w", err)
+// mixJob makes the review mix and the waveform peaks.
+func (b *bundle) mixJob(ctx context.Context, done *atomic.Int64) error {
+	spec := mixSpec{tracks: b.tracks, frames: b.frames, cols: waveCols(), gain: 1}
+	var pass int64
+	if b.has(MP3) {
+		spec.mp3Path = b.abs("audio/review-mix.mp3")
+		spec.tag = b.tag()
+		spec.bitrate = b.opt.MP3Bitrate
+		if spec.bitrate == 0 {
+			spec.bitrate = 128
 		}
 	}
-	res.frames = frames
-	res.peaks = make([]peaks, len(tracks))
-	for i := range res.peaks {
-		res.peaks[i] = peaks{lo: make([]float32, cols), hi: make([]float32, cols)}
-	}
-
-	var (
-		f   *os.File
-		enc *codec.MP3Writer
-	)
-	if mp3Path != "" {
-		b, err := tag.Bytes()
+	if b.normalize() {
+		ex := newExcerpts(b.tracks[0].info.Rate, b.frames)
+		sum, err := measureSum(ctx, b.tracks, b.frames, ex, func(pos int64) { done.Store(pos) })
 		if err != nil {
-			return res, fmt.Errorf("export: MP3 tag: %w", err)
+			return err
 		}
-		if f, err = os.OpenFile(mp3Path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644); err != nil {
-			return res, fmt.Errorf("export: create %q: %w", mp3Path, err)
-		}
-		defer func() {
-			if f != nil {
-				f.Close()
-			}
-		}()
-		if _, err := f.Write(b); err != nil {
-			return res, fmt.Errorf("export: write %q: %w", mp3Path, err)
-		}
-		if enc, err = codec.NewMP3Writer(f, codec.MP3Options{Rate: rate, Channels: 1, Bitrate: bitrate}); err != nil {
-			return res, fmt.Errorf("export: %w", err)
-		}
-		defer func() {
-			if enc != nil {
-				enc.Close()
-			}
-		}()
-	}
-
-	// The tracks are read and mixed here while another goroutine feeds LAME,
-	// so the encoder (the longest single job of an export) never waits for I/O.
-	const nbuf = 4
-	free := make(chan []float32, nbuf)
-	full := make(chan []float32, nbuf)
-	for range nbuf {
-		free <- make([]float32, blockFrames)
-	}
-	encDone := make(chan error, 1)
-	var encFailed atomic.Bool
-	if enc != nil {
-		go func() {
-			var err error
-			for b := range full {
-				if err == nil {
-					if err = enc.WriteFloat32(b); err != nil {
-						encFailed.Store(true)
-					}
+		pass = b.frames
+		target := b.target()
+		spec.target = &target
+		if l := sum.DualMono(); !math.IsInf(l, -1) {
+			spec.gain = loudness.Amp(target - l) // centre-panned stereo is the sum as dual mono
+			// The excerpts' loudness at this gain is where the mix should
+			// land; twice, as more gain means more limiting, which the
+			// second probe sees.
+			want := math.Inf(-1)
+			for k := range 2 {
+				in, out, err := codecProbe(ex.buf, b.tracks[0].info.Rate, spec.bitrate, spec.gain)
+				if err != nil {
+					return fmt.Errorf("export: review mix: loudness probe: %w", err)
 				}
-				free <- b[:cap(b)]
-			}
-			encDone <- err
-		}()
-	} else {
-		go func() {
-			for b := range full {
-				free <- b[:cap(b)]
-			}
-			encDone <- nil
-		}()
-	}
-	readErr := func() error {
-		lim := newLimiter(rate)
-		defer func() { res.limited = lim.limited }()
-		bufs := make([][]float32, len(tracks))
-		for i, t := range tracks {
-			bufs[i] = make([]float32, blockFrames*t.info.Channels)
-		}
-		for pos := int64(0); pos < frames; {
-			if err := ctx.Err(); err != nil {
-				return err
-			}
-			if encFailed.Load() {
-				return nil // the encoder's error is reported below
-			}
-			n := int(min(int64(blockFrames), frames-pos))
-			sum := (<-free)[:n]
-			clear(sum)
-			for i, r := range readers {
-				ch := tracks[i].info.Channels
-				buf := bufs[i][:n*ch]
-				got, err := readFull(r.ReadFloat32, buf)
-				if err != nil && err != io.EOF {
-					return fmt.Errorf("export: read %q: %w", tracks[i].src, err)
+				if k == 0 {
+					want = in
 				}
-				clear(buf[got:]) // a shorter track continues as silence
-				p := res.peaks[i]
-				for k := 0; k < n; k++ {
-					var v float32
-					for c := 0; c < ch; c++ {
-						v += buf[k*ch+c]
-					}
-					v /= float32(ch)
-					sum[k] += v
-					col := int((pos + int64(k)) * int64(cols) / frames)
-					if v < p.lo[col] {
-						p.lo[col] = v
-					}
-					if v > p.hi[col] {
-						p.hi[col] = v
-					}
+				if !math.IsInf(want, -1) && !math.IsInf(out, -1) {
+					spec.gain *= loudness.Amp(max(-1, min(3, want-out))) // a probe of near-silence says little
 				}
 			}
-			if enc != nil {
-				lim.process(sum)
-			}
-			full <- sum
-			pos += int64(n)
-			done.Store(pos)
 		}
-		return nil
-	}()
-	close(full)
-	encErr := <-encDone
-	if readErr != nil {
-		return res, readErr
 	}
-	if encErr != nil {
-		return res, fmt.Errorf("export: %s: %w", mp3Path, encErr)
-	}
-	if enc == nil {
-		return res, nil
-	}
-	err = enc.Close()
-	enc = nil
+	r, err := renderMix(ctx, spec, func(pos int64) { done.Store(pass + pos) })
 	if err != nil {
-		return res, fmt.Errorf("export: %s: %w", mp3Path, err)
+		return err
 	}
-	if err := f.Sync(); err != nil {
-		return res, fmt.Errorf("export: sync %q: %w", mp3Path, err)
+	b.mix = r
+	if spec.mp3Path != "" {
+		r.file.Path = "audio/review-mix.mp3"
+		r.file.Source = strings.Join(trackRels(b.tracks), " + ")
+		b.files.add(r.file)
 	}
-	// Read the file back: walk every frame (LAME's music checksum included)
-	// and hash it in the same pass.
-	if _, err := f.Seek(0, io.SeekStart); err != nil {
+	return nil
+}
+
+// mixer reads every track block by block and sums them; a shorter track
+// continues as silence.
+type mixer struct {
+	tracks  []track
+	readers []*audio.Reader
+	bufs    [][]float32
+	mono    []float32
+	frames  int64
+	pos     int64
+}
+
+func openMixer(tracks []track, frames int64) (*mixer, error) {
+	if len(tracks) == 0 {
+		return nil, errors.New("export: no tracks to mix")
+	}
+	m := &mixer{tracks: tracks, readers: make([]*audio.Reader, len(tracks)), bufs: make([][]float32, len(tracks)),
+		mono: make([]float32, blockFrames), frames: frames}
+	for i, t := range tracks {
+		r, err := audio.OpenWAV(t.src)
+		if err != nil {
+			m.Close()
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		m.readers[i] = r
+		m.bufs[i] = make([]float32, blockFrames*t.info.Channels)
+	}
+	return m, nil
+}
+
+// next sums the next block into sum (len ≥ blockFrames) and returns its
+// frames, 0 at the end. each (may be nil) sees every track's block, its
+// channels averaged, before it is added.
+func (m *mixer) next(sum []float32, each func(i int, pos int64, mono []float32)) (int, error) {
+	n := int(min(int64(blockFrames), m.frames-m.pos))
+	if n <= 0 {
+		return 0, nil
+	}
+	clear(sum[:n])
+	for i, r := range m.readers {
+		ch := m.tracks[i].info.Channels
+		buf := m.bufs[i][:n*ch]
+		got, err := readFull(r.ReadFloat32, buf)
+		if err != nil && err != io.EOF {
+			return 0, fmt.Errorf("export: read %q: %w", m.tracks[i].src, err)
+		}
+		clear(buf[got:])
+		mono := m.mono[:n]
+		if ch == 1 {
+			copy(mono, buf)
+		} else {
+			for k := range mono {
+				var v float32
+				for c := 0; c < ch; c++ {
+					v += buf[k*ch+c]
+				}
+				mono[k] = v / float32(ch)
+			}
+		}
+		if each != nil {
+			each(i, m.pos, mono)
+		}
+		for k, v := range mono {
+			sum[k] += v
+		}
+	}
+	m.pos += int64(n)
+	return n, nil
+}
+
+func (m *mixer) Close() {
+	for _, r := range m.readers {
+		if r != nil {
+			r.Close()
+		}
+	}
+}
+
+// measureSum is the first pass: the loudness of the plain sum, as mono,
+// and the excerpts of it for the codec probe.
+func measureSum(ctx context.Context, tracks []track, frames int64, ex *excerpts, progress func(int64)) (loudness.Result, error) {
+	mx, err := openMixer(tracks, frames)
+	if err != nil {
+		return loudness.Result{}, err
+	}
+	defer mx.Close()
+	meter, err := loudness.NewMeter(int(tracks[0].info.Rate), 1)
+	if err != nil {
+		return loudness.Result{}, fmt.Errorf("export: %w", err)
+	}
+	defer meter.Close()
+	sum := make([]float32, blockFrames)
+	for {
+		if err := ctx.Err(); err != nil {
+			return loudness.Result{}, err
+		}
+		n, err := mx.next(sum, nil)
+		if err != nil || n == 0 {
+			if err != nil {
+				return loudness.Result{}, err
+			}
+			break
+		}
+		if err := meter.Write(sum[:n]); err != nil {
+			return loudness.Result{}, fmt.Errorf("export: %w", err)
+		}
+		ex.add(mx.pos-int64(n), sum[:n])
+		progress(mx.pos)
+	}
+	r, err := meter.Result()
+	if err != nil {
+		return r, fmt.Errorf("export: %w", err)
+	}
+	return r, nil
+}
+
+// mixSpec is what renderMix makes.
+type mixSpec struct {
+	tracks  []track
+	frames  int64
+	cols    int    // waveform columns
+	mp3Path string // "" for peaks only
+	tag     codec.Tag
+	bitrate int      // kbit/s
+	gain    float64  // linear, before the limiter
+	target  *float64 // LUFS, nil for the plain sum
+}
+
+// renderMix is the second pass: it reads every track once, gathers the
+// waveform peaks and, with an MP3 path, sums, applies the gain, limits and
+// feeds LAME from its own goroutine (so the encoder, the longest single job
+// of an export, never waits for I/O), while a third goroutine decodes what
+// LAME writes and measures it.
+func renderMix(ctx context.Context, spec mixSpec, progress func(int64)) (res mixResult, err error) {
+	mx, err := openMixer(spec.tracks, spec.frames)
+	if err != nil {
+		return res, err
+	}
+	defer mx.Close()
+	res.peaks = make([]peaks, len(spec.tracks))
+	for i := range res.peaks {
+		res.peaks[i] = peaks{lo: make([]float32, spec.cols), hi: make([]float32, spec.cols)}
+	}
+	gatherPeaks := func(i int, pos int64, mono []float32) {
+		p := res.peaks[i]
+		for k, v := range mono {
+			col := int((pos + int64(k)) * int64(spec.cols) / spec.frames)
+			p.lo[col] = min(p.lo[col], v)
+			p.hi[col] = max(p.hi[col], v)
+		}
+	}
+	sum := make([]float32, blockFrames)
+	if spec.mp3Path == "" {
+		for {
+			if err := ctx.Err(); err != nil {
+				return res, err
+			}
+			n, err := mx.next(sum, gatherPeaks)
+			if err != nil || n == 0 {
+				return res, err
+			}
+			progress(mx.pos)
+		}
+	}
+	rate := spec.tracks[0].info.Rate
+	enc, err := startEncoder(spec.mp3Path, spec.tag, rate, spec.bitrate)
+	if err != nil {
+		return res, err
+	}
+	defer enc.abort()
+	lim, err := loudness.NewLimiter(int(rate), limiterCeiling, limiterLookahead, limiterRelease)
+	if err != nil {
 		return res, fmt.Errorf("export: %w", err)
 	}
-	h := sha256.New()
-	info, err := codec.ScanMP3(io.TeeReader(f, h))
+	var limited []float32
+	for {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		if enc.failed.Load() {
+			break // the encoder's error is reported by finish
+		}
+		n, err := mx.next(sum, gatherPeaks)
+		if err != nil {
+			return res, err
+		}
+		if n == 0 {
+			limited = lim.Flush(limited[:0])
+		} else {
+			for k := range sum[:n] {
+				sum[k] *= float32(spec.gain)
+			}
+			limited = lim.Process(limited[:0], sum[:n])
+		}
+		enc.send(limited)
+		if n == 0 {
+			break
+		}
+		progress(mx.pos)
+	}
+	res.limited = lim.Limited()
+	f, measured, err := enc.finish(spec.frames)
 	if err != nil {
-		return res, fmt.Errorf("export: %s: %w", mp3Path, err)
+		return res, err
 	}
-	size, _ := f.Seek(0, io.SeekCurrent)
-	err = f.Close()
-	f = nil
-	if err != nil {
-		return res, fmt.Errorf("export: close %q: %w", mp3Path, err)
+	f.Loudness = newLoudness(measured)
+	if spec.target != nil {
+		t, g := *spec.target, round2(loudness.DB(spec.gain))
+		f.Loudness.Target, f.Loudness.Gain = &t, &g
 	}
-	if info.Samples != frames {
-		return res, fmt.Errorf("export: %s: %d samples after encoding, want %d", mp3Path, info.Samples, frames)
-	}
-	res.file = File{Role: RoleMix, Format: "mp3", Size: size, SHA256: hex.EncodeToString(h.Sum(nil)),
-		Duration: rate.Seconds(frames), Rate: info.Rate, Channels: info.Channels, Frames: frames, Timeline: "recording"}
+	f.Loudness.Warning = mixWarning(f.Loudness)
+	res.file = f
 	return res, nil
 }

@@ -43,6 +43,16 @@ func writeReadme(m Manifest, files []File, rpp string) []byte {
 	fmt.Fprintf(&b, "  %-40s %s\n", ManifestFile, "size, SHA-256, duration, rate and channels of every file; check with: podmark verify <this folder>")
 	fmt.Fprintf(&b, "  %-40s %s\n", ManifestSumFile, "the manifest's own SHA-256 (sha256sum -c manifest.sha256)")
 
+	if t := LoudnessTable(files); len(t) > 0 {
+		b.WriteString("\nLOUDNESS\n\n")
+		b.WriteString("Measured by ITU-R BS.1770-4 / EBU R 128: integrated loudness (LUFS), loudness range\n" +
+			"(LRA) and true peak (dBTP). A mono track is measured as a mono programme; \"dual mono\" is\n" +
+			"the same track played on both speakers (+3.0 LU), the figure publishing platforms report.\n" +
+			"Speech is usually recorded around -18 to -24 LUFS with peaks below -1 dBTP.\n\n")
+		for _, l := range t {
+			fmt.Fprintf(&b, "  %s\n", l)
+		}
+	}
 	b.WriteString("\nTIMELINES\n\n")
 	b.WriteString("The tracks, the review mix, its chapters and every file in editor/ use the recording's\n" +
 		"own timeline (0 = the first recorded sample), so they line up with the audio here.\n")
@@ -135,6 +145,9 @@ func describe(f File) string {
 		}
 		return fmt.Sprintf("the same track, lossless FLAC (%s)", audioSummary(f))
 	case RoleMix:
+		if f.Loudness != nil && f.Loudness.Target != nil {
+			return fmt.Sprintf("MP3 review mix of all tracks at %.0f LUFS, with chapters (%s)", *f.Loudness.Target, audioSummary(f))
+		}
 		return fmt.Sprintf("MP3 review mix of all tracks with chapters (%s)", audioSummary(f))
 	case RoleChapters:
 		return "public chapters, " + f.Format

@@ -37,6 +37,7 @@ type Report struct {
 	Files    int   // files listed in the manifest
 	Bytes    int64 // bytes hashed
 	Decoded  int   // audio files decoded in full
+	Measured int   // of which had their loudness figures re-measured and matching
 	Problems []Problem
 	Warnings []string // files present but not listed
 }
@@ -48,7 +49,10 @@ func (r Report) OK() bool { return len(r.Problems) == 0 }
 // SHA-256, and every audio file decoded in full (WAV through the audio
 // reader, FLAC through libFLAC with its frame CRCs and MD5 signature and
 // compared sample for sample with the WAV of the same track, MP3 by walking
-// every frame and checking LAME's music checksum). Files run in parallel.
+// every frame and checking LAME's music checksum), and the loudness figures
+// recorded in the manifest checked against a fresh measurement of the
+// decoded audio (within LoudnessTolerance and PeakTolerance). Files run in
+// parallel.
 // The error is for a bundle that cannot be checked at all; problems with
 // files are in the Report.
 func Verify(bundle string) (Report, error) {
@@ -58,40 +62,10 @@ func Verify(bundle string) (Report, error) {
 // VerifyContext is Verify with cancellation.
 func VerifyContext(ctx context.Context, bundle string) (Report, error) {
 	var rep Report
-	mpath := filepath.Join(bundle, ManifestFile)
-	b, err := os.ReadFile(mpath)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return rep, fmt.Errorf("%w: %s is missing (an unfinished export?)", ErrNotBundle, mpath)
-		}
-		return rep, fmt.Errorf("export: %w", err)
-	}
-	// The manifest's own checksum first, so that damage to it is reported
-	// as such and not as damage to the files it describes.
-	manifestOK := true
-	sums, err := os.ReadFile(filepath.Join(bundle, ManifestSumFile))
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		rep.Problems = append(rep.Problems, Problem{ManifestSumFile, "missing"})
-	case err != nil:
-		return rep, fmt.Errorf("export: %w", err)
-	default:
-		want, name, _ := strings.Cut(strings.TrimSpace(string(sums)), "  ")
-		h := sha256.Sum256(b)
-		if got := hex.EncodeToString(h[:]); name != ManifestFile || got != want {
-			manifestOK = false
-			rep.Problems = append(rep.Problems, Problem{ManifestFile, fmt.Sprintf("SHA-256 %s, %s says %s: the manifest was changed or damaged (the problems listed for other files may come from it)", got, ManifestSumFile, want)})
-		}
-	}
-	var m Manifest
-	if err := json.Unmarshal(b, &m); err != nil {
-		if !manifestOK {
-			return rep, nil // reported above
-		}
-		return rep, fmt.Errorf("%w: %s: %v", ErrNotBundle, mpath, err)
-	}
-	if m.Bundle < 1 || m.Bundle > BundleVersion {
-		return rep, fmt.Errorf("%w: %s: podmark_bundle %d (this podmark reads 1..%d)", ErrNotBundle, mpath, m.Bundle, BundleVersion)
+	m, problems, ok, err := readCheckedManifest(bundle)
+	rep.Problems = problems
+	if err != nil || !ok {
+		return rep, err
 	}
 	rep.Files = len(m.Files)
 	listed := map[string]File{}
@@ -143,6 +117,9 @@ func VerifyContext(ctx context.Context, bundle string) (Report, error) {
 		} else if f.Role == RoleTrack || f.Role == RoleMix {
 			mu.Lock()
 			rep.Decoded++
+			if f.Loudness != nil {
+				rep.Measured++
+			}
 			mu.Unlock()
 		}
 	})
@@ -150,25 +127,8 @@ func VerifyContext(ctx context.Context, bundle string) (Report, error) {
 		return rep, err
 	}
 
-	err = filepath.WalkDir(bundle, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			return nil
-		}
-		rel, err := filepath.Rel(bundle, p)
-		if err != nil {
-			return err
-		}
-		rel = filepath.ToSlash(rel)
-		if _, ok := listed[rel]; !ok && rel != ManifestFile && rel != ManifestSumFile {
-			rep.Warnings = append(rep.Warnings, rel+": not in the manifest")
-		}
-		return nil
-	})
-	if err != nil {
-		return rep, fmt.Errorf("export: %w", err)
+	if rep.Warnings, err = unlisted(bundle, listed); err != nil {
+		return rep, err
 	}
 	sort.Slice(rep.Problems, func(i, j int) bool {
 		mi, mj := isManifest(rep.Problems[i].Path), isManifest(rep.Problems[j].Path)
@@ -182,6 +142,73 @@ func VerifyContext(ctx context.Context, bundle string) (Report, error) {
 	})
 	sort.Strings(rep.Warnings)
 	return rep, nil
+}
+
+// readCheckedManifest reads the bundle's manifest after checking it against
+// manifest.sha256. ok is false when a damaged manifest (reported in
+// problems) cannot be read.
+func readCheckedManifest(bundle string) (m Manifest, problems []Problem, ok bool, err error) {
+	mpath := filepath.Join(bundle, ManifestFile)
+	b, err := os.ReadFile(mpath)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return m, nil, false, fmt.Errorf("%w: %s is missing (an unfinished export?)", ErrNotBundle, mpath)
+		}
+		return m, nil, false, fmt.Errorf("export: %w", err)
+	}
+	// The manifest's own checksum first, so that damage to it is reported
+	// as such and not as damage to the files it describes.
+	manifestOK := true
+	sums, err := os.ReadFile(filepath.Join(bundle, ManifestSumFile))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		problems = append(problems, Problem{ManifestSumFile, "missing"})
+	case err != nil:
+		return m, problems, false, fmt.Errorf("export: %w", err)
+	default:
+		want, name, _ := strings.Cut(strings.TrimSpace(string(sums)), "  ")
+		h := sha256.Sum256(b)
+		if got := hex.EncodeToString(h[:]); name != ManifestFile || got != want {
+			manifestOK = false
+			problems = append(problems, Problem{ManifestFile, fmt.Sprintf("SHA-256 %s, %s says %s: the manifest was changed or damaged (the problems listed for other files may come from it)", got, ManifestSumFile, want)})
+		}
+	}
+	if err := json.Unmarshal(b, &m); err != nil {
+		if !manifestOK {
+			return m, problems, false, nil // reported above
+		}
+		return m, problems, false, fmt.Errorf("%w: %s: %v", ErrNotBundle, mpath, err)
+	}
+	if m.Bundle < 1 || m.Bundle > BundleVersion {
+		return m, problems, false, fmt.Errorf("%w: %s: podmark_bundle %d (this podmark reads 1..%d)", ErrNotBundle, mpath, m.Bundle, BundleVersion)
+	}
+	return m, problems, true, nil
+}
+
+// unlisted lists the bundle's files that the manifest does not.
+func unlisted(bundle string, listed map[string]File) ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(bundle, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel, err := filepath.Rel(bundle, p)
+		if err != nil {
+			return err
+		}
+		rel = filepath.ToSlash(rel)
+		if _, ok := listed[rel]; !ok && rel != ManifestFile && rel != ManifestSumFile {
+			out = append(out, rel+": not in the manifest")
+		}
+		return nil
+	})
+	if err != nil {
+		return out, fmt.Errorf("export: %w", err)
+	}
+	return out, nil
 }
 
 // decodeCheck decodes an audio file in full and checks it against the
@@ -199,7 +226,15 @@ func decodeCheck(ctx context.Context, bundle string, f File, listed map[string]F
 		if err := checkShape(f, int(info.Rate), info.Channels, info.Frames); err != nil {
 			return err
 		}
-		return decodeAll(ctx, f, r.ReadFloat32, make([]float32, blockFrames*info.Channels), info.Channels)
+		lm, err := newLoudnessCheck(f, info.Channels)
+		if err != nil {
+			return err
+		}
+		defer lm.close()
+		if err := decodeAll(ctx, f, lm.float32(r.ReadFloat32), make([]float32, blockFrames*info.Channels), info.Channels); err != nil {
+			return err
+		}
+		return lm.check()
 	case f.Role == RoleTrack && f.Format == "flac":
 		wavRel := strings.TrimSuffix(f.Path, ".flac") + ".wav"
 		if w, ok := listed[wavRel]; ok && w.Format == "wav" && intact[wavRel] {
@@ -209,6 +244,10 @@ func decodeCheck(ctx context.Context, bundle string, f File, listed map[string]F
 			}
 			if w.Frames != f.Frames || w.Rate != f.Rate || w.Channels != f.Channels {
 				return fmt.Errorf("the manifest says %d Hz, %d channel(s), %d frames; its WAV %d Hz, %d channel(s), %d frames", f.Rate, f.Channels, f.Frames, w.Rate, w.Channels, w.Frames)
+			}
+			// The same samples as the WAV, which is measured itself.
+			if (f.Loudness == nil) != (w.Loudness == nil) || (f.Loudness != nil && *f.Loudness != *w.Loudness) {
+				return fmt.Errorf("loudness %s, its WAV (the same samples) %s", loudnessString(f.Loudness), loudnessString(w.Loudness))
 			}
 			return nil
 		}
@@ -223,7 +262,15 @@ func decodeCheck(ctx context.Context, bundle string, f File, listed map[string]F
 		if err := checkShape(f, int(info.Rate), info.Channels, info.Frames); err != nil {
 			return err
 		}
-		return decodeAll(ctx, f, r.ReadInt32, make([]int32, blockFrames*info.Channels), info.Channels)
+		lm, err := newLoudnessCheck(f, info.Channels)
+		if err != nil {
+			return err
+		}
+		defer lm.close()
+		if err := decodeAll(ctx, f, lm.int32(r.ReadInt32, info.Bits), make([]int32, blockFrames*info.Channels), info.Channels); err != nil {
+			return err
+		}
+		return lm.check()
 	case f.Format == "mp3":
 		file, err := os.Open(full)
 		if err != nil {
@@ -237,9 +284,17 @@ func decodeCheck(ctx context.Context, bundle string, f File, listed map[string]F
 		if err := checkShape(f, info.Rate, info.Channels, info.Samples); err != nil {
 			return err
 		}
-		if err := decodeMP3(full, f.Frames); err != nil {
+		// The decoder gives the (identical) channels' average: measured as
+		// mono and compared as dual mono.
+		lm, err := newLoudnessCheck(f, 1)
+		if err != nil {
 			return err
 		}
+		defer lm.close()
+		if err := decodeMP3(full, f.Frames, lm.write); err != nil {
+			return err
+		}
+		return lm.check()
 	case f.Format == "json":
 		b, err := os.ReadFile(full)
 		if err != nil {

@@ -69,8 +69,10 @@ var (
 )
 
 // renderWaveform draws each track's waveform on one time axis, the markers
-// labelled and coloured by kind (glitches red), and a time ruler.
-func renderWaveform(w io.Writer, title string, names []string, pk []peaks, frames int64, rate int, ms []waveMarker) error {
+// labelled and coloured by kind (glitches red), and a time ruler. figs
+// (may be short or nil) are lines written under each track's name: its
+// loudness figures.
+func renderWaveform(w io.Writer, title string, names []string, figs [][]string, pk []peaks, frames int64, rate int, ms []waveMarker) error {
 	W, H := WaveformSize(len(names))
 	img := image.NewRGBA(image.Rect(0, 0, W, H))
 	fill(img, img.Bounds(), colBG)
@@ -94,7 +96,15 @@ func renderWaveform(w io.Writer, title string, names []string, pk []peaks, frame
 	for i, name := range names {
 		y := top + i*(waveTrackH+waveGap)
 		fill(img, image.Rect(x0, y, x0+cols, y+waveTrackH), colTrack)
-		text(img, waveMargin, y+waveTrackH/2-6, colText, clip(name, (waveNameW-6)/7))
+		var fig []string
+		if i < len(figs) {
+			fig = figs[i]
+		}
+		ty := y + waveTrackH/2 - 6 - 7*len(fig)
+		text(img, waveMargin, ty, colText, clip(name, (waveNameW-6)/7))
+		for j, l := range fig {
+			text(img, waveMargin, ty+14*(j+1), colRuler, clip(l, (waveNameW-6)/7))
+		}
 		mid := y + waveTrackH/2
 		hline(img, x0, x0+cols, mid, colAxis)
 		half := float64(waveTrackH/2 - 2)
@@ -106,8 +116,36 @@ func renderWaveform(w io.Writer, title string, names []string, pk []peaks, frame
 	}
 	bottom := top + len(names)*(waveTrackH+waveGap) - waveGap
 
-	// Markers: regions as a tinted band, every start as a line, the label in
-	// the first free row above the tracks.
+	drawMarkers(img, ms, xOf, top, bottom)
+
+	// Ruler: a tick at a round step, labelled.
+	ry := bottom + 4
+	hline(img, x0, x0+cols, ry, colRuler)
+	step := rulerStep(dur, cols)
+	for t := time.Duration(0); t <= dur; t += step {
+		x := xOf(int64(t.Seconds() * float64(rate)))
+		vline(img, x, ry, ry+6, colRuler)
+		label := fmtClock(t, dur >= time.Hour)
+		text(img, min(x+2, W-waveMargin/2-7*len(label)), ry+6, colRuler, label)
+	}
+
+	// Legend.
+	lx, ly := x0, H-waveLegendH+3
+	for _, k := range kindOrder {
+		fill(img, image.Rect(lx, ly+3, lx+10, ly+13), KindColor[k])
+		text(img, lx+14, ly, colText, k)
+		lx += 14 + 7*len(k) + 18
+	}
+
+	if err := png.Encode(w, img); err != nil {
+		return fmt.Errorf("export: waveform: %w", err)
+	}
+	return nil
+}
+
+// drawMarkers draws the markers: regions as a tinted band, every start as a
+// line, the label in the first free row above the tracks.
+func drawMarkers(img *image.RGBA, ms []waveMarker, xOf func(int64) int, top, bottom int) {
 	rowEnd := make([]int, waveLabelRs)
 	for i := range rowEnd {
 		rowEnd[i] = -1 << 30
@@ -148,30 +186,6 @@ func renderWaveform(w io.Writer, title string, names []string, pk []peaks, frame
 		fill(img, image.Rect(x, ly+1, x+lw, ly+waveLabelH-1), color.RGBA{c.R, c.G, c.B, 0xff})
 		text(img, x+2, ly, color.RGBA{0xff, 0xff, 0xff, 0xff}, label)
 	}
-
-	// Ruler: a tick at a round step, labelled.
-	ry := bottom + 4
-	hline(img, x0, x0+cols, ry, colRuler)
-	step := rulerStep(dur, cols)
-	for t := time.Duration(0); t <= dur; t += step {
-		x := xOf(int64(t.Seconds() * float64(rate)))
-		vline(img, x, ry, ry+6, colRuler)
-		label := fmtClock(t, dur >= time.Hour)
-		text(img, min(x+2, W-waveMargin/2-7*len(label)), ry+6, colRuler, label)
-	}
-
-	// Legend.
-	lx, ly := x0, H-waveLegendH+3
-	for _, k := range kindOrder {
-		fill(img, image.Rect(lx, ly+3, lx+10, ly+13), KindColor[k])
-		text(img, lx+14, ly, colText, k)
-		lx += 14 + 7*len(k) + 18
-	}
-
-	if err := png.Encode(w, img); err != nil {
-		return fmt.Errorf("export: waveform: %w", err)
-	}
-	return nil
 }
 
 // rulerStep picks a round tick interval giving ticks about 100 px apart.

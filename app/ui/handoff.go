@@ -12,6 +12,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/podmark/podmark/app/export"
 	"github.com/podmark/podmark/markers"
 )
 
@@ -28,6 +29,7 @@ type handoffScreen struct {
 	progress *widget.ProgressBar
 	stage    *widget.Label
 	open     *widget.Button
+	loudness *widget.Label // the bundle's loudness table, after an export
 	out      string
 	// lastOut is the last finished export folder (tests read it).
 	lastOut string
@@ -52,8 +54,10 @@ func (h *handoffScreen) buildUI() fyne.CanvasObject {
 		}
 	})
 	h.open.Disable()
+	h.loudness = widget.NewLabel("")
+	h.loudness.TextStyle.Monospace = true
 	h.card = widget.NewCard("Hand-off", "", container.NewVBox(h.path, h.report,
-		container.NewBorder(nil, nil, h.export, h.open, h.progress), h.stage))
+		container.NewBorder(nil, nil, h.export, h.open, h.progress), h.stage, h.loudness))
 	h.card.Hide()
 	return h.card
 }
@@ -75,6 +79,7 @@ func (h *handoffScreen) show(dir string) {
 	h.stage.SetText("")
 	h.open.Disable()
 	h.export.Enable()
+	h.loudness.SetText("")
 	h.report.SetText(h.validate())
 	h.card.Show()
 	if t := h.w.tabs; t != nil {
@@ -140,6 +145,7 @@ func (h *handoffScreen) onExport() {
 			h.out, h.lastOut = out, out
 			h.progress.SetValue(1)
 			h.stage.SetText("Done: " + filepath.Base(out))
+			h.loudness.SetText(loudnessText(out))
 			h.open.Enable()
 			if err := h.openFolder(out); err != nil {
 				// No file manager (e.g. a bare X server): the path is shown.
@@ -147,6 +153,20 @@ func (h *handoffScreen) onExport() {
 			}
 		})
 	}()
+}
+
+// loudnessText is the finished bundle's loudness table (the one in its
+// README.txt), with its warnings; "" when it has none.
+func loudnessText(bundle string) string {
+	m, err := export.ReadManifest(bundle)
+	if err != nil {
+		return "⚠ " + err.Error()
+	}
+	t := export.LoudnessTable(m.Files)
+	if len(t) == 0 {
+		return ""
+	}
+	return "Loudness (BS.1770-4):\n" + strings.Join(t, "\n")
 }
 
 func (h *handoffScreen) openFolder(dir string) error {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
 	"strings"
 	"time"
 
@@ -17,7 +18,7 @@ func init() {
 	register("export", "make the editor's bundle from a session: WAV, FLAC, MP3 with chapters, markers, REAPER project, waveform", runExport)
 }
 
-const exportUsage = `usage: podmark export SESSION --out DIR [--audio wav,flac,mp3] [--zip] [--offset DUR] [--cut A-B]... [--public KINDS]
+const exportUsage = `usage: podmark export SESSION --out DIR [--audio wav,flac,mp3] [--zip] [--offset DUR] [--cut A-B]... [--public KINDS] [--loudness LUFS|off]
 
 Writes a new bundle folder DIR (it must not exist) from the session folder
 SESSION (recorded or merged). The bundle is built next to DIR and renamed into
@@ -26,6 +27,10 @@ place only when complete; check it later with: podmark verify DIR
 --offset and --cut retime the public chapters, transcript seed and show
 notes to the episode timeline; the audio, the MP3's own chapters and the
 editor files stay on the recording timeline. See docs/export.md.
+
+Every track is measured (integrated loudness, loudness range, true peak;
+ITU-R BS.1770-4 / EBU R 128) and the MP3 review mix is normalized to
+--loudness (default -16 LUFS) with its true peak kept at or below -1 dBTP.
 
 flags:
 `
@@ -43,6 +48,7 @@ func runExport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var public kindsFlag
 	fs.Var(&public, "public", "`KINDS` that become public chapters, comma-separated (default topic,sponsor)")
 	bitrate := fs.Int("bitrate", 128, "MP3 review mix bit rate in `kbit/s` (CBR)")
+	loud := fs.String("loudness", "-16", "review mix loudness target in `LUFS` (-40..-6), or off for the plain sum of the tracks")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return 2
@@ -64,6 +70,16 @@ func runExport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	opt := export.Options{Session: pos[0], Out: *out, Audio: formats, Zip: *zip, Offset: *offset,
 		Cuts: cuts.cuts, Public: public.kinds, MP3Bitrate: *bitrate}
+	if strings.EqualFold(strings.TrimSpace(*loud), "off") {
+		opt.LoudnessOff = true
+	} else {
+		v, err := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(*loud), "LUFS"), 64)
+		if err != nil || v < -40 || v > -6 {
+			fmt.Fprintf(stderr, "podmark export: --loudness %q: want a target in LUFS from -40 to -6 (e.g. -16), or off\n", *loud)
+			return 2
+		}
+		opt.Loudness = v
+	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
@@ -84,6 +100,12 @@ func runExport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "%s: %d files, %.1f MB, in %s\n", res.Dir, len(res.Manifest.Files)+1, float64(bytes)/1e6, res.Elapsed.Round(10*time.Millisecond))
 	if res.Zip != "" {
 		fmt.Fprintf(stdout, "%s\n", res.Zip)
+	}
+	if t := export.LoudnessTable(res.Manifest.Files); len(t) > 0 {
+		fmt.Fprintln(stdout, "loudness (BS.1770-4):")
+		for _, l := range t {
+			fmt.Fprintf(stdout, "  %s\n", l)
+		}
 	}
 	return 0
 }

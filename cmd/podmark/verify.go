@@ -17,7 +17,7 @@ func runVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: podmark verify BUNDLE\n\nChecks every file of BUNDLE against its manifest.json (size, SHA-256) and\ndecodes the audio (WAV, FLAC compared with its WAV, MP3). Exit 1 on any problem.")
+		fmt.Fprintln(stderr, "usage: podmark verify BUNDLE\n\nChecks every file of BUNDLE against its manifest.json (size, SHA-256) and\ndecodes the audio (WAV, FLAC compared with its WAV, MP3), measuring its\nloudness against the figures in the manifest (0.1 LU, 0.2 dB true peak).\nExit 1 on any problem.")
 		fs.PrintDefaults()
 	}
 	pos, err := parseArgs(fs, args)
@@ -43,6 +43,6 @@ func runVerify(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "%s: %d problem(s) in %d files\n", pos[0], len(rep.Problems), rep.Files)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s: OK, %d files (%.1f MB) match the manifest, %d audio files decoded\n", pos[0], rep.Files, float64(rep.Bytes)/1e6, rep.Decoded)
+	fmt.Fprintf(stdout, "%s: OK, %d files (%.1f MB) match the manifest, %d audio files decoded, %d loudness measurements match\n", pos[0], rep.Files, float64(rep.Bytes)/1e6, rep.Decoded, rep.Measured)
 	return 0
 }
