@@ -156,7 +156,7 @@ func checkTurns(t *testing.T, got, want []Turn, tol time.Duration) {
 func fmtTurns(ts []Turn) string {
 	s := ""
 	for _, t := range ts {
-		s += time.Duration(float64(t.Start) / rate * 1e9).String() + "-" + time.Duration(float64(t.End)/rate*1e9).String() + " " + string(rune('A'+t.Speaker)) + "\n"
+		s += time.Duration(float64(t.Start)/rate*1e9).String() + "-" + time.Duration(float64(t.End)/rate*1e9).String() + " " + string(rune('A'+t.Speaker)) + "\n"
 	}
 	return s
 }
