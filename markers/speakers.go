@@ -65,7 +65,8 @@ func most(m map[string]time.Duration) (string, float64) {
 }
 
 // LabelCues returns a copy of cues with each cue's Speaker set to the
-// speaker who talks most during it. A cue without an end time lasts until
+// speaker who talks most during it (of two who talk nearly as much, the one
+// whose turn the cue fits: an interjection's own cue gets the interjector). A cue without an end time lasts until
 // the next cue starts (as in the WebVTT output; d gives the audio's length
 // for the last one). A cue during which nobody talks takes the speaker of
 // the nearest turn within a second, and otherwise keeps the speaker it had.
@@ -90,7 +91,7 @@ func LabelCues(d Doc, cues []Cue, turns []Turn, opt LabelOptions) []Cue {
 				continue
 			}
 		}
-		if sp, _ := most(talk(turns, c.Start, end)); sp != "" {
+		if sp := mostInCue(turns, c.Start, end); sp != "" {
 			c.Speaker = sp
 		} else if sp := nearest(turns, c.Start, end, time.Second); sp != "" {
 			c.Speaker = sp
@@ -98,6 +99,43 @@ func LabelCues(d Doc, cues []Cue, turns []Turn, opt LabelOptions) []Cue {
 		out = append(out, c)
 	}
 	return out
+}
+
+// mostInCue returns the speaker who talks most in [s, e). When two talk
+// nearly as much (within 25 %: both talk through the whole cue, as when one
+// says "yeah" over the other), the cue belongs to the one whose speech fits
+// it best: the most of their talk around the cue falls inside it. So an
+// interjection's own cue gets the interjector, while a sentence with an
+// interjection in it keeps its speaker.
+func mostInCue(turns []Turn, s, e time.Duration) string {
+	m := talk(turns, s, e)
+	best, _ := most(m)
+	if best == "" {
+		return ""
+	}
+	fit := func(sp string) float64 {
+		var in, all time.Duration
+		for _, t := range turns {
+			if t.Speaker != sp || t.End <= s || t.Start >= e {
+				continue
+			}
+			all += t.End - t.Start
+			in += min(t.End, e) - max(t.Start, s)
+		}
+		if all == 0 {
+			return 0
+		}
+		return float64(in) / float64(all)
+	}
+	bf := fit(best)
+	for sp, d := range m {
+		if sp != best && float64(d) >= 0.75*float64(m[best]) {
+			if f := fit(sp); f > bf || f == bf && sp < best {
+				best, bf = sp, f
+			}
+		}
+	}
+	return best
 }
 
 // nearest returns the speaker of the turn closest to [s, e), within limit.

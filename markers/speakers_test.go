@@ -44,6 +44,8 @@ func TestLabelCues(t *testing.T) {
 	}{
 		{"inside one turn", Cue{Start: s(1), End: s(5), Text: "a"}, "Michael"},
 		{"interjection loses to the turn around it", Cue{Start: s(8.8), End: s(9.8), Text: "b"}, "Brian"},
+		{"the interjection's own cue", Cue{Start: s(9.1), End: s(9.5), Text: "yeah"}, "Michael"},
+		{"the interjection's own cue, found a little wide", Cue{Start: s(9.05), End: s(9.52), Text: "yeah"}, "Michael"},
 		{"most talk wins an overlap", Cue{Start: s(19.5), End: s(23), Text: "c"}, "Brian"},
 		{"most talk wins across a change", Cue{Start: s(4.5), End: s(7.5), Text: "d"}, "Michael"},
 		{"silence takes the nearest turn", Cue{Start: s(6.45), End: s(6.55), Text: "e"}, "Brian"},
