@@ -301,10 +301,17 @@ func WriteSpeakerSeed(w io.Writer, format string, d Doc, turns []Turn) error {
 // as a "Name: " prefix) and "json" (a podcast namespace JSON transcript,
 // version 1.0.0, with "speaker", "startTime", "endTime" and "body" per
 // segment). SRT and JSON carry no chapters. A cue without an end time ends
-// where the next begins, as in the WebVTT output.
+// where the next begins, as in the WebVTT output; when every cue has an end
+// time (a transcript read from SRT, WebVTT or JSON) the WebVTT output keeps
+// them, so an interjection's cue stays as short as it was.
 func WriteCues(w io.Writer, format string, d Doc, cues []Cue) error {
-	switch format {
-	case "srt", "json":
+	timed := len(cues) > 0
+	for _, c := range cues {
+		timed = timed && c.End > c.Start
+	}
+	switch {
+	case format == "srt" || format == "json":
+	case format == "vtt" && timed:
 	default:
 		return WriteTranscript(w, format, d, cues)
 	}
@@ -318,7 +325,21 @@ func WriteCues(w io.Writer, format string, d Doc, cues []Cue) error {
 		}
 	}
 	bw := bufio.NewWriter(w)
-	if format == "srt" {
+	if format == "vtt" {
+		// Like WriteTranscript's WebVTT, but every cue keeps its own end.
+		bw.WriteString("WEBVTT\n")
+		i := 0
+		sections(d, cues, func(_ int, m Marker) {
+			fmt.Fprintf(bw, "\nNOTE chapter %s %s\n", formatMillis(millis(m.Sample, d.Rate)), strings.ReplaceAll(oneLine(m.Title), "-->", "->"))
+		}, func(c Cue) {
+			fmt.Fprintf(bw, "\n%s --> %s\n", formatMillis(roundMillis(starts[i])), formatMillis(roundMillis(ends[i])))
+			i++
+			if c.Speaker != "" {
+				bw.WriteString("<v " + vttEscape(oneLine(c.Speaker)) + ">")
+			}
+			bw.WriteString(vttEscape(oneLine(c.Text)) + "\n")
+		})
+	} else if format == "srt" {
 		for i, c := range cues {
 			fmt.Fprintf(bw, "%d\n%s --> %s\n", i+1, srtCueTime(starts[i]), srtCueTime(ends[i]))
 			text := strings.ReplaceAll(oneLine(c.Text), "-->", "->")

@@ -50,6 +50,11 @@ type Options struct {
 	// BleedDelay is how long after the other voice bleed may still arrive
 	// (a host without headphones hears the call late); default 300 ms.
 	BleedDelay time.Duration
+	// TailHold is how long the end of a stretch of speech is carried on,
+	// while its level keeps falling, through frames that look like bleed
+	// (the decay of the last syllable under the other voice in an
+	// overlap); default 150 ms.
+	TailHold time.Duration
 }
 
 func (o Options) withDefaults() Options {
@@ -70,6 +75,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.BleedDelay <= 0 {
 		o.BleedDelay = 300 * time.Millisecond
+	}
+	if o.TailHold <= 0 {
+		o.TailHold = 150 * time.Millisecond
 	}
 	return o
 }
@@ -95,6 +103,7 @@ type Stats struct {
 	Voiced int64   // frames voiced above the floor, bleed included
 	Speech int64   // frames in this speaker's turns
 	Bleed  int64   // voiced frames taken as another speaker's bleed
+	// (all three in frames of the tracks)
 }
 
 // Result is a finished analysis.
@@ -285,14 +294,31 @@ func decide(power [][]float32, hop int, frames int64, opt Options) ([]Turn, []St
 		floor := percentile(vals, 0.10)
 		floor = max(floor, -100)
 		stats[k].Floor = floor
-		thr := floor + opt.Margin
+		// Hysteresis: a stretch starts above floor+Margin and lasts, on
+		// both sides, while above floor+Margin/2, so soft onsets and the
+		// decay of the last syllable stay in the turn.
+		thr, low := floor+opt.Margin, floor+opt.Margin/2
 		v := make([]bool, hops)
-		vals = vals[:0]
 		for i := range s {
 			if float64(s[i]) > thr && float64(p[i]) > silentPower {
 				v[i] = true
+			}
+		}
+		for i := 1; i < hops; i++ {
+			if v[i-1] && !v[i] && float64(s[i]) > low && float64(p[i]) > silentPower {
+				v[i] = true
+			}
+		}
+		for i := hops - 2; i >= 0; i-- {
+			if v[i+1] && !v[i] && float64(s[i]) > low && float64(p[i]) > silentPower {
+				v[i] = true
+			}
+		}
+		vals = vals[:0]
+		for i := range s {
+			if v[i] {
 				vals = append(vals, float64(s[i]))
-				stats[k].Voiced++
+				stats[k].Voiced += int64(hop)
 			}
 		}
 		voiced[k] = v
@@ -309,10 +335,49 @@ func decide(power [][]float32, hop int, frames int64, opt Options) ([]Turn, []St
 		}
 		rel[k] = r
 	}
-	// Bleed: a voiced frame is another voice's bleed when some other voiced
-	// track, now or up to BleedDelay before, stands Bleed dB higher against
-	// its own speech level.
+	// Bleed. peak[j][i] is track j's loudest smoothed level over the last
+	// BleedDelay (bleed through a call arrives late). coupling[k][j] is how
+	// much of j's voice track k picks up: the 80th percentile of k's level minus
+	// peak[j] while j talks, about -20 dB for a host without headphones
+	// and down at k's noise floor for one with.
 	back := int(opt.BleedDelay / opt.Hop)
+	peak := make([][]float32, ns)
+	for j := range ns {
+		pk := make([]float32, hops)
+		for i := range hops {
+			m := sm[j][i]
+			for t := max(i-back, 0); t < i; t++ {
+				m = max(m, sm[j][t])
+			}
+			pk[i] = m
+		}
+		peak[j] = pk
+	}
+	coupling := make([][]float32, ns)
+	for k := range ns {
+		coupling[k] = make([]float32, ns)
+		for j := range ns {
+			if j == k {
+				continue
+			}
+			var diffs []float64
+			for i := range hops {
+				if voiced[j][i] && rel[j][i] > -10 {
+					diffs = append(diffs, float64(sm[k][i]-peak[j][i]))
+				}
+			}
+			c := percentile(diffs, 0.8)
+			if math.IsInf(c, -1) {
+				c = -200
+			}
+			coupling[k][j] = float32(c)
+		}
+	}
+	// A voiced frame of k is j's bleed when both hold: j's voice (now or
+	// up to BleedDelay before) stands Bleed dB higher against its own
+	// speech level, and k's level is no more than 6 dB above what k picks
+	// up of j. The first keeps real overlaps, the second keeps a quiet
+	// word on a track that has no bleed.
 	speech := make([][]bool, ns)
 	for k := range ns {
 		sp := make([]bool, hops)
@@ -325,20 +390,26 @@ func decide(power [][]float32, hop int, frames int64, opt Options) ([]Turn, []St
 				if j == k {
 					continue
 				}
-				for t := max(i-back, 0); t <= i; t++ {
-					if voiced[j][t] && rel[j][t] >= rel[k][i]+float32(opt.Bleed) {
-						bleed = true
-						break
-					}
-				}
+				relJ := peak[j][i] - float32(stats[j].Level)
+				bleed = relJ >= rel[k][i]+float32(opt.Bleed) && sm[k][i] <= peak[j][i]+coupling[k][j]+6
 			}
 			if bleed {
-				stats[k].Bleed++
+				stats[k].Bleed += int64(hop)
 			} else {
 				sp[i] = true
 			}
 		}
 		speech[k] = sp
+	}
+	// aboveBleed: k's level at i is more than any other voice would leak
+	// into k's microphone.
+	aboveBleed := func(k, i int) bool {
+		for j := range ns {
+			if j != k && sm[k][i] <= peak[j][i]+coupling[k][j] {
+				return false
+			}
+		}
+		return true
 	}
 	// Hangover and minimum length, per speaker.
 	gap := int(opt.Hangover / opt.Hop)
@@ -362,9 +433,18 @@ func decide(power [][]float32, hop int, frames int64, opt Options) ([]Turn, []St
 			}
 			i = j
 		}
+		hold := int(opt.TailHold / opt.Hop)
 		for _, sg := range segs {
 			if sg[1]-sg[0] < minLen {
 				continue
+			}
+			// The last syllable's decay under the other voice's bleed (an
+			// overlap at the end of a turn) is still this speaker's: carry
+			// the turn on while the level keeps falling and stays above what
+			// the other voice leaks in, at most TailHold.
+			limit := min(sg[1]+hold, hops)
+			for sg[1] < limit && voiced[k][sg[1]] && !speech[k][sg[1]] && sm[k][sg[1]] < sm[k][sg[1]-1] && aboveBleed(k, sg[1]) {
+				sg[1]++
 			}
 			t := Turn{Speaker: k, Start: int64(sg[0]) * int64(hop), End: min(int64(sg[1])*int64(hop), frames)}
 			stats[k].Speech += t.End - t.Start

@@ -118,7 +118,7 @@ func TestAnalyzeTurns(t *testing.T) {
 			if res.Frames != 20*rate || res.Rate != rate {
 				t.Errorf("frames %d rate %d", res.Frames, res.Rate)
 			}
-			if tc.bleedA != 0 && res.Stats[0].Bleed < 500 {
+			if tc.bleedA != 0 && res.Stats[0].Bleed < 5*rate {
 				t.Errorf("bleed frames on alice: %d, want most of bob's 8.6 s", res.Stats[0].Bleed)
 			}
 			if f := res.Stats[0].Floor; f < -75 || f > -60 {
