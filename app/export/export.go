@@ -72,6 +72,9 @@ type Options struct {
 	MP3Bitrate int
 	// Workers bounds the audio jobs run at once; 0 means one per CPU.
 	Workers int
+	// Speakers asks for speaker turns and a labelled transcript in notes/
+	// (speakers.go); a merged session gets the turns without asking.
+	Speakers SpeakerOptions
 }
 
 // Progress is reported while Run works.
@@ -316,7 +319,14 @@ func Run(ctx context.Context, opt Options, progress func(Progress)) (res Result,
 		<-allDone
 		return res, err
 	}
-	for _, f := range mfiles {
+	sfiles, swarn, err := writeSpeakerFiles(ctx, tmp, opt, episodeDoc(doc, public, opt))
+	res.Warnings = append(res.Warnings, swarn...)
+	if err != nil {
+		cancel()
+		<-allDone
+		return res, err
+	}
+	for _, f := range append(mfiles, sfiles...) {
 		files.add(f)
 	}
 

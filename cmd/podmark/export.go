@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/podmark/podmark/app/export"
+	"github.com/podmark/podmark/app/speakers"
 )
 
 func init() {
@@ -18,6 +19,7 @@ func init() {
 }
 
 const exportUsage = `usage: podmark export SESSION --out DIR [--audio wav,flac,mp3] [--zip] [--offset DUR] [--cut A-B]... [--public KINDS]
+                      [--transcript FILE] [--names SPEAKER=NAME,...] [--split]
 
 Writes a new bundle folder DIR (it must not exist) from the session folder
 SESSION (recorded or merged). The bundle is built next to DIR and renamed into
@@ -26,6 +28,11 @@ place only when complete; check it later with: podmark verify DIR
 --offset and --cut retime the public chapters, transcript seed and show
 notes to the episode timeline; the audio, the MP3's own chapters and the
 editor files stay on the recording timeline. See docs/export.md.
+
+A merged session (or, with --transcript or --names, any session with one
+track per person) also gets the speaker turns in notes/: the timeline, the
+transcript seed with one cue per turn and, with --transcript, the transcript
+labelled with speakers in Markdown, HTML, WebVTT, SRT and JSON.
 
 flags:
 `
@@ -43,6 +50,9 @@ func runExport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	var public kindsFlag
 	fs.Var(&public, "public", "`KINDS` that become public chapters, comma-separated (default topic,sponsor)")
 	bitrate := fs.Int("bitrate", 128, "MP3 review mix bit rate in `kbit/s` (CBR)")
+	tr := fs.String("transcript", "", "label the transcript `FILE` (plain, SRT, WebVTT, JSON) with speakers into notes/ in every format")
+	names := fs.String("names", "", "publish speakers under other names: `SPEAKER=NAME,...` (e.g. alice=Michael,bob=Brian)")
+	split := fs.Bool("split", false, "split a transcript cue that spans a clear turn change")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return 2
@@ -62,8 +72,14 @@ func runExport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "podmark export: --audio: name at least one of wav, flac, mp3")
 		return 2
 	}
+	nameMap, err := speakers.ParseNames(*names)
+	if err != nil {
+		fmt.Fprintf(stderr, "podmark export: --names: %v\n", err)
+		return 2
+	}
 	opt := export.Options{Session: pos[0], Out: *out, Audio: formats, Zip: *zip, Offset: *offset,
-		Cuts: cuts.cuts, Public: public.kinds, MP3Bitrate: *bitrate}
+		Cuts: cuts.cuts, Public: public.kinds, MP3Bitrate: *bitrate,
+		Speakers: export.SpeakerOptions{Transcript: *tr, Names: nameMap, Split: *split}}
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
