@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -98,6 +99,10 @@ func runTranscript(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 		res, err := speakers.Find(ctx, *spk, nameMap, voice.Options{})
 		stop()
+		if errors.Is(err, speakers.ErrNames) {
+			fmt.Fprintf(stderr, "podmark transcript: --names: %v\n", err)
+			return 2
+		}
 		if err != nil {
 			fmt.Fprintf(stderr, "podmark transcript: --speakers %s: %v\n", *spk, err)
 			return 1
