@@ -103,6 +103,9 @@ func checkTurns(t *testing.T, got, truth []markers.Turn, tol time.Duration) {
 		g := got[best]
 		ds, de := (g.Start - w.Start).Abs(), (g.End - w.End).Abs()
 		worst = max(worst, ds, de)
+		if ds > tol/2 || de > tol/2 {
+			t.Logf("%s: found %v-%v, true %v-%v (off by %v, %v)", w.Speaker, g.Start, g.End, w.Start, w.End, g.Start-w.Start, g.End-w.End)
+		}
 		if ds > tol || de > tol {
 			t.Errorf("%s: found %v-%v, true %v-%v (off by %v, %v)", w.Speaker, g.Start, g.End, w.Start, w.End, g.Start-w.Start, g.End-w.End)
 		}

@@ -354,8 +354,10 @@ func decide(power [][]float32, hop int, frames int64, opt Options) ([]Turn, []St
 		peak[j] = pk
 	}
 	coupling := make([][]float32, ns)
+	typical := make([][]float32, ns) // the median: what k usually picks up of j
 	for k := range ns {
 		coupling[k] = make([]float32, ns)
+		typical[k] = make([]float32, ns)
 		for j := range ns {
 			if j == k {
 				continue
@@ -371,6 +373,7 @@ func decide(power [][]float32, hop int, frames int64, opt Options) ([]Turn, []St
 				c = -200
 			}
 			coupling[k][j] = float32(c)
+			typical[k][j] = float32(max(percentile(diffs, 0.5), -200))
 		}
 	}
 	// A voiced frame of k is j's bleed when both hold: j's voice (now or
@@ -401,11 +404,11 @@ func decide(power [][]float32, hop int, frames int64, opt Options) ([]Turn, []St
 		}
 		speech[k] = sp
 	}
-	// aboveBleed: k's level at i is more than any other voice would leak
+	// aboveBleed: k's level at i is more than another voice usually leaks
 	// into k's microphone.
 	aboveBleed := func(k, i int) bool {
 		for j := range ns {
-			if j != k && sm[k][i] <= peak[j][i]+coupling[k][j] {
+			if j != k && sm[k][i] <= peak[j][i]+typical[k][j] {
 				return false
 			}
 		}
