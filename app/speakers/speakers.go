@@ -119,7 +119,7 @@ func Speakers(dir string, names map[string]string) ([]Speaker, session.Meta, err
 	for k, v := range names {
 		found := false
 		for i := range sp {
-			if strings.EqualFold(sp[i].Key, k) || strings.EqualFold(sp[i].Host, k) || strings.EqualFold(session.SanitizeName(sp[i].Host, ""), k) {
+			if sp[i].is(k) {
 				sp[i].Name = v
 				found = true
 			}
@@ -141,6 +141,20 @@ func Speakers(dir string, names map[string]string) ([]Speaker, session.Meta, err
 		seen[s.Name] = s.Key
 	}
 	return sp, meta, nil
+}
+
+// is reports whether k (case-insensitive) names the speaker: their key, host
+// name, the host name made safe for files, or one of their track names.
+func (s Speaker) is(k string) bool {
+	if strings.EqualFold(s.Key, k) || strings.EqualFold(s.Host, k) || strings.EqualFold(session.SanitizeName(s.Host, ""), k) {
+		return true
+	}
+	for _, t := range s.Tracks {
+		if strings.EqualFold(strings.TrimSuffix(path.Base(t), path.Ext(t)), k) {
+			return true
+		}
+	}
+	return false
 }
 
 // fromReport groups the tracks by the merge report's sessions; nil when
@@ -244,7 +258,7 @@ func Find(ctx context.Context, dir string, names map[string]string, opt voice.Op
 	return res, nil
 }
 
-// Rate is the tracks' sample rate as the audio package's type.
+// rate is the tracks' sample rate as the audio package's type.
 func (r Result) rate() audio.SampleRate { return audio.SampleRate(r.Rate) }
 
 // Summary is one line per speaker: name, tracks, speaking time, turns and

@@ -262,7 +262,7 @@ func TestSpeakersOfSession(t *testing.T) {
 	}{
 		{"merged with report", []string{"tracks/ana-maría-1.wav", "tracks/ana-maría-2.wav", "tracks/bob-1.wav"},
 			`{"sessions": [{"host": "Ana María", "tracks": ["tracks/ana-maría-1.wav", "tracks/ana-maría-2.wav"]}, {"host": "Bob", "tracks": ["tracks/bob-1.wav"]}]}`,
-			map[string]string{"ana maría": "Ana", "bob": "Robert"}, "ana-maría:Ana=tracks/ana-maría-1.wav+tracks/ana-maría-2.wav;bob:Robert=tracks/bob-1.wav", nil},
+			map[string]string{"ana maría": "Ana", "bob-1": "Robert"}, "ana-maría:Ana=tracks/ana-maría-1.wav+tracks/ana-maría-2.wav;bob:Robert=tracks/bob-1.wav", nil},
 		{"merged, report without tracks", []string{"tracks/alice-1.wav", "tracks/bob-1.wav"}, `{"sessions": [{"host": "alice"}, {"host": "bob"}]}`,
 			nil, "alice:alice=tracks/alice-1.wav;bob:bob=tracks/bob-1.wav", nil},
 		{"one host, two microphones", []string{"tracks/studio-1.wav", "tracks/studio-2.wav"}, "",
