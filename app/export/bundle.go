@@ -197,6 +197,17 @@ func (b *bundle) writeMarkerFiles() error {
 	return err
 }
 
+// writeSpeakerFiles writes the speaker turns, the seed with turns and the
+// labelled transcript into notes/ (speakers.go).
+func (b *bundle) writeSpeakerFiles(ctx context.Context) error {
+	files, warns, err := writeSpeakerFiles(ctx, b.tmp, b.opt, episodeDoc(b.doc, b.public, b.opt))
+	b.warnings = append(b.warnings, warns...)
+	for _, f := range files {
+		b.files.add(f)
+	}
+	return err
+}
+
 // writeWaveform draws waveform.png from the mix pass's peaks, each track's
 // loudness in its legend.
 func (b *bundle) writeWaveform() error {

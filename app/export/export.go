@@ -73,6 +73,9 @@ type Options struct {
 	// MaxTruePeak). Tracks are measured either way.
 	Loudness    float64
 	LoudnessOff bool
+	// Speakers asks for speaker turns and a labelled transcript in notes/
+	// (speakers.go); a merged session gets the turns without asking.
+	Speakers SpeakerOptions
 }
 
 // Progress is reported while Run works.
@@ -126,6 +129,11 @@ func Run(ctx context.Context, opt Options, progress func(Progress)) (res Result,
 
 	// The small files, while the audio jobs run.
 	if err := b.writeMarkerFiles(); err != nil {
+		cancel()
+		jobs.wait(nil)
+		return res, err
+	}
+	if err := b.writeSpeakerFiles(ctx); err != nil {
 		cancel()
 		jobs.wait(nil)
 		return res, err

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/podmark/podmark/app/export"
+	"github.com/podmark/podmark/app/speakers"
 )
 
 func init() {
@@ -19,6 +20,7 @@ func init() {
 }
 
 const exportUsage = `usage: podmark export SESSION --out DIR [--audio wav,flac,mp3] [--zip] [--offset DUR] [--cut A-B]... [--public KINDS] [--loudness LUFS|off]
+                      [--transcript FILE] [--names SPEAKER=NAME,...] [--split]
 
 Writes a new bundle folder DIR (it must not exist) from the session folder
 SESSION (recorded or merged). The bundle is built next to DIR and renamed into
@@ -31,6 +33,11 @@ editor files stay on the recording timeline. See docs/export.md.
 Every track is measured (integrated loudness, loudness range, true peak;
 ITU-R BS.1770-4 / EBU R 128) and the MP3 review mix is normalized to
 --loudness (default -16 LUFS) with its true peak kept at or below -1 dBTP.
+
+A merged session (or, with --transcript or --names, any session with one
+track per person) also gets the speaker turns in notes/: the timeline, the
+transcript seed with one cue per turn and, with --transcript, the transcript
+labelled with speakers in Markdown, HTML, WebVTT, SRT and JSON.
 
 flags:
 `
@@ -49,6 +56,9 @@ func runExport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.Var(&public, "public", "`KINDS` that become public chapters, comma-separated (default topic,sponsor)")
 	bitrate := fs.Int("bitrate", 128, "MP3 review mix bit rate in `kbit/s` (CBR)")
 	loud := fs.String("loudness", "-16", "review mix loudness target in `LUFS` (-40..-6), or off for the plain sum of the tracks")
+	tr := fs.String("transcript", "", "label the transcript `FILE` (plain, SRT, WebVTT, JSON) with speakers into notes/ in every format")
+	names := fs.String("names", "", "publish speakers under other names: `SPEAKER=NAME,...` (e.g. alice=Michael,bob=Brian)")
+	split := fs.Bool("split", false, "split a transcript cue that spans a clear turn change")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return 2
@@ -68,8 +78,14 @@ func runExport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "podmark export: --audio: name at least one of wav, flac, mp3")
 		return 2
 	}
+	nameMap, err := speakers.ParseNames(*names)
+	if err != nil {
+		fmt.Fprintf(stderr, "podmark export: --names: %v\n", err)
+		return 2
+	}
 	opt := export.Options{Session: pos[0], Out: *out, Audio: formats, Zip: *zip, Offset: *offset,
-		Cuts: cuts.cuts, Public: public.kinds, MP3Bitrate: *bitrate}
+		Cuts: cuts.cuts, Public: public.kinds, MP3Bitrate: *bitrate,
+		Speakers: export.SpeakerOptions{Transcript: *tr, Names: nameMap, Split: *split}}
 	if strings.EqualFold(strings.TrimSpace(*loud), "off") {
 		opt.LoudnessOff = true
 	} else {
