@@ -90,9 +90,7 @@ func parseSeconds(s string) (time.Duration, bool) {
 	if strings.ContainsRune(s, ':') {
 		return 0, false
 	}
-	if strings.HasPrefix(s, "+") {
-		s = s[1:]
-	}
+	s = strings.TrimPrefix(s, "+")
 	if strings.HasPrefix(s, ".") {
 		s = "0" + s
 	}
