@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/podmark/podmark/audio"
+	"github.com/podmark/podmark/internal/testenv"
 	"github.com/podmark/podmark/markers"
 )
 
@@ -19,6 +20,7 @@ import (
 // scripts/services.sh must be running).
 func jackDevice(t *testing.T) string {
 	t.Helper()
+	testenv.JACK(t)
 	devs, err := audio.Devices()
 	if err != nil {
 		t.Fatal(err)
@@ -35,6 +37,7 @@ func jackDevice(t *testing.T) string {
 // jackPortSet lists the JACK ports.
 func jackPortSet(t *testing.T) map[string]bool {
 	t.Helper()
+	testenv.JACK(t)
 	out, err := exec.Command("jack_lsp").Output()
 	if err != nil {
 		t.Fatalf("jack_lsp: %v", err)
