@@ -247,7 +247,7 @@ func runMergeCase(t *testing.T, c mergeCase) {
 	if note.Author != "bob" || math.Abs(float64(note.Sample-int64(frameOf(noteAt)))) > 48 {
 		t.Errorf("note at %d, want %d: %+v", note.Sample, frameOf(noteAt), note)
 	}
-	if _, err := os.Stat(filepath.Join(opt.Out, ReportFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(opt.Out, session.MergeReportFile)); err != nil {
 		t.Error(err)
 	}
 }

@@ -188,7 +188,7 @@ func TestCaptureQueueSnapshotRecovers(t *testing.T) {
 		t.Fatalf("the copy: state %s, pauses %+v", sm.State, sm.Pauses)
 	}
 	sm.CaptureQueue.File = snapQueue
-	if err := writeMeta(snap, sm); err != nil {
+	if err := WriteMeta(snap, sm); err != nil {
 		t.Fatal(err)
 	}
 	// With the tracks out of reach the queue cannot be written out: the

@@ -164,7 +164,7 @@ func Recover(dir string) (RecoverReport, error) {
 		if meta.EndUTC.IsZero() {
 			meta.EndUTC = meta.Updated
 		}
-		if err := writeMeta(dir, meta); err != nil {
+		if err := WriteMeta(dir, meta); err != nil {
 			errs = append(errs, err)
 		}
 	}

@@ -193,7 +193,7 @@ func New(cfg Config) (*Session, error) {
 	if err := os.Mkdir(filepath.Join(cfg.Dir, TracksDir), 0o755); err != nil {
 		return fail(fmt.Errorf("session: create %q: %w", filepath.Join(cfg.Dir, TracksDir), err))
 	}
-	if err := writeMeta(cfg.Dir, s.meta); err != nil {
+	if err := WriteMeta(cfg.Dir, s.meta); err != nil {
 		return fail(err)
 	}
 	if s.journal, err = markers.OpenJournal(filepath.Join(cfg.Dir, JournalFile)); err != nil {
@@ -359,7 +359,7 @@ func (s *Session) refreshLocked() {
 
 func (s *Session) saveLocked() error {
 	s.meta.Updated = time.Now().UTC()
-	return writeMeta(s.dir, s.meta)
+	return WriteMeta(s.dir, s.meta)
 }
 
 // Pause stops writing frames; the stream keeps running and the frames it
