@@ -100,9 +100,9 @@ type Meta struct {
 	Updated       time.Time `json:"updated_utc"`        // last rewrite of this file
 	Error         string    `json:"error,omitempty"`    // why the session failed
 	Recovery      []string  `json:"recovery,omitempty"` // notes written by Recover
-	// CaptureQueue is the persistent capture queue of a recording from a
-	// real device (absent for the test source, or where /dev/shm could not
-	// hold it).
+	// CaptureQueue is the persistent capture queue of a recording (absent
+	// where /dev/shm could not hold it, or for a source given in
+	// Config.Source).
 	CaptureQueue *CaptureQueue `json:"capture_queue,omitempty"`
 	EndUTC       time.Time     `json:"end_utc,omitzero"` // wall time the session was finalized
 }

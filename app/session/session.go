@@ -45,8 +45,8 @@ type Config struct {
 
 // DefaultSyncEvery is the longest time between patches of the tracks'
 // headers and fsyncs of the files (a power loss loses at most this much). A kill -9 loses less:
-// the writer hands samples to the OS as soon as it has caught up with the
-// ring, and the OS keeps them.
+// what the writer has not written yet is still in the capture queue, which
+// recover writes out.
 const DefaultSyncEvery = time.Second
 
 // Status is a snapshot for status lines and meters.
