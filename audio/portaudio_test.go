@@ -368,8 +368,8 @@ func TestPortAudioRecordsPlayedAudio(t *testing.T) {
 	t.Logf("signal frames %d..%d recorded at their true time from frame %d (%d lost to xruns, %d disturbed next to them)", off, len(sig), first, lost, disturbed)
 }
 
-// TestPortAudioCallbackAllocs checks the whole Go side of the real callback
-// path — the binding's reflect call, the ADC clock, the Recorder's ring,
+// TestPortAudioCallbackAllocs checks the whole Go side of the real capture
+// path — the writer's reads of the capture queue, the ADC clock, the
 // meters and atomics — allocates nothing: the process makes (almost) no
 // allocations while a meter-only Recorder runs on the JACK device.
 func TestPortAudioCallbackAllocs(t *testing.T) {

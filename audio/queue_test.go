@@ -10,7 +10,8 @@ import (
 type delivered struct {
 	in       []float32
 	adc      float64
-	overflow bool
+	overflow bool // frames were lost before it (either flag)
+	dropped  bool // by the queue itself (Buffer.Dropped)
 }
 
 // collector reads a queue into a slice of copies, as the writer reads it.
@@ -28,7 +29,7 @@ func (c *collector) poll() {
 		if !ok {
 			return
 		}
-		c.got = append(c.got, delivered{slices.Clone(b.Samples), b.ADC, b.Overflow || b.Dropped})
+		c.got = append(c.got, delivered{slices.Clone(b.Samples), b.ADC, b.Overflow || b.Dropped, b.Dropped && !b.Overflow})
 	}
 }
 
@@ -71,7 +72,7 @@ func TestQueueRoundTrip(t *testing.T) {
 			t.Fatalf("buffer %d: adc %v overflow %v, want %v false", k, d.adc, d.overflow, want)
 		}
 	}
-	// The ring wraps: 1024 more frames in buffers of 384 and 640 frames.
+	// The queue wraps: 1024 more frames in buffers of 384 and 640 frames.
 	got.got = nil
 	q.feed(frames2(1024, 384), 384, 10+1024/rate, 0, false)
 	q.feed(frames2(1408, 640), 640, 10+1408/rate, 0, false)
@@ -110,8 +111,9 @@ func TestQueueSplitsLongBuffers(t *testing.T) {
 	}
 }
 
-// TestQueueOverflow: when nobody polls and the queue fills, the callback
-// drops whole buffers and flags the next one it queues as an overflow, with
+// TestQueueOverflow: when nobody reads and the queue fills, the callback
+// drops whole buffers and flags the next one it queues as dropped after
+// (PODMARK_DROPPED, not the source's input overflow flag), with
 // its true ADC time, so the Recorder inserts exactly the lost frames as
 // silence. A buffer without input data is queued as silence.
 func TestQueueOverflow(t *testing.T) {
@@ -131,7 +133,7 @@ func TestQueueOverflow(t *testing.T) {
 			t.Fatalf("jack=%v: %d buffers delivered, want 5", jack, len(got.got))
 		}
 		last := got.got[4]
-		if !last.overflow || slices.ContainsFunc(got.got[:4], func(d delivered) bool { return d.overflow }) {
+		if !last.overflow || !last.dropped || slices.ContainsFunc(got.got[:4], func(d delivered) bool { return d.overflow }) {
 			t.Fatalf("jack=%v: overflow flags %v", jack, []bool{got.got[0].overflow, got.got[3].overflow, last.overflow})
 		}
 		if !slices.Equal(last.in, make([]float32, 512)) {

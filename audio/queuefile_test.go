@@ -214,7 +214,7 @@ func TestQueueReplay(t *testing.T) {
 	g.commit()
 	g.feed(6, 256) // flagged as following an overflow, then more
 	g.poll()
-	g.feed(2, 100) // captured, never polled
+	g.feed(2, 100) // captured, never read
 	g.kill(true, false)
 
 	var gl glitchLog
