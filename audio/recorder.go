@@ -603,8 +603,28 @@ func (r *Recorder) writerLoop() {
 			// Everything read is with the OS now: the queue may let it
 			// go (a persistent one after recording where it was).
 			r.q.Commit(r.appendState(r.stateBuf[:0]))
-			r.tick.wait(r.stopReq) // Stop wakes it at once to finish
+			if r.started {
+				r.tick.wait(r.stopReq) // Stop wakes it at once to finish
+			} else {
+				r.waitFirst()
+			}
 		}
+	}
+}
+
+// firstPoll is how often the writer looks for the source's first buffer.
+// Position interpolates from the last buffer read, so until the writer
+// has read one it knows no stream clock (it would say 0 for up to a
+// second with a persistent queue, and --duration would run long).
+const firstPoll = 10 * time.Millisecond
+
+// waitFirst waits firstPoll or until Stop, for the first buffer.
+func (r *Recorder) waitFirst() {
+	t := time.NewTimer(firstPoll)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.stopReq:
 	}
 }
 

@@ -733,3 +733,34 @@ func TestPauseBehindWriter(t *testing.T) {
 		t.Fatalf("file has %d frames (%v), pause said %d", info.Frames, err, at)
 	}
 }
+
+// TestPositionRightAfterStart: with a persistent queue the writer wakes
+// about once a second, but Position is current from the first buffer on:
+// the writer looks for that one every few milliseconds.
+func TestPositionRightAfterStart(t *testing.T) {
+	dir := t.TempDir()
+	ramp := NewRamp(RampOptions{Channels: 1, Rate: 48000, FramesPerBuffer: 480, Realtime: true,
+		QueueFile: filepath.Join(dir, "q.queue"), QueueTag: "t"})
+	defer ramp.Close()
+	if !ramp.Queue().Persistent() {
+		t.Fatal("the ramp's queue is not in its file")
+	}
+	rec, err := NewRecorder(RecorderConfig{Source: ramp, Channels: 1, Rate: 48000, Format: Int16, Tracks: trackPaths(dir, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.idle < 900*time.Millisecond {
+		t.Fatalf("writer wakes every %v with a persistent queue", rec.idle)
+	}
+	if _, err := rec.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	p, d := rec.Position(), ramp.Delivered()
+	if err := rec.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if p < 48000/10 || p > d {
+		t.Fatalf("Position %d 300 ms after Start (%d frames delivered)", p, d)
+	}
+}
