@@ -2,8 +2,18 @@
 //
 // It knows nothing about markers or the GUI: the recorder reports glitches and
 // errors through plain func hooks, and the sample clock and meters are atomics
-// that any goroutine may read. PortAudio lives in portaudio.go alone; every
-// other file and test runs against a Source such as the sample-counting Ramp.
+// that any goroutine may read.
+//
+// There is one capture path. A Source's producer pushes every captured
+// buffer into its CaptureQueue, a preallocated lock-free C queue
+// (capqueue.c; optionally a file in /dev/shm that outlives the process):
+// PortAudio's stream callback on the real-time thread (portaudio.go, the
+// only file that imports PortAudio), or the goroutine of the fake,
+// sample-counting Ramp, through the same C function. The Recorder's writer
+// goroutine pulls the buffers with CaptureQueue.Read, writes them to the
+// track files and commits them to the queue; ReplayQueue writes out what a
+// killed writer left in a queue file the same way. Every test runs this
+// path.
 package audio
 
 import (

@@ -68,9 +68,9 @@ func BenchmarkIOCopy16(b *testing.B)  { benchCopy(b, Int16) }
 func BenchmarkIOCopy24(b *testing.B)  { benchCopy(b, Int24) }
 func BenchmarkIOCopy32f(b *testing.B) { benchCopy(b, Float32) }
 
-// BenchmarkRecorder runs the whole path flat out: Ramp callback → ring →
+// BenchmarkRecorder runs the whole path flat out: Ramp → capture queue →
 // writer goroutine → two mono 24-bit files with the default fsync (1 s).
-// 8 s per op, so the 10 s ring never overflows while the writer catches up.
+// 8 s per op (the flat-out Ramp waits while the 10 s queue is full).
 func BenchmarkRecorder(b *testing.B) {
 	const frames = 8 * 48000
 	for i := 0; i < b.N; i++ {
@@ -97,21 +97,22 @@ func BenchmarkRecorder(b *testing.B) {
 	b.ReportMetric(float64(b.N)*frames/b.Elapsed().Seconds(), "frames/s")
 }
 
-// BenchmarkCallback is the Recorder's per-buffer work (ring copy and meters)
-// for 1024-frame stereo buffers, with the writer draining the ring.
-func BenchmarkCallback(b *testing.B) {
-	rec, err := NewRecorder(RecorderConfig{Source: &manualSource{}, Channels: 2, Rate: 48000, Format: Int24})
-	if err != nil {
-		b.Fatal(err)
-	}
+// BenchmarkQueue is the per-buffer work of the capture path for
+// 1024-frame stereo buffers: the producer's push into the C queue (copy
+// and meters, as in the PortAudio callback) and the writer's Read.
+func BenchmarkQueue(b *testing.B) {
+	q := newTestQueue(2, 48000, queueFrames, queueBuffers, false)
+	defer q.free()
 	in := make([]float32, 2*1024)
 	for i := range in {
 		in[i] = float32(i%200)/100 - 1
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		rec.callback(in, float64(i)*1024/48000, false)
-		rec.ring.release(rec.ring.readable())
+		q.push(in, 1024, float64(i)*1024/48000, false)
+		if _, ok := q.Read(); !ok {
+			b.Fatal("nothing queued")
+		}
 	}
 	b.ReportMetric(float64(b.N)*1024/b.Elapsed().Seconds(), "frames/s")
 }

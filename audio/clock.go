@@ -14,19 +14,32 @@ import "math"
 // period and follows the measured time with a bandwidth of about 0.1 Hz, so
 // it tracks a device clock that drifts from the system clock over hours. At a
 // flagged overflow it jumps by the measured gap when that is at least half a
-// buffer — in whole buffers when wholeBuffers (JACK loses whole periods, and
+// buffer — in whole buffers with clockWhole (JACK loses whole periods, and
 // a gap under three quarters of one is none) — and by nothing otherwise. A jump of more than four buffers
 // without an overflow restarts it from the measured time.
 //
-// next runs on the audio thread: no allocation, no locks.
+// A source whose ADC times are exact (the fake sources: clockExact) gets
+// them back unchanged, so a loss of any number of frames shows.
+//
+// next runs in the writer goroutine: no allocation, no locks.
 type adcClock struct {
-	rate         float64
-	wholeBuffers bool
-	set          bool
-	smooth       float64 // smoothed ADC time of the last buffer
-	period       float64 // estimated seconds per frame
-	lastN        float64 // frames in the last buffer
+	rate   float64
+	mode   clockMode
+	set    bool
+	smooth float64 // smoothed ADC time of the last buffer
+	period float64 // estimated seconds per frame
+	lastN  float64 // frames in the last buffer
 }
+
+// clockMode says how a source's ADC times are to be read (podmarkHead's
+// clockMode; PODMARK_CLOCK_* in capqueue.h).
+type clockMode uint32
+
+const (
+	clockSmooth clockMode = 0 // jittery times: smoothed
+	clockWhole  clockMode = 1 // smoothed, and the host loses whole buffers (JACK)
+	clockExact  clockMode = 2 // exact times (the fake sources)
+)
 
 // Loop gains for a 0.1 Hz bandwidth at 1024-frame buffers and 48 kHz
 // (ω = 2π·B·T, b = √2·ω, c = ω²).
@@ -36,7 +49,7 @@ const (
 )
 
 func (c *adcClock) next(adc, n float64, overflow bool) float64 {
-	if !c.set {
+	if !c.set || c.mode == clockExact {
 		c.set = true
 		c.smooth, c.lastN, c.period = adc, n, 1/c.rate
 		return adc
@@ -45,9 +58,9 @@ func (c *adcClock) next(adc, n float64, overflow bool) float64 {
 	e := adc - expected
 	d := e * c.rate // frames
 	switch {
-	case overflow && d >= c.lastN/2 && (!c.wholeBuffers || d >= c.lastN*3/4):
+	case overflow && d >= c.lastN/2 && (c.mode != clockWhole || d >= c.lastN*3/4):
 		k := math.Round(d)
-		if c.wholeBuffers {
+		if c.mode == clockWhole {
 			// The time of the first callback after an xrun is measured
 			// late (JACK's jack_frame_time is "now", and the callback runs
 			// late in its cycle), so round down, allowing a quarter buffer

@@ -29,7 +29,10 @@ func TestADCClock(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			clk := adcClock{rate: rate, wholeBuffers: c.wholeBuffers}
+			clk := adcClock{rate: rate}
+			if c.wholeBuffers {
+				clk.mode = clockWhole
+			}
 			buffers := 2000
 			if c.drift != 0 {
 				buffers = int(2 * 3600 * rate / n)

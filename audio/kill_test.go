@@ -75,8 +75,19 @@ func TestKillNineRecovers(t *testing.T) {
 			}
 			close(lines)
 		}()
-		wait := time.Duration(300+rng.IntN(1200)) * time.Millisecond
+		// The random moment is counted from the child's first report: a
+		// -race child on a loaded machine can take 300 ms to start.
 		var delivered int64
+		select {
+		case n, ok := <-lines:
+			if !ok {
+				t.Fatalf("run %d: child exited early: %v", run, cmd.Wait())
+			}
+			delivered = n
+		case <-time.After(20 * time.Second):
+			t.Fatalf("run %d: the child reported nothing in 20 s", run)
+		}
+		wait := time.Duration(300+rng.IntN(1200)) * time.Millisecond
 		deadline := time.After(wait)
 	collect:
 		for {

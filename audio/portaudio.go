@@ -8,286 +8,34 @@ package audio
 #cgo LDFLAGS: -lasound -ljack -lm
 #include <alsa/asoundlib.h>
 #include <jack/jack.h>
-#include <math.h>
 #include <portaudio.h>
 #include <pthread.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <stddef.h>
-#include <sys/file.h>
-#include <sys/mman.h>
-#include <unistd.h>
+#include "capqueue.h"
 
 // The stream callback is C: it runs on the host API's real-time thread (JACK's
-// process thread) and only copies each input buffer, with its ADC time and
-// flags, into a preallocated single-producer/single-consumer queue, and
-// updates each channel's meter (peak, RMS, clip) in atomics. Go drains the
-// queue in paSource.Poll, which the Recorder's writer goroutine calls on its
-// wake-ups and which hands the buffers to the Recorder, and reads the meters
-// whenever it likes (paSource.Levels). Both read the queue's memory with Go
-// atomics, without a cgo call: entering C (like any system call) wakes the Go
-// runtime's monitor thread, which then polls every 20 µs for as long as the
-// writer is busy. A Go callback instead would make every
-// JACK period (47 a second at 1024 frames) enter the Go runtime from a foreign
-// thread, which costs several times the CPU of the recording itself.
-
-// podmarkBuf describes one queued buffer (qbuf in Go has the same layout).
-typedef struct {
-	uint64_t pos;    // frame position of its first frame in the queue
-	uint32_t frames;
-	uint32_t flags;  // PaStreamCallbackFlags (paInputOverflow also when the queue dropped frames before it)
-	double   adc;    // ADC time of its first frame, seconds on the stream clock
-} podmarkBuf;
-
-// Buffers longer than this are queued in pieces, so the Go side's scratch
-// buffer (for a buffer that wraps around the end of the queue) has a fixed
-// size.
-#define PODMARK_PIECE 8192
-
-// PODMARK_COMMIT is the size of one of the consumer's commit records.
-#define PODMARK_COMMIT 512
-
-// The queue's memory is one mapping: this header, then capBufs podmarkBufs,
-// then capFrames × channels interleaved float samples. With a file name it
-// is a shared mapping of that file (in /dev/shm: memory that outlives the
-// process), so that `podmark recover` can write out what a killed recorder
-// had captured but not yet written (see queuefile.go, which reads the same
-// layout; TestQueueLayout checks the two agree).
-typedef struct {
-	char     magic[8];   // "PMQUEUE1"
-	uint32_t version;    // 1
-	uint32_t channels;
-	double   rate;
-	uint64_t capFrames;  // a power of two
-	uint64_t capBufs;    // a power of two
-	uint8_t  tag[32];    // the session's, set by Go
-	uint32_t wholeBuffers; // the host API loses whole buffers (JACK), set by Go
-	char     pad0[52];
-	// Positions count frames and buffers since the start and never wrap.
-	uint64_t fw, bw;     // written by the callback (release), offset 128
-	char     pad1[48];
-	uint64_t fr, br;     // written by the consumer (release; Go), offset 192
-	char     pad2[48];
-	uint8_t  commit[2][PODMARK_COMMIT]; // the consumer's commit records (Go), offset 256
-} podmarkHead;
-
-#define PODMARK_HEAD 4096
-_Static_assert(sizeof(podmarkHead) <= PODMARK_HEAD, "queue header too large");
-_Static_assert(offsetof(podmarkHead, fw) == 128 && offsetof(podmarkHead, fr) == 192 &&
-	offsetof(podmarkHead, commit) == 256, "queue header layout");
-_Static_assert(sizeof(podmarkBuf) == 24, "queue buffer layout");
-
-typedef struct {
-	podmarkHead *h;        // the start of the mapping
-	size_t      size;      // of the mapping
-	int         fd;        // the queue file, locked (flock) while open; -1 for anonymous memory
-	float      *samples;   // capFrames × channels, interleaved
-	uint64_t    capFrames; // a power of two
-	int         channels;
-	double      rate;
-	podmarkBuf *bufs;
-	uint64_t    capBufs;   // a power of two
-	int         lost;      // callback only: frames were dropped since the last queued buffer
-	// Meters over the frames since the reader last bumped mgen. The sums are
-	// the callback's; the readings it publishes are float bits in atomics.
-	float      *mpeak;     // per channel, callback only
-	double     *msum;      // per channel, callback only
-	uint64_t    mframes;   // frames in mpeak and msum, callback only
-	uint32_t    mseen;     // callback only: the mgen the sums belong to
-	uint32_t    mgen;      // bumped by the reader to start a new reading
-	uint32_t   *peak;      // per channel: float bits, published by the callback
-	uint32_t   *rms;       // per channel: float bits, published by the callback
-	uint32_t   *clip;      // per channel: set by the callback, cleared by the reader
-} podmarkQueue;
-
-// PODMARK_CLIP is where a sample counts as clipped (clipLevel in Go).
-#define PODMARK_CLIP (1.0f - 1.0f / 32768)
-static float podmarkClipLevel(void) { return PODMARK_CLIP; }
-
-static size_t podmarkQueueSize(int channels, uint64_t capFrames, uint64_t capBufs) {
-	return PODMARK_HEAD + capBufs * sizeof(podmarkBuf) + capFrames * channels * sizeof(float);
-}
-
-static void podmarkQueueFree(podmarkQueue *q) {
-	if (!q) return;
-	if (q->h) munmap(q->h, q->size);
-	if (q->h && q->fd >= 0) close(q->fd);
-	free(q->mpeak);
-	free(q->msum);
-	free(q->peak);
-	free(q->rms);
-	free(q->clip);
-	free(q);
-}
-
-// podmarkQueueNew allocates a queue; path NULL: in anonymous memory, else
-// in a new file path (which must not exist) mapped shared. NULL on error,
-// with errno set.
-static podmarkQueue *podmarkQueueNew(int channels, double rate, uint64_t capFrames, uint64_t capBufs, const char *path) {
-	podmarkQueue *q = calloc(1, sizeof *q);
-	if (!q) return NULL;
-	size_t size = podmarkQueueSize(channels, capFrames, capBufs);
-	void *p = MAP_FAILED;
-	if (path) {
-		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd < 0) {
-			free(q);
-			return NULL;
-		}
-		// The lock says "being recorded" to a recover run (ReplayQueue)
-		// for as long as the file is open here; the kernel drops it when
-		// the process dies, however it dies.
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && ftruncate(fd, (off_t)size) == 0) {
-			p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		}
-		if (p == MAP_FAILED) {
-			int e = errno;
-			close(fd);
-			unlink(path);
-			free(q);
-			errno = e;
-			return NULL;
-		}
-		q->fd = fd;
-	} else {
-		q->fd = -1;
-		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED) {
-			free(q);
-			return NULL;
-		}
-	}
-	// Touched here, so that the callback never takes a page fault in JACK's
-	// thread (in a file in /dev/shm the first touch also allocates the
-	// page). In ordinary 4 KiB pages: transparent huge pages made opening
-	// the stream cost about 8 ms more CPU (the kernel clears each 2 MiB page
-	// on the first touch, which was slow here), and a page fault in the
-	// callback is avoided either way.
-	madvise(p, size, MADV_NOHUGEPAGE);
-	memset(p, 0, size);
-	q->h = p;
-	q->size = size;
-	q->bufs = (podmarkBuf *)((char *)p + PODMARK_HEAD);
-	q->samples = (float *)((char *)p + PODMARK_HEAD + capBufs * sizeof(podmarkBuf));
-	q->mpeak = calloc(channels, sizeof(float));
-	q->msum = calloc(channels, sizeof(double));
-	q->peak = calloc(channels, sizeof(uint32_t));
-	q->rms = calloc(channels, sizeof(uint32_t));
-	q->clip = calloc(channels, sizeof(uint32_t));
-	if (!q->mpeak || !q->msum || !q->peak || !q->rms || !q->clip) {
-		if (path) unlink(path);
-		podmarkQueueFree(q);
-		errno = ENOMEM;
-		return NULL;
-	}
-	memcpy(q->h->magic, "PMQUEUE1", 8);
-	q->h->version = 1;
-	q->h->channels = (uint32_t)channels;
-	q->h->rate = rate;
-	q->h->capFrames = capFrames;
-	q->h->capBufs = capBufs;
-	q->capFrames = capFrames;
-	q->capBufs = capBufs;
-	q->channels = channels;
-	q->rate = rate;
-	return q;
-}
-
-// podmarkQueueReset empties the queue; the stream must be stopped.
-static void podmarkQueueReset(podmarkQueue *q) {
-	podmarkHead *h = q->h;
-	__atomic_store_n(&h->fr, __atomic_load_n(&h->fw, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
-	__atomic_store_n(&h->br, __atomic_load_n(&h->bw, __ATOMIC_ACQUIRE), __ATOMIC_RELEASE);
-	q->lost = 0;
-}
-
-// podmarkMeter adds frames frames of in (NULL: silence) to the channels'
-// meters and publishes the readings.
-static void podmarkMeter(podmarkQueue *q, const float *in, unsigned long frames) {
-	const int ch = q->channels;
-	uint32_t gen = __atomic_load_n(&q->mgen, __ATOMIC_ACQUIRE);
-	if (gen != q->mseen) {
-		// The reader took the last reading: start a new one.
-		q->mseen = gen;
-		q->mframes = 0;
-		for (int c = 0; c < ch; c++) {
-			q->mpeak[c] = 0;
-			q->msum[c] = 0;
-		}
-	}
-	q->mframes += frames;
-	for (int c = 0; c < ch; c++) {
-		float peak = q->mpeak[c];
-		double sum = q->msum[c];
-		if (in) {
-			const float *p = in + c, *end = in + frames * (unsigned long)ch;
-			for (; p < end; p += ch) {
-				float v = *p, a = v < 0 ? -v : v;
-				if (a > peak) peak = a;
-				sum += (double)v * v;
-			}
-		}
-		q->mpeak[c] = peak;
-		q->msum[c] = sum;
-		float rms = q->mframes ? (float)sqrt(sum / (double)q->mframes) : 0;
-		uint32_t pb, rb;
-		memcpy(&pb, &peak, sizeof pb);
-		memcpy(&rb, &rms, sizeof rb);
-		__atomic_store_n(&q->peak[c], pb, __ATOMIC_RELAXED);
-		__atomic_store_n(&q->rms[c], rb, __ATOMIC_RELAXED);
-		if (peak >= PODMARK_CLIP) __atomic_store_n(&q->clip[c], 1, __ATOMIC_RELAXED);
-	}
-}
-
-// podmarkCallback is the stream callback: no allocation, lock, log or I/O.
+// process thread) and only pushes each input buffer, with its ADC time and
+// flags, into the source's capture queue (podmarkQueuePush in capqueue.c,
+// which also meters). The Recorder's writer goroutine reads the queue
+// (CaptureQueue.Read) on its wake-ups, with Go atomics and without a cgo
+// call: entering C (like any system call) wakes the Go runtime's monitor
+// thread, which then polls every 20 µs for as long as the writer is busy. A
+// Go callback instead would make every JACK period (47 a second at 1024
+// frames) enter the Go runtime from a foreign thread, which costs several
+// times the CPU of the recording itself.
 static int podmarkCallback(const void *input, void *output, unsigned long frames,
 		const PaStreamCallbackTimeInfo *ti, PaStreamCallbackFlags flags, void *user) {
 	(void)output;
 	podmarkQueue *q = user;
-	const float *in = input;
-	const uint64_t ch = q->channels, mask = q->capFrames - 1;
 	double adc = ti->inputBufferAdcTime;
 	if (adc == 0) {
 		// Some host APIs leave the ADC time unset: estimate it from the
 		// callback's current time.
 		adc = ti->currentTime - (double)frames / q->rate;
 	}
-	for (unsigned long done = 0; done < frames;) {
-		uint32_t n = frames - done > PODMARK_PIECE ? PODMARK_PIECE : (uint32_t)(frames - done);
-		podmarkHead *h = q->h;
-		uint64_t fw = h->fw, bw = h->bw;
-		uint64_t fr = __atomic_load_n(&h->fr, __ATOMIC_ACQUIRE);
-		uint64_t br = __atomic_load_n(&h->br, __ATOMIC_ACQUIRE);
-		if (q->capFrames - (fw - fr) < n || bw - br == q->capBufs) {
-			q->lost = 1; // the consumer stalled: drop this piece
-		} else {
-			uint64_t start = (fw & mask) * ch, total = n * ch, room = q->capFrames * ch - start;
-			uint64_t first = total < room ? total : room;
-			if (in) {
-				memcpy(q->samples + start, in + done * ch, first * sizeof(float));
-				memcpy(q->samples, in + done * ch + first, (total - first) * sizeof(float));
-			} else {
-				memset(q->samples + start, 0, first * sizeof(float));
-				memset(q->samples, 0, (total - first) * sizeof(float));
-			}
-			podmarkBuf *b = &q->bufs[bw & (q->capBufs - 1)];
-			b->pos = fw;
-			b->frames = n;
-			b->flags = (uint32_t)flags | (q->lost ? paInputOverflow : 0);
-			b->adc = adc + (double)done / q->rate;
-			q->lost = 0;
-			__atomic_store_n(&h->fw, fw + n, __ATOMIC_RELEASE);
-			__atomic_store_n(&h->bw, bw + 1, __ATOMIC_RELEASE);
-		}
-		flags &= ~(PaStreamCallbackFlags)paInputOverflow; // reported with the first piece
-		done += n;
-	}
-	podmarkMeter(q, in, frames);
+	podmarkQueuePush(q, input, frames, adc, (uint32_t)(flags & paInputOverflow));
 	return paContinue;
 }
 
@@ -499,15 +247,15 @@ type StreamConfig struct {
 	// that ReplayQueue can write out what a killed recorder had captured
 	// but not written; QueueTag (up to 32 bytes) is stored in it to tell
 	// whose it is. Where the file cannot be made the queue is in ordinary
-	// memory (the source's QueueFile says "").
+	// memory (the source's Queue().File() is "").
 	QueueFile string
 	QueueTag  string
 }
 
 type paSource struct {
 	mu       sync.Mutex
-	stream   unsafe.Pointer  // the C PaStream
-	queue    *C.podmarkQueue // C memory, shared with the stream callback
+	stream   unsafe.Pointer // the C PaStream
+	queue    *CaptureQueue  // shared with the stream callback
 	rate     float64
 	channels int
 	device   string
@@ -516,36 +264,10 @@ type paSource struct {
 	closed   bool
 	stuck    bool // Pa_StopStream did not return
 
-	timeMu     sync.RWMutex  // Now, Levels and ClearClip vs Close
+	timeMu     sync.RWMutex  // Now vs Close
 	streamGone bool          // the stream was closed (guarded by timeMu)
 	lastNow    atomic.Uint64 // float64 bits of the last stream time read
-
-	pollMu     sync.Mutex // guards delivery: the fields below and cb's state
-	delivering bool       // from Start until Close (Poll still delivers what was captured before Stop)
-	cb         func(in []float32, adc float64, overflow bool)
-	clock      adcClock
-	view       queueView
-	// next and nextF are the buffer and frame positions after the last
-	// buffer delivered. A persistent queue frees what was delivered only
-	// at Commit; otherwise deliver frees each buffer after cb.
-	next, nextF uint64
-	// Views of the C queue (see podmarkQueue), set by initQueue.
-	bw, fr, br      *uint64
-	mgen            *uint32
-	peak, rms, clip []uint32
-	commits         []byte // the two commit records in the queue's header
-	queueFile       string // the persistent queue's file, "" for one in anonymous memory
-	gen             uint64 // of the last commit record written
 }
-
-// Queue sizes: 10.9 s of audio at 48 kHz (11.9 s at 44.1 kHz), in up to
-// 16384 buffers (64-frame periods for 21 s). The queue, not only the
-// Recorder's ring, must ride out a writer stalled on the disk, since the
-// writer is what polls it when nothing else does.
-const (
-	queueFrames  = 1 << 19
-	queueBuffers = 1 << 14
-)
 
 // OpenPortAudio opens (but does not start) an input stream. An unknown
 // device is ErrNoDevice, an unsupported rate ErrBadRate and an unsupported
@@ -587,78 +309,30 @@ func openPortAudio(cfg StreamConfig) (*paSource, error) {
 		fpb = C.ulong(cfg.FramesPerBuffer)
 	}
 	s := &paSource{rate: float64(cfg.Rate), channels: cfg.Channels, device: d.Name, hostAPI: d.HostAPI}
-	// JACK loses whole periods when it loses any.
-	s.clock = adcClock{rate: s.rate, wholeBuffers: strings.Contains(d.HostAPI, "JACK")}
-	if cfg.QueueFile != "" {
-		// Where the file cannot be made (no /dev/shm, or it is full) the
-		// recorder still records, with its queue in ordinary memory.
-		_ = s.initQueue(queueFrames, queueBuffers, cfg.QueueFile, cfg.QueueTag)
+	qc := queueConfig{channels: cfg.Channels, rate: s.rate, frames: queueFrames, buffers: queueBuffers,
+		clock: clockSmooth, path: cfg.QueueFile, tag: cfg.QueueTag}
+	if strings.Contains(d.HostAPI, "JACK") {
+		qc.clock = clockWhole // JACK loses whole periods when it loses any
 	}
-	if s.queue == nil {
-		if err := s.initQueue(queueFrames, queueBuffers, "", ""); err != nil {
-			return nil, fmt.Errorf("audio: open device %s: capture queue: %w", name, err)
-		}
+	q, err := openCaptureQueue(qc)
+	if err != nil {
+		return nil, fmt.Errorf("audio: open device %s: %w", name, err)
 	}
+	s.queue = q
 	latency := infos[d.Index].DefaultHighInputLatency.Seconds()
 	if err := paError(C.podmarkOpenStream(&s.stream, C.PaDeviceIndex(d.Index), C.int(cfg.Channels),
-		C.double(latency), C.double(cfg.Rate), fpb, s.queue)); err != nil {
-		s.free()
-		if s.queueFile != "" {
-			_ = RemoveQueue(s.queueFile) // it never held audio
+		C.double(latency), C.double(cfg.Rate), fpb, q.c)); err != nil {
+		q.free()
+		if q.File() != "" {
+			_ = RemoveQueue(q.File()) // it never held audio
 		}
 		return nil, formatError(err, cfg, name)
 	}
 	return s, nil
 }
 
-// initQueue allocates the C queue (in file path if not "", stamped with
-// tag) and the Go views of it.
-func (s *paSource) initQueue(frames, buffers uint64, path, tag string) error {
-	var cpath *C.char
-	if path != "" {
-		cpath = C.CString(path)
-		defer C.free(unsafe.Pointer(cpath))
-	}
-	q, err := C.podmarkQueueNew(C.int(s.channels), C.double(s.rate), C.uint64_t(frames), C.uint64_t(buffers), cpath)
-	if q == nil {
-		if path != "" {
-			return fmt.Errorf("%q: %w", path, err)
-		}
-		return err
-	}
-	s.queue, s.queueFile = q, path
-	ch := uint64(s.channels)
-	h := q.h
-	copy(unsafe.Slice((*byte)(unsafe.Pointer(&h.tag[0])), len(h.tag)), tag)
-	if s.clock.wholeBuffers {
-		h.wholeBuffers = 1
-	}
-	s.view = newQueueView(unsafe.Slice((*float32)(unsafe.Pointer(q.samples)), frames*ch),
-		unsafe.Slice((*qbuf)(unsafe.Pointer(q.bufs)), buffers), s.channels)
-	s.bw = (*uint64)(unsafe.Pointer(&h.bw))
-	s.fr, s.br = (*uint64)(unsafe.Pointer(&h.fr)), (*uint64)(unsafe.Pointer(&h.br))
-	s.commits = unsafe.Slice((*byte)(unsafe.Pointer(&h.commit[0][0])), 2*commitSize)
-	s.mgen = (*uint32)(unsafe.Pointer(&q.mgen))
-	s.peak = unsafe.Slice((*uint32)(unsafe.Pointer(q.peak)), ch)
-	s.rms = unsafe.Slice((*uint32)(unsafe.Pointer(q.rms)), ch)
-	s.clip = unsafe.Slice((*uint32)(unsafe.Pointer(q.clip)), ch)
-	return nil
-}
-
-// free releases the C memory; the stream must be closed (or never opened).
-// A persistent queue's file stays (see RemoveQueue).
-func (s *paSource) free() {
-	C.podmarkQueueFree(s.queue)
-	s.queue, s.view, s.peak, s.rms, s.clip, s.commits = nil, queueView{}, nil, nil, nil, nil
-	s.bw, s.fr, s.br, s.mgen = nil, nil, nil, nil
-}
-
-// QueueFile is the file that holds the capture queue, "" when it is in
-// ordinary memory.
-func (s *paSource) QueueFile() string { return s.queueFile }
-
-// Persistent reports whether the capture queue outlives the process.
-func (s *paSource) Persistent() bool { return s.queueFile != "" }
+// Queue is the stream's capture queue.
+func (s *paSource) Queue() *CaptureQueue { return s.queue }
 
 // paError converts a PaError as the binding does, so errors.Is works with
 // its error values (portaudio.InvalidSampleRate and so on).
@@ -697,66 +371,9 @@ func formatError(err error, cfg StreamConfig, name string) error {
 	return fmt.Errorf("audio: open device %s at %d Hz, %d channels: %w%s", name, int(cfg.Rate), cfg.Channels, err, lastLibMessage())
 }
 
-// Poll hands every buffer queued since the last Poll to the callback, with
-// its ADC time cleaned up by the adcClock. The Recorder polls from its writer
-// goroutine only, so the data moves on wake-ups that happen anyway, straight
-// into the track files. After Stop, Poll delivers what the stream captured
-// before it stopped. Poll is safe for concurrent use; it does nothing before
-// Start or after Close.
-func (s *paSource) Poll() {
-	s.pollMu.Lock()
-	defer s.pollMu.Unlock()
-	if s.delivering {
-		s.deliver()
-	}
-}
-
-// deliver runs with pollMu held. It hands each buffer to cb where it lies in
-// the queue (a copy only if it wraps around the end) and, unless the queue
-// is persistent, frees its space after cb returns (a persistent queue frees
-// at Commit). The atomics pair with podmarkCallback's.
-func (s *paSource) deliver() {
-	persistent := s.Persistent()
-	for {
-		i := s.next
-		if i == atomic.LoadUint64(s.bw) {
-			return
-		}
-		in, adc, overflow, end := s.view.take(i, &s.clock)
-		s.cb(in, adc, overflow)
-		s.next, s.nextF = i+1, end
-		if !persistent {
-			atomic.StoreUint64(s.fr, s.nextF)
-			atomic.StoreUint64(s.br, s.next)
-		}
-	}
-}
-
-// Commit records state (the consumer's, after everything delivered so far
-// has reached the files) in the persistent queue with the position it
-// belongs to, then frees the delivered buffers. What a killed process had
-// captured after its last commit is still in the queue, and ReplayQueue
-// writes it out from there. It does nothing for a queue in ordinary memory.
-func (s *paSource) Commit(state []byte) {
-	s.pollMu.Lock()
-	defer s.pollMu.Unlock()
-	if s.queueFile == "" || s.queue == nil {
-		return
-	}
-	s.gen++
-	slot := s.commits[(s.gen%2)*commitSize:][:commitSize]
-	putCommit(slot, commitRecord{gen: s.gen, br: s.next, fr: s.nextF, clock: s.clock}, state)
-	// The record is complete before the buffers it covers are freed; a
-	// process killed while writing it leaves the other, older record,
-	// whose buffers are still queued.
-	atomic.StoreUint64(s.fr, s.nextF)
-	atomic.StoreUint64(s.br, s.next)
-}
-
-// Start starts the stream. cb runs in Poll, with every buffer captured since
-// the last Poll (see podmarkCallback); buffers captured before an earlier Stop
-// and never polled are dropped.
-func (s *paSource) Start(cb func(in []float32, adc float64, overflow bool)) error {
+// Start empties the capture queue and starts the stream. Buffers captured
+// before an earlier Stop and never read are dropped.
+func (s *paSource) Start() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {
@@ -765,17 +382,8 @@ func (s *paSource) Start(cb func(in []float32, adc float64, overflow bool)) erro
 	if s.running {
 		return ErrRunning
 	}
-	s.pollMu.Lock()
-	s.cb = cb
-	s.clock.set = false
-	C.podmarkQueueReset(s.queue)
-	s.next, s.nextF = atomic.LoadUint64(s.br), atomic.LoadUint64(s.fr)
-	s.delivering = true
-	s.pollMu.Unlock()
+	s.queue.start()
 	if err := paError(C.Pa_StartStream(s.stream)); err != nil {
-		s.pollMu.Lock()
-		s.delivering = false
-		s.pollMu.Unlock()
 		return fmt.Errorf("audio: start %q: %w%s", s.device, err, lastLibMessage())
 	}
 	s.running = true
@@ -798,7 +406,7 @@ func (s *paSource) Now() float64 {
 // callback that never comes.
 const paStopTimeout = 2 * time.Second
 
-// Stop stops the stream and delivers what it had captured. If PortAudio does
+// Stop stops the stream; what it captured stays in the queue. If PortAudio does
 // not return within paStopTimeout (the device or server is gone), Stop gives
 // up with an error wrapping ErrDeviceLost; the stream is then closed and
 // PortAudio released in the background if PortAudio ever returns, and until
@@ -840,7 +448,7 @@ func (s *paSource) Stop() error {
 			s.streamGone = true
 			C.Pa_CloseStream(s.stream)
 			s.timeMu.Unlock()
-			s.free()
+			s.queue.free()
 			_ = paRelease()
 		}
 		paMu.Lock()
@@ -860,9 +468,6 @@ func (s *paSource) Close() error {
 		return serr
 	}
 	s.closed = true
-	s.pollMu.Lock()
-	s.delivering = false
-	s.pollMu.Unlock()
 	if s.stuck {
 		return serr
 	}
@@ -873,69 +478,39 @@ func (s *paSource) Close() error {
 		cerr = fmt.Errorf("audio: close %q: %w", s.device, err)
 	}
 	s.timeMu.Unlock()
-	s.free()
+	s.queue.free()
 	return errors.Join(serr, cerr, paRelease())
 }
 
 func (s *paSource) Info() (device, hostAPI string) { return s.device, s.hostAPI }
 
-// Levels returns each channel's meter over the audio the stream callback saw
-// since the last call (see podmarkMeter), reusing dst. It is safe for
-// concurrent use; after Close it returns silence.
-func (s *paSource) Levels(dst []Level) []Level {
-	dst = dst[:0]
-	// timeMu, not pollMu: Poll may be writing to a stalled disk.
-	s.timeMu.RLock()
-	defer s.timeMu.RUnlock()
-	if s.streamGone {
-		for range s.channels {
-			dst = append(dst, Level{})
-		}
-		return dst
-	}
-	for c := range s.channels {
-		dst = append(dst, Level{
-			Peak:    math.Float32frombits(atomic.LoadUint32(&s.peak[c])),
-			RMS:     math.Float32frombits(atomic.LoadUint32(&s.rms[c])),
-			Clipped: atomic.LoadUint32(&s.clip[c]) != 0,
-		})
-	}
-	atomic.AddUint32(s.mgen, 1) // the callback starts a new reading
-	return dst
-}
-
-// ClearClip resets channel ch's clip latch.
-func (s *paSource) ClearClip(ch int) {
-	s.timeMu.RLock()
-	defer s.timeMu.RUnlock()
-	if !s.streamGone && ch >= 0 && ch < s.channels {
-		atomic.StoreUint32(&s.clip[ch], 0)
-	}
-}
-
 var _ Source = (*paSource)(nil)
 
-// newQueueSource returns a paSource with a capture queue of the given sizes
-// (powers of two) and no stream, for tests that drive the stream callback
-// with feed and read it back with Poll. Free it with free.
-func newQueueSource(channels int, rate float64, frames, buffers uint64, jack bool) *paSource {
-	return newQueueFileSource(channels, rate, frames, buffers, jack, "", "")
+// newTestQueue returns a capture queue of the given sizes (powers of two),
+// started, for tests that drive the stream callback with feed and read it
+// back with Read. Free it with free.
+func newTestQueue(channels int, rate float64, frames, buffers uint64, jack bool) *CaptureQueue {
+	return newTestFileQueue(channels, rate, frames, buffers, jack, "", "")
 }
 
-// newQueueFileSource is newQueueSource with the queue in file path (see
+// newTestFileQueue is newTestQueue with the queue in file path (see
 // StreamConfig.QueueFile); it panics when the queue cannot be made.
-func newQueueFileSource(channels int, rate float64, frames, buffers uint64, jack bool, path, tag string) *paSource {
-	s := &paSource{rate: rate, channels: channels, delivering: true,
-		clock: adcClock{rate: rate, wholeBuffers: jack}}
-	if err := s.initQueue(frames, buffers, path, tag); err != nil {
+func newTestFileQueue(channels int, rate float64, frames, buffers uint64, jack bool, path, tag string) *CaptureQueue {
+	cfg := queueConfig{channels: channels, rate: rate, frames: frames, buffers: buffers, path: path, tag: tag}
+	if jack {
+		cfg.clock = clockWhole
+	}
+	q, err := newCaptureQueue(cfg)
+	if err != nil {
 		panic("audio: test queue: " + err.Error())
 	}
-	return s
+	q.start()
+	return q
 }
 
 // feed calls the stream callback as PortAudio would with frames frames of in
 // (nil: PortAudio passed no input buffer) and the given time info.
-func (s *paSource) feed(in []float32, frames int, adc, now float64, overflow bool) {
+func (q *CaptureQueue) feed(in []float32, frames int, adc, now float64, overflow bool) {
 	ti := C.PaStreamCallbackTimeInfo{inputBufferAdcTime: C.PaTime(adc), currentTime: C.PaTime(now)}
 	var flags C.PaStreamCallbackFlags
 	if overflow {
@@ -945,24 +520,5 @@ func (s *paSource) feed(in []float32, frames int, adc, now float64, overflow boo
 	if in != nil {
 		p = unsafe.Pointer(&in[0])
 	}
-	C.podmarkCallback(p, nil, C.ulong(frames), &ti, flags, unsafe.Pointer(s.queue))
+	C.podmarkCallback(p, nil, C.ulong(frames), &ti, flags, unsafe.Pointer(q.c))
 }
-
-// piece is the longest buffer the queue holds in one entry.
-const piece = C.PODMARK_PIECE
-
-// cQueueLayout returns the C queue's layout: the header's size, the
-// offsets of tag, wholeBuffers, fw, fr and the commit records in it, the size of a commit
-// record and of a queued buffer, the overflow flag, and the size of a
-// whole queue of the given dimensions (queuefile.go reads the same layout).
-func cQueueLayout(channels int, frames, buffers uint64) []uint64 {
-	var h C.podmarkHead
-	return []uint64{C.PODMARK_HEAD, uint64(unsafe.Offsetof(h.tag)), uint64(unsafe.Offsetof(h.wholeBuffers)),
-		uint64(unsafe.Offsetof(h.fw)), uint64(unsafe.Offsetof(h.fr)),
-		uint64(unsafe.Offsetof(h.commit)), C.PODMARK_COMMIT, uint64(unsafe.Sizeof(C.podmarkBuf{})),
-		C.paInputOverflow, uint64(C.podmarkQueueSize(C.int(channels), C.uint64_t(frames), C.uint64_t(buffers)))}
-}
-
-// cClipLevel returns the C callback's clip threshold, which must be
-// clipLevel (a function: cgo reads a float macro to 6 digits only).
-func cClipLevel() float32 { return float32(C.podmarkClipLevel()) }

@@ -13,18 +13,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-// requireJACKServer fails the test when no JACK server is running.
-func requireJACKServer(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("jack_lsp"); err != nil {
-		t.Fatalf("jack_lsp not found (apt-get install jackd2): %v", err)
-	}
-	if out, err := exec.Command("jack_lsp").CombinedOutput(); err != nil {
-		t.Fatalf("jackd is not running; start it with `cd /work/main && . scripts/services.sh` (jackd -d dummy -r 48000 -p 1024): %v\n%s", err, out)
-	}
-}
+	"github.com/podmark/podmark/internal/testenv"
+)
 
 // jackPorts lists the JACK ports.
 func jackPorts(t *testing.T) map[string]bool {
@@ -78,7 +69,7 @@ func openJACK(t *testing.T, jd Device, channels int) Source {
 }
 
 func TestPortAudioDevices(t *testing.T) {
-	requireJACKServer(t)
+	testenv.JACK(t)
 	jd, devs := jackDevice(t)
 	if jd.MaxInputChannels < 2 || jd.DefaultRate != 48000 {
 		t.Fatalf("JACK device %+v: want ≥2 inputs at 48000 Hz (jackd -d dummy -r 48000)", jd)
@@ -113,7 +104,7 @@ func TestPortAudioDevices(t *testing.T) {
 // TestPortAudioDevicesConcurrent: PortAudio's Initialize/Terminate are
 // reference counted behind a mutex, so concurrent callers all succeed.
 func TestPortAudioDevicesConcurrent(t *testing.T) {
-	requireJACKServer(t)
+	testenv.JACK(t)
 	// Other JACK clients (a player another test runs) show up as devices
 	// too, so the list may change; the server's own "system" must be there.
 	hasSystem := func(devs []Device) bool {
@@ -148,7 +139,7 @@ func TestPortAudioDevicesConcurrent(t *testing.T) {
 }
 
 func TestPortAudioCaptureJACK(t *testing.T) {
-	requireJACKServer(t)
+	testenv.JACK(t)
 	jd, _ := jackDevice(t)
 	src := openJACK(t, jd, 2)
 	if dev, host := src.Info(); dev != jd.Name || host != jd.HostAPI {
@@ -215,10 +206,8 @@ func TestPortAudioCaptureJACK(t *testing.T) {
 // xrun on this shared 2-core machine), the silence the recorder inserted must
 // be exactly as long as the loss, so the signal after it is not shifted.
 func TestPortAudioRecordsPlayedAudio(t *testing.T) {
-	requireJACKServer(t)
-	if _, err := exec.LookPath("sndfile-jackplay"); err != nil {
-		t.Fatalf("sndfile-jackplay is required (apt-get install sndfile-tools): %v", err)
-	}
+	testenv.JACK(t)
+	testenv.Tool(t, "sndfile-jackplay")
 	jd, _ := jackDevice(t)
 	dir := t.TempDir()
 	// 2 s of a pseudo-random signal on the 24-bit grid, played from a float
@@ -379,12 +368,12 @@ func TestPortAudioRecordsPlayedAudio(t *testing.T) {
 	t.Logf("signal frames %d..%d recorded at their true time from frame %d (%d lost to xruns, %d disturbed next to them)", off, len(sig), first, lost, disturbed)
 }
 
-// TestPortAudioCallbackAllocs checks the whole Go side of the real callback
-// path — the binding's reflect call, the ADC clock, the Recorder's ring,
+// TestPortAudioCallbackAllocs checks the whole Go side of the real capture
+// path — the writer's reads of the capture queue, the ADC clock, the
 // meters and atomics — allocates nothing: the process makes (almost) no
 // allocations while a meter-only Recorder runs on the JACK device.
 func TestPortAudioCallbackAllocs(t *testing.T) {
-	requireJACKServer(t)
+	testenv.JACK(t)
 	jd, _ := jackDevice(t)
 	src := openJACK(t, jd, 2)
 	rec, err := NewRecorder(RecorderConfig{Source: src, Channels: 2, Rate: 48000, Format: Int24})
@@ -467,7 +456,7 @@ func captureStderr(t *testing.T, f func()) string {
 // It must run before TestPortAudioJACKServerGone, which leaves PortAudio
 // unusable in this process.
 func TestPortAudioQuiet(t *testing.T) {
-	requireJACKServer(t)
+	testenv.JACK(t)
 	var devs []Device
 	var err error
 	out := captureStderr(t, func() { devs, err = Devices() })
@@ -501,9 +490,7 @@ func TestPortAudioQuiet(t *testing.T) {
 }
 
 func TestPortAudioJACKServerGone(t *testing.T) {
-	if _, err := exec.LookPath("jackd"); err != nil {
-		t.Fatalf("jackd is required (apt-get install jackd2): %v", err)
-	}
+	testenv.Tool(t, "jackd")
 	// A fixed name: jackd reclaims a dead server's registry slot only for the
 	// same name (JACK allows 8 servers), and the cleanup below frees it.
 	const name = "podmark-audio-test"

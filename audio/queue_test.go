@@ -6,20 +6,31 @@ import (
 	"testing"
 )
 
-// delivered is one call of the Recorder callback as the queue made it.
+// delivered is one buffer as the writer reads it from the queue.
 type delivered struct {
 	in       []float32
 	adc      float64
-	overflow bool
+	overflow bool // frames were lost before it (either flag)
+	dropped  bool // by the queue itself (Buffer.Dropped)
 }
 
-// collect starts delivery from q into a slice of copies.
-func collect(q *paSource) *[]delivered {
-	var got []delivered
-	q.cb = func(in []float32, adc float64, overflow bool) {
-		got = append(got, delivered{slices.Clone(in), adc, overflow})
+// collector reads a queue into a slice of copies, as the writer reads it.
+type collector struct {
+	q   *CaptureQueue
+	got []delivered
+}
+
+func collect(q *CaptureQueue) *collector { return &collector{q: q} }
+
+// poll reads every buffer queued now.
+func (c *collector) poll() {
+	for {
+		b, ok := c.q.Read()
+		if !ok {
+			return
+		}
+		c.got = append(c.got, delivered{slices.Clone(b.Samples), b.ADC, b.Overflow || b.Dropped, b.Dropped && !b.Overflow})
 	}
-	return &got
 }
 
 // frames returns n frames of 2-channel test signal starting at frame k.
@@ -37,23 +48,23 @@ func frames2(k, n int) []float32 {
 // from the callback's current time.
 func TestQueueRoundTrip(t *testing.T) {
 	const rate = 48000.0
-	q := newQueueSource(2, rate, 1024, 16, false)
+	q := newTestQueue(2, rate, 1024, 16, false)
 	defer q.free()
 	got := collect(q)
-	q.Poll()
-	if len(*got) != 0 {
-		t.Fatalf("an empty queue delivered %d buffers", len(*got))
+	got.poll()
+	if len(got.got) != 0 {
+		t.Fatalf("an empty queue delivered %d buffers", len(got.got))
 	}
 	for k := range 3 {
 		q.feed(frames2(256*k, 256), 256, 10+float64(256*k)/rate, 0, false)
 	}
 	// No ADC time (some host APIs): the callback's current time minus the buffer.
 	q.feed(frames2(768, 256), 256, 0, 10+1024/rate, false)
-	q.Poll()
-	if len(*got) != 4 {
-		t.Fatalf("delivered %d buffers, want 4", len(*got))
+	got.poll()
+	if len(got.got) != 4 {
+		t.Fatalf("delivered %d buffers, want 4", len(got.got))
 	}
-	for k, d := range *got {
+	for k, d := range got.got {
 		if !slices.Equal(d.in, frames2(256*k, 256)) {
 			t.Fatalf("buffer %d changed on the way", k)
 		}
@@ -61,13 +72,13 @@ func TestQueueRoundTrip(t *testing.T) {
 			t.Fatalf("buffer %d: adc %v overflow %v, want %v false", k, d.adc, d.overflow, want)
 		}
 	}
-	// The ring wraps: 1024 more frames in buffers of 384 and 640 frames.
-	*got = nil
+	// The queue wraps: 1024 more frames in buffers of 384 and 640 frames.
+	got.got = nil
 	q.feed(frames2(1024, 384), 384, 10+1024/rate, 0, false)
 	q.feed(frames2(1408, 640), 640, 10+1408/rate, 0, false)
-	q.Poll()
-	if len(*got) != 2 || !slices.Equal((*got)[0].in, frames2(1024, 384)) || !slices.Equal((*got)[1].in, frames2(1408, 640)) {
-		t.Fatalf("wrapped buffers came back as %d buffers", len(*got))
+	got.poll()
+	if len(got.got) != 2 || !slices.Equal(got.got[0].in, frames2(1024, 384)) || !slices.Equal(got.got[1].in, frames2(1408, 640)) {
+		t.Fatalf("wrapped buffers came back as %d buffers", len(got.got))
 	}
 }
 
@@ -76,16 +87,16 @@ func TestQueueRoundTrip(t *testing.T) {
 func TestQueueSplitsLongBuffers(t *testing.T) {
 	const rate = 44100.0
 	n := 2*piece + 100
-	q := newQueueSource(2, rate, 1<<15, 16, false)
+	q := newTestQueue(2, rate, 1<<15, 16, false)
 	defer q.free()
 	got := collect(q)
 	q.feed(frames2(0, n), n, 5, 0, false)
-	q.Poll()
-	if len(*got) != 3 {
-		t.Fatalf("%d frames came back in %d pieces, want 3", n, len(*got))
+	got.poll()
+	if len(got.got) != 3 {
+		t.Fatalf("%d frames came back in %d pieces, want 3", n, len(got.got))
 	}
 	at := 0
-	for i, d := range *got {
+	for i, d := range got.got {
 		k := len(d.in) / 2
 		if want := min(piece, n-at); k != want {
 			t.Fatalf("piece %d: %d frames, want %d", i, k, want)
@@ -100,51 +111,60 @@ func TestQueueSplitsLongBuffers(t *testing.T) {
 	}
 }
 
-// TestQueueOverflow: when nobody polls and the queue fills, the callback
-// drops whole buffers and flags the next one it queues as an overflow, with
+// TestQueueOverflow: when nobody reads and the queue fills, the callback
+// drops whole buffers and flags the next one it queues as dropped after
+// (PODMARK_DROPPED, not the source's input overflow flag), with
 // its true ADC time, so the Recorder inserts exactly the lost frames as
 // silence. A buffer without input data is queued as silence.
 func TestQueueOverflow(t *testing.T) {
 	const rate = 48000.0
 	for _, jack := range []bool{false, true} {
-		q := newQueueSource(2, rate, 1024, 16, jack)
+		q := newTestQueue(2, rate, 1024, 16, jack)
 		got := collect(q)
 		adc := func(k int) float64 { return 1 + float64(256*k)/rate }
 		for k := range 6 { // buffers 4 and 5 do not fit
 			q.feed(frames2(256*k, 256), 256, adc(k), 0, false)
 		}
-		q.Poll()
+		got.poll()
 		q.feed(nil, 256, adc(6), 0, false)
-		q.Poll()
+		got.poll()
 		q.free()
-		if len(*got) != 5 {
-			t.Fatalf("jack=%v: %d buffers delivered, want 5", jack, len(*got))
+		if len(got.got) != 5 {
+			t.Fatalf("jack=%v: %d buffers delivered, want 5", jack, len(got.got))
 		}
-		last := (*got)[4]
-		if !last.overflow || slices.ContainsFunc((*got)[:4], func(d delivered) bool { return d.overflow }) {
-			t.Fatalf("jack=%v: overflow flags %v", jack, []bool{(*got)[0].overflow, (*got)[3].overflow, last.overflow})
+		last := got.got[4]
+		if !last.overflow || !last.dropped || slices.ContainsFunc(got.got[:4], func(d delivered) bool { return d.overflow }) {
+			t.Fatalf("jack=%v: overflow flags %v", jack, []bool{got.got[0].overflow, got.got[3].overflow, last.overflow})
 		}
 		if !slices.Equal(last.in, make([]float32, 512)) {
 			t.Fatalf("jack=%v: a buffer without input was not silence", jack)
 		}
 		// The Recorder counts lost frames from the ADC time jump.
-		prev := (*got)[3].adc
+		prev := got.got[3].adc
 		if lost := math.Round((last.adc-prev)*rate) - 256; lost != 512 {
 			t.Fatalf("jack=%v: the jump after the overflow says %v frames were lost, want 512", jack, lost)
 		}
 	}
 }
 
-// TestQueuePollIdle: Poll before Start (and after Close) delivers nothing.
+// TestQueuePollIdle: Read before start (and after free) returns nothing.
 func TestQueuePollIdle(t *testing.T) {
-	q := newQueueSource(1, 48000, 1024, 16, false)
-	defer q.free()
+	q, err := newCaptureQueue(queueConfig{channels: 1, rate: 48000, frames: 1024, buffers: 16})
+	if err != nil {
+		t.Fatal(err)
+	}
 	got := collect(q)
-	q.delivering = false
 	q.feed(make([]float32, 64), 64, 1, 0, false)
-	q.Poll()
-	if len(*got) != 0 {
-		t.Fatal("Poll delivered while the source was not started")
+	got.poll()
+	if len(got.got) != 0 {
+		t.Fatal("Read returned a buffer while the source was not started")
+	}
+	q.start()
+	q.feed(make([]float32, 64), 64, 1, 0, false)
+	q.free()
+	got.poll()
+	if len(got.got) != 0 {
+		t.Fatal("Read returned a buffer after the queue was freed")
 	}
 }
 
@@ -155,7 +175,7 @@ func TestQueueMeters(t *testing.T) {
 	if c := cClipLevel(); c != float32(clipLevel) {
 		t.Fatalf("the C callback clips at %v, the Go side at %v", c, float32(clipLevel))
 	}
-	q := newQueueSource(2, 48000, 1024, 16, false)
+	q := newTestQueue(2, 48000, 1024, 16, false)
 	defer q.free()
 	collect(q)
 	loud, quiet := make([]float32, 2*256), make([]float32, 2*256)

@@ -14,7 +14,7 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// The capture queue's layout (podmarkHead and podmarkBuf in portaudio.go;
+// The capture queue's layout (podmarkHead and podmarkBuf in capqueue.h;
 // TestQueueLayout checks that both sides agree). A persistent queue is a
 // file in /dev/shm that the stream callback fills and the writer empties;
 // its numbers are in the machine's byte order, since only this machine's
@@ -28,7 +28,7 @@ const (
 	qOffCapBufs    = 32
 	qOffTag        = 40
 	qTagSize       = 32
-	qOffWhole      = 72
+	qOffClock      = 72
 	qOffFW         = 128
 	qOffBW         = 136
 	qOffFR         = 192
@@ -43,7 +43,8 @@ const (
 	qMaxBufs       = 1 << 22
 	qMaxStateBytes = 256
 
-	paInputOverflow = 2 // PortAudio's paInputOverflow flag
+	qFlagOverflow = 2          // PODMARK_OVERFLOW (PortAudio's paInputOverflow)
+	qFlagDropped  = 0x80000000 // PODMARK_DROPPED
 )
 
 // qbuf is one queued buffer, as the callback describes it (podmarkBuf).
@@ -70,25 +71,26 @@ func newQueueView(samples []float32, bufs []qbuf, channels int) queueView {
 		scratch: make([]float32, qPiece*channels)}
 }
 
-// take returns queued buffer i as the Recorder's callback takes it: its
-// samples where they lie in the queue (a copy in scratch if they wrap
-// around its end), its ADC time cleaned up by clock, and whether the
-// source flagged an overflow before it; end is the queue frame after it.
-// The caller has checked that it is queued. Both the live delivery
-// (paSource.deliver) and ReplayQueue read buffers through it.
-func (v *queueView) take(i uint64, clock *adcClock) (in []float32, adc float64, overflow bool, end uint64) {
-	b := v.bufs[i&v.bufMask]
-	n := uint64(b.frames)
-	start, total := (b.pos&v.frameMask)*v.ch, n*v.ch
+// take returns queued buffer i as the writer reads it: its samples where
+// they lie in the queue (a copy in scratch if they wrap around its end),
+// its ADC time cleaned up by clock, and its flags; end is the queue frame
+// after it. The caller has checked that it is queued. Both the live
+// queue (CaptureQueue.Read) and ReplayQueue read buffers through it.
+func (v *queueView) take(i uint64, clock *adcClock) (b Buffer, end uint64) {
+	qb := v.bufs[i&v.bufMask]
+	n := uint64(qb.frames)
+	start, total := (qb.pos&v.frameMask)*v.ch, n*v.ch
 	if first := uint64(len(v.samples)) - start; total <= first {
-		in = v.samples[start : start+total]
+		b.Samples = v.samples[start : start+total]
 	} else {
-		in = v.scratch[:total]
-		copy(in, v.samples[start:])
-		copy(in[first:], v.samples[:total-first])
+		b.Samples = v.scratch[:total]
+		copy(b.Samples, v.samples[start:])
+		copy(b.Samples[first:], v.samples[:total-first])
 	}
-	overflow = b.flags&paInputOverflow != 0
-	return in, clock.next(b.adc, float64(n), overflow), overflow, b.pos + n
+	b.Overflow = qb.flags&qFlagOverflow != 0
+	b.Dropped = qb.flags&qFlagDropped != 0
+	b.ADC = clock.next(qb.adc, float64(n), b.Overflow || b.Dropped)
+	return b, qb.pos + n
 }
 
 // commitRecord is what the writer stores in the queue after the buffers up
@@ -113,8 +115,11 @@ func putCommit(slot []byte, c commitRecord, state []byte) {
 	if c.clock.set {
 		flags |= 1
 	}
-	if c.clock.wholeBuffers {
+	switch c.clock.mode {
+	case clockWhole:
 		flags |= 2
+	case clockExact:
+		flags |= 4
 	}
 	ne.PutUint64(slot[24:], flags)
 	ne.PutUint64(slot[32:], math.Float64bits(c.clock.rate))
@@ -139,7 +144,13 @@ func getCommit(slot []byte) (c commitRecord, state []byte, ok bool) {
 		return c, nil, false
 	}
 	flags := ne.Uint64(slot[24:])
-	c.clock = adcClock{set: flags&1 != 0, wholeBuffers: flags&2 != 0,
+	mode := clockSmooth
+	if flags&2 != 0 {
+		mode = clockWhole
+	} else if flags&4 != 0 {
+		mode = clockExact
+	}
+	c.clock = adcClock{set: flags&1 != 0, mode: mode,
 		rate:   math.Float64frombits(ne.Uint64(slot[32:])),
 		smooth: math.Float64frombits(ne.Uint64(slot[40:])),
 		period: math.Float64frombits(ne.Uint64(slot[48:])),
@@ -160,7 +171,7 @@ type queueFile struct {
 	rate                 float64
 	capFrames, capBufs   uint64
 	tag                  string
-	wholeBuffers         bool
+	clock                clockMode
 	fw, bw, fr, br       uint64
 	view                 queueView
 	commit               commitRecord
@@ -180,19 +191,22 @@ func parseQueue(data []byte, name string) (*queueFile, error) {
 		return nil, bad("no capture queue header")
 	}
 	ne := binary.NativeEndian
-	if v := ne.Uint32(data[qOffVersion:]); v != 1 {
-		return nil, bad("version %d (this podmark reads 1)", v)
+	if v := ne.Uint32(data[qOffVersion:]); v != 1 && v != 2 {
+		return nil, bad("version %d (this podmark reads 1 and 2)", v)
 	}
 	q := &queueFile{channels: int(ne.Uint32(data[qOffChannels:])),
 		rate:      math.Float64frombits(ne.Uint64(data[qOffRate:])),
 		capFrames: ne.Uint64(data[qOffCapFrames:]), capBufs: ne.Uint64(data[qOffCapBufs:]),
-		tag:          strings.TrimRight(string(data[qOffTag:qOffTag+qTagSize]), "\x00"),
-		wholeBuffers: ne.Uint32(data[qOffWhole:]) != 0,
-		fw:           ne.Uint64(data[qOffFW:]), bw: ne.Uint64(data[qOffBW:]),
+		tag:   strings.TrimRight(string(data[qOffTag:qOffTag+qTagSize]), "\x00"),
+		clock: clockMode(ne.Uint32(data[qOffClock:])),
+		fw:    ne.Uint64(data[qOffFW:]), bw: ne.Uint64(data[qOffBW:]),
 		fr: ne.Uint64(data[qOffFR:]), br: ne.Uint64(data[qOffBR:])}
 	pow2 := func(v, max uint64) bool { return v > 0 && v <= max && v&(v-1) == 0 }
 	if q.channels < 1 || q.channels > qMaxChannels || !pow2(q.capFrames, qMaxFrames) || !pow2(q.capBufs, qMaxBufs) {
 		return nil, bad("%d channels, %d frames, %d buffers", q.channels, q.capFrames, q.capBufs)
+	}
+	if q.clock > clockExact {
+		return nil, bad("clock mode %d", q.clock)
 	}
 	if !(q.rate >= 1000 && q.rate <= 1<<22) {
 		return nil, bad("sample rate %v", q.rate)
@@ -326,7 +340,7 @@ func ReplayQueue(path string, tracks []string, opt ReplayOptions) (ReplayReport,
 	if err != nil {
 		return rep, err
 	}
-	clock := adcClock{rate: q.rate, wholeBuffers: q.wholeBuffers}
+	clock := adcClock{rate: q.rate, mode: q.clock}
 	if q.committed {
 		if err := r.restoreState(q.state); err != nil {
 			return rep, fmt.Errorf("%w: %s: %w", ErrBadQueue, name, err)
@@ -348,13 +362,14 @@ func ReplayQueue(path string, tracks []string, opt ReplayOptions) (ReplayReport,
 		}
 		r.writers = append(r.writers, w)
 	}
-	for i := q.firstBuf; i < q.bw && r.werr == nil; i++ {
-		in, adc, overflow, _ := q.view.take(i, &clock)
-		r.deliver(in, adc, overflow)
+	var werr error
+	for i := q.firstBuf; i < q.bw && werr == nil; i++ {
+		b, _ := q.view.take(i, &clock)
+		werr = r.write(b)
 		rep.Buffers++
 	}
 	rep.Frames = r.frames.Load()
-	return rep, errors.Join(r.werr, r.closeWriters())
+	return rep, errors.Join(werr, r.closeWriters())
 }
 
 // RemoveQueue deletes a capture queue file; one already gone is no error.

@@ -14,7 +14,7 @@ import (
 // queue agree on where everything is.
 func TestQueueLayout(t *testing.T) {
 	got := cQueueLayout(3, 1<<10, 1<<6)
-	want := []uint64{qHeadSize, qOffTag, qOffWhole, qOffFW, qOffFR, qOffCommits, commitSize, qBufSize, paInputOverflow,
+	want := []uint64{qHeadSize, qOffTag, qOffClock, qOffFW, qOffFR, qOffCommits, commitSize, qBufSize, qFlagOverflow, qFlagDropped,
 		qHeadSize + (1<<6)*qBufSize + (1<<10)*3*4}
 	if !slices.Equal(got, want) {
 		t.Fatalf("C layout %v, Go layout %v", got, want)
@@ -38,11 +38,12 @@ func rampFrames(k int64, n, ch int) []float32 {
 
 // queueRig is a persistent capture queue (the C queue, in a file) fed as the
 // stream callback feeds it, with a Recorder in the role of the writer: the
-// test calls what writerLoop calls (Poll, drain, Commit) and "kills" it by
+// test calls what writerLoop calls (drain the queue into the files, hand
+// them to the OS, Commit) and "kills" it by
 // dropping the writers' buffers and unmapping the queue.
 type queueRig struct {
 	t      *testing.T
-	q      *paSource
+	q      *CaptureQueue
 	rec    *Recorder
 	path   string
 	tracks []string
@@ -55,12 +56,12 @@ const rigRate = 48000.0
 func newQueueRig(t *testing.T, frames, buffers uint64) *queueRig {
 	dir := t.TempDir()
 	g := &queueRig{t: t, path: filepath.Join(dir, "podmark-test.queue"), tracks: trackPaths(dir, 2)}
-	g.q = newQueueFileSource(2, rigRate, frames, buffers, true, g.path, "tag-1")
-	rec, err := NewRecorder(RecorderConfig{Source: g.q, Channels: 2, Rate: 48000, Format: Int24, Tracks: g.tracks})
+	g.q = newTestFileQueue(2, rigRate, frames, buffers, true, g.path, "tag-1")
+	rec, err := NewRecorder(RecorderConfig{Source: &manualSource{q: g.q}, Channels: 2, Rate: 48000, Format: Int24, Tracks: g.tracks})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.persist == nil || rec.idle != 950*time.Millisecond {
+	if !rec.q.Persistent() || rec.idle != 950*time.Millisecond {
 		t.Fatalf("a source with a persistent queue did not make the writer commit and wake every 0.95 s (%v)", rec.idle)
 	}
 	for _, p := range g.tracks {
@@ -71,7 +72,6 @@ func newQueueRig(t *testing.T, frames, buffers uint64) *queueRig {
 		rec.writers = append(rec.writers, w)
 	}
 	g.rec = rec
-	g.q.cb = rec.deliver
 	return g
 }
 
@@ -84,11 +84,10 @@ func (g *queueRig) feed(count, n int) {
 	}
 }
 
-// poll delivers what is queued to the writer, as a wake-up does.
+// poll has the writer read and write what is queued, as a wake-up does.
 func (g *queueRig) poll() {
-	g.q.Poll()
-	if g.rec.werr != nil {
-		g.t.Fatal(g.rec.werr)
+	if _, err := g.rec.drain(); err != nil {
+		g.t.Fatal(err)
 	}
 }
 
@@ -215,7 +214,7 @@ func TestQueueReplay(t *testing.T) {
 	g.commit()
 	g.feed(6, 256) // flagged as following an overflow, then more
 	g.poll()
-	g.feed(2, 100) // captured, never polled
+	g.feed(2, 100) // captured, never read
 	g.kill(true, false)
 
 	var gl glitchLog
@@ -413,15 +412,16 @@ func TestQueueCommitAllocatesNothing(t *testing.T) {
 // writer, for the fuzz target.
 func queueSeed(t testing.TB, commits int) []byte {
 	path := filepath.Join(t.TempDir(), "seed.queue")
-	q := newQueueFileSource(2, 48000, 64, 4, false, path, "seed")
-	rec, err := NewRecorder(RecorderConfig{Source: q, Channels: 2, Rate: 48000, Format: Int16})
+	q := newTestFileQueue(2, 48000, 64, 4, false, path, "seed")
+	rec, err := NewRecorder(RecorderConfig{Source: &manualSource{q: q}, Channels: 2, Rate: 48000, Format: Int16})
 	if err != nil {
 		t.Fatal(err)
 	}
-	q.cb = rec.deliver
 	for i := range 3 {
 		q.feed(rampFrames(int64(16*i), 16, 2), 16, float64(i), 0, i == 2)
-		q.Poll()
+		if _, err := rec.drain(); err != nil {
+			t.Fatal(err)
+		}
 		if i < commits {
 			q.Commit(rec.appendState(nil))
 		}
@@ -454,9 +454,9 @@ func FuzzParseQueue(f *testing.F) {
 		}
 		clock := adcClock{rate: q.rate}
 		for at, i := q.firstFrame, q.firstBuf; i < q.bw; i++ {
-			in, _, _, end := q.view.take(i, &clock)
-			if end <= at || uint64(len(in)) != (end-at)*uint64(q.channels) {
-				t.Fatalf("buffer %d: %d samples for frames %d..%d", i, len(in), at, end)
+			b, end := q.view.take(i, &clock)
+			if end <= at || uint64(len(b.Samples)) != (end-at)*uint64(q.channels) {
+				t.Fatalf("buffer %d: %d samples for frames %d..%d", i, len(b.Samples), at, end)
 			}
 			at = end
 		}

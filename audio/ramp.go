@@ -2,6 +2,7 @@ package audio
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -27,30 +28,36 @@ type RampOptions struct {
 	Rate            SampleRate
 	FramesPerBuffer int // default 256
 	// Realtime paces buffers by the wall clock, catching up when the
-	// goroutine was late so that no frame is ever skipped and the stream
-	// clock (Now) never runs ahead of what was delivered by more than a
-	// buffer; otherwise buffers come flat out on a virtual clock.
+	// goroutine was late so that no frame is ever skipped, and the stream
+	// clock (Now) never runs ahead of what was delivered, like a sound
+	// card's. A real-time Ramp is a device: when the writer falls behind
+	// and its capture queue is full, frames are lost. Otherwise buffers
+	// come flat out on a virtual clock, which waits while the queue is full
+	// (a virtual clock has no time to keep), so no frame is ever lost.
 	Realtime bool
 	// Speed, with Realtime, runs the clock this many times faster than the
 	// wall clock (0 means 1): ramp:fast sessions record an hour in a minute.
+	// The capture queue grows with it, to hold what about 2 s of wall time
+	// brings (up to 2^23 frames).
 	Speed float64
 	// Overflows lists simulated input overflows.
 	Overflows []RampOverflow
-	// StopAfter, if > 0, stops delivering callbacks after that many stream
+	// StopAfter, if > 0, stops delivering buffers after that many stream
 	// frames while the stream clock keeps running: a lost device. Done is
 	// closed then.
 	StopAfter int64
-	// DiskStallAt and DiskStall simulate a stalled disk: a Recorder's
-	// writer goroutine sleeps DiskStall before it writes the stream frame
-	// DiskStallAt (once).
-	DiskStallAt int64
-	DiskStall   time.Duration
+	// QueueFile and QueueTag put the capture queue in a file, as
+	// StreamConfig's do for PortAudio.
+	QueueFile, QueueTag string
 }
 
-// Ramp is a fake Source that emits RampValue samples. Its methods are safe
-// for concurrent use; the callback runs on the Ramp's own goroutine.
+// Ramp is a fake Source that emits RampValue samples into its capture
+// queue, as the PortAudio callback does, from its own goroutine. Its
+// methods are safe for concurrent use.
 type Ramp struct {
 	opt       RampOptions
+	queue     *CaptureQueue
+	qerr      error // the queue could not be made
 	mu        sync.Mutex
 	stop      chan struct{}
 	wg        sync.WaitGroup
@@ -59,11 +66,14 @@ type Ramp struct {
 	started   time.Time
 	clock     atomic.Uint64 // virtual clock (flat out), float64 bits
 	delivered atomic.Int64  // stream frames delivered or skipped
-	stalled   atomic.Bool
 	closed    bool
 }
 
-// NewRamp returns a stopped Ramp.
+// maxRampQueue is the largest capture queue a fast Ramp gets, in frames.
+const maxRampQueue = 1 << 23
+
+// NewRamp returns a stopped Ramp with its capture queue (an error making
+// it is returned by Start).
 func NewRamp(opt RampOptions) *Ramp {
 	if opt.FramesPerBuffer <= 0 {
 		opt.FramesPerBuffer = 256
@@ -77,40 +87,68 @@ func NewRamp(opt RampOptions) *Ramp {
 	if opt.Speed <= 0 {
 		opt.Speed = 1
 	}
-	return &Ramp{opt: opt, done: make(chan struct{})}
+	frames, buffers := uint64(queueFrames), uint64(queueBuffers)
+	if opt.Realtime {
+		for frames < maxRampQueue && float64(frames) < 2*opt.Speed*float64(opt.Rate) {
+			frames <<= 1
+		}
+		for buffers < frames/uint64(opt.FramesPerBuffer) {
+			buffers <<= 1
+		}
+	}
+	r := &Ramp{opt: opt, done: make(chan struct{})}
+	r.queue, r.qerr = openCaptureQueue(queueConfig{channels: opt.Channels, rate: float64(opt.Rate),
+		frames: frames, buffers: buffers, clock: clockExact, path: opt.QueueFile, tag: opt.QueueTag})
+	if r.qerr != nil {
+		r.qerr = fmt.Errorf("audio: ramp: %w", r.qerr)
+	}
+	return r
 }
 
 // ErrRunning reports Start on a Source that is already running.
 var ErrRunning = errors.New("audio: source already started")
 
-// Start begins delivering buffers to cb on the Ramp's goroutine.
-func (r *Ramp) Start(cb func(in []float32, adc float64, overflow bool)) error {
+// Queue is the Ramp's capture queue (nil if it could not be made).
+func (r *Ramp) Queue() *CaptureQueue { return r.queue }
+
+// Start empties the queue and begins delivering buffers into it.
+func (r *Ramp) Start() error {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	if r.qerr != nil {
+		return r.qerr
+	}
 	if r.closed {
 		return ErrClosed
 	}
 	if r.stop != nil {
 		return ErrRunning
 	}
+	r.queue.start()
 	r.stop = make(chan struct{})
 	r.started = time.Now()
 	r.wg.Add(1)
-	go r.run(cb, r.stop, r.started)
+	go r.run(r.stop, r.started)
 	return nil
 }
 
-func (r *Ramp) run(cb func([]float32, float64, bool), stop chan struct{}, start time.Time) {
+func (r *Ramp) run(stop chan struct{}, start time.Time) {
 	defer r.wg.Done()
 	o := r.opt
 	fpb := int64(o.FramesPerBuffer)
 	buf := make([]float32, int(fpb)*o.Channels)
 	overflows := append([]RampOverflow(nil), o.Overflows...)
 	framesPerSecond := float64(o.Rate) * o.Speed
-	var wait *time.Timer
-	if o.Realtime {
-		wait = time.NewTimer(0)
-		defer wait.Stop()
+	wait := time.NewTimer(0)
+	defer wait.Stop()
+	sleep := func(d time.Duration) bool {
+		wait.Reset(d)
+		select {
+		case <-stop:
+			return false
+		case <-wait.C:
+			return true
+		}
 	}
 	var n int64 // next stream frame
 	for {
@@ -120,7 +158,7 @@ func (r *Ramp) run(cb func([]float32, float64, bool), stop chan struct{}, start 
 		default:
 		}
 		if o.StopAfter > 0 && n >= o.StopAfter {
-			// The device is gone: no more callbacks, the clock runs on.
+			// The device is gone: no more buffers, the clock runs on.
 			r.doneOnce.Do(func() { close(r.done) })
 			<-stop
 			return
@@ -129,12 +167,13 @@ func (r *Ramp) run(cb func([]float32, float64, bool), stop chan struct{}, start 
 			// The buffer ending at stream frame n+fpb is due when the clock
 			// passes that frame; a late goroutine delivers at once.
 			due := start.Add(time.Duration(float64(n+fpb) / framesPerSecond * float64(time.Second)))
-			if d := time.Until(due); d > 0 {
-				wait.Reset(d)
-				select {
-				case <-stop:
+			if d := time.Until(due); d > 0 && !sleep(d) {
+				return
+			}
+		} else {
+			for !r.queue.room(int(fpb)) {
+				if !sleep(time.Millisecond) {
 					return
-				case <-wait.C:
 				}
 			}
 		}
@@ -152,12 +191,12 @@ func (r *Ramp) run(cb func([]float32, float64, bool), stop chan struct{}, start 
 			}
 		}
 		adc := o.Rate.Seconds(n)
+		r.queue.push(buf, int(fpb), adc, overflow)
 		n += fpb
 		r.delivered.Store(n)
 		if !o.Realtime {
 			r.clock.Store(math.Float64bits(o.Rate.Seconds(n)))
 		}
-		cb(buf, adc, overflow)
 	}
 }
 
@@ -167,8 +206,11 @@ func (r *Ramp) Done() <-chan struct{} { return r.done }
 // Delivered returns the stream frames produced so far (including skipped ones).
 func (r *Ramp) Delivered() int64 { return r.delivered.Load() }
 
-// Now returns the stream clock in seconds: wall time since Start (times
-// Speed) when Realtime, otherwise the end of the last delivered buffer.
+// Now returns the stream clock in seconds: when Realtime, wall time since
+// Start (times Speed) but never past the end of the last buffer delivered
+// (half a frame more, so float rounding never puts "now" a frame before
+// it), as a sound card's clock; otherwise the end of the last delivered
+// buffer.
 func (r *Ramp) Now() float64 {
 	if r.opt.Realtime {
 		r.mu.Lock()
@@ -177,21 +219,13 @@ func (r *Ramp) Now() float64 {
 		if s.IsZero() {
 			return 0
 		}
-		return time.Since(s).Seconds() * r.opt.Speed
+		return min(time.Since(s).Seconds()*r.opt.Speed, (float64(r.delivered.Load())+0.5)/float64(r.opt.Rate))
 	}
 	return math.Float64frombits(r.clock.Load())
 }
 
-// DiskStall tells a Recorder's writer how long to stall before writing
-// stream frame n (once): the simulated disk stall.
-func (r *Ramp) DiskStall(n int64) time.Duration {
-	if r.opt.DiskStall > 0 && n >= r.opt.DiskStallAt && r.stalled.CompareAndSwap(false, true) {
-		return r.opt.DiskStall
-	}
-	return 0
-}
-
-// Stop stops delivery and waits for the callback goroutine to return.
+// Stop stops delivery and waits for the Ramp's goroutine to return; what
+// it delivered stays in the queue.
 func (r *Ramp) Stop() error {
 	r.mu.Lock()
 	stop := r.stop
@@ -204,12 +238,15 @@ func (r *Ramp) Stop() error {
 	return nil
 }
 
-// Close stops the Ramp; it cannot be started again.
+// Close stops the Ramp and frees its queue; it cannot be started again.
 func (r *Ramp) Close() error {
 	err := r.Stop()
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.closed && r.queue != nil {
+		r.queue.free()
+	}
 	r.closed = true
-	r.mu.Unlock()
 	return err
 }
 

@@ -16,31 +16,46 @@ func TestRampRealtimePacing(t *testing.T) {
 		var mu sync.Mutex
 		var next int64
 		var bad []string
-		err := r.Start(func(in []float32, adc float64, overflow bool) {
+		// The test reads the Ramp's capture queue, as the writer does.
+		read := func() {
 			mu.Lock()
 			defer mu.Unlock()
-			if overflow {
-				bad = append(bad, "overflow flag set")
-			}
-			if want := float64(next) / rate; adc != want {
-				bad = append(bad, "adc time off")
-			}
-			for i := 0; i < len(in)/2; i++ {
-				for c := 0; c < 2; c++ {
-					if in[2*i+c] != RampValue(next+int64(i), c) {
-						bad = append(bad, "sample value off")
-						return
+			for {
+				b, ok := r.Queue().Read()
+				if !ok {
+					return
+				}
+				in, adc := b.Samples, b.ADC
+				if b.Overflow || b.Dropped {
+					bad = append(bad, "overflow flag set")
+				}
+				if want := float64(next) / rate; adc != want {
+					bad = append(bad, "adc time off")
+				}
+				for i := 0; i < len(in)/2; i++ {
+					for c := 0; c < 2; c++ {
+						if in[2*i+c] != RampValue(next+int64(i), c) {
+							bad = append(bad, "sample value off")
+							return
+						}
 					}
 				}
+				next += int64(len(in) / 2)
 			}
-			next += int64(len(in) / 2)
-		})
-		if err != nil {
+		}
+		if err := r.Start(); err != nil {
 			t.Fatal(err)
 		}
-		time.Sleep(500 * time.Millisecond)
+		for range 10 {
+			time.Sleep(50 * time.Millisecond)
+			read()
+		}
 		clock := r.Now()
 		if err := r.Stop(); err != nil {
+			t.Fatal(err)
+		}
+		read()
+		if err := r.Close(); err != nil {
 			t.Fatal(err)
 		}
 		mu.Lock()
@@ -50,7 +65,7 @@ func TestRampRealtimePacing(t *testing.T) {
 			t.Fatalf("speed %v: %v", speed, errs[0])
 		}
 		if got != r.Delivered() {
-			t.Errorf("speed %v: callback saw %d frames, Delivered says %d", speed, got, r.Delivered())
+			t.Errorf("speed %v: the queue held %d frames, Delivered says %d", speed, got, r.Delivered())
 		}
 		// The clock ran Speed times the wall clock; delivery lags it by at
 		// most a buffer plus scheduling delay (generous for -race on 2 cores).

@@ -12,54 +12,26 @@ import (
 	"time"
 )
 
-// Source is a stream of interleaved float32 input buffers.
+// Source is an input that captures into a CaptureQueue: the PortAudio
+// stream (portaudio.go) or a fake source (Ramp). The Recorder's writer
+// goroutine pulls the captured buffers from Queue with Read, the way an
+// io.Reader is read; the source never calls into the Recorder.
 type Source interface {
-	// Start begins delivery: cb runs on the source's own thread (where it must not block, allocate, lock or log), or, for
-	// a source that implements poller, in Poll (also for what was captured before Stop). Calls to cb never overlap.
-	// in is interleaved float32; adc is the stream-clock time (s) of in's first frame; overflow reports input overflow.
-	Start(cb func(in []float32, adc float64, overflow bool)) error
+	// Start empties the queue and begins capturing into it.
+	Start() error
+	// Queue is the source's capture queue, the same from open to Close.
+	Queue() *CaptureQueue
 	Now() float64 // the stream clock in seconds (Pa_GetStreamTime for PortAudio)
+	// Stop stops capturing; what was captured stays in the queue to be read.
 	Stop() error
+	// Close stops the source and frees its queue: only after the Recorder
+	// reading it has stopped.
 	Close() error
 	Info() (device, hostAPI string)
 }
 
-// poller is implemented by sources that queue what they capture in their own
-// preallocated real-time queue (PortAudio: its real-time thread never enters
-// Go) and hand it to the callback only in Poll, which only the Recorder's
-// writer goroutine calls. The Recorder then writes the buffers straight from
-// the source's queue to the files: it has no ring of its own to fill. Such a
-// source meters in its real-time callback, so live levels are current
-// between polls.
-type poller interface {
-	Poll()
-	Levels(dst []Level) []Level // since the last call
-	ClearClip(ch int)
-}
-
-// persister is implemented by a polled source whose capture queue outlives
-// the process (PortAudio with StreamConfig.QueueFile): what it captured
-// stays there until the Recorder commits it, so a killed process loses
-// nothing the queue held, and `podmark recover` writes it out
-// (ReplayQueue). The writer can then wake about once a second
-// instead of every writerIdle.
-type persister interface {
-	Persistent() bool
-	// Commit records state (appendState) as the writer's state after every
-	// buffer polled so far, then frees those buffers. The writer calls it
-	// once they have reached the OS.
-	Commit(state []byte)
-}
-
-// diskStaller is implemented by test sources (Ramp) that simulate a stalled
-// disk in the writer goroutine.
-type diskStaller interface {
-	DiskStall(streamFrame int64) time.Duration
-}
-
 // Level is one channel's meter reading over the audio captured since the
-// last reading (a polled source), or over the last callback buffer of a
-// source that pushes.
+// last reading.
 type Level struct {
 	Peak, RMS float32 // linear 0..1
 	Clipped   bool    // latched until ClearClip
@@ -67,7 +39,7 @@ type Level struct {
 
 // Stats counts frames. Frames is the length of the track files; StreamFrames
 // the frames of the source's timeline (delivered plus lost); Dropped the frames
-// lost (input overflows and ring overflows), each replaced by silence;
+// lost (input overflows and a full capture queue), each replaced by silence;
 // Overflows the input overflows the source reported; Glitches the silent gaps
 // inserted.
 type Stats struct {
@@ -82,12 +54,10 @@ type RecorderConfig struct {
 	Format   SampleFormat
 	Tracks   []string // one mono WAV path per channel; nil = meter only (soundcheck)
 	BEXT     BEXT     // Description/Originator; Origination and TimeReference filled at start
-	// RingSeconds is the ring buffer length; default and minimum 10.
-	RingSeconds float64
 	// SyncEvery is the longest time between header patches + fsyncs, default and at most 1s.
 	SyncEvery     time.Duration
 	RF64Threshold int64
-	// StallTimeout: no callbacks this long → ErrDeviceLost; default 2s.
+	// StallTimeout: no buffers this long → ErrDeviceLost; default 2s.
 	StallTimeout time.Duration
 	// OnGlitch is called from the writer goroutine after lostFrames of
 	// silence were inserted at file frame atFrame.
@@ -107,40 +77,32 @@ const clipLevel = 1 - 1.0/32768
 // span is a pause: stream frames [from, to) are discarded; to < 0 while open.
 type span struct{ from, to int64 }
 
-// Recorder captures a Source into one mono WAV file per channel. The audio
-// callback only copies into a lock-free ring (the Recorder's, or a polled
-// source's own) and updates atomics; one writer goroutine owns the files. All
+// Recorder captures a Source into one mono WAV file per channel. The
+// source's producer (the audio callback) only copies into its capture queue
+// and meters; one writer goroutine reads the queue and owns the files. All
 // methods are safe for concurrent use.
 type Recorder struct {
 	cfg   RecorderConfig
-	ring  *ring // nil for a polled source
-	gaps  gapQueue
+	q     *CaptureQueue // the source's (nil for ReplayQueue's Recorder)
 	chans int
 
-	// Written only by the callback.
-	cbLastADC    float64
-	cbLastN      int64
-	cbStarted    bool
-	cbPending    int64         // lost frames not yet queued as a gap
-	polled       poller        // the source, if it is polled (nil otherwise)
-	persist      persister     // the source, if its queue is persistent (nil otherwise)
+	// The writer's overflow accounting (account).
+	lastADC float64
+	lastN   int64
+	started bool
+
 	idle         time.Duration // the writer's wake-up period
 	streamFrames atomic.Int64  // stream frames up to the end of the last buffer
-	callbacks    atomic.Int64
+	buffers      atomic.Int64  // buffers read from the queue
 	overflows    atomic.Int64
-	dropped      atomic.Int64 // frames lost (overflow + ring)
-	pendingLost  atomic.Int64 // mirror of cbPending for the final drain
-	peak, rms    []atomic.Uint32
-	clip         []atomic.Bool
+	dropped      atomic.Int64 // frames lost (input overflows and a full queue)
 	// Seqlock-published (stream frame, ADC time) of the last buffer's first frame.
-	seq     atomic.Uint64
-	lastF   atomic.Int64
-	lastADC atomic.Uint64
+	seq      atomic.Uint64
+	pubFrame atomic.Int64
+	pubADC   atomic.Uint64
 
 	// Writer goroutine state.
 	stream   int64        // stream frame of the next frame to write (or gap)
-	werr     error        // a polled delivery's write error, for writerLoop
-	wrote    bool         // a polled delivery wrote something
 	frames   atomic.Int64 // file frames written
 	glitches atomic.Int64
 	writers  []*Writer
@@ -148,7 +110,7 @@ type Recorder struct {
 	zeros    []float32
 	segBuf   [][2]int64                                            // reused by segments
 	stateBuf []byte                                                // reused by appendState
-	create   func(path string, opt WriterOptions) (*Writer, error) // test seam
+	create   func(path string, opt WriterOptions) (*Writer, error) // createNewWAV; tests put a failing disk here
 
 	mu     sync.Mutex // guards pauses, committed, state
 	pauses []span
@@ -168,8 +130,7 @@ type Recorder struct {
 
 const writeChunk = 4096
 
-// NewRecorder validates cfg and prepares the ring and meters. Files are
-// created by Start.
+// NewRecorder validates cfg. Files are created by Start.
 func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 	if cfg.Source == nil {
 		return nil, errors.New("audio: recorder: no source")
@@ -178,7 +139,7 @@ func NewRecorder(cfg RecorderConfig) (*Recorder, error) {
 }
 
 // newRecorder is NewRecorder without a source, for ReplayQueue, which
-// feeds deliver itself and never starts the Recorder.
+// calls write itself and never starts the Recorder.
 func newRecorder(cfg RecorderConfig) (*Recorder, error) {
 	if cfg.Channels < 1 || cfg.Channels > 1024 {
 		return nil, fmt.Errorf("audio: recorder: unsupported channel count %d", cfg.Channels)
@@ -194,9 +155,6 @@ func newRecorder(cfg RecorderConfig) (*Recorder, error) {
 	if cfg.Tracks != nil && len(cfg.Tracks) != cfg.Channels {
 		return nil, fmt.Errorf("audio: recorder: %d track files for %d channels", len(cfg.Tracks), cfg.Channels)
 	}
-	if cfg.RingSeconds < 10 {
-		cfg.RingSeconds = 10
-	}
 	if cfg.SyncEvery <= 0 {
 		cfg.SyncEvery = time.Second
 	}
@@ -210,9 +168,6 @@ func newRecorder(cfg RecorderConfig) (*Recorder, error) {
 	r := &Recorder{
 		cfg:     cfg,
 		chans:   ch,
-		peak:    make([]atomic.Uint32, ch),
-		rms:     make([]atomic.Uint32, ch),
-		clip:    make([]atomic.Bool, ch),
 		chunk:   make([][]float32, ch),
 		zeros:   make([]float32, writeChunk),
 		create:  createNewWAV,
@@ -223,123 +178,78 @@ func newRecorder(cfg RecorderConfig) (*Recorder, error) {
 	for i := range r.chunk {
 		r.chunk[i] = make([]float32, writeChunk)
 	}
-	r.polled, _ = cfg.Source.(poller)
 	r.idle = writerIdle
-	if p, ok := cfg.Source.(persister); ok && r.polled != nil && p.Persistent() {
-		r.persist, r.idle = p, cfg.SyncEvery-cfg.SyncEvery/persistentMargin
-		r.stateBuf = make([]byte, 0, recStateSize)
+	if cfg.Source != nil {
+		r.q = cfg.Source.Queue()
+		if r.q == nil {
+			return nil, fmt.Errorf("audio: recorder: source %s has no capture queue", r.sourceName())
+		}
+		if r.q.channels != ch || r.q.rate != float64(cfg.Rate) {
+			return nil, fmt.Errorf("audio: recorder: source %s captures %d channels at %v Hz, not %d at %d Hz",
+				r.sourceName(), r.q.channels, r.q.rate, ch, int(cfg.Rate))
+		}
+		if r.q.Persistent() {
+			r.idle = cfg.SyncEvery - cfg.SyncEvery/persistentMargin
+		}
 	}
-	if r.polled == nil {
-		r.ring = newRing(int(math.Ceil(cfg.RingSeconds*float64(cfg.Rate))), ch)
-	}
+	r.stateBuf = make([]byte, 0, recStateSize)
 	return r, nil
 }
 
-// callback is the real-time path: no allocation, lock, log or I/O.
-func (r *Recorder) callback(in []float32, adc float64, overflow bool) {
-	ch := r.chans
-	n := int64(len(in) / ch)
-	sf, lost := r.account(n, adc, overflow)
-	r.cbPending += lost
-
-	// Ring: a gap first if frames were lost before this buffer.
-	if r.cbPending > 0 && r.ring.readable() < r.ring.capacity() {
-		if r.gaps.push(gap{at: r.ring.w.Load(), lost: r.cbPending}) {
-			r.cbPending = 0
-		}
-	}
-	if r.cbPending == 0 {
-		w := int64(r.ring.write(in[:n*int64(ch)]))
-		if w < n {
-			r.cbPending = n - w
-			r.dropped.Add(n - w)
-		}
-	} else {
-		r.cbPending += n
-		r.dropped.Add(n)
-	}
-	r.pendingLost.Store(r.cbPending)
-
-	// Meters: over this buffer.
-	samples := in[:n*int64(ch)]
-	for c := range ch {
-		var peak float32
-		var sum float64
-		for k := c; k < len(samples); k += ch {
-			v := samples[k]
-			if a := float32(math.Abs(float64(v))); a > peak { // NaN never becomes the peak
-				peak = a
-			}
-			sum += float64(v) * float64(v)
-		}
-		r.peak[c].Store(math.Float32bits(peak))
-		if n > 0 {
-			r.rms[c].Store(math.Float32bits(float32(math.Sqrt(sum / float64(n)))))
-		}
-		if peak >= clipLevel {
-			r.clip[c].Store(true)
-		}
-	}
-	r.streamFrames.Store(sf + n)
-	r.callbacks.Add(1)
-}
-
 // account counts the frames a buffer of n frames at ADC time adc says were
-// lost before it (input overflow), publishes the (stream frame, adc) of its
-// first frame, and returns that stream frame and the lost frames. It runs
-// in the callback (polled: in the writer goroutine).
-func (r *Recorder) account(n int64, adc float64, overflow bool) (sf, lost int64) {
+// lost before it (lost: the source reported an overflow or the queue
+// dropped frames; reported: the source did), publishes the (stream frame,
+// adc) of its first frame, and returns that stream frame and the lost
+// frames. Only the writer goroutine calls it.
+func (r *Recorder) account(n int64, adc float64, lost, reported bool) (sf, gap int64) {
 	sf = r.streamFrames.Load()
-	if overflow {
+	if reported {
 		r.overflows.Add(1)
-		if r.cbStarted {
-			expect := r.cbLastADC + float64(r.cbLastN)/float64(r.cfg.Rate)
-			if l := int64(math.Round((adc - expect) * float64(r.cfg.Rate))); l > 0 {
-				lost = l
-				r.dropped.Add(lost)
-				sf += lost
-			}
+	}
+	if lost && r.started {
+		expect := r.lastADC + float64(r.lastN)/float64(r.cfg.Rate)
+		if l := int64(math.Round((adc - expect) * float64(r.cfg.Rate))); l > 0 {
+			gap = l
+			r.dropped.Add(gap)
+			sf += gap
 		}
 	}
-	r.cbStarted = true
-	r.cbLastADC, r.cbLastN = adc, n
+	r.started = true
+	r.lastADC, r.lastN = adc, n
 
 	// Publish (frame, adc) of this buffer's first frame.
 	r.seq.Add(1)
-	r.lastF.Store(sf)
-	r.lastADC.Store(math.Float64bits(adc))
+	r.pubFrame.Store(sf)
+	r.pubADC.Store(math.Float64bits(adc))
 	r.seq.Add(1)
-	return sf, lost
+	return sf, gap
 }
 
-// deliver is the callback of a polled source: it runs in Poll, which only the
-// writer goroutine calls, and writes each buffer straight to the files, after
-// silence for any frames lost before it. After a write error it only counts.
-func (r *Recorder) deliver(in []float32, adc float64, overflow bool) {
+// write writes buffer b, read from the capture queue, straight to the
+// files, after silence for any frames lost before it. Only the writer
+// goroutine (and ReplayQueue) calls it.
+func (r *Recorder) write(b Buffer) error {
 	ch := r.chans
-	n := int64(len(in) / ch)
-	sf, lost := r.account(n, adc, overflow)
+	n := int64(len(b.Samples) / ch)
+	sf, lost := r.account(n, b.ADC, b.Overflow || b.Dropped, b.Overflow)
 	r.streamFrames.Store(sf + n)
-	r.callbacks.Add(1)
-	if r.werr != nil {
-		return
-	}
+	r.buffers.Add(1)
 	if lost > 0 {
-		if r.werr = r.emit(nil, r.stream, lost, true); r.werr != nil {
-			return
+		if err := r.emit(nil, r.stream, lost, true); err != nil {
+			return err
 		}
 		r.stream += lost
 	}
 	for done := int64(0); done < n; {
 		k := min(n-done, writeChunk)
-		r.split(in[done*int64(ch):(done+k)*int64(ch)], 0)
-		if r.werr = r.emit(r.chunk, r.stream, k, false); r.werr != nil {
-			return
+		r.split(b.Samples[done*int64(ch):(done+k)*int64(ch)], 0)
+		if err := r.emit(r.chunk, r.stream, k, false); err != nil {
+			return err
 		}
 		r.stream += k
 		done += k
 	}
-	r.wrote = true
+	return nil
 }
 
 // split de-interleaves the frames of src into r.chunk[c][at:], one slice
@@ -363,15 +273,15 @@ func (r *Recorder) last() (int64, float64, bool) {
 		if s1%2 == 1 {
 			continue
 		}
-		f := r.lastF.Load()
-		a := math.Float64frombits(r.lastADC.Load())
+		f := r.pubFrame.Load()
+		a := math.Float64frombits(r.pubADC.Load())
 		if r.seq.Load() == s1 {
 			return f, a, s1 > 0
 		}
 	}
 }
 
-// streamNow interpolates the stream frame of "now" from the last callback
+// streamNow interpolates the stream frame of "now" from the last buffer read
 // and the source's clock.
 func (r *Recorder) streamNow() int64 {
 	f, adc, ok := r.last()
@@ -381,7 +291,7 @@ func (r *Recorder) streamNow() int64 {
 	d := (r.cfg.Source.Now() - adc) * float64(r.cfg.Rate)
 	p := f + int64(math.Floor(d))
 	if sf := r.streamFrames.Load(); p < sf && d > 0 {
-		// The clock can lag the buffer a callback just delivered.
+		// The clock can lag the buffer just read.
 		p = max(p, f)
 	}
 	return max(p, 0)
@@ -404,8 +314,8 @@ func (r *Recorder) skippedBefore(s int64) int64 {
 }
 
 // Position returns the file frame of "now", interpolated from the source's
-// stream clock (not rounded to a buffer; for a polled source, from the last
-// buffer the writer took, at most its wake-up period old). While paused it
+// stream clock (not rounded to a buffer) from the last buffer the writer
+// read, at most its wake-up period old. While paused it
 // stays at the pause point.
 func (r *Recorder) Position() int64 {
 	s := r.streamNow()
@@ -436,11 +346,7 @@ func (r *Recorder) Start() (time.Time, error) {
 	if err := syncDirs(r.cfg.Tracks); err != nil {
 		return time.Time{}, r.abortStart(err)
 	}
-	cb := r.callback
-	if r.polled != nil {
-		cb = r.deliver
-	}
-	if err := r.cfg.Source.Start(cb); err != nil {
+	if err := r.cfg.Source.Start(); err != nil {
 		return time.Time{}, r.abortStart(err) // sources name themselves in their errors
 	}
 	r.state = 1
@@ -481,6 +387,9 @@ func syncDirs(paths []string) error {
 }
 
 func (r *Recorder) sourceName() string {
+	if r.cfg.Source == nil {
+		return "(none)"
+	}
 	d, h := r.cfg.Source.Info()
 	return fmt.Sprintf("%q (%s)", d, h)
 }
@@ -538,33 +447,14 @@ func (r *Recorder) WakeWriter() {
 	}
 }
 
-// Levels returns each channel's meter, reusing dst.
-func (r *Recorder) Levels(dst []Level) []Level {
-	if r.polled != nil {
-		return r.polled.Levels(dst)
-	}
-	dst = dst[:0]
-	for c := range r.chans {
-		dst = append(dst, Level{
-			Peak:    math.Float32frombits(r.peak[c].Load()),
-			RMS:     math.Float32frombits(r.rms[c].Load()),
-			Clipped: r.clip[c].Load(),
-		})
-	}
-	return dst
-}
+// Levels returns each channel's meter over the audio captured since the
+// last call, reusing dst.
+func (r *Recorder) Levels(dst []Level) []Level { return r.q.Levels(dst) }
 
 // ClearClip resets channel ch's clip latch.
-func (r *Recorder) ClearClip(ch int) {
-	if r.polled != nil {
-		r.polled.ClearClip(ch)
-	} else if ch >= 0 && ch < r.chans {
-		r.clip[ch].Store(false)
-	}
-}
+func (r *Recorder) ClearClip(ch int) { r.q.ClearClip(ch) }
 
-// Stats returns the frame counters (for a polled source, as of the writer's
-// last wake-up).
+// Stats returns the frame counters as of the writer's last wake-up.
 func (r *Recorder) Stats() Stats {
 	return Stats{
 		Frames:       r.frames.Load(),
@@ -594,7 +484,7 @@ func (r *Recorder) setErr(err error) {
 	}
 }
 
-// Stop stops the source, writes everything left in the ring, finalizes the
+// Stop stops the source, writes everything left in its queue, finalizes the
 // files and returns the first error (including one that stopped the
 // recorder earlier).
 func (r *Recorder) Stop() error {
@@ -632,15 +522,13 @@ func (r *Recorder) finalErr() error {
 	return errors.Join(r.err, r.stopErr)
 }
 
-// writerLoop owns the files: it drains the ring, inserts silence for lost
-// frames, drops paused frames, and patches + fsyncs every SyncEvery.
+// writerLoop owns the files: on every wake-up it reads what the source
+// captured, inserts silence for lost frames, drops paused frames, hands
+// the samples to the OS and commits them to the queue, and patches +
+// fsyncs every SyncEvery.
 func (r *Recorder) writerLoop() {
 	defer close(r.exited)
 	defer r.tick.close()
-	var staller diskStaller
-	if s, ok := r.cfg.Source.(diskStaller); ok {
-		staller = s
-	}
 	lastSync := time.Now()
 	lastCB, lastCBTime := int64(-1), time.Now()
 	stopping := false
@@ -668,30 +556,12 @@ func (r *Recorder) writerLoop() {
 			default:
 			}
 		}
-		progressed := false
-		if r.polled != nil {
-			// The source's queue is the ring: deliver writes it out.
-			r.wrote = false
-			r.polled.Poll()
-			if r.werr != nil {
-				selfStop(r.werr)
-				return
-			}
-			progressed = r.wrote
-		} else {
-			var err error
-			if progressed, err = r.drainRing(staller); err != nil {
-				selfStop(err)
-				return
-			}
+		progressed, err := r.drain()
+		if err != nil {
+			selfStop(err)
+			return
 		}
 		if stopping && !progressed {
-			// Frames lost at the very end still count on the timeline.
-			if p := r.pendingLost.Load(); p > 0 {
-				if err := r.emit(nil, r.stream, p, true); err != nil {
-					r.setErr(err)
-				}
-			}
 			if err := r.closeWriters(); err != nil {
 				r.setErr(err)
 			}
@@ -714,7 +584,7 @@ func (r *Recorder) writerLoop() {
 				}
 			}
 		}
-		if cb := r.callbacks.Load(); cb != lastCB {
+		if cb := r.buffers.Load(); cb != lastCB {
 			lastCB, lastCBTime = cb, now
 		} else if !stopping && now.Sub(lastCBTime) >= r.cfg.StallTimeout {
 			selfStop(fmt.Errorf("%w: %s sent no audio for %v", ErrDeviceLost, r.sourceName(), r.cfg.StallTimeout))
@@ -722,7 +592,7 @@ func (r *Recorder) writerLoop() {
 		}
 		if !stopping {
 			// Caught up: hand buffered samples to the OS so a killed
-			// process loses only what the ring held (the header is patched
+			// process loses only what the queue held (the header is patched
 			// and fsynced every SyncEvery; RepairWAV recovers the rest).
 			for _, w := range r.writers {
 				if err := w.drain(); err != nil {
@@ -730,66 +600,58 @@ func (r *Recorder) writerLoop() {
 					return
 				}
 			}
-			if r.persist != nil {
-				// Everything polled is with the OS now: a persistent
-				// queue may let it go.
-				r.persist.Commit(r.appendState(r.stateBuf[:0]))
+			// Everything read is with the OS now: the queue may let it
+			// go (a persistent one after recording where it was).
+			r.q.Commit(r.appendState(r.stateBuf[:0]))
+			if r.started {
+				r.tick.wait(r.stopReq) // Stop wakes it at once to finish
+			} else {
+				r.waitFirst()
 			}
-			r.tick.wait(r.stopReq) // Stop wakes it at once to finish
 		}
 	}
 }
 
-// drainRing writes what the callback had put in the Recorder's ring when it
-// was called, and the silence for gaps, in chunks of up to writeChunk frames;
-// it reports whether it wrote anything.
-func (r *Recorder) drainRing(staller diskStaller) (bool, error) {
+// firstPoll is how often the writer looks for the source's first buffer.
+// Position interpolates from the last buffer read, so until the writer
+// has read one it knows no stream clock (it would say 0 for up to a
+// second with a persistent queue, and --duration would run long).
+const firstPoll = 10 * time.Millisecond
+
+// waitFirst waits firstPoll or until Stop, for the first buffer.
+func (r *Recorder) waitFirst() {
+	t := time.NewTimer(firstPoll)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-r.stopReq:
+	}
+}
+
+// drain reads and writes every buffer the source has captured, and
+// reports whether there was any.
+func (r *Recorder) drain() (bool, error) {
 	progressed := false
-	end := r.ring.w.Load()
 	for {
-		// A gap due now?
-		if g, ok := r.gaps.peek(); ok && g.at <= r.ring.r.Load() {
-			if err := r.emit(nil, r.stream, g.lost, true); err != nil {
-				return progressed, err
-			}
-			r.stream += g.lost
-			r.gaps.pop()
-			progressed = true
-			continue
-		}
-		limit := min(writeChunk, int(end-r.ring.r.Load()))
-		if g, ok := r.gaps.peek(); ok {
-			limit = min(limit, int(g.at-r.ring.r.Load()))
-		}
-		a, b, _ := r.ring.peek(limit)
-		n := (len(a) + len(b)) / r.chans
-		if n == 0 {
+		b, ok := r.q.Read()
+		if !ok {
 			return progressed, nil
 		}
-		if staller != nil {
-			if d := staller.DiskStall(r.stream + int64(n)); d > 0 {
-				time.Sleep(d)
-			}
-		}
-		r.split(b, r.split(a, 0))
-		r.ring.release(n)
-		if err := r.emit(r.chunk, r.stream, int64(n), false); err != nil {
+		progressed = true
+		if err := r.write(b); err != nil {
 			return progressed, err
 		}
-		r.stream += int64(n)
-		progressed = true
 	}
 }
 
 // writerIdle is the writer's wake-up period (writerTicker). Nothing
-// waits on the writer but the disk (the ring, and a polled source's queue,
-// hold 10 s), and every wake-up costs the Go runtime far more CPU than the
+// waits on the writer but the disk (the capture queue holds 10 s), and every wake-up costs the Go runtime far more CPU than the
 // copying (on a 2-core machine a 2 ms poll cost six times the CPU of
 // jack_capture), so it wakes rarely; samples still reach the OS within about
 // 150 ms plus one buffer, inside what a killed process may lose (250 ms).
 const writerIdle = 150 * time.Millisecond
 
-// With a persistent queue (persister) a killed process loses nothing the
+// With a persistent queue (CaptureQueue.Persistent) a killed process loses nothing the
 // queue holds, so the writer only has to keep the header patch + fsync
 // every SyncEvery: it wakes every SyncEvery less a twentieth (0.95 s by
 // default), so that one comes at least once a SyncEvery despite the time
@@ -808,11 +670,11 @@ const recStateSize = 9 * 8
 func (r *Recorder) appendState(b []byte) []byte {
 	ne := binary.NativeEndian
 	started := int64(0)
-	if r.cbStarted {
+	if r.started {
 		started = 1
 	}
 	for _, v := range [...]int64{r.stream, r.frames.Load(), r.streamFrames.Load(), r.dropped.Load(),
-		r.overflows.Load(), r.glitches.Load(), r.cbLastN, int64(math.Float64bits(r.cbLastADC)), started} {
+		r.overflows.Load(), r.glitches.Load(), r.lastN, int64(math.Float64bits(r.lastADC)), started} {
 		b = ne.AppendUint64(b, uint64(v))
 	}
 	return b
@@ -835,9 +697,9 @@ func (r *Recorder) restoreState(b []byte) error {
 	r.dropped.Store(v(3))
 	r.overflows.Store(v(4))
 	r.glitches.Store(v(5))
-	r.cbLastN = v(6)
-	r.cbLastADC = math.Float64frombits(uint64(v(7)))
-	r.cbStarted = v(8) == 1
+	r.lastN = v(6)
+	r.lastADC = math.Float64frombits(uint64(v(7)))
+	r.started = v(8) == 1
 	return nil
 }
 

@@ -165,22 +165,61 @@ func TestRecorderOverflowInsertsSilence(t *testing.T) {
 	checkTracks(t, paths, st.Frames, Int24, wantG)
 }
 
-func TestRecorderDiskStallRingOverflow(t *testing.T) {
-	total := int64(25 * 48000)
-	ramp := NewRamp(RampOptions{Channels: 1, Rate: 48000, FramesPerBuffer: 512, StopAfter: total, DiskStallAt: 4096, DiskStall: 1500 * time.Millisecond})
+// stallFile is a track file on a disk that stalls once, for stall, when
+// the file grows past at bytes.
+type stallFile struct {
+	*os.File
+	at, n   int64
+	stall   time.Duration
+	stalled bool
+}
+
+func (f *stallFile) Write(p []byte) (int, error) {
+	f.n += int64(len(p))
+	if !f.stalled && f.n > f.at {
+		f.stalled = true
+		time.Sleep(f.stall)
+	}
+	return f.File.Write(p)
+}
+
+// TestRecorderDiskStallQueueOverflow: a disk that stalls for longer than
+// the capture queue holds makes the real-time source lose frames (the
+// queue is full), which become silence, counted as dropped and as glitches
+// but not as input overflows; everything before the queue filled up is
+// kept and every later frame keeps its stream position.
+func TestRecorderDiskStallQueueOverflow(t *testing.T) {
+	const speed = 5 // 10.9 s of queue fill in about 2.2 s
+	total := int64(30 * 48000)
+	ramp := NewRamp(RampOptions{Channels: 1, Rate: 48000, FramesPerBuffer: 512, StopAfter: total, Realtime: true, Speed: speed})
 	paths := trackPaths(t.TempDir(), 1)
 	var g glitchLog
 	rec, err := NewRecorder(RecorderConfig{Source: ramp, Channels: 1, Rate: 48000, Format: Int16, Tracks: paths, OnGlitch: g.add, StallTimeout: 30 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.ring.capacity() < 10*48000 {
-		t.Fatalf("ring holds %d frames, want ≥ 10 s", rec.ring.capacity())
+	capacity := int64(len(rec.q.view.samples) / rec.q.channels)
+	if capacity < 10*48000 {
+		t.Fatalf("the capture queue holds %d frames, want ≥ 10 s", capacity)
+	}
+	rec.create = func(path string, opt WriterOptions) (*Writer, error) {
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
+		if err != nil {
+			return nil, err
+		}
+		// The disk stalls after 4096 frames for 4 s: 20 s of stream.
+		w, err := NewWriter(&stallFile{File: f, at: 4096 * 2, stall: 4 * time.Second}, opt)
+		if err != nil {
+			return nil, errors.Join(err, f.Close())
+		}
+		w.closer = f
+		return w, nil
 	}
 	if _, err := rec.Start(); err != nil {
 		t.Fatal(err)
 	}
 	waitDone(t, ramp.Done(), "ramp")
+	time.Sleep(50 * time.Millisecond)
 	if err := rec.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -196,9 +235,9 @@ func TestRecorderDiskStallRingOverflow(t *testing.T) {
 	if st.Frames != ramp.Delivered() || st.StreamFrames != st.Frames || st.Overflows != 0 {
 		t.Fatalf("stats %+v, ramp delivered %d", st, ramp.Delivered())
 	}
-	// Everything before the ring filled up was kept.
-	if gl[0][0] < int64(rec.ring.capacity()) {
-		t.Fatalf("first glitch at %d, before the ring (%d frames) could fill", gl[0][0], rec.ring.capacity())
+	// Everything before the queue filled up was kept.
+	if gl[0][0] < capacity {
+		t.Fatalf("first glitch at %d, before the queue (%d frames) could fill", gl[0][0], capacity)
 	}
 	checkTracks(t, paths, st.Frames, Int16, gl)
 }
@@ -313,41 +352,51 @@ func TestRecorderWriteError(t *testing.T) {
 	}
 }
 
-// manualSource is driven by the test: it keeps the callback and reports a
-// settable clock.
+// manualSource is driven by the test: it pushes into its capture queue as
+// the PortAudio callback does, and reports a settable clock.
 type manualSource struct {
+	q   *CaptureQueue
 	mu  sync.Mutex
-	cb  func([]float32, float64, bool)
 	now float64
 }
 
-func (m *manualSource) Start(cb func([]float32, float64, bool)) error {
-	m.mu.Lock()
-	m.cb = cb
-	m.mu.Unlock()
-	return nil
-}
-func (m *manualSource) setNow(t float64) { m.mu.Lock(); m.now = t; m.mu.Unlock() }
-func (m *manualSource) Now() float64     { m.mu.Lock(); defer m.mu.Unlock(); return m.now }
-func (m *manualSource) Stop() error      { return nil }
-func (m *manualSource) Close() error     { return nil }
-func (m *manualSource) Info() (string, string) {
-	return "manual", "test"
+func newManualSource(ch int) *manualSource {
+	return &manualSource{q: newTestQueue(ch, 48000, queueFrames, queueBuffers, false)}
 }
 
-// feed delivers ramp frames [from, from+n) with their ADC time.
-func (m *manualSource) feed(from, n int64, ch int) {
+func (m *manualSource) Start() error           { m.q.start(); return nil }
+func (m *manualSource) Queue() *CaptureQueue   { return m.q }
+func (m *manualSource) setNow(t float64)       { m.mu.Lock(); m.now = t; m.mu.Unlock() }
+func (m *manualSource) Now() float64           { m.mu.Lock(); defer m.mu.Unlock(); return m.now }
+func (m *manualSource) Stop() error            { return nil }
+func (m *manualSource) Close() error           { m.q.free(); return nil }
+func (m *manualSource) Info() (string, string) { return "manual", "test" }
+
+// feed pushes ramp frames [from, from+n) with their ADC time and, when rec
+// is not nil, waits until its writer has read them.
+func (m *manualSource) feed(rec *Recorder, from, n int64, ch int) {
 	buf := make([]float32, int(n)*ch)
 	for i := range n {
 		for c := range ch {
 			buf[int(i)*ch+c] = RampValue(from+i, c)
 		}
 	}
-	m.cb(buf, float64(from)/48000, false)
+	m.q.push(buf, int(n), float64(from)/48000, false)
+	if rec == nil {
+		return
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for rec.Stats().StreamFrames < from+n {
+		if time.Now().After(deadline) {
+			panic("the writer did not read the frames")
+		}
+		rec.WakeWriter()
+		time.Sleep(time.Millisecond)
+	}
 }
 
 func TestPositionPauseResume(t *testing.T) {
-	src := &manualSource{}
+	src := newManualSource(1)
 	paths := trackPaths(t.TempDir(), 1)
 	rec, err := NewRecorder(RecorderConfig{Source: src, Channels: 1, Rate: 48000, Format: Int16, Tracks: paths, StallTimeout: 20 * time.Second})
 	if err != nil {
@@ -359,7 +408,7 @@ func TestPositionPauseResume(t *testing.T) {
 	if _, err := rec.Start(); err != nil {
 		t.Fatal(err)
 	}
-	src.feed(0, 1024, 1) // frames 0..1023, adc 0
+	src.feed(rec, 0, 1024, 1) // frames 0..1023, adc 0
 	src.setNow(1024.0/48000 + 0.001)
 	if p := rec.Position(); p != 1024+48 {
 		t.Fatalf("Position = %d, want %d (interpolated, not buffer-rounded)", p, 1024+48)
@@ -372,12 +421,12 @@ func TestPositionPauseResume(t *testing.T) {
 	if again := rec.Pause(); again != 1500 {
 		t.Fatalf("second Pause = %d", again)
 	}
-	src.feed(1024, 1024, 1)
+	src.feed(rec, 1024, 1024, 1)
 	src.setNow(2500.0 / 48000)
 	if p := rec.Position(); p != 1500 {
 		t.Fatalf("Position while paused = %d, want 1500", p)
 	}
-	src.feed(2048, 512, 1) // the clock is never behind the frames delivered
+	src.feed(rec, 2048, 512, 1) // the clock is never behind the frames delivered
 	src.setNow(2600.0 / 48000)
 	if sk := rec.Resume(); sk != 1100 {
 		t.Fatalf("Resume skipped %d, want 1100", sk)
@@ -389,7 +438,7 @@ func TestPositionPauseResume(t *testing.T) {
 	if p := rec.Position(); p != 3000-1100 {
 		t.Fatalf("Position after resume = %d, want %d", p, 3000-1100)
 	}
-	src.feed(2560, 1512, 1)
+	src.feed(rec, 2560, 1512, 1)
 	if err := rec.Stop(); err != nil {
 		t.Fatal(err)
 	}
@@ -416,7 +465,7 @@ func TestPositionPauseResume(t *testing.T) {
 }
 
 func TestLevelsAndClip(t *testing.T) {
-	src := &manualSource{}
+	src := newManualSource(2)
 	rec, err := NewRecorder(RecorderConfig{Source: src, Channels: 2, Rate: 48000, Format: Int24})
 	if err != nil {
 		t.Fatal(err)
@@ -427,7 +476,7 @@ func TestLevelsAndClip(t *testing.T) {
 		in[2*i+1] = float32(math.Sin(2 * math.Pi * float64(i) / 48))
 	}
 	in[1] = 1 // full scale on channel 1
-	rec.callback(in, 0, false)
+	src.q.push(in, 480, 0, false)
 	lv := rec.Levels(nil)
 	if len(lv) != 2 || lv[0].Peak != 0.5 || math.Abs(float64(lv[0].RMS)-0.5) > 1e-6 || lv[0].Clipped {
 		t.Fatalf("channel 0 %+v", lv[0])
@@ -438,7 +487,7 @@ func TestLevelsAndClip(t *testing.T) {
 	for i := range in {
 		in[i] = 0.01
 	}
-	rec.callback(in, 0.01, false)
+	src.q.push(in, 480, 0.01, false)
 	lv = rec.Levels(lv)
 	if lv[1].Peak != 0.01 || !lv[1].Clipped {
 		t.Fatalf("clip should latch: %+v", lv[1])
@@ -450,93 +499,40 @@ func TestLevelsAndClip(t *testing.T) {
 	}
 }
 
-// polledRamp hands a Ramp's buffers to the Recorder only in Poll, as the
-// PortAudio source hands over its real-time queue, and reports levels of its
-// own, as the PortAudio source reports its callback's meters.
-type polledRamp struct {
-	*Ramp
-	mu      sync.Mutex
-	cb      func([]float32, float64, bool)
-	queued  []polledBuf
-	polls   int
-	levels  []Level
-	cleared []int
-}
-
-type polledBuf struct {
-	in       []float32
-	adc      float64
-	overflow bool
-}
-
-func (p *polledRamp) Start(cb func([]float32, float64, bool)) error {
-	p.mu.Lock()
-	p.cb = cb
-	p.mu.Unlock()
-	return p.Ramp.Start(func(in []float32, adc float64, overflow bool) {
-		p.mu.Lock()
-		p.queued = append(p.queued, polledBuf{slices.Clone(in), adc, overflow})
-		p.mu.Unlock()
-	})
-}
-
-func (p *polledRamp) Poll() {
-	p.mu.Lock()
-	q, cb := p.queued, p.cb
-	p.queued = nil
-	p.polls++
-	p.mu.Unlock()
-	for _, b := range q {
-		cb(b.in, b.adc, b.overflow)
-	}
-}
-
-func (p *polledRamp) Levels(dst []Level) []Level {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append(dst[:0], p.levels...)
-}
-
-func (p *polledRamp) ClearClip(ch int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.cleared = append(p.cleared, ch)
-}
-
-// TestRecorderPolledSource: with a polled source the writer takes the
-// buffers in Poll and writes them straight to the files (the Recorder has no
-// ring of its own): every frame in order, silence for input overflows with
-// OnGlitch at the right frames, the buffers still queued at Stop written
-// too, and Levels and ClearClip answered by the source.
-func TestRecorderPolledSource(t *testing.T) {
-	src := &polledRamp{Ramp: NewRamp(RampOptions{Channels: 2, Rate: 48000, FramesPerBuffer: 480, StopAfter: 3 * 48000,
-		Overflows: []RampOverflow{{At: 48000, Frames: 1234}, {At: 96000, Frames: 7}}}),
-		levels: []Level{{Peak: 0.5, RMS: 0.25}, {Peak: 1, RMS: 0.5, Clipped: true}}}
+// TestRecorderReadsTheQueue: the writer reads the source's capture queue
+// and writes the buffers straight to the files: every frame in order,
+// silence for input overflows with OnGlitch at the right frames, the
+// buffers still queued at Stop written too (the queue is empty after), and
+// Levels and ClearClip answered by the queue's meters.
+func TestRecorderReadsTheQueue(t *testing.T) {
+	src := NewRamp(RampOptions{Channels: 2, Rate: 48000, FramesPerBuffer: 480, StopAfter: 3 * 48000,
+		Overflows: []RampOverflow{{At: 48000, Frames: 1234}, {At: 96000, Frames: 7}}})
+	defer src.Close()
 	paths := trackPaths(t.TempDir(), 2)
 	var g glitchLog
 	rec, err := NewRecorder(RecorderConfig{Source: src, Channels: 2, Rate: 48000, Format: Int24, Tracks: paths, OnGlitch: g.add, StallTimeout: 20 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rec.ring != nil {
-		t.Fatal("a polled source got a ring of its own")
+	if rec.q != src.Queue() {
+		t.Fatal("the Recorder does not read the source's queue")
 	}
 	if _, err := rec.Start(); err != nil {
 		t.Fatal(err)
 	}
-	if lv := rec.Levels(nil); !slices.Equal(lv, src.levels) {
-		t.Fatalf("Levels = %+v, want the source's %+v", lv, src.levels)
+	waitDone(t, src.Done(), "ramp")
+	if lv := rec.Levels(nil); len(lv) != 2 || lv[0].Peak == 0 || lv[1].Peak == 0 || !lv[0].Clipped {
+		t.Fatalf("Levels = %+v, want the ramp's (full scale: clipped)", lv)
 	}
 	rec.ClearClip(1)
-	waitDone(t, src.Done(), "ramp")
+	if lv := src.Queue().Levels(nil); !lv[0].Clipped || lv[1].Clipped {
+		t.Fatalf("ClearClip(1) left %+v", lv)
+	}
 	if err := rec.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	src.mu.Lock()
-	cleared, polls, left := src.cleared, src.polls, len(src.queued)
-	src.mu.Unlock()
-	if !slices.Equal(cleared, []int{1}) || polls == 0 || left != 0 {
-		t.Fatalf("ClearClip calls %v, %d polls, %d buffers left in the queue", cleared, polls, left)
+	if b, ok := src.Queue().Read(); ok {
+		t.Fatalf("a buffer of %d samples left in the queue", len(b.Samples))
 	}
 	second := int64(48000 + 1234)
 	for second < 96000 {
@@ -573,15 +569,17 @@ func allocsPerBuffer(cb func(in []float32, adc float64, overflow bool)) float64 
 	})
 }
 
-// TestDeliverAllocatesNothing: the Go side of a polled source's delivery
-// (overflow accounting, de-interleaving, pauses, conversion and writing to
-// the track files) allocates nothing.
-func TestDeliverAllocatesNothing(t *testing.T) {
-	src := &polledRamp{Ramp: NewRamp(RampOptions{Channels: 2, Rate: 48000})}
+// TestWriterAllocatesNothing: the writer's work per buffer (reading it from
+// the queue, overflow accounting, de-interleaving, pauses, conversion and
+// writing to the track files) allocates nothing, and neither does the
+// push of a fake source.
+func TestWriterAllocatesNothing(t *testing.T) {
+	src := newManualSource(2)
 	rec, err := NewRecorder(RecorderConfig{Source: src, Channels: 2, Rate: 48000, Format: Int24})
 	if err != nil {
 		t.Fatal(err)
 	}
+	src.q.start()
 	// The track files as Start would open them, without its writer goroutine:
 	// the test plays the writer.
 	for _, p := range trackPaths(t.TempDir(), 2) {
@@ -596,38 +594,33 @@ func TestDeliverAllocatesNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}()
-	if n := allocsPerBuffer(rec.deliver); n != 0 {
-		t.Fatalf("deliver allocates %v times per call", n)
+	var werr error
+	if n := allocsPerBuffer(func(in []float32, adc float64, overflow bool) {
+		src.q.push(in, len(in)/2, adc, overflow)
+		if _, err := rec.drain(); err != nil && werr == nil {
+			werr = err
+		}
+	}); n != 0 {
+		t.Fatalf("a buffer through the queue and the writer allocates %v times", n)
+	}
+	if werr != nil {
+		t.Fatal(werr)
 	}
 	if st := rec.Stats(); st.Overflows == 0 || st.Dropped == 0 || st.Glitches == 0 || st.Frames < 2000*1024 {
 		t.Fatalf("the overflow path did not run, or nothing was written: %+v", st)
 	}
 }
 
-func TestCallbackAllocatesNothing(t *testing.T) {
-	src := &manualSource{}
-	rec, err := NewRecorder(RecorderConfig{Source: src, Channels: 2, Rate: 48000, Format: Int24})
-	if err != nil {
-		t.Fatal(err)
-	}
-	// The ring fills up (nothing drains it): both loss paths run.
-	if n := allocsPerBuffer(rec.callback); n != 0 {
-		t.Fatalf("callback allocates %v times per call", n)
-	}
-	st := rec.Stats()
-	if st.Overflows == 0 || st.Dropped == 0 || rec.ring.readable() != rec.ring.capacity() {
-		t.Fatalf("loss paths not exercised: %+v, ring %d/%d", st, rec.ring.readable(), rec.ring.capacity())
-	}
-}
-
 func TestNewRecorderRejects(t *testing.T) {
-	src := &manualSource{}
+	src := newManualSource(1)
 	for _, c := range []RecorderConfig{
 		{Channels: 1, Rate: 48000, Format: Int16},
 		{Source: src, Channels: 0, Rate: 48000, Format: Int16},
 		{Source: src, Channels: 1, Rate: 0, Format: Int16},
 		{Source: src, Channels: 1, Rate: 48000, Format: SampleFormat(12)},
 		{Source: src, Channels: 2, Rate: 48000, Format: Int16, Tracks: []string{"one.wav"}},
+		{Source: src, Channels: 2, Rate: 48000, Format: Int16}, // the queue has 1 channel
+		{Source: src, Channels: 1, Rate: 44100, Format: Int16}, // the queue runs at 48 kHz
 	} {
 		if _, err := NewRecorder(c); err == nil {
 			t.Errorf("NewRecorder(%+v) accepted", c)
@@ -693,7 +686,7 @@ func TestRecorderNeverOverwrites(t *testing.T) {
 	if err := os.WriteFile(paths[1], []byte("an earlier take"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := NewRecorder(RecorderConfig{Source: &manualSource{}, Channels: 2, Rate: 48000, Format: Int24, Tracks: paths})
+	rec, err := NewRecorder(RecorderConfig{Source: newManualSource(2), Channels: 2, Rate: 48000, Format: Int24, Tracks: paths})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -709,7 +702,7 @@ func TestRecorderNeverOverwrites(t *testing.T) {
 // has already written, Pause starts after them, so the pause point it
 // returns is exactly where the file stops.
 func TestPauseBehindWriter(t *testing.T) {
-	src := &manualSource{}
+	src := newManualSource(1)
 	paths := trackPaths(t.TempDir(), 1)
 	rec, err := NewRecorder(RecorderConfig{Source: src, Channels: 1, Rate: 48000, Format: Int16, Tracks: paths, StallTimeout: 20 * time.Second})
 	if err != nil {
@@ -718,7 +711,7 @@ func TestPauseBehindWriter(t *testing.T) {
 	if _, err := rec.Start(); err != nil {
 		t.Fatal(err)
 	}
-	src.feed(0, 2048, 1)
+	src.feed(rec, 0, 2048, 1)
 	deadline := time.Now().Add(10 * time.Second)
 	for rec.Stats().Frames < 2048 {
 		if time.Now().After(deadline) {
@@ -731,12 +724,43 @@ func TestPauseBehindWriter(t *testing.T) {
 	if at != 2048 {
 		t.Fatalf("Pause at %d, want 2048 (the writer already wrote up to there)", at)
 	}
-	src.feed(2048, 1024, 1)
+	src.feed(rec, 2048, 1024, 1)
 	if err := rec.Stop(); err != nil {
 		t.Fatal(err)
 	}
 	info, _, err := ReadWAVFile(paths[0])
 	if err != nil || info.Frames != at {
 		t.Fatalf("file has %d frames (%v), pause said %d", info.Frames, err, at)
+	}
+}
+
+// TestPositionRightAfterStart: with a persistent queue the writer wakes
+// about once a second, but Position is current from the first buffer on:
+// the writer looks for that one every few milliseconds.
+func TestPositionRightAfterStart(t *testing.T) {
+	dir := t.TempDir()
+	ramp := NewRamp(RampOptions{Channels: 1, Rate: 48000, FramesPerBuffer: 480, Realtime: true,
+		QueueFile: filepath.Join(dir, "q.queue"), QueueTag: "t"})
+	defer ramp.Close()
+	if !ramp.Queue().Persistent() {
+		t.Fatal("the ramp's queue is not in its file")
+	}
+	rec, err := NewRecorder(RecorderConfig{Source: ramp, Channels: 1, Rate: 48000, Format: Int16, Tracks: trackPaths(dir, 1)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec.idle < 900*time.Millisecond {
+		t.Fatalf("writer wakes every %v with a persistent queue", rec.idle)
+	}
+	if _, err := rec.Start(); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	p, d := rec.Position(), ramp.Delivered()
+	if err := rec.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	if p < 48000/10 || p > d {
+		t.Fatalf("Position %d 300 ms after Start (%d frames delivered)", p, d)
 	}
 }

@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/podmark/podmark/internal/testenv"
 )
 
 // memFile is an in-memory io.WriteSeeker (+ReaderAt, Truncate). onWrite, if
@@ -536,9 +538,7 @@ func checkOutside(t *testing.T, path string, rate, ch int, f SampleFormat, frame
 	t.Helper()
 	run := func(name string, args ...string) string {
 		t.Helper()
-		if _, err := exec.LookPath(name); err != nil {
-			t.Fatalf("%s is required for this test (apt-get install %s): %v", name, name, err)
-		}
+		testenv.Tool(t, name)
 		var stderr bytes.Buffer
 		cmd := exec.Command(name, args...)
 		cmd.Stderr = &stderr // sox warns about extensible float headers; only stdout counts

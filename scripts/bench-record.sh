@@ -9,8 +9,8 @@
 #     PortAudio recorder pays before it touches a sample.
 #  2. Peak RSS of a one-hour headless recording on the fake source, not in
 #     real time (`--device ramp:xSPEED`, default 20x: every frame delivered in
-#     order on a virtual clock, an hour in 3 minutes; at higher speeds the
-#     10 s ring covers too little wall time to ride out a writeback stall),
+#     order, an hour in 3 minutes, through the same capture queue as a sound
+#     card's, grown with the speed to hold about 2 s of wall time),
 #     with RSS sampled during the run to show whether it stays flat.
 #
 # Usage: scripts/bench-record.sh [cpu|rss|all]   (default all)

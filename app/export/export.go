@@ -29,7 +29,7 @@ import (
 
 // MergeReportFile is the merge engine's report in a merged session folder;
 // export copies its offsets and drift figures into the manifest.
-const MergeReportFile = "merge-report.json"
+const MergeReportFile = session.MergeReportFile
 
 // The audio formats of Options.Audio.
 const (

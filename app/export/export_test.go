@@ -25,6 +25,7 @@ import (
 	"github.com/podmark/podmark/audio"
 	"github.com/podmark/podmark/audio/codec"
 	"github.com/podmark/podmark/audio/loudness"
+	"github.com/podmark/podmark/internal/testenv"
 	"github.com/podmark/podmark/markers"
 )
 
@@ -131,15 +132,6 @@ func makeSessionWith(t testing.TB, dir string, seconds float64, format audio.Sam
 	return dir
 }
 
-func requireTool(t testing.TB, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			t.Fatalf("%s not found: run scripts/setup.sh", n)
-		}
-	}
-}
-
 func readManifest(t *testing.T, dir string) Manifest {
 	t.Helper()
 	b, err := os.ReadFile(filepath.Join(dir, ManifestFile))
@@ -154,7 +146,7 @@ func readManifest(t *testing.T, dir string) Manifest {
 }
 
 func TestRunBundle(t *testing.T) {
-	requireTool(t, "flac", "ffprobe")
+	testenv.Tool(t, "flac", "ffprobe")
 	tmp := t.TempDir()
 	sess := makeSession(t, filepath.Join(tmp, "sess"), 40)
 	out := filepath.Join(tmp, "bundle")

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"github.com/podmark/podmark/internal/testenv"
 	"math"
 	"os"
 	"os/exec"
@@ -50,7 +51,7 @@ func ffmpegLoudness(t *testing.T, path string) (i, lra, tp float64) {
 // object that agrees with ffmpeg's ebur128 within 0.1 LU and 0.2 dB of
 // true peak; the review mix is at the target ± 0.5 LU and under -1 dBTP.
 func TestLoudnessAgainstFFmpeg(t *testing.T) {
-	requireTool(t, "ffmpeg")
+	testenv.Tool(t, "ffmpeg")
 	tmp := t.TempDir()
 	sess := makeSession(t, filepath.Join(tmp, "sess"), 40)
 	out := filepath.Join(tmp, "bundle")
@@ -107,7 +108,7 @@ func TestLoudnessAgainstFFmpeg(t *testing.T) {
 // hard still gives a mix under -1 dBTP (ffmpeg's measurement of the file),
 // and --loudness off leaves the plain sum (no gain, no target).
 func TestMixLoudnessOptions(t *testing.T) {
-	requireTool(t, "ffmpeg")
+	testenv.Tool(t, "ffmpeg")
 	tmp := t.TempDir()
 	sess := makeSession(t, filepath.Join(tmp, "sess"), 20)
 	for _, tc := range []struct {

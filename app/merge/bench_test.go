@@ -16,6 +16,7 @@ import (
 
 	"github.com/podmark/podmark/audio"
 	"github.com/podmark/podmark/audio/align"
+	"github.com/podmark/podmark/internal/testenv"
 )
 
 var words = strings.Fields(`apple river quiet morning yellow window garden simple engine moment paper
@@ -69,11 +70,7 @@ func longSpeech(b *testing.B, dir, voice string, seconds float64, seed uint64) [
 // against the truth at its start and end. Run it with
 // go test -run '^$' -bench MergeOneHour -benchtime 1x ./app/merge/
 func BenchmarkMergeOneHour(b *testing.B) {
-	for _, tool := range []string{"espeak-ng", "lame", "ffmpeg"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			b.Fatalf("%s not found: run scripts/setup.sh", tool)
-		}
-	}
+	testenv.Tool(b, "espeak-ng", "lame", "ffmpeg")
 	const (
 		hour  = 3600.0
 		truth = 3670.0

@@ -2,7 +2,8 @@
 // aligns their tracks (against the call recording when there is one, else
 // against each other), measures and removes the clock drift between them,
 // maps every host's markers onto the merged timeline and writes a merged
-// session folder that `podmark export` takes, with merge-report.json.
+// session folder that `podmark export` takes, with merge-report.json
+// (session.MergeReportFile).
 //
 // The first session is the master: its clock is the merged clock and its
 // samples are copied unchanged; every other session is resampled with
@@ -10,7 +11,6 @@
 package merge
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math"
@@ -28,9 +28,6 @@ import (
 	"github.com/podmark/podmark/audio/decode"
 	"github.com/podmark/podmark/markers"
 )
-
-// ReportFile is the name of the report written into the merged folder.
-const ReportFile = "merge-report.json"
 
 // ReportVersion is the version of the merge-report.json layout.
 const ReportVersion = 1
@@ -147,191 +144,279 @@ func (o *Options) defaults() {
 func Merge(opt Options) (rep Report, err error) {
 	began := time.Now()
 	opt.defaults()
+	m := &merger{opt: opt}
+	defer func() { err = errors.Join(err, m.close()) }()
+	if err := m.load(); err != nil {
+		return m.rep, err
+	}
+	if opt.Reference != "" {
+		err = m.alignToReference()
+	} else {
+		err = m.alignToMaster()
+	}
+	if err != nil {
+		return m.rep, err
+	}
+	m.place()
+	if err := m.write(began); err != nil {
+		return m.rep, err
+	}
+	return m.rep, nil
+}
+
+// merger is one run of Merge, step by step: load, align (to the reference
+// or to the master), place, write.
+type merger struct {
+	opt    Options
+	ins    []*input
+	master *input
+	rate   int
+	rep    Report
+	ref    *decode.Source // the reference recording, when given
+	// toMaster maps each session's time (s) to the master's clock; breaks
+	// are the session times where that map jumps (dropouts).
+	toMaster []func(float64) float64
+	breaks   [][]float64
+	t0       float64  // master time of merged frame 0
+	total    int64    // merged frames
+	plans    [][]span // per session: its frames on the merged timeline
+}
+
+// close releases the track readers and the reference.
+func (m *merger) close() error {
+	var errs []error
+	for _, in := range m.ins {
+		if in.tr != nil {
+			errs = append(errs, in.tr.Close())
+		}
+	}
+	if m.ref != nil {
+		errs = append(errs, m.ref.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// load checks the options and loads every session; the first is the
+// master.
+func (m *merger) load() error {
+	opt := m.opt
 	if len(opt.Sessions) < 2 {
-		return rep, fmt.Errorf("%w: need at least two session folders, got %d", ErrUsage, len(opt.Sessions))
+		return fmt.Errorf("%w: need at least two session folders, got %d", ErrUsage, len(opt.Sessions))
 	}
 	if opt.Out == "" {
-		return rep, fmt.Errorf("%w: no output folder (--out)", ErrUsage)
+		return fmt.Errorf("%w: no output folder (--out)", ErrUsage)
 	}
 	if err := checkOut(opt.Out); err != nil {
-		return rep, err
+		return err
 	}
 	seen := map[string]bool{}
-	var ins []*input
-	defer func() {
-		for _, in := range ins {
-			if in.tr != nil {
-				err = errors.Join(err, in.tr.Close())
-			}
-		}
-	}()
 	for i, dir := range opt.Sessions {
 		abs, _ := filepath.Abs(dir)
 		if seen[abs] {
-			return rep, fmt.Errorf("%w: session %q given twice", ErrUsage, dir)
+			return fmt.Errorf("%w: session %q given twice", ErrUsage, dir)
 		}
 		seen[abs] = true
 		in, err := load(dir)
 		if err != nil {
-			return rep, err
+			return err
 		}
 		in.master = i == 0
-		ins = append(ins, in)
+		m.ins = append(m.ins, in)
 	}
-	master := ins[0]
-	rate := master.meta.Rate
-	rep = Report{Version: ReportVersion, Out: opt.Out, Master: master.dir, Rate: rate, Warnings: []string{}}
+	m.master = m.ins[0]
+	m.rate = m.master.meta.Rate
+	m.rep = Report{Version: ReportVersion, Out: opt.Out, Master: m.master.dir, Rate: m.rate, Warnings: []string{}}
+	return nil
+}
 
-	// Alignment.
-	aopt := align.Options{Search: opt.Search.Seconds(), Workers: opt.Workers}
-	var toMaster []func(float64) float64
-	var breaks [][]float64
-	if opt.Reference != "" {
-		ref, err := decode.Open(opt.Reference)
+// alignOptions are the options of one align.Measure run, with the offset
+// guessed from the two UTC start times (0 when either is unknown).
+func (m *merger) alignOptions(utc, anchorUTC time.Time) align.Options {
+	a := align.Options{Search: m.opt.Search.Seconds(), Workers: m.opt.Workers}
+	if !utc.IsZero() && !anchorUTC.IsZero() {
+		a.Guess = utc.Sub(anchorUTC).Seconds()
+	}
+	return a
+}
+
+// alignToReference measures every session against the call recording and
+// maps each onto the master's clock through it.
+func (m *merger) alignToReference() error {
+	ref, err := decode.Open(m.opt.Reference)
+	if err != nil {
+		return fmt.Errorf("merge: reference: %w", err)
+	}
+	m.ref = ref
+	ri := ref.Info()
+	m.rep.Reference = &Reference{File: m.opt.Reference, Format: ri.Format, Rate: ri.Rate, Seconds: float64(ri.Frames) / float64(ri.Rate), Delay: ri.Delay, DelaySource: ri.DelaySource}
+	if ri.Format == "mp3" && ri.DelaySource != "LAME header" {
+		m.rep.Warnings = append(m.rep.Warnings, fmt.Sprintf("%s has no LAME header: its encoder delay is unknown (this shifts every host alike and does not affect their alignment)", m.opt.Reference))
+	}
+	earliest := earliestUTC(m.ins)
+	// Every host against the reference, all at once: the probes are
+	// serial work that overlaps well.
+	results := make([]align.Result, len(m.ins))
+	errs := make([]error, len(m.ins))
+	var wg sync.WaitGroup
+	for i, in := range m.ins {
+		m.opt.Progress(fmt.Sprintf("aligning %s against %s", in.dir, m.opt.Reference))
+		a := m.alignOptions(in.utc0, earliest)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i], errs[i] = align.Measure(ref, signal{in.tr}, a)
+		}()
+	}
+	wg.Wait()
+	for i, in := range m.ins {
+		if errs[i] != nil {
+			return fmt.Errorf("%w: %s against the reference %s: %w", ErrCannotAlign, in.dir, m.opt.Reference, errs[i])
+		}
+		res := results[i]
+		in.fit = res.Fit
+		in.rep.AlignedTo = "reference"
+		in.rep.Fit, in.rep.Windows = &res.Fit, res.Windows
+	}
+	mf := m.master.fit
+	for _, in := range m.ins {
+		f := in.fit
+		m.toMaster = append(m.toMaster, func(t float64) float64 { return mf.Unmap(f.Map(t)) })
+		var bs []float64
+		for _, s := range f.Steps {
+			bs = append(bs, s.At)
+		}
+		for _, s := range mf.Steps {
+			bs = append(bs, f.Unmap(mf.Map(s.At)))
+		}
+		m.breaks = append(m.breaks, bs)
+	}
+	m.toMaster[0] = func(t float64) float64 { return t }
+	m.breaks[0] = nil
+	return nil
+}
+
+// alignToMaster measures every other session against the master.
+func (m *merger) alignToMaster() error {
+	master := m.master
+	m.toMaster = append(m.toMaster, func(t float64) float64 { return t })
+	m.breaks = append(m.breaks, nil)
+	master.rep.AlignedTo = "master"
+	for _, in := range m.ins[1:] {
+		m.opt.Progress(fmt.Sprintf("aligning %s against %s", in.dir, master.dir))
+		res, err := align.Measure(signal{master.tr}, signal{in.tr}, m.alignOptions(in.utc0, master.utc0))
 		if err != nil {
-			return rep, fmt.Errorf("merge: reference: %w", err)
+			return fmt.Errorf("%w: %s against %s (no reference recording given): %w", ErrCannotAlign, in.dir, master.dir, err)
 		}
-		defer func() { err = errors.Join(err, ref.Close()) }()
-		ri := ref.Info()
-		rep.Reference = &Reference{File: opt.Reference, Format: ri.Format, Rate: ri.Rate, Seconds: float64(ri.Frames) / float64(ri.Rate), Delay: ri.Delay, DelaySource: ri.DelaySource}
-		if ri.Format == "mp3" && ri.DelaySource != "LAME header" {
-			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s has no LAME header: its encoder delay is unknown (this shifts every host alike and does not affect their alignment)", opt.Reference))
+		in.fit = res.Fit
+		in.rep.AlignedTo = master.dir
+		in.rep.Fit, in.rep.Windows = &res.Fit, res.Windows
+		m.toMaster = append(m.toMaster, res.Fit.Map)
+		var bs []float64
+		for _, s := range res.Fit.Steps {
+			bs = append(bs, s.At)
 		}
-		earliest := earliestUTC(ins)
-		// Every host against the reference, all at once: the probes are
-		// serial work that overlaps well.
-		results := make([]align.Result, len(ins))
-		errs := make([]error, len(ins))
-		var wg sync.WaitGroup
-		for i, in := range ins {
-			guess := 0.0
-			if !in.utc0.IsZero() && !earliest.IsZero() {
-				guess = in.utc0.Sub(earliest).Seconds()
-			}
-			opt.Progress(fmt.Sprintf("aligning %s against %s", in.dir, opt.Reference))
-			a := aopt
-			a.Guess = guess
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				results[i], errs[i] = align.Measure(ref, signal{in.tr}, a)
-			}()
-		}
-		wg.Wait()
-		for i, in := range ins {
-			if errs[i] != nil {
-				return rep, fmt.Errorf("%w: %s against the reference %s: %w", ErrCannotAlign, in.dir, opt.Reference, errs[i])
-			}
-			res := results[i]
-			in.fit = res.Fit
-			in.rep.AlignedTo = "reference"
-			in.rep.Fit, in.rep.Windows = &res.Fit, res.Windows
-		}
-		mf := master.fit
-		for _, in := range ins {
-			f := in.fit
-			toMaster = append(toMaster, func(t float64) float64 { return mf.Unmap(f.Map(t)) })
-			var bs []float64
-			for _, s := range f.Steps {
-				bs = append(bs, s.At)
-			}
-			for _, s := range mf.Steps {
-				bs = append(bs, f.Unmap(mf.Map(s.At)))
-			}
-			breaks = append(breaks, bs)
-		}
-		toMaster[0] = func(t float64) float64 { return t }
-		breaks[0] = nil
-	} else {
-		toMaster = append(toMaster, func(t float64) float64 { return t })
-		breaks = append(breaks, nil)
-		master.rep.AlignedTo = "master"
-		for _, in := range ins[1:] {
-			guess := 0.0
-			if !in.utc0.IsZero() && !master.utc0.IsZero() {
-				guess = in.utc0.Sub(master.utc0).Seconds()
-			}
-			opt.Progress(fmt.Sprintf("aligning %s against %s", in.dir, master.dir))
-			a := aopt
-			a.Guess = guess
-			res, err := align.Measure(signal{master.tr}, signal{in.tr}, a)
-			if err != nil {
-				return rep, fmt.Errorf("%w: %s against %s (no reference recording given): %w", ErrCannotAlign, in.dir, master.dir, err)
-			}
-			in.fit = res.Fit
-			in.rep.AlignedTo = master.dir
-			in.rep.Fit, in.rep.Windows = &res.Fit, res.Windows
-			f := res.Fit
-			toMaster = append(toMaster, f.Map)
-			var bs []float64
-			for _, s := range f.Steps {
-				bs = append(bs, s.At)
-			}
-			breaks = append(breaks, bs)
-		}
+		m.breaks = append(m.breaks, bs)
 	}
+	return nil
+}
 
-	// Place every session on the master's clock.
-	t0 := 0.0
-	for i, in := range ins {
-		t0 = math.Min(t0, toMaster[i](0))
-		_ = in
+// place puts every session on the master's clock: the merged timeline
+// starts at the earliest session's first sample. It fills in each
+// session's report (start, offsets, drift, confidence) and the warnings.
+func (m *merger) place() {
+	master, rate := m.master, m.rate
+	for i := range m.ins {
+		m.t0 = math.Min(m.t0, m.toMaster[i](0))
 	}
-	var total int64
-	plans := make([][]span, len(ins))
-	for i, in := range ins {
-		plans[i] = plan(in, toMaster[i], breaks[i], t0, rate)
-		end := toMaster[i](float64(in.tl.frames) / float64(in.meta.Rate))
-		total = max(total, int64(math.Round((end-t0)*float64(rate))))
-		in.rep.Start = toMaster[i](0) - t0
-		in.rep.Offset = toMaster[i](0)
+	m.plans = make([][]span, len(m.ins))
+	for i, in := range m.ins {
+		toMaster := m.toMaster[i]
+		m.plans[i] = plan(in, toMaster, m.breaks[i], m.t0, rate)
+		end := toMaster(float64(in.tl.frames) / float64(in.meta.Rate))
+		m.total = max(m.total, int64(math.Round((end-m.t0)*float64(rate))))
+		in.rep.Start = toMaster(0) - m.t0
+		in.rep.Offset = toMaster(0)
 		if !in.utc0.IsZero() && !master.utc0.IsZero() {
 			in.rep.CoarseOffset = in.utc0.Sub(master.utc0).Seconds()
 		}
 		T := float64(in.tl.frames) / float64(in.meta.Rate)
 		if T > 0 {
-			in.rep.DriftPPM = ((toMaster[i](T)-toMaster[i](0))/T - 1) * 1e6
+			in.rep.DriftPPM = ((toMaster(T)-toMaster(0))/T - 1) * 1e6
 			for _, s := range in.fit.Steps {
-				in.rep.DriftPPM = ((toMaster[i](T)-toMaster[i](0)-s.Jump)/T - 1) * 1e6
+				in.rep.DriftPPM = ((toMaster(T)-toMaster(0)-s.Jump)/T - 1) * 1e6
 			}
 		}
 		in.rep.Resampled = !in.master
 		summarize(&in.rep)
 		if in.rep.Fit != nil {
 			for _, s := range in.rep.Fit.Steps {
-				rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: the offset jumps by %+.1f ms near %s (a dropout, not drift); the merge follows the jump", in.dir, s.Jump*1e3, clock(s.At)))
+				m.rep.Warnings = append(m.rep.Warnings, fmt.Sprintf("%s: the offset jumps by %+.1f ms near %s (a dropout, not drift); the merge follows the jump", in.dir, s.Jump*1e3, clock(s.At)))
 			}
 			if in.rep.Fit.MaxResidual > 1e-3 {
-				rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s: alignment residuals reach %.2f ms (goal 1 ms)", in.dir, in.rep.Fit.MaxResidual*1e3))
+				m.rep.Warnings = append(m.rep.Warnings, fmt.Sprintf("%s: alignment residuals reach %.2f ms (goal 1 ms)", in.dir, in.rep.Fit.MaxResidual*1e3))
 			}
 		}
 	}
-	rep.Frames = total
+	m.rep.Frames = m.total
 	if !master.utc0.IsZero() {
-		rep.StartUTC = master.utc0.Add(time.Duration(t0 * float64(time.Second)))
+		m.rep.StartUTC = master.utc0.Add(time.Duration(m.t0 * float64(time.Second)))
 	}
+}
 
-	// Write into a scratch folder next to Out, then rename.
-	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(opt.Out)), "."+filepath.Base(opt.Out)+".merging-")
+// write writes the merged folder into a scratch folder next to Out, then
+// renames it to Out: tracks, markers, session.json, merge-report.json.
+func (m *merger) write(began time.Time) (err error) {
+	out := m.opt.Out
+	tmp, err := os.MkdirTemp(filepath.Dir(filepath.Clean(out)), "."+filepath.Base(out)+".merging-")
 	if err != nil {
-		return rep, fmt.Errorf("merge: %w", err)
+		return fmt.Errorf("merge: %w", err)
 	}
 	defer func() {
 		if err != nil {
 			os.RemoveAll(tmp)
 		}
 	}()
-	if err := os.Mkdir(filepath.Join(tmp, session.TracksDir), 0o755); err != nil {
-		return rep, fmt.Errorf("merge: %w", err)
-	}
-	format, err := master.meta.Format()
+	tracks, err := m.writeAudio(tmp)
 	if err != nil {
-		return rep, fmt.Errorf("merge: %s: %w", master.dir, err)
+		return err
+	}
+	if err := m.writeMarkers(tmp); err != nil {
+		return err
+	}
+	for _, in := range m.ins {
+		m.rep.Sessions = append(m.rep.Sessions, in.rep)
+	}
+	if err := session.WriteMeta(tmp, m.meta(tracks)); err != nil {
+		return fmt.Errorf("merge: %w", err)
+	}
+	m.rep.Seconds = time.Since(began).Seconds()
+	if err := session.WriteJSON(filepath.Join(tmp, session.MergeReportFile), m.rep); err != nil {
+		return fmt.Errorf("merge: %w", err)
+	}
+	if err := os.Remove(out); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("merge: %w", err)
+	}
+	if err := os.Rename(tmp, out); err != nil {
+		return fmt.Errorf("merge: %w", err)
+	}
+	return nil
+}
+
+// writeAudio writes every session's tracks, placed on the merged timeline,
+// into tmp/tracks, one file per host and channel, and returns them for
+// session.json.
+func (m *merger) writeAudio(tmp string) ([]session.Track, error) {
+	if err := os.Mkdir(filepath.Join(tmp, session.TracksDir), 0o755); err != nil {
+		return nil, fmt.Errorf("merge: %w", err)
+	}
+	format, err := m.master.meta.Format()
+	if err != nil {
+		return nil, fmt.Errorf("merge: %s: %w", m.master.dir, err)
 	}
 	var jobs []writeJob
-	var metaTracks []session.Track
+	var tracks []session.Track
 	used := map[string]bool{}
-	for i, in := range ins {
+	for i, in := range m.ins {
 		host := session.SanitizeName(in.meta.Host, "host")
 		base := host
 		for n := 2; used[base]; n++ {
@@ -340,65 +425,56 @@ func Merge(opt Options) (rep Report, err error) {
 		used[base] = true
 		for k := range in.meta.Tracks {
 			rel := fmt.Sprintf("%s/%s-%d.wav", session.TracksDir, base, k+1)
-			metaTracks = append(metaTracks, session.Track{File: rel, Channel: len(metaTracks) + 1})
+			tracks = append(tracks, session.Track{File: rel, Channel: len(tracks) + 1})
 			in.rep.Tracks = append(in.rep.Tracks, rel)
-			jobs = append(jobs, writeJob{path: filepath.Join(tmp, filepath.FromSlash(rel)), in: in, track: k, spans: plans[i]})
+			jobs = append(jobs, writeJob{path: filepath.Join(tmp, filepath.FromSlash(rel)), in: in, track: k, spans: m.plans[i]})
 		}
 	}
-	opt.Progress(fmt.Sprintf("writing %d tracks, %s long", len(jobs), clock(float64(total)/float64(rate))))
-	wopt := audio.WriterOptions{Rate: audio.SampleRate(rate), Channels: 1, Format: format,
-		BEXT: &audio.BEXT{Description: "podmark merge", Originator: "podmark", Origination: rep.StartUTC}}
-	if !rep.StartUTC.IsZero() {
-		wopt.BEXT.TimeReference = audio.TimeReference(rep.StartUTC, audio.SampleRate(rate))
+	rate := audio.SampleRate(m.rate)
+	m.opt.Progress(fmt.Sprintf("writing %d tracks, %s long", len(jobs), clock(float64(m.total)/float64(m.rate))))
+	wopt := audio.WriterOptions{Rate: rate, Channels: 1, Format: format,
+		BEXT: &audio.BEXT{Description: "podmark merge", Originator: "podmark", Origination: m.rep.StartUTC}}
+	if !m.rep.StartUTC.IsZero() {
+		wopt.BEXT.TimeReference = audio.TimeReference(m.rep.StartUTC, rate)
 	}
-	if err := writeTracks(jobs, wopt, total, opt.Workers); err != nil {
-		return rep, err
-	}
+	return tracks, writeTracks(jobs, wopt, m.total, m.opt.Workers)
+}
 
-	// Markers.
-	ms, mrep := mapMarkers(ins, toMaster, t0, rate, audio.SampleRate(rate).N(opt.Duplicate))
-	rep.Markers = mrep
+// writeMarkers maps every host's markers onto the merged timeline and
+// writes the merged journal.
+func (m *merger) writeMarkers(tmp string) error {
+	ms, mrep := mapMarkers(m.ins, m.toMaster, m.t0, m.rate, audio.SampleRate(m.rate).N(m.opt.Duplicate))
+	m.rep.Markers = mrep
 	j, err := markers.OpenJournal(filepath.Join(tmp, session.JournalFile))
 	if err != nil {
-		return rep, fmt.Errorf("merge: %w", err)
+		return fmt.Errorf("merge: %w", err)
 	}
-	for _, m := range ms {
-		if err := j.Add(m); err != nil {
-			return rep, errors.Join(fmt.Errorf("merge: %w", err), j.Close())
+	for _, mk := range ms {
+		if err := j.Add(mk); err != nil {
+			return errors.Join(fmt.Errorf("merge: %w", err), j.Close())
 		}
 	}
 	if err := j.Close(); err != nil {
-		return rep, fmt.Errorf("merge: %w", err)
+		return fmt.Errorf("merge: %w", err)
 	}
+	return nil
+}
 
-	// session.json.
+// meta is the merged folder's session.json: a stopped session with every
+// host's tracks, on the master's clock.
+func (m *merger) meta(tracks []session.Track) session.Meta {
 	var hosts []string
-	for _, in := range ins {
+	for _, in := range m.ins {
 		hosts = append(hosts, in.meta.Host)
-		rep.Sessions = append(rep.Sessions, in.rep)
 	}
 	now := time.Now().UTC()
-	meta := session.Meta{
+	return session.Meta{
 		FormatVersion: session.FormatVersion, App: "podmark", AppVersion: session.AppVersion,
-		Title: master.meta.Title, Host: strings.Join(hosts, "+"), Device: "merged", HostAPI: "podmark merge",
-		Rate: rate, Bits: master.meta.Bits, Channels: len(metaTracks), Tracks: metaTracks,
-		Created: now, StartUTC: rep.StartUTC, Anchors: []session.Anchor{}, Pauses: []session.Pause{},
-		State: session.StateStopped, Frames: total, StreamFrames: total, Updated: now, EndUTC: now,
+		Title: m.master.meta.Title, Host: strings.Join(hosts, "+"), Device: "merged", HostAPI: "podmark merge",
+		Rate: m.rate, Bits: m.master.meta.Bits, Channels: len(tracks), Tracks: tracks,
+		Created: now, StartUTC: m.rep.StartUTC, Anchors: []session.Anchor{}, Pauses: []session.Pause{},
+		State: session.StateStopped, Frames: m.total, StreamFrames: m.total, Updated: now, EndUTC: now,
 	}
-	if err := writeJSON(filepath.Join(tmp, session.MetaFile), meta); err != nil {
-		return rep, err
-	}
-	rep.Seconds = time.Since(began).Seconds()
-	if err := writeJSON(filepath.Join(tmp, ReportFile), rep); err != nil {
-		return rep, err
-	}
-	if err := os.Remove(opt.Out); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return rep, fmt.Errorf("merge: %w", err)
-	}
-	if err := os.Rename(tmp, opt.Out); err != nil {
-		return rep, fmt.Errorf("merge: %w", err)
-	}
-	return rep, nil
 }
 
 // checkOut accepts a folder that does not exist yet or is empty.
@@ -488,25 +564,4 @@ func median(x []float64) float64 {
 // clock formats seconds as H:MM:SS.mmm.
 func clock(s float64) string {
 	return markers.Clock(time.Duration(math.Round(s*1000))*time.Millisecond, markers.ClockLog)
-}
-
-func writeJSON(path string, v any) error {
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return fmt.Errorf("merge: encode %s: %w", filepath.Base(path), err)
-	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("merge: %w", err)
-	}
-	if _, err := f.Write(append(b, '\n')); err != nil {
-		return errors.Join(fmt.Errorf("merge: write %q: %w", path, err), f.Close())
-	}
-	if err := f.Sync(); err != nil {
-		return errors.Join(fmt.Errorf("merge: sync %q: %w", path, err), f.Close())
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("merge: close %q: %w", path, err)
-	}
-	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/podmark/podmark/app/session"
 	"github.com/podmark/podmark/audio"
 	"github.com/podmark/podmark/audio/align"
+	"github.com/podmark/podmark/internal/testenv"
 	"github.com/podmark/podmark/markers"
 )
 
@@ -111,7 +112,7 @@ func runMergeCase(t *testing.T, c mergeCase) {
 	// ±28 s keeps the probe's FFT at 2^20 points (the tests run with -race).
 	opt := Options{Sessions: []string{dirA, dirB}, Out: filepath.Join(dir, "merged"), Search: 28 * time.Second}
 	if c.reference {
-		requireTool(t, "lame")
+		testenv.Tool(t, "lame")
 		y := drifted(t, mix(ta, tb, 0.7, 0.7), c.refK)
 		r0 := int(math.Round(c.refStart * rate / c.refK))
 		wav, mp := filepath.Join(dir, "call.wav"), filepath.Join(dir, "call.mp3")
@@ -246,7 +247,7 @@ func runMergeCase(t *testing.T, c mergeCase) {
 	if note.Author != "bob" || math.Abs(float64(note.Sample-int64(frameOf(noteAt)))) > 48 {
 		t.Errorf("note at %d, want %d: %+v", note.Sample, frameOf(noteAt), note)
 	}
-	if _, err := os.Stat(filepath.Join(opt.Out, ReportFile)); err != nil {
+	if _, err := os.Stat(filepath.Join(opt.Out, session.MergeReportFile)); err != nil {
 		t.Error(err)
 	}
 }
@@ -298,14 +299,5 @@ func TestMergeBadOptions(t *testing.T) {
 	}
 	if _, err := Merge(Options{Sessions: []string{dirA, dirA + "/."}, Out: filepath.Join(dir, "o2"), Reference: filepath.Join(dir, "none.mp3")}); err == nil {
 		t.Error("same session through another path accepted")
-	}
-}
-
-func requireTool(t *testing.T, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			t.Fatalf("%s not found: run scripts/setup.sh", n)
-		}
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/podmark/podmark/app/session"
 	"github.com/podmark/podmark/audio"
 	"github.com/podmark/podmark/audio/align"
+	"github.com/podmark/podmark/internal/testenv"
 	"github.com/podmark/podmark/markers"
 )
 
@@ -50,9 +51,7 @@ var (
 // (espeak-ng en-us) and host B (en-gb, female) taking turns.
 func speech(t *testing.T) (a, b []float32) {
 	t.Helper()
-	if _, err := exec.LookPath("espeak-ng"); err != nil {
-		t.Fatal("espeak-ng not found: run scripts/setup.sh")
-	}
+	testenv.Tool(t, "espeak-ng")
 	speechOnce.Do(func() {
 		dir, err := os.MkdirTemp("", "merge-speech-")
 		if err != nil {
@@ -118,9 +117,7 @@ func driftedTo(t *testing.T, x []float32, k float64, outRate int) []float32 {
 	if k == 1 && outRate == rate {
 		return x
 	}
-	if _, err := exec.LookPath("sox"); err != nil {
-		t.Fatal("sox not found: run scripts/setup.sh")
-	}
+	testenv.Tool(t, "sox")
 	dir := t.TempDir()
 	in, out := filepath.Join(dir, "in.wav"), filepath.Join(dir, "out.wav")
 	if err := audio.WriteWAVFile(in, audio.WriterOptions{Rate: rate, Channels: 1, Format: audio.Float32}, x); err != nil {

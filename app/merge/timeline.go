@@ -69,7 +69,6 @@ type trackReader struct {
 	paths []string
 	mu    sync.Mutex
 	rs    []*audio.Reader
-	buf   []float32
 }
 
 func openTracks(dir string, m session.Meta, tl timeline) (*trackReader, error) {

@@ -13,7 +13,7 @@ import (
 func TestLoadDocReplaysJournal(t *testing.T) {
 	dir := t.TempDir()
 	meta := Meta{FormatVersion: 1, Title: "Episode 48", Rate: 48000, Bits: "24", Channels: 1, Frames: 480000, State: StateStopped}
-	if err := writeMeta(dir, meta); err != nil {
+	if err := WriteMeta(dir, meta); err != nil {
 		t.Fatal(err)
 	}
 	j, err := markers.OpenJournal(filepath.Join(dir, JournalFile))
@@ -78,7 +78,7 @@ func TestLoadDocErrors(t *testing.T) {
 	if _, err := LoadDoc(dir); !errors.Is(err, ErrNotSession) {
 		t.Fatalf("LoadDoc of a corrupt session.json: %v, want ErrNotSession", err)
 	}
-	if err := writeMeta(dir, Meta{FormatVersion: 1, Rate: 44100, Bits: "16"}); err != nil {
+	if err := WriteMeta(dir, Meta{FormatVersion: 1, Rate: 44100, Bits: "16"}); err != nil {
 		t.Fatal(err)
 	}
 	d, warns, err := LoadDocWarnings(dir)

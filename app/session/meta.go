@@ -16,6 +16,9 @@ const (
 	MetaFile    = "session.json"
 	JournalFile = "markers.jsonl"
 	TracksDir   = "tracks"
+	// MergeReportFile is the merge engine's report in a merged session
+	// folder (app/merge writes it, app/export reads it).
+	MergeReportFile = "merge-report.json"
 )
 
 // FormatVersion is the version of the session.json layout this package writes.
@@ -97,9 +100,9 @@ type Meta struct {
 	Updated       time.Time `json:"updated_utc"`        // last rewrite of this file
 	Error         string    `json:"error,omitempty"`    // why the session failed
 	Recovery      []string  `json:"recovery,omitempty"` // notes written by Recover
-	// CaptureQueue is the persistent capture queue of a recording from a
-	// real device (absent for the test source, or where /dev/shm could not
-	// hold it).
+	// CaptureQueue is the persistent capture queue of a recording (absent
+	// where /dev/shm could not hold it, or for a source given in
+	// Config.Source).
 	CaptureQueue *CaptureQueue `json:"capture_queue,omitempty"`
 	EndUTC       time.Time     `json:"end_utc,omitzero"` // wall time the session was finalized
 }
@@ -173,16 +176,22 @@ func parseMeta(b []byte, path string) (Meta, error) {
 	return m, nil
 }
 
-// writeMeta replaces dir/session.json atomically: it writes a temporary file,
-// fsyncs it, renames it over the old one and fsyncs the folder, so a crash at
-// any instant leaves either the old or the new content.
-func writeMeta(dir string, m Meta) error {
-	b, err := json.MarshalIndent(m, "", "  ")
+// WriteMeta replaces dir/session.json atomically (WriteJSON). The session
+// package writes every session.json through it, and so does app/merge.
+func WriteMeta(dir string, m Meta) error {
+	return WriteJSON(filepath.Join(dir, MetaFile), m)
+}
+
+// WriteJSON replaces the file at path with v as indented JSON, atomically:
+// it writes a temporary file, fsyncs it, renames it over the old one and
+// fsyncs the folder, so a crash at any instant leaves either the old or
+// the new content. Errors name the file.
+func WriteJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
-		return fmt.Errorf("session: encode %s: %w", MetaFile, err)
+		return fmt.Errorf("session: encode %s: %w", filepath.Base(path), err)
 	}
-	b = append(b, '\n')
-	return writeFileAtomic(filepath.Join(dir, MetaFile), b)
+	return writeFileAtomic(path, append(b, '\n'))
 }
 
 func writeFileAtomic(path string, b []byte) (err error) {

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/podmark/podmark/audio"
+	"github.com/podmark/podmark/internal/testenv"
 	"github.com/podmark/podmark/markers"
 )
 
@@ -19,6 +20,7 @@ import (
 // scripts/services.sh must be running).
 func jackDevice(t *testing.T) string {
 	t.Helper()
+	testenv.JACK(t)
 	devs, err := audio.Devices()
 	if err != nil {
 		t.Fatal(err)
@@ -35,6 +37,7 @@ func jackDevice(t *testing.T) string {
 // jackPortSet lists the JACK ports.
 func jackPortSet(t *testing.T) map[string]bool {
 	t.Helper()
+	testenv.JACK(t)
 	out, err := exec.Command("jack_lsp").Output()
 	if err != nil {
 		t.Fatalf("jack_lsp: %v", err)
@@ -185,7 +188,7 @@ func TestCaptureQueueSnapshotRecovers(t *testing.T) {
 		t.Fatalf("the copy: state %s, pauses %+v", sm.State, sm.Pauses)
 	}
 	sm.CaptureQueue.File = snapQueue
-	if err := writeMeta(snap, sm); err != nil {
+	if err := WriteMeta(snap, sm); err != nil {
 		t.Fatal(err)
 	}
 	// With the tracks out of reach the queue cannot be written out: the

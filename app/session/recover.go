@@ -46,51 +46,80 @@ type RecoverReport struct {
 // Errors name the file; a track that cannot be repaired does not stop the
 // others, but makes Recover return an error.
 func Recover(dir string) (RecoverReport, error) {
-	rep := RecoverReport{Dir: dir}
+	rc := &recovery{dir: dir, rep: RecoverReport{Dir: dir}}
 	meta, err := Load(dir)
 	if err != nil {
-		return rep, err
+		return rc.rep, err
 	}
-	rep.PrevState, rep.State = meta.State, meta.State
-	var errs []error
-	var notes []string
-	pending := false // audio is left in the capture queue for another run
-	if q := meta.CaptureQueue; q != nil {
-		note, warn, err := replayQueue(dir, meta, &rep)
-		if errors.Is(err, audio.ErrQueueBusy) {
+	rc.meta = meta
+	rc.rep.PrevState, rc.rep.State = meta.State, meta.State
+	if meta.CaptureQueue != nil {
+		if err := rc.queue(); errors.Is(err, audio.ErrQueueBusy) {
 			// Still being recorded: touch nothing.
-			return rep, fmt.Errorf("session: recover %s: %w", dir, err)
-		}
-		if err != nil {
-			errs = append(errs, err)
-			// A damaged queue will not get better; anything else (a
-			// full disk, a track that cannot be opened) may.
-			pending = !errors.Is(err, audio.ErrBadQueue)
-		}
-		if note != "" {
-			notes = append(notes, note)
-			rep.Changed = true
-		}
-		if warn != "" {
-			rep.Warnings = append(rep.Warnings, warn)
+			return rc.rep, fmt.Errorf("session: recover %s: %w", dir, err)
 		}
 	}
+	frames := rc.tracks()
+	rc.journal()
+	rc.finish(frames)
+	return rc.rep, errors.Join(rc.errs...)
+}
+
+// recovery is one Recover run, step by step: the capture queue, the
+// tracks, the journal, session.json.
+type recovery struct {
+	dir     string
+	meta    Meta
+	rep     RecoverReport
+	errs    []error
+	notes   []string // for session.json's recovery log
+	pending bool     // audio is left in the capture queue for another run
+}
+
+// queue writes out the capture queue (replayQueue). It returns the error
+// only when the queue is busy (nothing may be touched then); any other
+// error is kept for Recover's result.
+func (rc *recovery) queue() error {
+	note, warn, err := replayQueue(rc.dir, rc.meta, &rc.rep)
+	if errors.Is(err, audio.ErrQueueBusy) {
+		return err
+	}
+	if err != nil {
+		rc.errs = append(rc.errs, err)
+		// A damaged queue will not get better; anything else (a
+		// full disk, a track that cannot be opened) may.
+		rc.pending = !errors.Is(err, audio.ErrBadQueue)
+	}
+	if note != "" {
+		rc.notes = append(rc.notes, note)
+		rc.rep.Changed = true
+	}
+	if warn != "" {
+		rc.rep.Warnings = append(rc.rep.Warnings, warn)
+	}
+	return nil
+}
+
+// tracks repairs every track's header and returns the frames of the
+// shortest.
+func (rc *recovery) tracks() int64 {
+	rep := &rc.rep
 	frames := int64(-1)
-	for _, tr := range meta.Tracks {
-		path := filepath.Join(dir, filepath.FromSlash(tr.File))
-		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && meta.State == StateCreated {
+	for _, tr := range rc.meta.Tracks {
+		path := filepath.Join(rc.dir, filepath.FromSlash(tr.File))
+		if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && rc.meta.State == StateCreated {
 			continue // never started: no audio was written
 		}
 		r, err := audio.RepairWAV(path)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("session: recover track %s: %w", tr.File, err))
+			rc.errs = append(rc.errs, fmt.Errorf("session: recover track %s: %w", tr.File, err))
 			rep.Broken = append(rep.Broken, tr.File)
 			continue
 		}
 		rep.Tracks = append(rep.Tracks, r)
 		if r.Changed {
 			rep.Changed = true
-			notes = append(notes, fmt.Sprintf("%s: header rewritten, %d frames kept, %d torn bytes cut", tr.File, r.Frames, r.TornBytes))
+			rc.notes = append(rc.notes, fmt.Sprintf("%s: header rewritten, %d frames kept, %d torn bytes cut", tr.File, r.Frames, r.TornBytes))
 		}
 		if frames >= 0 && r.Frames != frames {
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("%s has %d frames, another track %d; using the shorter", tr.File, r.Frames, frames))
@@ -99,45 +128,50 @@ func Recover(dir string) (RecoverReport, error) {
 			frames = r.Frames
 		}
 	}
-	if frames < 0 {
-		frames = 0
-	}
+	return max(frames, 0)
+}
 
-	jpath := filepath.Join(dir, JournalFile)
-	if _, err := os.Stat(jpath); err == nil {
-		ms, warns, err := markers.ReplayJournalFile(jpath)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("session: recover: %w", err))
-		}
-		rep.Warnings = append(rep.Warnings, warns...)
-		rep.Markers = len(ms)
-		var dropped int64
-		for _, m := range ms {
-			if m.Kind == markers.Glitch {
-				rep.Glitches++
-				if m.End > m.Sample {
-					dropped += m.End - m.Sample
-				}
+// journal replays the marker journal, counts its glitches into the
+// session's and terminates a torn last line.
+func (rc *recovery) journal() {
+	rep, meta := &rc.rep, &rc.meta
+	jpath := filepath.Join(rc.dir, JournalFile)
+	if _, err := os.Stat(jpath); errors.Is(err, os.ErrNotExist) {
+		rep.Warnings = append(rep.Warnings, jpath+": missing, no markers")
+		return
+	} else if err != nil {
+		rc.errs = append(rc.errs, fmt.Errorf("session: recover: %w", err))
+		return
+	}
+	ms, warns, err := markers.ReplayJournalFile(jpath)
+	if err != nil {
+		rc.errs = append(rc.errs, fmt.Errorf("session: recover: %w", err))
+	}
+	rep.Warnings = append(rep.Warnings, warns...)
+	rep.Markers = len(ms)
+	var dropped int64
+	for _, m := range ms {
+		if m.Kind == markers.Glitch {
+			rep.Glitches++
+			if m.End > m.Sample {
+				dropped += m.End - m.Sample
 			}
 		}
-		if int64(rep.Glitches) > meta.Glitches {
-			meta.Glitches = int64(rep.Glitches)
-		}
-		if dropped > meta.Dropped {
-			meta.Dropped = dropped
-		}
-		if healed, err := healJournal(jpath); err != nil {
-			errs = append(errs, err)
-		} else if healed {
-			rep.Changed = true
-			notes = append(notes, JournalFile+": torn last line terminated")
-		}
-	} else if !errors.Is(err, os.ErrNotExist) {
-		errs = append(errs, fmt.Errorf("session: recover: %w", err))
-	} else {
-		rep.Warnings = append(rep.Warnings, jpath+": missing, no markers")
 	}
+	meta.Glitches = max(meta.Glitches, int64(rep.Glitches))
+	meta.Dropped = max(meta.Dropped, dropped)
+	if healed, err := healJournal(jpath); err != nil {
+		rc.errs = append(rc.errs, err)
+	} else if healed {
+		rep.Changed = true
+		rc.notes = append(rc.notes, JournalFile+": torn last line terminated")
+	}
+}
 
+// finish sets the frame counts and the state and writes session.json if
+// anything changed.
+func (rc *recovery) finish(frames int64) {
+	rep, meta := &rc.rep, &rc.meta
 	if meta.Frames != frames {
 		rep.Changed = true
 		meta.Frames = frames
@@ -146,29 +180,26 @@ func Recover(dir string) (RecoverReport, error) {
 	for _, p := range meta.Pauses {
 		skipped += p.Skipped
 	}
-	if meta.StreamFrames < frames+skipped+meta.Dropped {
-		meta.StreamFrames = frames + skipped + meta.Dropped
-	}
-	if (meta.State.Unfinished() || meta.State == StateCreated) && !pending {
+	meta.StreamFrames = max(meta.StreamFrames, frames+skipped+meta.Dropped)
+	if (meta.State.Unfinished() || meta.State == StateCreated) && !rc.pending {
 		if meta.State == StatePaused && len(meta.Pauses) > 0 {
-			notes = append(notes, "ended while paused: the length of the last pause is unknown")
+			rc.notes = append(rc.notes, "ended while paused: the length of the last pause is unknown")
 		}
-		notes = append(notes, fmt.Sprintf("recovered from state %q at %s", meta.State, time.Now().UTC().Format(time.RFC3339)))
+		rc.notes = append(rc.notes, fmt.Sprintf("recovered from state %q at %s", meta.State, time.Now().UTC().Format(time.RFC3339)))
 		meta.State = StateRecovered
 		rep.Changed = true
 	}
 	rep.State, rep.Frames = meta.State, frames
 	if rep.Changed {
-		meta.Recovery = append(meta.Recovery, notes...)
+		meta.Recovery = append(meta.Recovery, rc.notes...)
 		meta.Updated = time.Now().UTC()
 		if meta.EndUTC.IsZero() {
 			meta.EndUTC = meta.Updated
 		}
-		if err := writeMeta(dir, meta); err != nil {
-			errs = append(errs, err)
+		if err := WriteMeta(rc.dir, *meta); err != nil {
+			rc.errs = append(rc.errs, err)
 		}
 	}
-	return rep, errors.Join(errs...)
 }
 
 // replayQueue writes out the capture queue of a session left by a crash

@@ -46,7 +46,7 @@ func crash(t *testing.T, dir string, st State) {
 		t.Fatal(err)
 	}
 	m.State, m.Frames, m.EndUTC = st, 0, time.Time{}
-	if err := writeMeta(dir, m); err != nil {
+	if err := WriteMeta(dir, m); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -195,7 +195,7 @@ func TestFindUnfinished(t *testing.T) {
 		if err := os.Mkdir(dir, 0o755); err != nil {
 			t.Fatal(err)
 		}
-		if err := writeMeta(dir, Meta{FormatVersion: 1, Rate: 48000, Bits: "24", State: st}); err != nil {
+		if err := WriteMeta(dir, Meta{FormatVersion: 1, Rate: 48000, Bits: "24", State: st}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -28,11 +28,10 @@ type Config struct {
 
 	FramesPerBuffer int           // source buffer size; 0 = the device's choice (256 for the ramp)
 	SyncEvery       time.Duration // header patch + fsync period of the tracks; 0 = DefaultSyncEvery
-	RingSeconds     float64       // capture ring size; 0 = 10 s
-	StallTimeout    time.Duration // no callbacks this long = device lost; 0 = 2 s
+	StallTimeout    time.Duration // no buffers this long = device lost; 0 = 2 s
 	RF64Threshold   int64         // data size at which tracks become RF64; 0 = 4 GiB
-	// QueueDir is where a recording from a real device keeps its
-	// persistent capture queue (see CaptureQueue); "" = DefaultQueueDir,
+	// QueueDir is where a recording (from a real device or the ramp) keeps
+	// its persistent capture queue (see CaptureQueue); "" = DefaultQueueDir,
 	// "-" = none (the queue in ordinary memory, and the writer wakes every
 	// 150 ms instead of about every second).
 	QueueDir string
@@ -46,8 +45,8 @@ type Config struct {
 
 // DefaultSyncEvery is the longest time between patches of the tracks'
 // headers and fsyncs of the files (a power loss loses at most this much). A kill -9 loses less:
-// the writer hands samples to the OS as soon as it has caught up with the
-// ring, and the OS keeps them.
+// what the writer has not written yet is still in the capture queue, which
+// recover writes out.
 const DefaultSyncEvery = time.Second
 
 // Status is a snapshot for status lines and meters.
@@ -109,8 +108,8 @@ func New(cfg Config) (*Session, error) {
 	closeSrc := func() {
 		if src != nil {
 			src.Close()
-			if q, ok := src.(queueHolder); ok && q.QueueFile() != "" {
-				_ = audio.RemoveQueue(q.QueueFile()) // nothing was recorded; New's error says what failed
+			if q := src.Queue(); q != nil && q.File() != "" {
+				_ = audio.RemoveQueue(q.File()) // nothing was recorded; New's error says what failed
 			}
 		}
 	}
@@ -144,8 +143,8 @@ func New(cfg Config) (*Session, error) {
 		Created: now, Updated: now, State: StateCreated,
 		Anchors: []Anchor{}, Pauses: []Pause{},
 	}
-	if q, ok := src.(queueHolder); ok && q.QueueFile() != "" {
-		s.meta.CaptureQueue = &CaptureQueue{File: q.QueueFile(), Tag: cfg.queueTag}
+	if q := src.Queue(); q != nil && q.File() != "" {
+		s.meta.CaptureQueue = &CaptureQueue{File: q.File(), Tag: cfg.queueTag}
 	}
 	paths := make([]string, cfg.Channels)
 	for ch := 1; ch <= cfg.Channels; ch++ {
@@ -160,7 +159,6 @@ func New(cfg Config) (*Session, error) {
 		Source: src, Channels: cfg.Channels, Rate: cfg.Rate, Format: cfg.Format,
 		Tracks:        paths,
 		BEXT:          audio.BEXT{Description: cfg.Title, Originator: "podmark " + AppVersion, OriginatorReference: cfg.Host},
-		RingSeconds:   cfg.RingSeconds,
 		SyncEvery:     cfg.SyncEvery,
 		RF64Threshold: cfg.RF64Threshold,
 		StallTimeout:  cfg.StallTimeout,
@@ -195,7 +193,7 @@ func New(cfg Config) (*Session, error) {
 	if err := os.Mkdir(filepath.Join(cfg.Dir, TracksDir), 0o755); err != nil {
 		return fail(fmt.Errorf("session: create %q: %w", filepath.Join(cfg.Dir, TracksDir), err))
 	}
-	if err := writeMeta(cfg.Dir, s.meta); err != nil {
+	if err := WriteMeta(cfg.Dir, s.meta); err != nil {
 		return fail(err)
 	}
 	if s.journal, err = markers.OpenJournal(filepath.Join(cfg.Dir, JournalFile)); err != nil {
@@ -361,7 +359,7 @@ func (s *Session) refreshLocked() {
 
 func (s *Session) saveLocked() error {
 	s.meta.Updated = time.Now().UTC()
-	return writeMeta(s.dir, s.meta)
+	return WriteMeta(s.dir, s.meta)
 }
 
 // Pause stops writing frames; the stream keeps running and the frames it

@@ -6,8 +6,6 @@ import (
 
 	"os"
 	"path/filepath"
-	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -17,7 +15,7 @@ import (
 
 const testRate = 48000
 
-// rampCfg is a session on a real-time ramp source (pacedRamp).
+// rampCfg is a session on a real-time ramp source (newPacedRamp).
 func rampCfg(t *testing.T, channels int) Config {
 	return Config{
 		Dir: filepath.Join(t.TempDir(), "s"), Title: "Test", Host: "Ana María",
@@ -26,79 +24,14 @@ func rampCfg(t *testing.T, channels int) Config {
 	}
 }
 
-// pacedRamp is a test Source emitting audio.RampValue samples, paced by the
-// wall clock with catch-up (a late goroutine delivers the buffers that are
-// due, it never skips one, unlike a ticker), and whose stream clock never
-// runs ahead of what it delivered, like a sound card's. So a position taken
-// from it lies between the stream frames delivered before and after.
-type pacedRamp struct {
-	ch, fpb   int
-	mu        sync.Mutex
-	start     time.Time
-	stop      chan struct{}
-	wg        sync.WaitGroup
-	delivered atomic.Int64
+// newPacedRamp is a real-time audio.Ramp: paced by the wall clock with
+// catch-up (a late goroutine delivers the buffers that are due, it never
+// skips one, unlike a ticker), and whose stream clock never runs ahead of
+// what it delivered, like a sound card's. So a position taken from it lies
+// between the stream frames delivered before and after.
+func newPacedRamp(ch, fpb int) *audio.Ramp {
+	return audio.NewRamp(audio.RampOptions{Channels: ch, Rate: testRate, FramesPerBuffer: fpb, Realtime: true})
 }
-
-func newPacedRamp(ch, fpb int) *pacedRamp { return &pacedRamp{ch: ch, fpb: fpb} }
-
-func (p *pacedRamp) Start(cb func(in []float32, adc float64, overflow bool)) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.start, p.stop = time.Now(), make(chan struct{})
-	p.wg.Add(1)
-	go func(start time.Time, stop chan struct{}) {
-		defer p.wg.Done()
-		buf := make([]float32, p.fpb*p.ch)
-		var n int64
-		for {
-			select {
-			case <-stop:
-				return
-			case <-time.After(time.Millisecond):
-			}
-			due := int64(time.Since(start).Seconds() * testRate)
-			for n+int64(p.fpb) <= due {
-				for i := range p.fpb {
-					for c := range p.ch {
-						buf[i*p.ch+c] = audio.RampValue(n+int64(i), c)
-					}
-				}
-				cb(buf, float64(n)/testRate, false)
-				n += int64(p.fpb)
-				p.delivered.Store(n)
-			}
-		}
-	}(p.start, p.stop)
-	return nil
-}
-
-func (p *pacedRamp) Now() float64 {
-	p.mu.Lock()
-	start := p.start
-	p.mu.Unlock()
-	if start.IsZero() {
-		return 0
-	}
-	// Half a frame more keeps float rounding from putting "now" one frame
-	// before the end of a buffer that was just delivered.
-	return min(time.Since(start).Seconds(), (float64(p.delivered.Load())+0.5)/testRate)
-}
-
-func (p *pacedRamp) Stop() error {
-	p.mu.Lock()
-	stop := p.stop
-	p.stop = nil
-	p.mu.Unlock()
-	if stop != nil {
-		close(stop)
-		p.wg.Wait()
-	}
-	return nil
-}
-
-func (p *pacedRamp) Close() error                   { return p.Stop() }
-func (p *pacedRamp) Info() (device, hostAPI string) { return "paced ramp", "test" }
 
 // readTrack returns the samples of one mono track.
 func readTrack(t *testing.T, dir string, tr Track) []float32 {
@@ -252,9 +185,10 @@ func TestRecordFramesMarkersPause(t *testing.T) {
 	time.Sleep(300 * time.Millisecond)
 
 	// A marker lies between the stream frames delivered before and after the call.
-	before := s.rec.Stats().StreamFrames
+	ramp := cfg.Source.(*audio.Ramp)
+	before := ramp.Delivered()
 	m1, err := s.Mark(markers.Topic, "Intro")
-	after := s.rec.Stats().StreamFrames
+	after := ramp.Delivered()
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,10 @@ import (
 //
 // The fast modes deliver every frame in order, catching up when late, so an
 // hour takes 72 s and nothing is dropped unless the disk cannot keep up
-// (a flat-out source would only measure how fast the ring overflows).
+// (a flat-out source would only measure how fast the queue overflows). The
+// ramp captures into the same capture queue as a PortAudio device, in a
+// file in Config.QueueDir, so a session on it runs the production path,
+// kill -9 and recover included.
 const RampDevice = "ramp"
 
 // DefaultFastFactor is the speed of ramp:fast.
@@ -84,7 +87,8 @@ func OpenSource(cfg Config) (audio.Source, error) {
 		if speed > 0 && fpb == 0 {
 			fpb = 1024 // fewer, larger buffers for the fast modes
 		}
-		r := audio.NewRamp(audio.RampOptions{Channels: cfg.Channels, Rate: cfg.Rate, FramesPerBuffer: fpb, Realtime: true, Speed: speed})
+		r := audio.NewRamp(audio.RampOptions{Channels: cfg.Channels, Rate: cfg.Rate, FramesPerBuffer: fpb, Realtime: true, Speed: speed,
+			QueueFile: cfg.queueFile, QueueTag: cfg.queueTag})
 		if cfg.RampReport != "" {
 			return &reportingRamp{Ramp: r, path: cfg.RampReport}, nil
 		}
@@ -100,10 +104,6 @@ func OpenSource(cfg Config) (audio.Source, error) {
 	}
 	return src, nil
 }
-
-// queueHolder is a source whose capture queue may be in a file
-// (audio.StreamConfig.QueueFile); QueueFile is "" when it is not.
-type queueHolder interface{ QueueFile() string }
 
 // DefaultQueueDir holds the persistent capture queues: memory (tmpfs) that
 // outlives a killed process but not a restart.
@@ -169,7 +169,7 @@ func DeviceLine(d audio.Device) string {
 // stream frames it has delivered and when, to a file (Config.RampReport):
 // "DELIVERED UNIX_NANOS\n" rewritten in place. A test that kills the process
 // reads it to know what the source delivered up to the kill (the OS keeps
-// the file's last write). It never touches the audio callback.
+// the file's last write). It never touches the source's capture queue.
 type reportingRamp struct {
 	*audio.Ramp
 	path string
@@ -178,12 +178,12 @@ type reportingRamp struct {
 	done chan error
 }
 
-func (r *reportingRamp) Start(cb func(in []float32, adc float64, overflow bool)) error {
+func (r *reportingRamp) Start() error {
 	f, err := os.OpenFile(r.path, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o644)
 	if err != nil {
 		return fmt.Errorf("session: ramp report: %w", err)
 	}
-	if err := r.Ramp.Start(cb); err != nil {
+	if err := r.Ramp.Start(); err != nil {
 		return errors.Join(err, f.Close())
 	}
 	r.mu.Lock()

@@ -75,10 +75,9 @@ type Window struct {
 	meterPending atomic.Bool // a meter update is queued for the Fyne goroutine
 
 	// Fyne goroutine only.
-	state    string // "", "recording", "paused", "stopped"
-	last     Recording
-	lastRoot string
-	cfg      Config
+	state string // "", "recording", "paused", "stopped"
+	last  Recording
+	cfg   Config
 
 	sc *soundcheckScreen
 	rs *recordScreen

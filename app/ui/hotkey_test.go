@@ -1,10 +1,11 @@
 package ui
 
 import (
-	"os"
 	"os/exec"
 	"testing"
 	"time"
+
+	"github.com/podmark/podmark/internal/testenv"
 )
 
 func TestParseChord(t *testing.T) {
@@ -38,12 +39,7 @@ func TestParseChord(t *testing.T) {
 // TestGrabHotkeysX11 grabs a chord on the real X display and presses it with
 // xdotool: the press must arrive even though no window of ours has the focus.
 func TestGrabHotkeysX11(t *testing.T) {
-	if os.Getenv("DISPLAY") == "" {
-		t.Fatal("DISPLAY is not set (start Xvfb with: . scripts/services.sh)")
-	}
-	if _, err := exec.LookPath("xdotool"); err != nil {
-		t.Fatal("xdotool not found: run scripts/setup.sh")
-	}
+	testenv.Display(t)
 	c3, _ := ParseChord("Ctrl+Alt+Shift+F7")
 	c5, _ := ParseChord("Ctrl+Alt+Shift+F8")
 	got := make(chan Action, 4)

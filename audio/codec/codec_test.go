@@ -16,16 +16,9 @@ import (
 	"time"
 
 	"github.com/hajimehoshi/go-mp3"
-)
 
-func requireTool(t *testing.T, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			t.Fatalf("%s not found: run scripts/setup.sh", n)
-		}
-	}
-}
+	"github.com/podmark/podmark/internal/testenv"
+)
 
 func run(t *testing.T, name string, args ...string) []byte {
 	t.Helper()
@@ -40,7 +33,7 @@ func run(t *testing.T, name string, args ...string) []byte {
 // speech-like as a test needs) and returns its path and its samples.
 func soxSamples(t *testing.T, dir string, seconds int) (string, []int32) {
 	t.Helper()
-	requireTool(t, "sox")
+	testenv.Tool(t, "sox")
 	wav := filepath.Join(dir, "in.wav")
 	run(t, "sox", "-R", "-n", "-r", "48000", "-b", "24", "-c", "1", wav,
 		"synth", strconv.Itoa(seconds), "pinknoise", "synth", "sine", "amod", "3", "vol", "0.5")
@@ -98,7 +91,7 @@ func decodeFLAC(t *testing.T, path string) (FLACInfo, []int32) {
 }
 
 func TestFLACRoundTripAndSize(t *testing.T) {
-	requireTool(t, "flac")
+	testenv.Tool(t, "flac")
 	dir := t.TempDir()
 	wav, s := soxSamples(t, dir, 20)
 	out := filepath.Join(dir, "ours.flac")
@@ -270,7 +263,7 @@ type probe struct {
 }
 
 func TestMP3ChaptersFFprobe(t *testing.T) {
-	requireTool(t, "ffprobe")
+	testenv.Tool(t, "ffprobe")
 	for _, tc := range []struct {
 		name    string
 		version int

@@ -11,16 +11,8 @@ import (
 
 	"github.com/podmark/podmark/audio"
 	"github.com/podmark/podmark/audio/align"
+	"github.com/podmark/podmark/internal/testenv"
 )
-
-func requireTool(t *testing.T, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			t.Fatalf("%s not found: run scripts/setup.sh", n)
-		}
-	}
-}
 
 // noiseBursts is band-limited noise in bursts: a signal with one clear
 // alignment.
@@ -45,7 +37,7 @@ func writeWAV(t *testing.T, path string, rate int, x []float32) {
 }
 
 func TestMP3DelayFromLAMEHeader(t *testing.T) {
-	requireTool(t, "lame")
+	testenv.Tool(t, "lame")
 	for _, tc := range []struct {
 		rate int
 		args []string
@@ -116,7 +108,7 @@ func TestMP3DelayFromLAMEHeader(t *testing.T) {
 }
 
 func TestMP3WithoutLAMEHeader(t *testing.T) {
-	requireTool(t, "lame")
+	testenv.Tool(t, "lame")
 	dir := t.TempDir()
 	x := noiseBursts(48000, 48000*3, 2)
 	wav := filepath.Join(dir, "in.wav")
@@ -136,7 +128,7 @@ func TestMP3WithoutLAMEHeader(t *testing.T) {
 }
 
 func TestWAVAndFLAC(t *testing.T) {
-	requireTool(t, "flac")
+	testenv.Tool(t, "flac")
 	dir := t.TempDir()
 	x := noiseBursts(44100, 44100*2, 3)
 	st := make([]float32, 2*len(x))

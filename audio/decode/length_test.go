@@ -2,6 +2,7 @@ package decode
 
 import (
 	"errors"
+	"github.com/podmark/podmark/internal/testenv"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,7 +14,7 @@ import (
 
 // Length reads a WAV's and a FLAC's play time from their headers.
 func TestLength(t *testing.T) {
-	requireTool(t, "flac")
+	testenv.Tool(t, "flac")
 	dir := t.TempDir()
 	x := make([]float32, 2*(44100*3+441)) // 3.01 s of stereo
 	wav := filepath.Join(dir, "01.wav")

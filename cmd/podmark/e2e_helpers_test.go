@@ -22,6 +22,7 @@ import (
 
 	"github.com/podmark/podmark/app/session"
 	"github.com/podmark/podmark/audio"
+	"github.com/podmark/podmark/internal/testenv"
 )
 
 var (
@@ -58,36 +59,20 @@ func podmarkBin(t testing.TB) string {
 	return binPath
 }
 
-// requireTool fails the test when an outside tool it needs is missing.
-func requireTool(t testing.TB, names ...string) {
-	t.Helper()
-	for _, n := range names {
-		if _, err := exec.LookPath(n); err != nil {
-			t.Fatalf("%s not found: run scripts/setup.sh", n)
-		}
-	}
-}
+// requireTool, requireJACK and requireDisplay end the test when what it
+// needs outside Go is missing: they fail it in CI and skip it elsewhere
+// (internal/testenv).
+func requireTool(t testing.TB, names ...string) { t.Helper(); testenv.Tool(t, names...) }
 
-// requireJACK fails the test unless a JACK server answers.
+// requireJACK needs a JACK server that answers, and the JACK tools.
 func requireJACK(t testing.TB) {
 	t.Helper()
-	requireTool(t, "jack_lsp", "jack_connect", "sndfile-jackplay")
-	if out, err := exec.Command("jack_lsp").CombinedOutput(); err != nil {
-		t.Fatalf("no JACK server (start it with: . scripts/services.sh): %v\n%s", err, out)
-	}
+	testenv.Tool(t, "jack_lsp", "jack_connect", "sndfile-jackplay")
+	testenv.JACK(t)
 }
 
-// requireDisplay fails the test unless an X display answers.
-func requireDisplay(t testing.TB) {
-	t.Helper()
-	requireTool(t, "xdotool")
-	if os.Getenv("DISPLAY") == "" {
-		t.Fatal("DISPLAY is not set (start Xvfb with: . scripts/services.sh)")
-	}
-	if out, err := exec.Command("xdotool", "getdisplaygeometry").CombinedOutput(); err != nil {
-		t.Fatalf("X display %s does not answer: %v\n%s", os.Getenv("DISPLAY"), err, out)
-	}
-}
+// requireDisplay needs an X display that answers.
+func requireDisplay(t testing.TB) { t.Helper(); testenv.Display(t) }
 
 const jackHostAPI = "JACK Audio Connection Kit"
 

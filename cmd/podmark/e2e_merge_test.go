@@ -299,7 +299,7 @@ func TestE2EMergeJACK(t *testing.T) {
 			t.Logf("report:\n%s", so.String())
 			outDir := args[len(args)-1]
 			var rep merge.Report
-			b, err := os.ReadFile(filepath.Join(outDir, merge.ReportFile))
+			b, err := os.ReadFile(filepath.Join(outDir, session.MergeReportFile))
 			if err != nil {
 				t.Fatal(err)
 			}
