@@ -97,6 +97,14 @@ func TestLoudnessAgainstFFmpeg(t *testing.T) {
 			if math.Abs(i-DefaultLoudness) > 0.5 || tp > MaxTruePeak {
 				t.Errorf("mix measured by ffmpeg at %.1f LUFS, %.1f dBTP; want %.0f ± 0.5 LUFS, ≤ %.0f dBTP", i, tp, DefaultLoudness, MaxTruePeak)
 			}
+			// Decoded by go-mp3 (a third decoder) and measured here.
+			g, err := MeasureFile(context.Background(), filepath.Join(out, filepath.FromSlash(f.Path)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(float64(g.DualMono)-DefaultLoudness) > 0.5 || float64(g.TruePeak) > MaxTruePeak {
+				t.Errorf("mix decoded by go-mp3: %.2f LUFS (dual mono of the channels' average), %.2f dBTP", g.DualMono, g.TruePeak)
+			}
 		}
 	}
 	if n != 5 {

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -77,6 +78,23 @@ func TestE2EExportVerify(t *testing.T) {
 	if !strings.Contains(string(b), "export: done (100%") {
 		t.Errorf("no plain progress lines without a terminal:\n%s", b)
 	}
+	// The summary ends with the loudness table; the mix is at -16 LUFS.
+	if !strings.Contains(string(b), "loudness (BS.1770-4):") || !strings.Contains(string(b), "normalized to -16 LUFS") || !strings.Contains(string(b), "tracks/ann-1.wav") {
+		t.Errorf("no loudness table in the summary:\n%s", b)
+	}
+	// podmark loudness measures the files as export did.
+	b, err = exec.Command(bin, "loudness", filepath.Join(out, "audio", "ann-1.wav"), filepath.Join(out, "audio", "review-mix.mp3")).CombinedOutput()
+	if err != nil || !strings.Contains(string(b), "dual mono") {
+		t.Errorf("podmark loudness: %v\n%s", err, b)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		// The MP3, decoded to its channels' average: -16 LUFS as dual mono.
+		if f := strings.Fields(l); len(f) >= 3 && strings.HasSuffix(f[0], "review-mix.mp3") {
+			if dual, err := strconv.ParseFloat(f[2], 64); err != nil || math.Abs(dual+16) > 0.5 {
+				t.Errorf("podmark loudness of the mix: %q", l)
+			}
+		}
+	}
 	if _, err := os.Stat(out + ".zip"); err != nil {
 		t.Error(err)
 	}
@@ -127,6 +145,9 @@ func TestE2EExportVerify(t *testing.T) {
 		{[]string{"export", sess}, 2, "--out"},
 		{[]string{"export", sess, "--out", filepath.Join(tmp, "y"), "--cut", "9-3"}, 2, "cut"},
 		{[]string{"export", sess, "--out", filepath.Join(tmp, "z"), "--audio", "ogg"}, 1, "ogg"},
+		{[]string{"export", sess, "--out", filepath.Join(tmp, "w"), "--loudness", "3"}, 2, "--loudness"},
+		{[]string{"loudness", filepath.Join(tmp, "nothing.wav")}, 1, "nothing.wav"},
+		{[]string{"loudness"}, 2, "usage"},
 		{[]string{"verify", sess}, 1, "manifest.json"},
 		{[]string{"verify"}, 2, "usage"},
 	} {
