@@ -234,9 +234,8 @@ type Rundown struct {
 	V       int       `json:"v"`
 	Items   []string  `json:"items"`
 	Current int       `json:"current"`
-	By      string    `json:"by,omitempty"`     // who advanced it last
-	At      time.Time `json:"at,omitempty"`     // when (UTC)
-	Marker  string    `json:"marker,omitempty"` // the id of the topic marker the advance made
+	By      string    `json:"by,omitempty"` // who advanced it last
+	At      time.Time `json:"at,omitempty"` // when (UTC)
 }
 
 // Validate reports why r must not be accepted, or nil.
@@ -258,11 +257,6 @@ func (r Rundown) Validate() error {
 	if r.By != "" {
 		if err := CheckName("host", r.By); err != nil {
 			return fmt.Errorf("%w: by: %v", ErrMessage, err)
-		}
-	}
-	if r.Marker != "" {
-		if err := checkID("marker", r.Marker); err != nil {
-			return err
 		}
 	}
 	if !r.At.IsZero() {

@@ -92,6 +92,7 @@ type Session struct {
 	mkMu    sync.Mutex // journal and marker list (also used by the writer goroutine)
 	journal *markers.Journal
 	marks   []markers.Marker
+	pub     Publisher // the room, or nil; see SetPublisher
 
 	hooksMu sync.Mutex
 	hooks   Hooks
@@ -566,6 +567,9 @@ func (s *Session) add(m markers.Marker) error {
 	err := s.journalDo(func(j *markers.Journal) error { return j.Add(m) })
 	if err == nil {
 		s.marks = append(s.marks, m)
+		if s.pub != nil {
+			s.pub.MarkerAdded(m)
+		}
 	}
 	s.mkMu.Unlock()
 	return err
@@ -607,6 +611,9 @@ func (s *Session) Update(u markers.Update) error {
 		return err
 	}
 	s.marks[i] = u.Apply(s.marks[i])
+	if s.pub != nil {
+		s.pub.MarkerUpdated(s.marks[i])
+	}
 	return nil
 }
 
@@ -623,6 +630,9 @@ func (s *Session) Delete(id string) (markers.Marker, error) {
 	}
 	m := s.marks[i]
 	s.marks = slices.Delete(s.marks, i, i+1)
+	if s.pub != nil {
+		s.pub.MarkerDeleted(m)
+	}
 	return m, nil
 }
 
@@ -637,6 +647,9 @@ func (s *Session) Restore(m markers.Marker) error {
 		return err
 	}
 	s.marks = append(s.marks, m)
+	if s.pub != nil {
+		s.pub.MarkerAdded(m)
+	}
 	return nil
 }
 
