@@ -169,3 +169,22 @@ func isLoopback(host string) bool {
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
 }
+
+// SafeHost turns a session's host name into a room host name: characters a
+// room name may not hold become '-', and it is cut to 64 bytes.
+func SafeHost(h string) string {
+	b := []byte(h)
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			b[i] = '-'
+		}
+	}
+	s := strings.ReplaceAll(strings.TrimLeft(string(b), "-_"), "__", "_-")
+	if len(s) > 64 {
+		s = s[:64]
+	}
+	if s == "" {
+		s = "host"
+	}
+	return s
+}
