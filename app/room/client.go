@@ -83,7 +83,17 @@ type Client struct {
 	sent    int64
 	rundown *rundownState
 
-	linkCh chan struct{} // closed and replaced on every link change
+	linkCh  chan struct{} // closed and replaced on every link change
+	refused bool          // the relay refused the credentials (said once)
+}
+
+// noteRefused records a refusal and reports whether it is the first.
+func (c *Client) noteRefused() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	first := !c.refused
+	c.refused = true
+	return first
 }
 
 // ErrNotJoined reports a room call made before the room was reached.
@@ -123,7 +133,19 @@ func Join(cfg Config) (*Client, error) {
 		nats.MaxPingsOutstanding(3),
 		nats.ConnectHandler(func(*nats.Conn) { c.setLink(LinkOnline) }),
 		nats.ReconnectHandler(func(*nats.Conn) { c.setLink(LinkOnline) }),
+		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {
+			low := strings.ToLower(fmt.Sprint(err))
+			if errors.Is(err, nats.ErrAuthorization) || errors.Is(err, nats.ErrAuthExpired) || errors.Is(err, nats.ErrAuthRevoked) ||
+				strings.Contains(low, "authorization") || strings.Contains(low, "authentication") {
+				if c.noteRefused() {
+					c.log(fmt.Sprintf("the relay refused these credentials for %s (%v): check --creds or the link's token", cfg.Link, err))
+				}
+			}
+		}),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if errors.Is(err, nats.ErrAuthorization) || errors.Is(err, nats.ErrAuthExpired) {
+				c.log(fmt.Sprintf("the relay refused these credentials for %s (%v): check --creds or the link's token", cfg.Link, err))
+			}
 			if c.getLink() != LinkClosed {
 				c.setLink(LinkOffline)
 			}
@@ -131,6 +153,10 @@ func Join(cfg Config) (*Client, error) {
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
 			if errors.Is(err, nats.ErrPermissionViolation) || strings.Contains(strings.ToLower(err.Error()), "permissions violation") {
 				c.log(fmt.Sprintf("the relay refused: %v (are these credentials for host %q?)", err, cfg.Host))
+				return
+			}
+			if errors.Is(err, nats.ErrAuthorization) {
+				c.log(fmt.Sprintf("the relay refused these credentials for %s (%v): check --creds or the link's token", cfg.Link, err))
 				return
 			}
 			c.log(err.Error())
