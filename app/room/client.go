@@ -347,7 +347,10 @@ func (c *Client) setupOnce() error {
 		cons, err = c.js.CreateOrUpdateConsumer(ctx, c.names.Stream(), jetstream.ConsumerConfig{
 			Durable: c.names.Consumer(c.cfg.Host), FilterSubject: c.names.AllMarkers(),
 			DeliverPolicy: jetstream.DeliverAllPolicy, AckPolicy: jetstream.AckExplicitPolicy,
-			AckWait: 30 * time.Second, Replicas: c.cfg.Replicas,
+			// One event in flight: a redelivery (lost ack, failover) comes
+			// before anything later, so the room record, which keeps the
+			// last sequence, sees the stream strictly in order.
+			AckWait: 5 * time.Second, MaxAckPending: 1, Replicas: c.cfg.Replicas,
 			InactiveThreshold: 7 * 24 * time.Hour,
 		})
 	}
