@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -270,4 +271,78 @@ func waitFor(t *testing.T, within time.Duration, ok func() bool) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// TestE2ERoomRelayKilled: the relay is SIGKILLed mid-show and restarted on
+// the same port and store; markers dropped meanwhile arrive afterwards, in
+// order, none lost or doubled, and the recordings go on.
+func TestE2ERoomRelayKilled(t *testing.T) {
+	bin := podmarkBin(t)
+	dir := t.TempDir()
+	store := filepath.Join(dir, "store")
+	port := freeLoopbackPort(t)
+	startFixed := func() *exec.Cmd {
+		cmd := exec.Command(bin, "relay", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--store", store, "--quiet")
+		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+		return cmd
+	}
+	relay := startFixed()
+	link := fmt.Sprintf("nats://127.0.0.1:%d/show/ep1", port)
+	a := startRoomChild(t, bin, "--out", filepath.Join(dir, "alice"), "--device", "ramp", "--host", "alice", "--room", link)
+	b := startRoomChild(t, bin, "--out", filepath.Join(dir, "bob"), "--device", "ramp", "--host", "bob", "--room", link)
+	waitFor(t, 20*time.Second, func() bool { return strings.Contains(b.stderr.String(), "alice is recording") })
+	for i := range 10 {
+		a.send(t, fmt.Sprintf("note before %d", i))
+	}
+	for range 10 {
+		b.next(t, true, 5*time.Second)
+	}
+	if err := relay.Process.Kill(); err != nil { // SIGKILL
+		t.Fatal(err)
+	}
+	relay.Wait()
+	waitFor(t, 10*time.Second, func() bool { return strings.Contains(a.stderr.String(), ": offline") })
+	for i := range 10 {
+		a.send(t, fmt.Sprintf("note offline %d", i))
+		a.next(t, false, 5*time.Second) // acknowledged locally while the room is down
+	}
+	time.Sleep(2 * time.Second)
+	startFixed()
+	var titles []string
+	for range 10 {
+		titles = append(titles, b.next(t, true, 30*time.Second).Title)
+	}
+	for i, ti := range titles {
+		if want := fmt.Sprintf("offline %d", i); ti != want {
+			t.Errorf("after the restart bob's event %d is %q, want %q", i, ti, want)
+		}
+	}
+	a.stop(t)
+	b.stop(t)
+	for l := range b.lines {
+		if l.Author != "" {
+			t.Errorf("bob got an extra event after the restart: %+v", l)
+		}
+	}
+	rec, err := room.ReadRecord(filepath.Join(dir, "bob", room.RecordFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rec) != 20 {
+		t.Errorf("bob's room record has %d events, want 20", len(rec))
+	}
+}
+
+func freeLoopbackPort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
 }
