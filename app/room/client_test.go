@@ -161,3 +161,45 @@ func TestNextAdvancesOnce(t *testing.T) {
 		t.Errorf("after three rounds rundown = %+v, %v; want current 2", rd, err)
 	}
 }
+
+// TestPresenceFailedWithin2s: a host's failed state reaches the others
+// within 2 s, and presence with a forged host is dropped.
+func TestPresenceFailedWithin2s(t *testing.T) {
+	r := startRelay(t, t.TempDir())
+	defer r.Close()
+	url := "nats://" + r.Addr().String()
+	got := make(chan Presence, 16)
+	l, _ := ParseLink(url + "/show/ep1")
+	b, err := Join(Config{Link: l, Host: "bob", Rate: 48000, OnPresence: func(p Presence) { got <- p }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close(context.Background())
+	a := join(t, url, "alice", "", nil)
+	waitUntil(t, 10*time.Second, b.Joined)
+	sent := time.Now()
+	if err := a.PublishPresence(Presence{State: StateFailed, Error: "device lost", Rate: 48000, DiskLeft: -1}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case p := <-got:
+		if p.Host != "alice" || p.State != StateFailed || p.Error != "device lost" || p.Link != "online" {
+			t.Errorf("bob saw %+v", p)
+		}
+		if d := time.Since(sent); d > 2*time.Second {
+			t.Errorf("failed shown after %v", d)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("alice's failure not shown to bob within 2 s")
+	}
+	// A forged presence on alice's subject claiming to be carol.
+	forged, _ := Encode(Presence{V: 1, Host: "carol", State: StateRecording, Rate: 48000, DiskLeft: -1, Link: "online", UTC: time.Now().UTC()})
+	if err := a.nc.Publish(NamesOf(l).Presence("alice"), forged); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case p := <-got:
+		t.Errorf("forged presence accepted: %+v", p)
+	case <-time.After(500 * time.Millisecond):
+	}
+}

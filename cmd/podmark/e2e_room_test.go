@@ -210,6 +210,49 @@ func TestE2ERoomTwoHosts(t *testing.T) {
 		time.Sleep(room.NextWindow + 300*time.Millisecond)
 		_ = round
 	}
+	// The editor: room watch prints the show so far as JSON lines, room
+	// markers writes everyone's markers on alice's timeline.
+	watch, err := exec.Command(bin, "room", "watch", link, "--for", "3s").Output()
+	if err != nil {
+		t.Fatalf("room watch: %v", err)
+	}
+	kinds := map[string]int{}
+	for _, l := range strings.Split(strings.TrimSpace(string(watch)), "\n") {
+		var ev struct {
+			Event  string         `json:"event"`
+			Marker *room.Received `json:"marker"`
+		}
+		if err := json.Unmarshal([]byte(l), &ev); err != nil {
+			t.Fatalf("room watch line %q: %v", l, err)
+		}
+		kinds[ev.Event]++
+		if ev.Event == "marker" && (ev.Marker == nil || ev.Marker.Author == "") {
+			t.Errorf("room watch marker without author: %s", l)
+		}
+	}
+	if kinds["marker"] < 26 || kinds["presence"] < 2 || kinds["rundown"] < 1 {
+		t.Errorf("room watch printed %v", kinds)
+	}
+	out := filepath.Join(dir, "room.json")
+	if msg, err := exec.Command(bin, "room", "markers", link, "--timeline", "alice", "--to", "podmark", out).CombinedOutput(); err != nil {
+		t.Fatalf("room markers: %v\n%s", err, msg)
+	} else if !strings.Contains(string(msg), "(clock)") {
+		t.Errorf("room markers did not use the shared clock: %s", msg)
+	}
+	var doc markers.Doc
+	if b, err := os.ReadFile(out); err != nil {
+		t.Fatal(err)
+	} else if err := json.Unmarshal(b, &doc); err != nil {
+		t.Fatal(err)
+	}
+	authors := map[string]int{}
+	for _, m := range doc.Markers {
+		authors[m.Author]++
+	}
+	if authors["alice"] < 22 || authors["bob"] < 1 {
+		t.Errorf("room markers wrote %v", authors)
+	}
+
 	a.stop(t)
 	b.stop(t)
 
