@@ -389,3 +389,80 @@ func freeLoopbackPort(t *testing.T) int {
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port
 }
+
+// TestE2ERoomUnreachable: with the room's server down, recording starts at
+// once and says so; the tracks are exactly as long as without a room, the
+// journal holds every marker, and the room is joined when the relay comes up.
+func TestE2ERoomUnreachable(t *testing.T) {
+	bin := podmarkBin(t)
+	dir := t.TempDir()
+	port := freeLoopbackPort(t)
+	link := fmt.Sprintf("nats://127.0.0.1:%d/show/ep1", port)
+	run := func(name string, room bool) (string, *lockedBuffer) {
+		args := []string{"record", "--out", filepath.Join(dir, name), "--device", "ramp", "--host", name, "--duration", "8s"}
+		if room {
+			args = append(args, "--room", link)
+		}
+		cmd := exec.Command(bin, args...)
+		in, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		errb := &lockedBuffer{}
+		cmd.Stderr, cmd.Stdout = errb, io.Discard
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			for i := range 5 {
+				time.Sleep(500 * time.Millisecond)
+				fmt.Fprintf(in, "note %d\n", i)
+			}
+		}()
+		done := make(chan error, 1)
+		go func() { done <- cmd.Wait() }()
+		if room {
+			waitFor(t, 10*time.Second, func() bool { return strings.Contains(errb.String(), "not reachable yet; recording anyway") })
+			startFixedRelay(t, bin, filepath.Join(dir, "store"), port)
+		}
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("%s: %v\n%s", name, err, errb.String())
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("%s did not finish", name)
+		}
+		in.Close()
+		return filepath.Join(dir, name), errb
+	}
+	plain, _ := run("plain", false)
+	roomed, errb := run("roomed", true)
+	if !strings.Contains(errb.String(), ": online") {
+		t.Errorf("the room was not joined once the relay came up:\n%s", errb.String())
+	}
+	size := func(d, host string) int64 {
+		fi, err := os.Stat(filepath.Join(d, "tracks", host+"-1.wav"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return fi.Size()
+	}
+	if a, b := size(plain, "plain"), size(roomed, "roomed"); a != b {
+		t.Errorf("track with a room %d bytes, without %d", b, a)
+	}
+	ms, _, err := markers.ReplayJournalFile(filepath.Join(roomed, "markers.jsonl"))
+	if err != nil || len(ms) != 5 {
+		t.Errorf("journal with an unreachable room: %d markers, %v", len(ms), err)
+	}
+}
+
+func startFixedRelay(t *testing.T, bin, store string, port int) {
+	t.Helper()
+	cmd := exec.Command(bin, "relay", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--store", store, "--quiet")
+	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+}
