@@ -91,6 +91,7 @@ type Session struct {
 	mkMu    sync.Mutex // journal and marker list (also used by the writer goroutine)
 	journal *markers.Journal
 	marks   []markers.Marker
+	pub     Publisher // the room, or nil; see SetPublisher
 
 	hooksMu sync.Mutex
 	hooks   Hooks
@@ -564,6 +565,9 @@ func (s *Session) add(m markers.Marker) error {
 	err := s.journalDo(func(j *markers.Journal) error { return j.Add(m) })
 	if err == nil {
 		s.marks = append(s.marks, m)
+		if s.pub != nil {
+			s.pub.MarkerAdded(m)
+		}
 	}
 	s.mkMu.Unlock()
 	return err
@@ -605,6 +609,9 @@ func (s *Session) Update(u markers.Update) error {
 		return err
 	}
 	s.marks[i] = u.Apply(s.marks[i])
+	if s.pub != nil {
+		s.pub.MarkerUpdated(s.marks[i])
+	}
 	return nil
 }
 
@@ -621,6 +628,9 @@ func (s *Session) Delete(id string) (markers.Marker, error) {
 	}
 	m := s.marks[i]
 	s.marks = slices.Delete(s.marks, i, i+1)
+	if s.pub != nil {
+		s.pub.MarkerDeleted(m)
+	}
 	return m, nil
 }
 
@@ -635,6 +645,9 @@ func (s *Session) Restore(m markers.Marker) error {
 		return err
 	}
 	s.marks = append(s.marks, m)
+	if s.pub != nil {
+		s.pub.MarkerAdded(m)
+	}
 	return nil
 }
 

@@ -48,6 +48,7 @@ func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	host := fs.String("host", "", "host `name` for the track file names (default: this machine's name)")
 	title := fs.String("title", "", "episode `title`")
 	duration := fs.Duration("duration", 0, "stop after this much audio, e.g. 90m (0 = until stop)")
+	roomF := addRoomFlags(fs) // the show room: record_room.go
 	rampReport := fs.String("ramp-report", "", "for tests, with --device ramp: write the frames the fake source delivered to `file` every 5 ms")
 	if err := fs.Parse(args); err != nil {
 		return 2
@@ -76,6 +77,9 @@ func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *duration < 0 {
 		return bad("--duration %v: must not be negative", *duration)
 	}
+	if _, _, err := roomF.check(); err != nil {
+		return bad("%v", err)
+	}
 	s, err := session.New(session.Config{Dir: *out, Title: *title, Host: *host, Device: *device, Channels: *channels, Rate: r, Format: b, RampReport: *rampReport})
 	if err != nil {
 		fmt.Fprintf(stderr, "podmark record: %v\n", err)
@@ -84,7 +88,13 @@ func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		return 1
 	}
-	return recordLoop(s, *duration, stdin, &syncWriter{w: stdout}, &syncWriter{w: stderr})
+	so, se := &syncWriter{w: stdout}, &syncWriter{w: stderr}
+	rj, code := joinRoom(roomF, s, so, se)
+	if code != 0 {
+		return code
+	}
+	defer rj.leave()
+	return recordLoop(s, *duration, rj.filter(stdin), so, se)
 }
 
 // recordLoop runs a created session until stop, end of stdin, a signal,
