@@ -966,3 +966,7 @@ func cQueueLayout(channels int, frames, buffers uint64) []uint64 {
 // cClipLevel returns the C callback's clip threshold, which must be
 // clipLevel (a function: cgo reads a float macro to 6 digits only).
 func cClipLevel() float32 { return float32(C.podmarkClipLevel()) }
+
+// PortAudioVersion is the version text of the PortAudio library linked in
+// (for `podmark --version` and bug reports).
+func PortAudioVersion() string { return portaudio.VersionText() }
