@@ -136,6 +136,11 @@ func Run(opts Options) int {
 			a.Quit()
 		})
 	}()
+	// Every preference change is written when it is made; Fyne's extra
+	// save at exit truncates the file while its own file watcher may still
+	// read it, which logged "Preferences load error: EOF". Once the window
+	// is gone and the recording finalised, the process ends here instead.
+	a.Lifecycle().SetOnStopped(func() { os.Exit(0) })
 	w.win.Show()
 	w.start()
 	if opts.Ready != nil {
