@@ -387,8 +387,8 @@ func TestWindowFlags(t *testing.T) {
 // with a fresh home (no preferences yet): the first launch logs no error
 // (Fyne's "Preferences load error: EOF" was one). It then records the test
 // signal onto a disk (a 640 KiB tmpfs) that fills after about two seconds:
-// the window must show the failed state cleanly (screenshot), and the
-// session on disk says failed. Mounting needs root, as in CI.
+// the window must report it and show the failed state cleanly (screenshot).
+// Mounting needs root, as in CI.
 func TestE2EWindowFirstLaunchAndFailure(t *testing.T) {
 	requireDisplay(t)
 	requireTool(t, "import", "mount", "umount")
@@ -441,17 +441,10 @@ func TestE2EWindowFirstLaunchAndFailure(t *testing.T) {
 	xFocus(t, winID)
 	time.Sleep(time.Second) // long enough for a late preferences load
 	xdo(t, "key", "ctrl+r")
-	var dir string
-	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
-		ents, _ := os.ReadDir(disk)
-		for _, e := range ents {
-			if m, err := session.Load(filepath.Join(disk, e.Name())); err == nil && m.State == session.StateFailed {
-				dir = filepath.Join(disk, e.Name())
-			}
-		}
-		if dir != "" {
-			break
-		}
+	// The engine stops by itself; the window says so (and logs it). Even
+	// session.json may not fit on the full disk any more: the window's own
+	// report is what the host sees.
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(stderr.String(), "recording stopped: "); time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			screenshot(t, tmp, "window-failed-timeout.png")
 			t.Fatalf("the recording did not fail on the full disk\n%s", stderr.String())
