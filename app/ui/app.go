@@ -94,7 +94,6 @@ type Window struct {
 	state    session.State // "" before the first recording (soundcheck)
 	closed   bool
 	last     *session.Session
-	lastRoot string
 
 	sc *soundcheckScreen
 	rs *recordScreen
