@@ -239,9 +239,9 @@ func (s *soundcheckScreen) setFree(d time.Duration, err error) {
 	s.free, s.freeErr = d, err
 	switch {
 	case err != nil:
-		s.disk.SetText("Disk: " + err.Error())
+		setLabel(s.disk, "Disk: "+err.Error())
 	default:
-		s.disk.SetText(fmt.Sprintf("Disk: %.1f hours of recording left", d.Hours()))
+		setLabel(s.disk, fmt.Sprintf("Disk: %.1f hours of recording left", d.Hours()))
 	}
 	s.updateWarnings()
 }

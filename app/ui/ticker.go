@@ -24,8 +24,14 @@ func (w *Window) tick() {
 		if disk {
 			lastFree = time.Now()
 		}
-		w.poll(disk, !w.background.Load() || n%(meterHz/backgroundHz) == 0)
+		w.poll(disk, w.showNow(n))
 	}
+}
+
+// showNow reports whether reading n is shown: every reading while the
+// window has the focus, every third (10 Hz) while it has not.
+func (w *Window) showNow(n int) bool {
+	return !w.background.Load() || n%(meterHz/backgroundHz) == 0
 }
 
 // setBackground switches the display rate: on when another app has the
