@@ -91,9 +91,9 @@ type Window struct {
 	marks markQueue // marker actions waiting for the journal (see act)
 
 	// Fyne goroutine only.
-	state    session.State // "" before the first recording (soundcheck)
-	closed   bool
-	last     *session.Session
+	state  session.State // "" before the first recording (soundcheck)
+	closed bool
+	last   *session.Session
 
 	sc *soundcheckScreen
 	rs *recordScreen
