@@ -522,3 +522,7 @@ func (q *CaptureQueue) feed(in []float32, frames int, adc, now float64, overflow
 	}
 	C.podmarkCallback(p, nil, C.ulong(frames), &ti, flags, unsafe.Pointer(q.c))
 }
+
+// PortAudioVersion is the version text of the PortAudio library linked in
+// (for `podmark --version` and bug reports).
+func PortAudioVersion() string { return portaudio.VersionText() }

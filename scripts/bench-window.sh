@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Window performance: launch-to-ready time, then CPU% and RSS of the window
-# process while it records (meters and clock animating, ~30 Hz) from the fake
-# ramp device under Xvfb with Mesa's software renderer, then the same figure
-# for the peers: a bare Fyne window of the same size whose only content is one
-# rectangle resized 30 times a second (with Fyne's default GL buffers, and
-# without a depth/stencil buffer as podmark asks for), and one whose only
-# content is podmark's two level meters fed a sawtooth 30 times a second.
+# process while it records from the fake ramp device under Xvfb with Mesa's
+# software renderer: first with the window focused (meters and clock at
+# 30 Hz), then with another X window focused, as when the call app has the
+# focus (10 Hz); then the same figure for the peers: a bare Fyne window of
+# the same size whose only content is one rectangle resized 30 times a
+# second (with Fyne's default GL buffers, and without a depth/stencil buffer
+# as podmark asks for), and one whose only content is podmark's two level
+# meters fed a sawtooth 30 times a second. Prints the ratios the goals are
+# stated in: unfocused % of a core, focused / meters-only peer.
 #   usage: scripts/bench-window.sh [RECORD_SECONDS=600] [LAUNCHES=5] [BARE_SECONDS=60]
-# Needs DISPLAY (. scripts/services.sh) and xdotool.
+# RECORD_SECONDS is spent focused, then as much again unfocused.
+# Needs DISPLAY (. scripts/services.sh), xdotool and libx11-dev.
 set -euo pipefail
 secs=${1:-600}
 launches=${2:-5}
@@ -18,6 +22,7 @@ tmp=$(mktemp -d)
 bare_src=.bench-window-bare-$$ # inside the module so it builds with its Fyne
 trap 'rm -rf "$tmp" "$bare_src"' EXIT
 go build -o "$tmp/podmark" ./cmd/podmark
+go build -o "$tmp/xother" ./cmd/podmark/testdata/xother
 mkdir -p "$bare_src"
 cat >"$bare_src/main.go" <<'GO'
 // The peers for scripts/bench-window.sh: a bare Fyne window redrawing one
@@ -99,7 +104,7 @@ for i in $(seq 0 "$launches"); do
   [ "$i" = 0 ] && echo "  cold: $((t1 - t0))" || echo "  $((t1 - t0))"
 done
 
-# Recording: CPU% of one core and RSS every 30 s.
+# Recording: CPU% of one core and RSS every 30 s, focused then unfocused.
 rm -f "$tmp/ready"
 "$tmp/podmark" --device ramp --channels 2 --dir "$tmp/rec" --ready-file "$tmp/ready" 2>"$tmp/log" &
 pid=$!
@@ -110,19 +115,34 @@ xdotool key ctrl+r
 sleep 5
 ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 rss() { awk '/VmRSS/ {print $2}' "/proc/$pid/status"; }
-start_t=$(ticks); start_ms=$(ms); prev_t=$start_t; prev_ms=$start_ms
-echo "recording for ${secs}s: elapsed_s cpu%_interval rss_MiB"
-printf "%6d %6s %8.1f\n" 0 "-" "$(echo "$(rss)/1024" | bc -l)"
-step=30
-for ((e = step; e <= secs; e += step)); do
-  sleep $step
-  t=$(ticks); now=$(ms)
-  cpu=$(echo "($t - $prev_t) / $hz * 100000 / ($now - $prev_ms)" | bc -l)
-  printf "%6d %6.1f %8.1f\n" "$e" "$cpu" "$(echo "$(rss)/1024" | bc -l)"
-  prev_t=$t; prev_ms=$now
-done
-total=$(echo "($(ticks) - $start_t) / $hz * 100000 / ($(ms) - $start_ms)" | bc -l)
-printf "average CPU over %ds: %.1f%% of one core; threads: %s\n" "$secs" "$total" "$(awk '/Threads/ {print $2}' /proc/$pid/status)"
+# measure LABEL: CPU% over secs, printed every 30 s; sets $total.
+measure() {
+  local start_t start_ms prev_t prev_ms t now cpu e step=$((secs < 30 ? secs : 30))
+  start_t=$(ticks); start_ms=$(ms); prev_t=$start_t; prev_ms=$start_ms
+  echo "recording, $1, for ${secs}s: elapsed_s cpu%_interval rss_MiB"
+  printf "%6d %6s %8.1f\n" 0 "-" "$(echo "$(rss)/1024" | bc -l)"
+  for ((e = step; e <= secs; e += step)); do
+    sleep $step
+    t=$(ticks); now=$(ms)
+    cpu=$(echo "($t - $prev_t) / $hz * 100000 / ($now - $prev_ms)" | bc -l)
+    printf "%6d %6.1f %8.1f\n" "$e" "$cpu" "$(echo "$(rss)/1024" | bc -l)"
+    prev_t=$t; prev_ms=$now
+  done
+  total=$(echo "($(ticks) - $start_t) / $hz * 100000 / ($(ms) - $start_ms)" | bc -l)
+  printf "average CPU, %s, over %ds: %.1f%% of one core; threads: %s\n" "$1" "$secs" "$total" "$(awk '/Threads/ {print $2}' /proc/$pid/status)"
+}
+measure "window focused"
+focused=$total
+# Another application takes the focus (the call app).
+"$tmp/xother" podmark-bench-other &
+other=$!
+owid=$(xdotool search --sync --name '^podmark-bench-other$' | head -1)
+xdotool windowfocus --sync "$owid"
+sleep 2
+measure "another window focused"
+unfocused=$total
+kill $other; wait $other 2>/dev/null || true
+xdotool windowfocus --sync "$wid"
 xdotool key ctrl+shift+s
 sleep 1
 kill -TERM $pid; wait $pid || true
@@ -140,5 +160,9 @@ for flags in "" "-nodepth" "-nodepth -meters"; do
   printf "bare Fyne window %-17s over %ds: %.1f%% of one core\n" "${flags:-(default)}" "$bare_secs" "$cpu"
   kill -TERM $pid; wait $pid || true
   [ "$flags" = "-nodepth" ] && bare_cpu=$cpu
+  [ "$flags" = "-nodepth -meters" ] && meters_cpu=$cpu
 done
-echo "podmark / bare (-nodepth): $(echo "$total / $bare_cpu" | bc -l | cut -c1-4)"
+ratio() { printf "%.2f" "$(echo "$1 / $2" | bc -l)"; }
+echo "podmark focused / bare (-nodepth): $(ratio "$focused" "$bare_cpu")"
+echo "podmark focused / meters-only peer: $(ratio "$focused" "$meters_cpu")   (goal <= 1.5)"
+printf "podmark unfocused: %.1f%% of one core   (goal <= 6); unfocused / meters-only peer: %s\n" "$unfocused" "$(ratio "$unfocused" "$meters_cpu")"

@@ -4,7 +4,8 @@
 set -euo pipefail
 pkgs=(portaudio19-dev libasound2-dev libgl1-mesa-dev xorg-dev libx11-dev
   jackd2 jack-capture sndfile-tools xvfb x11-utils xdotool imagemagick espeak-ng sox ffmpeg flac lame
-  libflac-dev libmp3lame-dev libsoxr-dev libebur128-dev mediainfo)
+  libflac-dev libmp3lame-dev libsoxr-dev libebur128-dev mediainfo
+  xdg-utils) # xdg-utils: the window's Open folder (xdg-open)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -190,16 +190,6 @@ func TestMonitor(t *testing.T) {
 	}
 }
 
-func TestStatusLine(t *testing.T) {
-	st := Status{State: StateRecording, Frames: 3600*48000 + 62*48000 + 24000, Elapsed: time.Hour + 62*time.Second + 500*time.Millisecond,
-		Levels: []audio.Level{{Peak: 0.5, RMS: 0.1}, {Peak: 1, RMS: 0, Clipped: true}}, Dropped: 7, Glitches: 1}
-	got := StatusLine(st)
-	want := "status state=recording elapsed=01:01:02.5 frames=175800000 ch1=-6.0/-20.0dBFS ch2=0.0/-infdBFS(CLIP) dropped=7 glitches=1"
-	if got != want {
-		t.Errorf("StatusLine =\n%s\nwant\n%s", got, want)
-	}
-}
-
 func TestRampSpec(t *testing.T) {
 	tests := []struct {
 		dev    string

@@ -14,19 +14,26 @@ var processStart = time.Now()
 
 // SanitizeName makes s safe as part of a file name on every common file
 // system: letters and digits are kept, runs of anything else become one '-',
-// and the result is at most 40 bytes. It returns fallback when nothing is left.
+// and the result is at most 40 bytes, shortened on a word boundary where
+// one is near (a single word too long is cut). It returns fallback when
+// nothing is left.
 func SanitizeName(s, fallback string) string {
 	var b strings.Builder
 	dash := false
+	gap := false // a separator since the last letter kept
 	for _, r := range s {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' {
 			if b.Len()+len(string(r)) > 40 {
+				if cut := strings.LastIndexByte(b.String(), '-'); !gap && cut >= 20 {
+					return b.String()[:cut] // not mid-word
+				}
 				break
 			}
 			b.WriteRune(unicode.ToLower(r))
-			dash = false
+			dash, gap = false, false
 			continue
 		}
+		gap = b.Len() > 0
 		if !dash && b.Len() > 0 && b.Len() < 40 {
 			b.WriteByte('-')
 			dash = true

@@ -374,6 +374,11 @@ func TestSanitizeAndNames(t *testing.T) {
 		{"", "host"},
 		{"///", "host"},
 		{"CON:PRN*?", "con-prn"},
+		// At most 40 bytes, cut on a word boundary, never mid-word.
+		{"2026-12-02_1649-crash-safe-recording-graphs-handoff", "2026-12-02_1649-crash-safe-recording"},
+		{"Episode 12: a title long enough to be cut", "episode-12-a-title-long-enough-to-be-cut"},
+		{"Episode 12: a title long enough to be cut off", "episode-12-a-title-long-enough-to-be-cut"},
+		{"abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuvwxyz", "abcdefghijklmnopqrstuvwxyzabcdefghijklmn"},
 	}
 	for _, tt := range tests {
 		if got := SanitizeName(tt.in, "host"); got != tt.want {

@@ -157,14 +157,6 @@ func ParseBits(s string) (audio.SampleFormat, error) {
 	return f, nil
 }
 
-// DeviceLine formats d as `podmark devices` prints it, tab-separated:
-// INDEX NAME HOSTAPI MAX_INPUT_CHANNELS DEFAULT_RATE. Tabs and newlines in
-// names become spaces.
-func DeviceLine(d audio.Device) string {
-	clean := strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
-	return fmt.Sprintf("%d\t%s\t%s\t%d\t%.0f", d.Index, clean.Replace(d.Name), clean.Replace(d.HostAPI), d.MaxInputChannels, d.DefaultRate)
-}
-
 // reportingRamp is the fake device that also writes, every 5 ms, how many
 // stream frames it has delivered and when, to a file (Config.RampReport):
 // "DELIVERED UNIX_NANOS\n" rewritten in place. A test that kills the process

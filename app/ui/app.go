@@ -1,7 +1,7 @@
 // Package ui is podmark's Fyne window: soundcheck, recording, live markers,
 // rundown, marker list, hand-off and recovery. It is the only package that
-// imports Fyne; it drives app/session (through Backend) and never records
-// audio itself.
+// imports Fyne; it drives app/session directly (*session.Session is the
+// recording, session.State its state) and never records audio itself.
 package ui
 
 import (
@@ -23,6 +23,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/podmark/podmark/app/session"
 	"github.com/podmark/podmark/markers"
 )
 
@@ -38,6 +39,11 @@ type Options struct {
 	Rate     int
 	Dir      string // recordings folder
 	Host     string
+	// TestInputs offers the engine's fake "ramp" input in the picker
+	// (podmark --test-inputs or PODMARK_TEST_INPUTS=1): a test signal a
+	// host must not pick by accident. A --device preset is honoured either
+	// way.
+	TestInputs bool
 	// Ready, when set, is called once the window is shown and ready to record.
 	Ready func()
 }
@@ -45,22 +51,28 @@ type Options struct {
 // errNotRecording is returned by marker actions outside a recording.
 var errNotRecording = errors.New("ui: not recording")
 
-// meterHz is how often meters and the clock are refreshed.
-const meterHz = 30
+// Display rates: meters and clocks are redrawn meterHz times a second while
+// the window has the focus, and backgroundHz times a second while another
+// app (the call) has it. The engine is read meterHz times a second either
+// way and the peaks in between are held (see peakHold), so a peak still
+// shows at the lower rate.
+const (
+	meterHz      = 30
+	backgroundHz = 10
+)
 
 // Window is podmark's main window and the controller behind its screens.
 type Window struct {
 	app   fyne.App
 	win   fyne.Window
 	prefs prefs
-	be    Backend
 	opts  Options
 
 	mu      sync.Mutex // guards rec, monitor, rundown and polled (the hotkey and meter goroutines use them)
-	rec     Recording
-	monitor Monitor
+	rec     *session.Session
+	monitor *session.Monitor
 	rundown Rundown
-	polled  Config
+	polled  polledConfig
 
 	// post runs f on the Fyne goroutine: fyne.Do, or a queue in tests.
 	post func(f func())
@@ -73,11 +85,15 @@ type Window struct {
 	stopTick     chan struct{}
 	tickOnce     sync.Once
 	meterPending atomic.Bool // a meter update is queued for the Fyne goroutine
+	background   atomic.Bool // another app has the focus: redraw at backgroundHz
+	hold         peakHold    // tick goroutine only
+
+	marks markQueue // marker actions waiting for the journal (see act)
 
 	// Fyne goroutine only.
-	state string // "", "recording", "paused", "stopped"
-	last  Recording
-	cfg   Config
+	state  session.State // "" before the first recording (soundcheck)
+	closed bool
+	last   *session.Session
 
 	sc *soundcheckScreen
 	rs *recordScreen
@@ -86,18 +102,29 @@ type Window struct {
 	ho *handoffScreen
 
 	tabs         *container.AppTabs
+	left         *fyne.Container // the left pane (see buildLeft)
+	heading      *widget.Label
 	lastSettings *settingsScreen // the settings dialog last opened (tests)
 }
 
+// polledConfig is what the poller measures free disk space for.
+type polledConfig struct {
+	root string
+	cfg  session.Config
+}
+
 // Run opens the window with the real engine and blocks until it is closed.
-func Run(be Backend, opts Options) int {
+func Run(opts Options) int {
 	a := app.NewWithID(AppID)
 	app.SetMetadata(withFyneDo(a.Metadata()))
 	noDepthBuffer()
 	keepFrameBuffers()
-	w := NewWindow(a, be, opts)
+	w := NewWindow(a, opts)
 	w.win.SetCloseIntercept(w.onClose)
 	w.win.SetOnClosed(w.shutdown)
+	// Behind the call app, meters and clocks are redrawn less often.
+	a.Lifecycle().SetOnEnteredForeground(func() { w.setBackground(false) })
+	a.Lifecycle().SetOnExitedForeground(func() { w.setBackground(true) })
 	// SIGINT/SIGTERM (logout, kill) finalise a running recording first.
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
@@ -108,6 +135,11 @@ func Run(be Backend, opts Options) int {
 			a.Quit()
 		})
 	}()
+	// Every preference change is written when it is made; Fyne's extra
+	// save at exit truncates the file while its own file watcher may still
+	// read it, which logged "Preferences load error: EOF". Once the window
+	// is gone and the recording finalised, the process ends here instead.
+	a.Lifecycle().SetOnStopped(func() { os.Exit(0) })
 	w.win.Show()
 	w.start()
 	if opts.Ready != nil {
@@ -121,8 +153,8 @@ func Run(be Backend, opts Options) int {
 
 // NewWindow builds the window on a; call start to begin metering and
 // global hotkeys.
-func NewWindow(a fyne.App, be Backend, opts Options) *Window {
-	w := &Window{app: a, be: be, opts: opts, prefs: prefs{a.Preferences()}, stopTick: make(chan struct{}), post: fyne.Do, grab: GrabHotkeys}
+func NewWindow(a fyne.App, opts Options) *Window {
+	w := &Window{app: a, opts: opts, prefs: prefs{a.Preferences()}, stopTick: make(chan struct{}), post: fyne.Do, grab: GrabHotkeys}
 	w.win = a.NewWindow("podmark")
 	w.sc = newSoundcheckScreen(w)
 	w.rs = newRecordScreen(w)
@@ -130,26 +162,48 @@ func NewWindow(a fyne.App, be Backend, opts Options) *Window {
 	w.rd = newRundownScreen(w)
 	w.ho = newHandoffScreen(w)
 	w.win.SetContent(w.buildUI())
-	w.win.Resize(fyne.NewSize(1200, 760))
+	w.win.Resize(defaultSize)
 	registerShortcuts(w)
 	return w
 }
 
+// defaultSize is the window's size when it opens.
+var defaultSize = fyne.NewSize(1200, 760)
+
 func (w *Window) buildUI() fyne.CanvasObject {
-	settings := widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), func() { w.showSettings() })
-	settings.Importance = widget.LowImportance
-	heading := widget.NewLabelWithStyle("Soundcheck", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
-	top := container.NewVBox(container.NewBorder(nil, nil, heading, settings), w.sc.buildUI())
-	left := container.NewVBox(top, widget.NewSeparator(), w.rs.buildUI())
 	w.ho.tab = container.NewTabItemWithIcon("Hand-off", theme.UploadIcon(), container.NewVScroll(w.ho.buildUI()))
 	tabs := container.NewAppTabs(
 		container.NewTabItemWithIcon("Markers", theme.ListIcon(), w.ml.buildUI()),
 		container.NewTabItemWithIcon("Rundown", theme.DocumentIcon(), w.rd.buildUI()),
 	)
 	w.tabs = tabs
-	split := container.NewHSplit(container.NewVScroll(container.NewPadded(left)), tabs)
+	split := container.NewHSplit(container.NewVScroll(container.NewPadded(w.buildLeft())), tabs)
 	split.Offset = 0.47
 	return split
+}
+
+// buildLeft is the left pane, top to bottom: the soundcheck heading and
+// form (folded into one summary line while recording), the disk and level
+// warnings, then the recording screen. Every state change that shows or
+// hides a part calls relayout, so the pane is laid out again at once.
+func (w *Window) buildLeft() fyne.CanvasObject {
+	settings := widget.NewButtonWithIcon("Settings", theme.SettingsIcon(), func() { w.showSettings() })
+	settings.Importance = widget.LowImportance
+	w.heading = widget.NewLabelWithStyle("Soundcheck", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	w.left = container.NewVBox(
+		container.NewBorder(nil, nil, w.heading, settings),
+		w.sc.buildUI(),
+		widget.NewSeparator(),
+		w.rs.buildUI(),
+	)
+	return w.left
+}
+
+// relayout lays the left pane out again after parts were shown or hidden.
+func (w *Window) relayout() {
+	if w.left != nil {
+		w.left.Refresh()
+	}
 }
 
 // withFyneDo returns m with Fyne's "fyneDo" migration on: it tells Fyne that
@@ -180,7 +234,7 @@ func (w *Window) start() {
 
 // onClose asks before closing the window over a running recording.
 func (w *Window) onClose() {
-	if w.state != "recording" && w.state != "paused" {
+	if !running(w.state) {
 		w.win.Close()
 		return
 	}
@@ -197,7 +251,7 @@ func (w *Window) onClose() {
 // stopped cleanly so its files are finalised.
 func (w *Window) shutdown() {
 	w.tickOnce.Do(func() { close(w.stopTick) })
-	w.state = "closed"
+	w.closed = true
 	if w.hotkeys != nil {
 		if err := w.hotkeys.Close(); err != nil {
 			fyne.LogError("ui: release hotkeys", err)
@@ -208,6 +262,7 @@ func (w *Window) shutdown() {
 	w.rec, w.monitor = nil, nil
 	w.mu.Unlock()
 	if rec != nil {
+		w.flushMarks()
 		if err := rec.Stop(); err != nil {
 			fyne.LogError("ui: stop recording on close", err)
 		}
@@ -241,10 +296,7 @@ func (w *Window) restartMonitor() {
 	w.notePolled()
 	cfg := w.sc.config()
 	w.rs.setChannels(cfg.Channels)
-	if w.be.NewMonitor == nil {
-		return
-	}
-	m, err := w.be.NewMonitor(cfg)
+	m, err := session.NewMonitor(cfg)
 	if err != nil {
 		w.sc.setMonitorError(err)
 		return
@@ -253,7 +305,6 @@ func (w *Window) restartMonitor() {
 	w.mu.Lock()
 	w.monitor = m
 	w.mu.Unlock()
-	w.rs.setChannels(cfg.Channels)
 }
 
 func (w *Window) closeMonitor() {
@@ -268,80 +319,40 @@ func (w *Window) closeMonitor() {
 	}
 }
 
-// tick polls the engine about 30 times a second off the Fyne goroutine.
-func (w *Window) tick() {
-	t := time.NewTicker(time.Second / meterHz)
-	defer t.Stop()
-	var lastFree time.Time
-	for {
-		select {
-		case <-w.stopTick:
-			return
-		case <-t.C:
-		}
-		w.poll(time.Since(lastFree) > 5*time.Second)
-		if time.Since(lastFree) > 5*time.Second {
-			lastFree = time.Now()
-		}
-	}
-}
-
-// poll reads levels and status (and, with disk, the free space) and hands
-// them to the Fyne goroutine through w.post. It never touches widgets.
-func (w *Window) poll(disk bool) {
-	w.mu.Lock()
-	rec, mon, cfg := w.rec, w.monitor, w.polled
-	w.mu.Unlock()
-	// One meter update in flight at a time: if the Fyne goroutine is slower
-	// than the poll (a busy software renderer), readings are skipped rather
-	// than queued, so memory stays flat.
-	if (rec != nil || mon != nil) && w.meterPending.CompareAndSwap(false, true) {
-		switch {
-		case rec != nil:
-			st := rec.Status()
-			w.post(func() { defer w.meterPending.Store(false); w.rs.showStatus(st, rec.Rate()) })
-		default:
-			lv := mon.Levels()
-			w.post(func() { defer w.meterPending.Store(false); w.rs.showLevels(lv) })
-		}
-	}
-	if disk && w.be.FreeTime != nil && cfg.Rate > 0 {
-		free, err := w.be.FreeTime(cfg)
-		w.post(func() { w.sc.setFree(free, err) })
-	}
-}
-
 // notePolled records the configuration the poller measures disk space for.
 func (w *Window) notePolled() {
-	cfg := w.sc.config()
+	p := polledConfig{root: w.recordingsRoot(), cfg: w.sc.config()}
 	w.mu.Lock()
-	w.polled = cfg
+	w.polled = p
 	w.mu.Unlock()
 }
 
 // onRecord starts a new session folder in the recordings folder (Ctrl+R).
 func (w *Window) onRecord() {
-	if w.state == "recording" || w.state == "paused" {
+	if running(w.state) {
 		return
 	}
-	cfg := w.sc.config()
-	if err := os.MkdirAll(cfg.Root, 0o755); err != nil {
-		w.showError(fmt.Errorf("ui: recordings folder %q: %w", cfg.Root, err))
+	root, cfg := w.recordingsRoot(), w.sc.config()
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		w.showError(fmt.Errorf("ui: recordings folder %q: %w", root, err))
 		return
 	}
 	w.sc.savePrefs()
 	w.closeMonitor()
-	hooks := Hooks{
-		OnMarker: func(m markers.Marker) { w.post(func() { w.ml.add(m) }) },
-		OnState: func(s string) {
-			if s == "failed" {
-				w.post(func() { w.rs.setState(s) })
-			}
-		},
-		OnError: func(err error) { w.post(func() { w.showError(err) }) },
-	}
-	rec, err := w.be.NewRecording(cfg, hooks)
+	cfg.Dir = session.DefaultDirName(root, cfg.Title, time.Now())
+	rec, err := session.New(cfg)
 	if err == nil {
+		rec.SetHooks(session.Hooks{
+			// The one way a marker reaches the list: journaled markers from
+			// keys, buttons, hotkeys and the engine's glitches alike.
+			OnMarker: func(m markers.Marker) { w.post(func() { w.onMarker(rec, m) }) },
+			OnState: func(s session.State) {
+				if s == session.StateFailed {
+					w.post(func() { w.rs.setState(s) })
+				}
+			},
+			OnError: func(err error) { w.post(func() { w.showError(err) }) },
+		})
 		if err = rec.Start(); err != nil {
 			if serr := rec.Stop(); serr != nil {
 				fyne.LogError("ui: stop after a failed start", serr)
@@ -357,14 +368,14 @@ func (w *Window) onRecord() {
 	w.rec = rec
 	w.rundown.next = 0
 	w.mu.Unlock()
-	w.cfg, w.last = cfg, rec
-	w.state = "recording"
-	w.ml.reset(rec)
+	w.last = rec
+	w.state = session.StateRecording
+	w.ml.reset(rec, cfg.Rate)
 	w.rd.refresh()
 	w.ho.hide()
 	w.sc.setEnabled(false)
 	w.rs.setChannels(cfg.Channels)
-	w.rs.setState("recording")
+	w.rs.setState(w.state)
 	go func() {
 		<-rec.Done()
 		w.post(func() { w.onEngineDone(rec) })
@@ -381,13 +392,13 @@ func (w *Window) onPause() {
 	}
 	var err error
 	switch w.state {
-	case "recording":
+	case session.StateRecording:
 		if err = rec.Pause(); err == nil {
-			w.state = "paused"
+			w.state = session.StatePaused
 		}
-	case "paused":
+	case session.StatePaused:
 		if err = rec.Resume(); err == nil {
-			w.state = "recording"
+			w.state = session.StateRecording
 		}
 	}
 	if err != nil {
@@ -398,7 +409,7 @@ func (w *Window) onPause() {
 
 // onStopClicked asks before stopping; the Ctrl+Shift+S chord does not.
 func (w *Window) onStopClicked() {
-	if w.state != "recording" && w.state != "paused" {
+	if !running(w.state) {
 		return
 	}
 	dialog.ShowConfirm("Stop recording?", "The session is finalised; you can still edit marker titles afterwards.",
@@ -418,20 +429,14 @@ func (w *Window) onStop() {
 	if rec == nil {
 		return
 	}
+	w.flushMarks()
 	err := rec.Stop()
-	w.state = "stopped"
-	w.rs.setState("stopped")
-	w.sc.setEnabled(true)
-	if err != nil {
-		w.showError(err)
-	}
-	w.ho.show(rec.Dir())
-	w.restartMonitor()
+	w.afterStop(rec, err)
 }
 
 // onEngineDone runs when the engine stopped by itself (device lost, disk
 // full) or after onStop.
-func (w *Window) onEngineDone(rec Recording) {
+func (w *Window) onEngineDone(rec *session.Session) {
 	w.mu.Lock()
 	mine := w.rec == rec
 	if mine {
@@ -441,70 +446,34 @@ func (w *Window) onEngineDone(rec Recording) {
 	if !mine {
 		return
 	}
-	w.state = "stopped"
-	w.rs.setState("stopped")
-	w.sc.setEnabled(true)
-	if err := rec.Err(); err != nil {
-		w.showError(fmt.Errorf("recording stopped: %w (everything up to this moment is saved in %s)", err, rec.Dir()))
+	var err error
+	if err = rec.Err(); err != nil {
+		err = fmt.Errorf("recording stopped: %w (everything up to this moment is saved in %s)", err, rec.Dir())
 	}
-	w.ho.show(rec.Dir())
+	w.afterStop(rec, err)
+}
+
+// afterStop shows a finished recording: stopped or failed, the form back,
+// the hand-off tab, soundcheck meters again.
+func (w *Window) afterStop(rec *session.Session, err error) {
+	st := session.StateStopped
+	if rec.Err() != nil {
+		st = session.StateFailed
+	}
+	w.showFinished(rec.Dir(), st, err)
 	w.restartMonitor()
 }
 
-// act performs a marker action at once, on whichever goroutine pressed it
-// (the global hotkey goroutine or the Fyne goroutine): the marker's position
-// is taken by session.Mark at this instant; the UI is updated afterwards.
-func (w *Window) act(a Action) (markers.Marker, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.rec == nil {
-		return markers.Marker{}, errNotRecording
-	}
-	var kind markers.Kind
-	title := ""
-	switch a {
-	case ActionTopic:
-		kind = markers.Topic
-	case ActionSponsor:
-		kind = markers.Sponsor
-	case ActionEdit:
-		kind = markers.Edit
-	case ActionNote:
-		kind = markers.Note
-	case ActionNext:
-		kind = markers.Topic
-		if seg, ok := w.rundown.Advance(); ok {
-			kind, title = seg.Kind, seg.Title
-		}
-	default:
-		return markers.Marker{}, fmt.Errorf("ui: unknown action %d", a)
-	}
-	return w.rec.Mark(kind, title)
-}
-
-// actUI runs an action from the window (button or key) on the Fyne goroutine.
-func (w *Window) actUI(a Action) {
-	m, err := w.act(a)
-	w.afterAct(m, err)
-}
-
-// actGlobal runs an action from a global hotkey, off the Fyne goroutine.
-func (w *Window) actGlobal(a Action) {
-	m, err := w.act(a)
-	w.post(func() { w.afterAct(m, err) })
-}
-
-func (w *Window) afterAct(m markers.Marker, err error) {
-	if errors.Is(err, errNotRecording) {
-		w.rs.flash("Press Record (Ctrl+R) first: markers need a running recording")
-		return
-	}
+// showFinished shows the recording in dir as finished in state st (stopped
+// or failed), with err if any.
+func (w *Window) showFinished(dir string, st session.State, err error) {
+	w.state = st
+	w.rs.setState(st)
+	w.sc.setEnabled(true)
 	if err != nil {
 		w.showError(err)
-		return
 	}
-	w.ml.add(m)
-	w.rd.refresh()
+	w.ho.show(dir)
 }
 
 func (w *Window) showError(err error) {

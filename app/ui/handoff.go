@@ -1,18 +1,23 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
+	"os/exec"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/dialog"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/podmark/podmark/app/export"
+	"github.com/podmark/podmark/app/session"
 	"github.com/podmark/podmark/markers"
 )
 
@@ -29,7 +34,10 @@ type handoffScreen struct {
 	progress *widget.ProgressBar
 	stage    *widget.Label
 	open     *widget.Button
-	loudness *widget.Label // the bundle's loudness table, after an export
+	loudness *widget.Label   // the bundle's loudness table, after an export
+	outBox   *fyne.Container // the bundle's path with a copy button
+	outPath  *widget.Label
+	openErr  *widget.Label // why the folder could not be opened
 	out      string
 	// lastOut is the last finished export folder (tests read it).
 	lastOut string
@@ -48,16 +56,25 @@ func (h *handoffScreen) buildUI() fyne.CanvasObject {
 	h.progress = widget.NewProgressBar()
 	h.stage = widget.NewLabel("")
 	h.stage.Truncation = fyne.TextTruncateEllipsis
-	h.open = widget.NewButtonWithIcon("Open folder", theme.FolderOpenIcon(), func() {
-		if err := h.openFolder(h.out); err != nil {
-			h.w.showError(err)
-		}
-	})
+	h.open = widget.NewButtonWithIcon("Open folder", theme.FolderOpenIcon(), func() { h.onOpen(true) })
 	h.open.Disable()
 	h.loudness = widget.NewLabel("")
 	h.loudness.TextStyle.Monospace = true
+	h.outPath = widget.NewLabel("")
+	h.outPath.TextStyle.Monospace = true
+	h.outPath.Truncation = fyne.TextTruncateEllipsis
+	copyBtn := widget.NewButtonWithIcon("Copy path", theme.ContentCopyIcon(), func() {
+		h.w.app.Clipboard().SetContent(h.out)
+		h.stage.SetText("Path copied: paste it into your file manager or upload page.")
+	})
+	h.outBox = container.NewBorder(nil, nil, widget.NewLabel("Bundle:"), copyBtn, h.outPath)
+	h.outBox.Hide()
+	h.openErr = widget.NewLabel("")
+	h.openErr.Importance = widget.DangerImportance
+	h.openErr.Wrapping = fyne.TextWrapWord
+	h.openErr.Hide()
 	h.card = widget.NewCard("Hand-off", "", container.NewVBox(h.path, h.report,
-		container.NewBorder(nil, nil, h.export, h.open, h.progress), h.stage, h.loudness))
+		container.NewBorder(nil, nil, h.export, h.open, h.progress), h.stage, h.outBox, h.openErr, h.loudness))
 	h.card.Hide()
 	return h.card
 }
@@ -78,6 +95,8 @@ func (h *handoffScreen) show(dir string) {
 	h.progress.SetValue(0)
 	h.stage.SetText("")
 	h.open.Disable()
+	h.outBox.Hide()
+	h.openErr.Hide()
 	h.export.Enable()
 	h.loudness.SetText("")
 	h.report.SetText(h.validate())
@@ -99,10 +118,7 @@ func (h *handoffScreen) revalidate() {
 
 // validate runs markers.Validate on the session's marker document.
 func (h *handoffScreen) validate() string {
-	if h.w.be.LoadDoc == nil {
-		return ""
-	}
-	doc, err := h.w.be.LoadDoc(h.dir)
+	doc, err := session.LoadDoc(h.dir)
 	if err != nil {
 		return "⚠ " + err.Error()
 	}
@@ -122,14 +138,14 @@ func (h *handoffScreen) validate() string {
 }
 
 func (h *handoffScreen) onExport() {
-	if h.w.be.Export == nil || h.dir == "" {
+	if h.dir == "" {
 		return
 	}
 	h.export.Disable()
 	h.stage.SetText("Exporting…")
 	dir := h.dir
 	go func() {
-		out, err := h.w.be.Export(dir, func(p ExportProgress) {
+		out, err := handOff(dir, func(p export.Progress) {
 			h.w.post(func() {
 				h.progress.SetValue(p.Fraction)
 				h.stage.SetText("Exporting: " + p.Stage)
@@ -146,11 +162,10 @@ func (h *handoffScreen) onExport() {
 			h.progress.SetValue(1)
 			h.stage.SetText("Done: " + filepath.Base(out))
 			h.loudness.SetText(loudnessText(out))
+			h.outPath.SetText(out)
+			h.outBox.Show()
 			h.open.Enable()
-			if err := h.openFolder(out); err != nil {
-				// No file manager (e.g. a bare X server): the path is shown.
-				fyne.LogError("ui: open the hand-off folder", err)
-			}
+			h.onOpen(false)
 		})
 	}()
 }
@@ -169,6 +184,47 @@ func loudnessText(bundle string) string {
 	return "Loudness (BS.1770-4):\n" + strings.Join(t, "\n")
 }
 
+// onOpen opens the bundle folder in the file manager. When that fails (no
+// xdg-open, no file manager) the host sees why under the path, which can be
+// copied; asked, the host gets a dialog too.
+func (h *handoffScreen) onOpen(asked bool) {
+	err := h.openFolder(h.out)
+	if err == nil {
+		h.openErr.Hide()
+		return
+	}
+	fyne.LogError("ui: open the hand-off folder", err)
+	h.openErr.SetText("Could not open the folder: " + err.Error() + ". The bundle is at the path above: copy it.")
+	h.openErr.Show()
+	if asked {
+		h.w.showError(err)
+	}
+}
+
+// openOrShow opens dir in the file manager, or shows its path with a copy
+// button and why it could not be opened.
+func (h *handoffScreen) openOrShow(dir string) {
+	err := h.openFolder(dir)
+	if err == nil {
+		return
+	}
+	fyne.LogError("ui: open folder", err)
+	path := widget.NewLabel(dir)
+	path.TextStyle.Monospace = true
+	path.Wrapping = fyne.TextWrapBreak
+	msg := widget.NewLabel("Could not open the folder: " + err.Error())
+	msg.Wrapping = fyne.TextWrapWord
+	copyBtn := widget.NewButtonWithIcon("Copy path", theme.ContentCopyIcon(), func() { h.w.app.Clipboard().SetContent(dir) })
+	d := dialog.NewCustom("Open folder", "Close", container.NewVBox(msg, path, copyBtn), h.w.win)
+	d.Resize(fyne.NewSize(560, 240))
+	d.Show()
+}
+
+// errNoOpener is returned when there is no program to open a folder with.
+var errNoOpener = errors.New("xdg-open is not installed (install xdg-utils)")
+
+// openFolder asks the desktop to show dir; Fyne starts xdg-open on Linux,
+// so its absence is checked first to give the host a reason.
 func (h *handoffScreen) openFolder(dir string) error {
 	if dir == "" {
 		return nil
@@ -177,9 +233,18 @@ func (h *handoffScreen) openFolder(dir string) error {
 	if err != nil {
 		abs = dir
 	}
+	if runtime.GOOS == "linux" || runtime.GOOS == "freebsd" {
+		if _, err := exec.LookPath(opener); err != nil {
+			return fmt.Errorf("ui: open %s: %w", abs, errNoOpener)
+		}
+	}
 	u := &url.URL{Scheme: "file", Path: abs}
 	if err := h.w.app.OpenURL(u); err != nil {
 		return fmt.Errorf("ui: open %s: %w", abs, err)
 	}
 	return nil
 }
+
+// opener is the program Fyne starts to open a folder on Linux (tests
+// replace it).
+var opener = "xdg-open"

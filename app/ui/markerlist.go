@@ -3,8 +3,8 @@ package ui
 import (
 	"fmt"
 	"image/color"
+	"slices"
 	"sort"
-	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -12,6 +12,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/podmark/podmark/app/session"
+	"github.com/podmark/podmark/audio"
 	"github.com/podmark/podmark/markers"
 )
 
@@ -52,8 +54,8 @@ func kindIcon(k markers.Kind) fyne.Resource {
 // the recording (and so to its journal). Fyne goroutine only.
 type markerList struct {
 	w     *Window
-	rec   Recording
-	rate  int
+	rec   *session.Session
+	rate  audio.SampleRate
 	ms    []markers.Marker
 	rows  map[string]*markerRow
 	box   *fyne.Container
@@ -76,26 +78,40 @@ func (l *markerList) buildUI() fyne.CanvasObject {
 }
 
 // reset attaches the list to a new recording and clears it.
-func (l *markerList) reset(rec Recording) {
-	l.rec, l.rate = rec, rec.Rate()
+func (l *markerList) reset(rec *session.Session, rate audio.SampleRate) {
+	l.rec, l.rate = rec, rate
 	l.ms, l.stack = nil, nil
 	l.rows = map[string]*markerRow{}
 	l.undo.Disable()
 	l.rebuild()
 }
 
-// add shows m (from a button, key, hotkey or the engine's hook); a marker
-// already shown is updated in place.
+// add shows m (journaled by a button, key, hotkey or the engine); a marker
+// already shown is updated in place. One row is added or changed: the
+// other rows stay as they are.
 func (l *markerList) add(m markers.Marker) {
 	for i := range l.ms {
 		if l.ms[i].ID == m.ID {
 			l.ms[i] = m
-			l.rebuild()
+			l.rows[m.ID].set(m)
+			if i > 0 && l.ms[i-1].Sample > m.Sample || i+1 < len(l.ms) && l.ms[i+1].Sample < m.Sample {
+				l.rebuild() // moved: the order changed
+			}
 			return
 		}
 	}
-	l.ms = append(l.ms, m)
-	l.rebuild()
+	// Markers arrive in the order they were taken, almost always after
+	// the last one shown; a glitch found late may belong further up.
+	i := len(l.ms)
+	for i > 0 && l.ms[i-1].Sample > m.Sample {
+		i--
+	}
+	l.ms = slices.Insert(l.ms, i, m)
+	row := newMarkerRow(l, m)
+	l.rows[m.ID] = row
+	l.box.Objects = slices.Insert(l.box.Objects, i, fyne.CanvasObject(row))
+	l.box.Refresh()
+	l.showCount()
 }
 
 // currentSegment is the latest topic or sponsor marker.
@@ -130,6 +146,11 @@ func (l *markerList) rebuild() {
 	}
 	l.box.Objects = objs
 	l.box.Refresh()
+	l.showCount()
+}
+
+// showCount shows how many markers there are.
+func (l *markerList) showCount() {
 	switch len(l.ms) {
 	case 0:
 		l.count.SetText("No markers yet")
@@ -211,8 +232,7 @@ func (l *markerList) fmtTime(sample int64) string {
 	if l.rate <= 0 {
 		return fmt.Sprint(sample)
 	}
-	d := time.Duration(float64(sample) / float64(l.rate) * float64(time.Second))
-	return markers.Clock(d, markers.ClockNPT)
+	return markers.Clock(l.rate.D(sample), markers.ClockNPT)
 }
 
 // markerRow is one marker in the list.

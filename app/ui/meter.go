@@ -24,7 +24,31 @@ var (
 	meterHotColor  = color.NRGBA{R: 0xf0, G: 0xb4, B: 0x29, A: 0xff}
 	meterClipColor = color.NRGBA{R: 0xe0, G: 0x30, B: 0x30, A: 0xff}
 	meterIdleColor = color.NRGBA{R: 0x80, G: 0x80, B: 0x80, A: 0x40}
+	meterZoneColor = color.NRGBA{R: 0x1f, G: 0x8f, B: 0x45, A: 0xc0}
 )
+
+// The dB scale: tick marks on every meter and their numbers under the
+// meters (meterScale), and the speech target zone: when a host talks at a
+// good level, the peaks (the lighter bar, and the number) land in it.
+var meterTickDB = [...]float64{-48, -24, -18, -12, -6, -3}
+
+const (
+	zoneLowDB  = -18 // speech target zone, dBFS peak
+	zoneHighDB = -6  // above it the bar turns amber
+	zoneStrip  = 4   // height of the zone's strip
+)
+
+// meterBar is where the bar lies in a meter (or the scale) of width w:
+// after the channel label, before the clip light.
+func meterBar(w float32) (x, width float32) {
+	const labelW, clipW = 28, 36
+	return labelW, max(w-labelW-clipW-4, 0)
+}
+
+// dbX is the position of db on a bar of width w (0 at the left end).
+func dbX(db float64, w float32) float32 {
+	return float32((db-meterFloorDB)/-meterFloorDB) * w
+}
 
 // LevelMeter is a horizontal peak + RMS meter on a dBFS scale with a clip
 // latch; tapping it clears the latch (and calls OnClearClip so the engine's
@@ -98,6 +122,7 @@ func (m *LevelMeter) CreateRenderer() fyne.WidgetRenderer {
 		peak:  canvas.NewRectangle(meterPeakColor),
 		rms:   canvas.NewRectangle(meterRMSColor),
 		clip:  canvas.NewRectangle(meterIdleColor),
+		zone:  canvas.NewRectangle(meterZoneColor),
 		label: canvas.NewText(m.Label, theme.Color(theme.ColorNameForeground)),
 		db:    canvas.NewText("", theme.Color(theme.ColorNameForeground)),
 	}
@@ -116,33 +141,33 @@ func (m *LevelMeter) CreateRenderer() fyne.WidgetRenderer {
 }
 
 type meterRenderer struct {
-	m                    *LevelMeter
-	bg, peak, rms, clip  *canvas.Rectangle
-	ticks                [5]*canvas.Rectangle // -48, -36, -24, -12, -6 dBFS
-	label, db            *canvas.Text
-	barX, barW, h, clipW float32
+	m                         *LevelMeter
+	bg, zone, peak, rms, clip *canvas.Rectangle
+	ticks                     [len(meterTickDB)]*canvas.Rectangle
+	label, db                 *canvas.Text
+	barX, barW, h, clipW      float32
 }
-
-var meterTickDB = [5]float64{-48, -36, -24, -12, -6}
 
 func (r *meterRenderer) MinSize() fyne.Size {
 	return fyne.NewSize(200, 26)
 }
 
 func (r *meterRenderer) Layout(size fyne.Size) {
-	labelW := float32(28)
 	r.clipW = 36
-	r.barX = labelW
-	r.barW = size.Width - labelW - r.clipW - 4
+	r.barX, r.barW = meterBar(size.Width)
 	r.h = size.Height
 	r.label.Move(fyne.NewPos(4, (size.Height-r.label.MinSize().Height)/2))
 	r.clip.Move(fyne.NewPos(size.Width-r.clipW, 0))
 	r.clip.Resize(fyne.NewSize(r.clipW, size.Height))
 	for i, t := range r.ticks {
-		p := float32((meterTickDB[i] - meterFloorDB) / -meterFloorDB)
-		t.Move(fyne.NewPos(r.barX+p*r.barW, 0))
+		t.Move(fyne.NewPos(r.barX+dbX(meterTickDB[i], r.barW), 0))
 		t.Resize(fyne.NewSize(1, size.Height))
 	}
+	lo, hi := dbX(zoneLowDB, r.barW), dbX(zoneHighDB, r.barW)
+	// A strip along the bottom edge, drawn over the bars so it shows
+	// while they are lit too.
+	r.zone.Move(fyne.NewPos(r.barX+lo, size.Height-zoneStrip))
+	r.zone.Resize(fyne.NewSize(hi-lo, zoneStrip))
 	r.db.Move(fyne.NewPos(r.barX, 0))
 	r.db.Resize(fyne.NewSize(r.barW-4, size.Height))
 	r.place()
@@ -171,7 +196,7 @@ func (r *meterRenderer) place() {
 func (r *meterRenderer) Refresh() {
 	m := r.m
 	r.rms.FillColor = meterRMSColor
-	if dbPos(m.peak) > float32((-6.0-meterFloorDB)/-meterFloorDB) {
+	if dbPos(m.peak) > float32((zoneHighDB-meterFloorDB)/-meterFloorDB) {
 		r.rms.FillColor = meterHotColor
 	}
 	if m.clipped {
@@ -202,7 +227,7 @@ func (r *meterRenderer) Refresh() {
 }
 
 func (r *meterRenderer) Objects() []fyne.CanvasObject {
-	objs := []fyne.CanvasObject{r.bg, r.peak, r.rms}
+	objs := []fyne.CanvasObject{r.bg, r.peak, r.rms, r.zone}
 	for _, t := range r.ticks {
 		objs = append(objs, t)
 	}
@@ -210,3 +235,96 @@ func (r *meterRenderer) Objects() []fyne.CanvasObject {
 }
 
 func (r *meterRenderer) Destroy() {}
+
+// meterScale is the row of dB numbers under the meters, lined up with their
+// tick marks; numbers that would touch their neighbour (a narrow window)
+// are left out, 0 and the zone's edges last.
+type meterScale struct {
+	widget.BaseWidget
+}
+
+func newMeterScale() *meterScale {
+	s := &meterScale{}
+	s.ExtendBaseWidget(s)
+	return s
+}
+
+// CreateRenderer implements fyne.Widget.
+func (s *meterScale) CreateRenderer() fyne.WidgetRenderer {
+	r := &scaleRenderer{}
+	for _, db := range append(meterTickDB[:], 0) {
+		t := canvas.NewText(fmt.Sprintf("%.0f", db), theme.Color(theme.ColorNameForeground))
+		t.TextSize = theme.CaptionTextSize()
+		r.texts = append(r.texts, t)
+		r.dbs = append(r.dbs, db)
+	}
+	r.unit = canvas.NewText("dBFS", theme.Color(theme.ColorNameForeground))
+	r.unit.TextSize = theme.CaptionTextSize()
+	return r
+}
+
+type scaleRenderer struct {
+	texts []*canvas.Text
+	dbs   []float64
+	unit  *canvas.Text
+}
+
+func (r *scaleRenderer) MinSize() fyne.Size {
+	return fyne.NewSize(200, r.unit.MinSize().Height)
+}
+
+// scalePriority orders the numbers by how much a host needs them.
+var scalePriority = []float64{0, -18, -6, -12, -24, -48, -3}
+
+func (r *scaleRenderer) Layout(size fyne.Size) {
+	x0, w := meterBar(size.Width)
+	type span struct{ lo, hi float32 }
+	var taken []span
+	unitW := r.unit.MinSize().Width
+	r.unit.Move(fyne.NewPos(size.Width-unitW, 0))
+	taken = append(taken, span{size.Width - unitW - 4, size.Width})
+	for _, want := range scalePriority {
+		for i, db := range r.dbs {
+			if db != want {
+				continue
+			}
+			t := r.texts[i]
+			tw := t.MinSize().Width
+			x := x0 + dbX(db, w) - tw/2
+			x = min(max(x, x0), x0+w-tw) // the ends stay on the bar
+			s := span{x - 3, x + tw + 3}
+			free := true
+			for _, o := range taken {
+				if s.lo < o.hi && o.lo < s.hi {
+					free = false
+				}
+			}
+			t.Hidden = !free
+			if free {
+				taken = append(taken, s)
+				t.Move(fyne.NewPos(x, 0))
+				t.Resize(t.MinSize())
+			}
+		}
+	}
+}
+
+func (r *scaleRenderer) Refresh() {
+	fg := theme.Color(theme.ColorNameForeground)
+	for _, t := range append(r.texts, r.unit) {
+		if t.Color != fg {
+			t.Color = fg
+			t.Refresh()
+		}
+	}
+}
+
+func (r *scaleRenderer) Objects() []fyne.CanvasObject {
+	objs := []fyne.CanvasObject{r.unit}
+	for _, t := range r.texts {
+		objs = append(objs, t)
+	}
+	return objs
+}
+
+func (r *scaleRenderer) Destroy() {}

@@ -14,6 +14,8 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/podmark/podmark/app/session"
+	"github.com/podmark/podmark/audio"
 	"github.com/podmark/podmark/markers"
 )
 
@@ -28,8 +30,9 @@ type recordScreen struct {
 	stop      *widget.Button
 	meters    []*LevelMeter
 	meterBox  *fyne.Container
+	scale     *meterScale
 	dropped   *widget.Label
-	segment   *canvas.Text
+	segment   *widget.Label
 	segClock  *canvas.Text
 	hint      *widget.Label
 	hotkeys   *widget.Label // which global hotkeys work (or that none do)
@@ -54,10 +57,12 @@ func (r *recordScreen) buildUI() fyne.CanvasObject {
 	big := layout.NewGridWrapLayout(fyne.NewSize(150, 56))
 	transport := container.New(big, r.record, r.pause, r.stop)
 	r.meterBox = container.NewVBox()
+	r.scale = newMeterScale()
 	r.dropped = widget.NewLabel("Dropped frames: 0 · glitches: 0")
-	r.segment = canvas.NewText("No segment yet", theme.Color(theme.ColorNameForeground))
-	r.segment.TextSize = 20
+	r.segment = widget.NewLabel("No segment yet")
+	r.segment.SizeName = theme.SizeNameSubHeadingText
 	r.segment.TextStyle.Bold = true
+	r.segment.Truncation = fyne.TextTruncateEllipsis // a long title must not widen the window
 	r.segClock = canvas.NewText("", theme.Color(theme.ColorNameForeground))
 	r.segClock.TextSize = 20
 	r.segClock.TextStyle.Monospace = true
@@ -77,11 +82,13 @@ func (r *recordScreen) buildUI() fyne.CanvasObject {
 		btns = append(btns, b)
 	}
 	r.setState("")
+	status := container.NewVBox(r.stateText, r.dropped)
 	return container.NewVBox(
-		container.NewHBox(r.clock, layout.NewSpacer(), container.NewVBox(layout.NewSpacer(), r.stateText, r.dropped)),
+		container.NewBorder(nil, nil, r.clock, nil, container.NewCenter(status)),
 		transport,
 		r.meterBox,
-		container.NewHBox(r.segment, layout.NewSpacer(), r.segClock),
+		r.scale,
+		container.NewBorder(nil, nil, nil, r.segClock, r.segment),
 		container.NewGridWithColumns(3, btns...),
 		r.hotkeys,
 		r.hint,
@@ -103,13 +110,14 @@ func (r *recordScreen) setChannels(n int) {
 		r.meterBox.Add(m)
 	}
 	r.meterBox.Refresh()
+	r.w.relayout() // the pane grew or shrank
 }
 
 // noSignalLevel is -50 dBFS: below it for 3 s counts as "no signal".
 const noSignalLevel = 0.00316
 
 // showLevels updates the meters and the level warnings.
-func (r *recordScreen) showLevels(lv []Level) {
+func (r *recordScreen) showLevels(lv []audio.Level) {
 	if len(lv) != len(r.meters) {
 		r.setChannels(len(lv))
 	}
@@ -149,13 +157,14 @@ func (r *recordScreen) showLevels(lv []Level) {
 }
 
 // showStatus updates clock, meters, counters and the current segment.
-func (r *recordScreen) showStatus(st Status, rate int) {
+func (r *recordScreen) showStatus(st session.Status) {
+	rate := r.w.ml.rate
 	r.showLevels(st.Levels)
 	r.setClock(st.Elapsed)
 	setLabel(r.dropped, fmt.Sprintf("Dropped frames: %d · glitches: %d", st.Dropped, st.Glitches))
 	r.showSegmentTitle()
 	if cur, ok := r.w.ml.currentSegment(); ok && rate > 0 {
-		r.setText(r.segClock, fmtClock(time.Duration(float64(st.Frames-cur.Sample)/float64(rate)*float64(time.Second))))
+		r.setText(r.segClock, fmtClock(time.Duration(float64(st.Position-cur.Sample)/float64(rate)*float64(time.Second))))
 	}
 }
 
@@ -164,12 +173,12 @@ func (r *recordScreen) showSegmentTitle() {
 	cur, ok := r.w.ml.currentSegment()
 	switch {
 	case !ok:
-		r.setText(r.segment, "No segment yet")
+		setLabel(r.segment, "No segment yet")
 		r.setText(r.segClock, "")
 	case cur.Title == "":
-		r.setText(r.segment, "Untitled "+string(cur.Kind))
+		setLabel(r.segment, "Untitled "+string(cur.Kind))
 	default:
-		r.setText(r.segment, cur.Title)
+		setLabel(r.segment, cur.Title)
 	}
 }
 
@@ -188,23 +197,23 @@ func fmtClock(d time.Duration) string {
 }
 
 // setState shows the engine state and enables the right buttons.
-func (r *recordScreen) setState(s string) {
-	running := s == "recording" || s == "paused"
+func (r *recordScreen) setState(s session.State) {
+	running := running(s)
 	switch s {
-	case "recording":
+	case session.StateRecording:
 		r.stateText.SetText("● Recording")
 		r.clock.Color = color.NRGBA{R: 0xe0, G: 0x30, B: 0x30, A: 0xff}
 		r.pause.SetText("Pause")
 		r.pause.SetIcon(theme.MediaPauseIcon())
-	case "paused":
+	case session.StatePaused:
 		r.stateText.SetText("❚❚ Paused (Ctrl+P resumes)")
 		r.clock.Color = color.NRGBA{R: 0xf0, G: 0xb4, B: 0x29, A: 0xff}
 		r.pause.SetText("Resume")
 		r.pause.SetIcon(theme.MediaPlayIcon())
-	case "stopped":
+	case session.StateStopped:
 		r.stateText.SetText("■ Stopped: see the Hand-off tab")
 		r.clock.Color = theme.Color(theme.ColorNameForeground)
-	case "failed":
+	case session.StateFailed:
 		r.stateText.SetText("✖ Recording failed")
 		r.clock.Color = theme.Color(theme.ColorNameError)
 	default:

@@ -80,7 +80,7 @@ func TestWindowOffersRecovery(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	w, drain := newTestWindow(t, NewBackend(), Options{Dir: root, Device: "ramp", Channels: 1})
+	w, drain := newTestWindow(t, Options{Dir: root, Device: "ramp", Channels: 1})
 	w.checkRecovery()
 	top := w.win.Canvas().Overlays().Top()
 	if top == nil {
@@ -105,17 +105,46 @@ func TestWindowOffersRecovery(t *testing.T) {
 	time.Sleep(100 * time.Millisecond)
 	drain()
 	report := w.win.Canvas().Overlays().Top()
-	if findButton(report, "OK") == nil {
+	if findButton(report, "Close") == nil {
 		t.Fatal("no recovery report shown")
 	}
-	// Wide enough to read: a wrapped label in a dialog of its own minimum
-	// size came out one word wide.
-	l := findLabel(report, "repaired")
-	if l == nil {
-		t.Fatal("the recovery report does not say what was repaired")
+	// The host's words first: the episode, what was saved, what was lost;
+	// wide enough to read (a wrapped label in a dialog of its own minimum
+	// size came out one word wide).
+	story := findLabel(report, "Saved: ")
+	if story == nil {
+		t.Fatal("the recovery report does not say what was saved")
 	}
-	if w := l.Size().Width; w < 400 {
+	for _, want := range []string{"of audio on 1 track(s), 1 marker(s)", "Nothing was lost"} {
+		if !strings.Contains(story.Text, want) {
+			t.Errorf("recovery story %q lacks %q", story.Text, want)
+		}
+	}
+	if strings.Contains(story.Text, "torn bytes") || strings.Contains(story.Text, "header rewritten") {
+		t.Errorf("the story speaks like a log: %q", story.Text)
+	}
+	if findLabel(report, `"Crashy"`) == nil {
+		t.Error("the report does not name the episode")
+	}
+	if w := story.Size().Width; w < 400 {
 		t.Fatalf("the recovery report's text is %v wide", w)
+	}
+	// The technical lines are behind a Details expander, closed.
+	acc, ok := findIn(report, func(*widget.Accordion) bool { return true })
+	if !ok || len(acc.Items) != 1 || acc.Items[0].Title != "Details" || acc.Items[0].Open {
+		t.Fatalf("no closed Details expander: %+v", acc)
+	}
+	if l, ok := acc.Items[0].Detail.(*widget.Label); !ok || !strings.Contains(l.Text, "header rewritten") {
+		t.Fatalf("Details do not hold the technical report: %+v", acc.Items[0].Detail)
+	}
+	// Hand off… closes the report and shows the recovered session's hand-off.
+	hand := findButton(report, "Hand off…")
+	if hand == nil || hand.Disabled() {
+		t.Fatal("no Hand off button for the recovered session")
+	}
+	test.Tap(hand)
+	if !w.ho.card.Visible() || w.ho.dir != crashed || w.tabs.Selected() != w.ho.tab {
+		t.Fatalf("Hand off did not show the hand-off of %s (shows %q)", crashed, w.ho.dir)
 	}
 	doc, err := session.LoadDoc(crashed)
 	if err != nil {

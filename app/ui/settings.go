@@ -110,7 +110,7 @@ func (s *settingsScreen) onSave() {
 		w.opts.Dir = s.dir.Text // the preference now wins over the launch flag
 	}
 	w.prefs.SetString(prefHost, s.host.Text)
-	if s.host.Text != "" && w.state != "recording" && w.state != "paused" {
+	if s.host.Text != "" && !running(w.state) {
 		w.sc.host.SetText(s.host.Text)
 	}
 	w.prefs.SetString(prefDevice, w.sc.specForLabel(s.device.Selected))

@@ -10,7 +10,7 @@ import (
 // keys are stored, hotkeys are normalised, a bad chord is refused and
 // leaves the old one.
 func TestSettingsSave(t *testing.T) {
-	w, _ := newTestWindow(t, NewBackend(), Options{Device: "ramp", Channels: 1})
+	w, _ := newTestWindow(t, Options{Device: "ramp", Channels: 1})
 	w.showSettings()
 	top := w.win.Canvas().Overlays().Top()
 	if top == nil {

@@ -9,6 +9,9 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/widget"
+
+	"github.com/podmark/podmark/app/session"
+	"github.com/podmark/podmark/audio"
 )
 
 // soundcheckScreen holds the pre-recording form: episode title, host,
@@ -25,7 +28,7 @@ type soundcheckScreen struct {
 	form     *widget.Form
 	summary  *widget.Label // replaces the form while recording
 
-	devices  []Device
+	devices  []inputChoice
 	monErr   error
 	free     time.Duration
 	freeErr  error
@@ -47,8 +50,8 @@ func (s *soundcheckScreen) buildUI() fyne.CanvasObject {
 	if host == "" {
 		host = s.w.prefs.String(prefHost, "")
 	}
-	if host == "" && s.w.be.DefaultHost != nil {
-		host = s.w.be.DefaultHost()
+	if host == "" {
+		host = session.DefaultHost()
 	}
 	s.host.SetText(host)
 	s.device = widget.NewSelect(nil, func(string) { s.onDeviceChanged() })
@@ -67,6 +70,7 @@ func (s *soundcheckScreen) buildUI() fyne.CanvasObject {
 	s.warnings = widget.NewLabel("")
 	s.warnings.Importance = widget.WarningImportance
 	s.warnings.Wrapping = fyne.TextWrapWord
+	s.warnings.Hide() // until there is something to say
 	s.disk = widget.NewLabel("")
 	form := widget.NewForm(
 		widget.NewFormItem("Episode", s.title),
@@ -79,15 +83,13 @@ func (s *soundcheckScreen) buildUI() fyne.CanvasObject {
 	s.summary = widget.NewLabel("")
 	s.summary.Truncation = fyne.TextTruncateEllipsis // a long title must not widen the window
 	s.summary.Hide()
-	return container.NewVBox(form, s.summary, container.NewHBox(s.disk), s.warnings)
+	s.disk.Truncation = fyne.TextTruncateEllipsis // a long error must not widen the window
+	return container.NewVBox(form, s.summary, s.disk, s.warnings)
 }
 
 // loadDevices fills the device picker from the engine's device list.
 func (s *soundcheckScreen) loadDevices() {
-	if s.w.be.Devices == nil {
-		return
-	}
-	devs, err := s.w.be.Devices()
+	devs, err := listInputs(s.w.opts.TestInputs)
 	if err != nil {
 		// Keep going: the preset device (or the default) may still open,
 		// and the monitor will say so if it does not.
@@ -102,10 +104,9 @@ func (s *soundcheckScreen) loadDevices() {
 	opts := []string{"Default input"}
 	sel := opts[0]
 	for _, d := range devs {
-		label := deviceLabel(d)
-		opts = append(opts, label)
-		if want != "" && (want == d.Spec || want == d.Name) {
-			sel = label
+		opts = append(opts, d.Label)
+		if want != "" && (want == d.Spec || want == d.Label) {
+			sel = d.Label
 		}
 	}
 	if want != "" && sel == opts[0] {
@@ -119,31 +120,18 @@ func (s *soundcheckScreen) loadDevices() {
 	s.updateChannelChoices()
 }
 
-func deviceLabel(d Device) string {
-	return fmt.Sprintf("%s: %s (%d ch)", d.Spec, d.Name, d.Channels)
-}
-
 // deviceSpec is the Config.Device for the picked entry.
 func (s *soundcheckScreen) deviceSpec() string {
-	sel := s.device.Selected
-	for _, d := range s.devices {
-		if deviceLabel(d) == sel {
-			return d.Spec
-		}
-	}
-	if sel == "Default input" {
-		return ""
-	}
-	return sel
+	return s.specForLabel(s.device.Selected)
 }
 
-func (s *soundcheckScreen) selectedDevice() (Device, bool) {
+func (s *soundcheckScreen) selectedDevice() (inputChoice, bool) {
 	for _, d := range s.devices {
-		if deviceLabel(d) == s.device.Selected {
+		if d.Label == s.device.Selected {
 			return d, true
 		}
 	}
-	return Device{}, false
+	return inputChoice{}, false
 }
 
 func (s *soundcheckScreen) updateChannelChoices() {
@@ -163,7 +151,7 @@ func (s *soundcheckScreen) updateChannelChoices() {
 }
 
 func (s *soundcheckScreen) onDeviceChanged() {
-	if s.w.state == "recording" || s.w.state == "paused" {
+	if running(s.w.state) {
 		return
 	}
 	s.updateChannelChoices()
@@ -172,24 +160,28 @@ func (s *soundcheckScreen) onDeviceChanged() {
 
 func (s *soundcheckScreen) onFormatChanged() {
 	s.updateWarnings()
-	if s.w.state == "recording" || s.w.state == "paused" || s.device.Options == nil {
+	if running(s.w.state) || s.device.Options == nil {
 		return
 	}
 	s.w.restartMonitor()
 }
 
-// config is the recording configuration the form describes.
-func (s *soundcheckScreen) config() Config {
+// config is the recording configuration the form describes (Dir is left
+// for onRecord to choose in the recordings folder).
+func (s *soundcheckScreen) config() session.Config {
 	ch, _ := strconv.Atoi(s.channels.Selected)
 	rate, _ := strconv.Atoi(s.rate.Selected)
-	return Config{
-		Root:     s.w.recordingsRoot(),
+	f, err := session.ParseBits(s.w.prefs.String(prefBits, "24"))
+	if err != nil {
+		f = audio.Int24 // Settings offers only valid choices
+	}
+	return session.Config{
 		Title:    strings.TrimSpace(s.title.Text),
 		Host:     strings.TrimSpace(s.host.Text),
 		Device:   s.deviceSpec(),
 		Channels: max(ch, 1),
-		Rate:     rate,
-		Bits:     s.w.prefs.String(prefBits, "24"),
+		Rate:     audio.SampleRate(rate),
+		Format:   f,
 	}
 }
 
@@ -207,7 +199,7 @@ func (s *soundcheckScreen) savePrefs() {
 		s.w.prefs.SetInt(prefChannels, c.Channels)
 	}
 	if o.Rate == 0 {
-		s.w.prefs.SetInt(prefRate, c.Rate)
+		s.w.prefs.SetInt(prefRate, int(c.Rate))
 	}
 }
 
@@ -221,11 +213,14 @@ func (s *soundcheckScreen) setEnabled(on bool) {
 	if on {
 		s.summary.Hide()
 		s.form.Show()
+		s.w.heading.SetText("Soundcheck")
 	} else {
 		s.summary.SetText(s.summaryText())
 		s.form.Hide()
 		s.summary.Show()
+		s.w.heading.SetText("This recording")
 	}
+	defer s.w.relayout()
 	for _, d := range []fyne.Disableable{s.device, s.channels, s.rate} {
 		if on {
 			d.Enable()
@@ -244,9 +239,9 @@ func (s *soundcheckScreen) setFree(d time.Duration, err error) {
 	s.free, s.freeErr = d, err
 	switch {
 	case err != nil:
-		s.disk.SetText("Disk: " + err.Error())
+		setLabel(s.disk, "Disk: "+err.Error())
 	default:
-		s.disk.SetText(fmt.Sprintf("Disk: %.1f hours of recording left", d.Hours()))
+		setLabel(s.disk, fmt.Sprintf("Disk: %.1f hours of recording left", d.Hours()))
 	}
 	s.updateWarnings()
 }
@@ -294,13 +289,17 @@ func (s *soundcheckScreen) updateWarnings() {
 	if s.freeErr == nil && s.free > 0 && s.free < 30*time.Minute {
 		ws = append(ws, fmt.Sprintf("⚠ Only %d minutes of disk space left", int(s.free.Minutes())))
 	}
-	s.warnings.SetText(strings.Join(ws, "\n"))
+	if text := strings.Join(ws, "\n"); text != s.warnings.Text {
+		s.warnings.SetText(text)
+		s.warnings.Hidden = text == "" // an empty label still takes a row
+		s.w.relayout()
+	}
 }
 
 // specForLabel is the device spec for a picker label.
 func (s *soundcheckScreen) specForLabel(label string) string {
 	for _, d := range s.devices {
-		if deviceLabel(d) == label {
+		if d.Label == label {
 			return d.Spec
 		}
 	}

@@ -19,10 +19,10 @@ import (
 // newTestWindow builds the window on the Fyne test driver. Hooks and
 // engine events are queued and run by drain on the test goroutine, as
 // fyne.Do would run them on the Fyne goroutine.
-func newTestWindow(t *testing.T, be Backend, opts Options) (*Window, func()) {
+func newTestWindow(t *testing.T, opts Options) (*Window, func()) {
 	t.Helper()
 	a := test.NewTempApp(t)
-	w := NewWindow(a, be, opts)
+	w := NewWindow(a, opts)
 	queue := make(chan func(), 1024)
 	w.post = func(f func()) { queue <- f }
 	w.grab = func(map[Action]Chord, func(Action)) (Hotkeys, error) { return nil, ErrHotkeysUnsupported }
@@ -65,9 +65,9 @@ func rowByTitle(t *testing.T, w *Window, title string) *markerRow {
 // runWindowScenario drives a whole recording through the window: record →
 // markers by button, key and rundown → rename → delete/undo → pause →
 // stop, and returns the session folder and the markers the window shows.
-func runWindowScenario(t *testing.T, be Backend, device string) (dir string, shown []markers.Marker) {
+func runWindowScenario(t *testing.T, device string) (dir string, shown []markers.Marker) {
 	root := t.TempDir()
-	w, drain := newTestWindow(t, be, Options{Dir: root, Host: "alice", Channels: 2, Rate: 48000, Device: device})
+	w, drain := newTestWindow(t, Options{Dir: root, Host: "alice", Channels: 2, Rate: 48000, Device: device})
 	c := w.win.Canvas()
 	w.rd.text.SetText("- Intro\n- sponsor: Acme VPN\n- Listener mail")
 	w.sc.title.SetText("Episode 12")
@@ -80,12 +80,12 @@ func runWindowScenario(t *testing.T, be Backend, device string) (dir string, sho
 
 	shortcut(w, scRecord) // Ctrl+R
 	drain()
-	if w.state != "recording" || w.last == nil {
+	if w.state != session.StateRecording || w.last == nil {
 		t.Fatalf("after Ctrl+R: state %q", w.state)
 	}
 	// While recording, the locked form is folded into one summary line;
-	// the disk and level warnings stay.
-	if w.sc.form.Visible() || !w.sc.summary.Visible() || !w.sc.disk.Visible() || !w.sc.warnings.Visible() {
+	// the disk and level warnings stay (the warnings line shows whenever it has something to say).
+	if w.sc.form.Visible() || !w.sc.summary.Visible() || !w.sc.disk.Visible() || w.sc.warnings.Visible() != (w.sc.warnings.Text != "") {
 		t.Fatalf("while recording: form visible %v, summary visible %v, disk %v, warnings %v",
 			w.sc.form.Visible(), w.sc.summary.Visible(), w.sc.disk.Visible(), w.sc.warnings.Visible())
 	}
@@ -98,7 +98,7 @@ func runWindowScenario(t *testing.T, be Backend, device string) (dir string, sho
 	if filepath.Dir(dir) != root {
 		t.Fatalf("session folder %s is not inside the recordings folder %s", dir, root)
 	}
-	wait := func(d time.Duration) { time.Sleep(d); w.poll(false); drain() }
+	wait := func(d time.Duration) { time.Sleep(d); w.poll(false, true); drain() }
 	wait(150 * time.Millisecond)
 
 	test.TypeOnCanvas(c, "n") // next planned segment: "Intro"
@@ -171,12 +171,12 @@ func runWindowScenario(t *testing.T, be Backend, device string) (dir string, sho
 
 	// Pause and resume with Ctrl+P.
 	shortcut(w, scPause)
-	if w.state != "paused" {
+	if w.state != session.StatePaused {
 		t.Fatalf("Ctrl+P: state %q", w.state)
 	}
 	wait(100 * time.Millisecond)
 	shortcut(w, scPause)
-	if w.state != "recording" {
+	if w.state != session.StateRecording {
 		t.Fatalf("second Ctrl+P: state %q", w.state)
 	}
 	wait(200 * time.Millisecond)
@@ -186,12 +186,12 @@ func runWindowScenario(t *testing.T, be Backend, device string) (dir string, sho
 
 	// A click on Stop only asks.
 	test.Tap(w.rs.stop)
-	if w.state != "recording" {
+	if w.state != session.StateRecording {
 		t.Fatalf("a click on Stop stopped without asking: %q", w.state)
 	}
 	shortcut(w, scStop) // the chord stops at once
 	drain()
-	if w.state != "stopped" || !w.ho.card.Visible() || w.tabs.Selected() != w.ho.tab {
+	if w.state != session.StateStopped || !w.ho.card.Visible() || w.tabs.Selected() != w.ho.tab {
 		t.Fatalf("after Ctrl+Shift+S: state %q, hand-off visible %v", w.state, w.ho.card.Visible())
 	}
 	if w.ho.report.Text == "" {
@@ -279,8 +279,7 @@ func checkJournal(t *testing.T, dir string, shown []markers.Marker) []markers.Ma
 // delete/undo → pause → stop → hand-off; then the session on disk must match
 // what the window showed: the journal replayed, session.json, the tracks.
 func TestWindowSession(t *testing.T) {
-	be := NewBackend()
-	dir, shown := runWindowScenario(t, be, "ramp")
+	dir, shown := runWindowScenario(t, "ramp")
 	got := checkJournal(t, dir, shown)
 
 	meta, err := session.Load(dir)
@@ -327,7 +326,7 @@ func TestWindowSession(t *testing.T) {
 // (run with -race).
 func TestGlobalHotkeyAction(t *testing.T) {
 	var fire func(Action)
-	w, drain := newTestWindow(t, NewBackend(), Options{Dir: t.TempDir(), Host: "dana", Channels: 1, Device: "ramp"})
+	w, drain := newTestWindow(t, Options{Dir: t.TempDir(), Host: "dana", Channels: 1, Device: "ramp"})
 	w.grab = func(_ map[Action]Chord, f func(Action)) (Hotkeys, error) { fire = f; return nopHotkeys{}, nil }
 	w.grabHotkeys()
 	if fire == nil {

@@ -20,7 +20,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/podmark/podmark/app/session"
 	"github.com/podmark/podmark/audio"
 	"github.com/podmark/podmark/internal/testenv"
 )
@@ -255,7 +254,7 @@ func (p *jackPlayer) Wait() error { return p.cmd.Wait() }
 type recordChild struct {
 	cmd    *exec.Cmd
 	stdin  io.WriteCloser
-	acks   chan session.Ack // closed when stdout ends
+	acks   chan Ack // closed when stdout ends
 	stderr *lockedBuffer
 }
 
@@ -263,7 +262,7 @@ type recordChild struct {
 // an acknowledgement fails the test.
 func startRecordChild(t *testing.T, bin string, args ...string) *recordChild {
 	t.Helper()
-	c := &recordChild{cmd: exec.Command(bin, append([]string{"record"}, args...)...), acks: make(chan session.Ack, 256), stderr: &lockedBuffer{}}
+	c := &recordChild{cmd: exec.Command(bin, append([]string{"record"}, args...)...), acks: make(chan Ack, 256), stderr: &lockedBuffer{}}
 	var err error
 	if c.stdin, err = c.cmd.StdinPipe(); err != nil {
 		t.Fatal(err)
@@ -279,7 +278,7 @@ func startRecordChild(t *testing.T, bin string, args ...string) *recordChild {
 	go func() {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
-			var a session.Ack
+			var a Ack
 			if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
 				t.Errorf("ack line %q: %v", sc.Text(), err)
 				continue

@@ -86,7 +86,7 @@ func kill9JACKRun(t *testing.T, bin, dev, noise string, played []float32, delay 
 	}
 
 	// Two markers, each acknowledged before the next, then the kill.
-	var acked []session.Ack
+	var acked []Ack
 	for i, at := range []time.Duration{800 * time.Millisecond, 1600 * time.Millisecond} {
 		time.Sleep(time.Until(meta.StartUTC.Add(at)))
 		fmt.Fprintf(child.stdin, "topic Kill test %d\n", i+1)

@@ -85,7 +85,7 @@ func kill9Run(t *testing.T, bin string, rate int, delay time.Duration) {
 		t.Fatal(err)
 	}
 	cmd.Wait()
-	var acked []session.Ack
+	var acked []Ack
 	for a := range acks {
 		acked = append(acked, a)
 	}
@@ -163,7 +163,7 @@ func kill9Run(t *testing.T, bin string, rate int, delay time.Duration) {
 
 // checkAcked fails for every acknowledged marker that is not in the
 // (recovered) session dir at its acknowledged sample.
-func checkAcked(t *testing.T, dir string, acked []session.Ack) {
+func checkAcked(t *testing.T, dir string, acked []Ack) {
 	t.Helper()
 	doc, warns, err := session.LoadDocWarnings(dir)
 	if err != nil {

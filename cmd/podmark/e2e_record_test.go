@@ -69,7 +69,7 @@ func TestE2ERecordJACK(t *testing.T) {
 	type sent struct {
 		d    time.Duration // send time - goAt
 		mono int64         // send time, CLOCK_MONOTONIC_RAW µs
-		ack  session.Ack
+		ack  Ack
 	}
 	var sends []sent
 	for i, off := range offsets {

@@ -144,6 +144,8 @@ func TestE2EWindow(t *testing.T) {
 		t.Fatalf("several podmark windows on the display (another podmark running?): %q", winID)
 	}
 	xFocus(t, winID)
+	time.Sleep(300 * time.Millisecond) // meters running
+	screenshot(t, tmp, "window-soundcheck.png")
 
 	// The episode title, typed into its field; a click on the clock takes
 	// the focus off the field again so the marker keys work.
@@ -229,8 +231,15 @@ func TestE2EWindow(t *testing.T) {
 	}
 	time.Sleep(300 * time.Millisecond)
 
-	// Ctrl+Shift+S stops without asking.
+	// Ctrl+P pauses (after the speech, so the markers' timing stands).
 	xFocus(t, winID)
+	xdo(t, "key", "ctrl+p")
+	time.Sleep(400 * time.Millisecond)
+	screenshot(t, tmp, "window-paused.png")
+	xdo(t, "key", "ctrl+p")
+	time.Sleep(200 * time.Millisecond)
+
+	// Ctrl+Shift+S stops without asking.
 	xdo(t, "key", "ctrl+shift+s")
 	var meta session.Meta
 	var err error
@@ -371,5 +380,89 @@ func TestWindowFlags(t *testing.T) {
 		if code := run(tt.args, strings.NewReader(""), io.Discard, &stderr); code != tt.code || !strings.Contains(stderr.String(), tt.msg) {
 			t.Errorf("podmark %v: exit %d, stderr %q; want %d and %q", tt.args, code, stderr.String(), tt.code, tt.msg)
 		}
+	}
+}
+
+// TestE2EWindowFirstLaunchAndFailure opens the window as a new host would,
+// with a fresh home (no preferences yet): the first launch logs no error
+// (Fyne's "Preferences load error: EOF" was one). It then records the test
+// signal onto a disk (a 640 KiB tmpfs) that fills after about two seconds:
+// the window must report it and show the failed state cleanly (screenshot).
+// Mounting needs root, as in CI.
+func TestE2EWindowFirstLaunchAndFailure(t *testing.T) {
+	requireDisplay(t)
+	requireTool(t, "import", "mount", "umount")
+	bin := podmarkBin(t)
+	tmp := t.TempDir()
+	disk := filepath.Join(tmp, "disk")
+	if err := os.Mkdir(disk, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("mount", "-t", "tmpfs", "-o", "size=640k", "tmpfs", disk).CombinedOutput(); err != nil {
+		t.Fatalf("mount a small tmpfs (the test needs root): %v\n%s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("umount", disk).Run() })
+	home := filepath.Join(tmp, "home") // does not exist yet: a first launch
+	ready := filepath.Join(tmp, "ready")
+	stderr := &lockedBuffer{}
+	win := exec.Command(bin, "--device", "ramp", "--test-inputs", "--channels", "2", "--dir", disk, "--host", "first", "--ready-file", ready)
+	win.Env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "LANG=C.UTF-8")
+	win.Stdout, win.Stderr = io.Discard, stderr
+	if err := win.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan struct{})
+	go func() { win.Wait(); close(exited) }()
+	defer func() {
+		select {
+		case <-exited:
+		default:
+			win.Process.Kill()
+			<-exited
+		}
+	}()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, err := os.Stat(ready); err == nil {
+			break
+		}
+		select {
+		case <-exited:
+			t.Fatalf("podmark exited before it was ready:\n%s", stderr.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("window not ready after 30 s\n%s", stderr.String())
+		}
+	}
+	winID := xdo(t, "search", "--sync", "--name", "^podmark$")
+	if strings.Contains(winID, "\n") {
+		t.Fatalf("several podmark windows on the display (another podmark running?): %q", winID)
+	}
+	xFocus(t, winID)
+	time.Sleep(time.Second) // long enough for a late preferences load
+	xdo(t, "key", "ctrl+r")
+	// The engine stops by itself; the window says so (and logs it). Even
+	// session.json may not fit on the full disk any more: the window's own
+	// report is what the host sees.
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(stderr.String(), "recording stopped: "); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			screenshot(t, tmp, "window-failed-timeout.png")
+			t.Fatalf("the recording did not fail on the full disk\n%s", stderr.String())
+		}
+	}
+	time.Sleep(500 * time.Millisecond)
+	screenshot(t, tmp, "window-failed.png")
+	win.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-exited:
+	case <-time.After(10 * time.Second):
+		t.Fatal("podmark did not exit on SIGTERM")
+	}
+	log := stderr.String()
+	if strings.Contains(log, "Preferences load error") || strings.Contains(log, "panic") {
+		t.Errorf("the first launch logged an error:\n%s", log)
+	}
+	if !strings.Contains(log, "no space left on device") {
+		t.Errorf("the window did not report the full disk:\n%s", log)
 	}
 }

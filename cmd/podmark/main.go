@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -34,6 +35,9 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "--version" || args[0] == "-version") {
+		return runVersion(nil, stdin, stdout, stderr)
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") && !isHelp(args[0]) {
 		if runWindow == nil {
 			fmt.Fprintln(stderr, "podmark: this build has no window; use a command (podmark help)")
@@ -52,13 +56,46 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		usage(stderr)
 		return 2
 	}
-	return c.run(args[1:], stdin, stdout, stderr)
+	code := c.run(args[1:], stdin, stdout, stderr)
+	if slices.ContainsFunc(args[1:], isHelp) {
+		printDoc(stderr, name)
+	}
+	return code
 }
 
 func isHelp(s string) bool { return s == "-h" || s == "-help" || s == "--help" }
 
+// docPages names the page that documents each command, printed under its
+// --help; "" is the window.
+var docPages = map[string]string{
+	"":           "docs/window.md",
+	"record":     "docs/recording.md",
+	"devices":    "docs/recording.md",
+	"recover":    "docs/recording.md",
+	"version":    "README.md",
+	"export":     "docs/export.md",
+	"verify":     "docs/export.md",
+	"merge":      "docs/merge.md",
+	"markers":    "docs/markers.md",
+	"transcript": "docs/markers.md",
+}
+
+// docURL is where the docs are published; the same pages are in the
+// source tree.
+const docURL = "https://github.com/podmark/podmark/blob/main/"
+
+// printDoc names the doc page of command name (under its --help).
+func printDoc(w io.Writer, name string) {
+	page := docPages[name]
+	if page == "" {
+		page = "README.md"
+	}
+	fmt.Fprintf(w, "\nDocumentation: %s (%s%s)\n", page, docURL, page)
+}
+
 func usage(w io.Writer) {
-	fmt.Fprintln(w, "usage: podmark [--device D] [--channels N] [--rate HZ] [--dir FOLDER] [--host NAME]   (opens the window)")
+	fmt.Fprintln(w, "usage: podmark [--device D] [--channels N] [--rate HZ] [--dir FOLDER] [--host NAME] [--test-inputs]   (opens the window)")
+	fmt.Fprintln(w, "       podmark --version")
 	fmt.Fprintln(w, "       podmark <command> [flags]   (headless)")
 	fmt.Fprintln(w, "\ncommands:")
 	names := make([]string, 0, len(commands))
@@ -69,5 +106,6 @@ func usage(w io.Writer) {
 	for _, n := range names {
 		fmt.Fprintf(w, "  %-11s %s\n", n, commands[n].summary)
 	}
-	fmt.Fprintln(w, "\nRun 'podmark <command> -h' for a command's flags.")
+	fmt.Fprintln(w, "\nRun 'podmark <command> -h' for a command's flags, 'podmark --version' for the versions.")
+	fmt.Fprintln(w, "Documentation: README.md and docs/ ("+docURL+"README.md)")
 }

@@ -32,22 +32,37 @@ func (w *syncWriter) Write(p []byte) (int, error) {
 	return w.w.Write(p)
 }
 
+const recordHelp = `Reads marker commands on stdin, one per line: topic|sponsor|edit|note [TEXT], pause, resume, stop.
+Prints one JSON line per marker on stdout and a status line every second on stderr.
+
+What stops a recording:
+  - the line "stop" on stdin;
+  - the end of stdin, unless --duration is given (with --duration, e.g. from
+    cron or a systemd unit with stdin at /dev/null, the recording runs on);
+  - --duration: that much audio is recorded (time paused does not count);
+  - SIGINT (Ctrl+C) or SIGTERM;
+  - an error: the device lost, the disk full (everything up to it is kept).
+Each stop finalises the session folder.
+
+Doc: docs/recording.md`
+
 func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("record", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: podmark record --out DIR [--device D] [--channels N] [--rate HZ] [--bits 16|24|32f] [--host NAME] [--title TEXT] [--duration DUR]")
-		fmt.Fprintln(stderr, "Reads marker commands on stdin, one per line: topic|sponsor|edit|note [TEXT], pause, resume, stop.")
+		fmt.Fprintln(stderr, recordHelp)
+		fmt.Fprintln(stderr, "\nflags:")
 		fs.PrintDefaults()
 	}
 	out := fs.String("out", "", "session `folder` to create (must not exist, or be empty)")
-	device := fs.String("device", "", "input `device`: index or exact name from 'podmark devices' (default input if empty); 'ramp', 'ramp:N', 'ramp:fast' = fake test source")
+	device := fs.String("device", "", "input `device`: index or exact name from 'podmark devices' (default input if empty); 'ramp', 'ramp:N', 'ramp:fast' = fake test signal, not a microphone")
 	channels := fs.Int("channels", 1, "input `channels` to record, one mono track each")
 	rate := fs.String("rate", "48000", "sample `rate` in Hz: 44100 or 48000")
 	bits := fs.String("bits", "24", "sample format: 16, 24 or 32f")
 	host := fs.String("host", "", "host `name` for the track file names (default: this machine's name)")
 	title := fs.String("title", "", "episode `title`")
-	duration := fs.Duration("duration", 0, "stop after this much audio, e.g. 90m (0 = until stop)")
+	duration := fs.Duration("duration", 0, "stop after this much audio, e.g. 90m (0 = until stop); end of stdin then does not stop")
 	roomF := addRoomFlags(fs) // the show room: record_room.go
 	rampReport := fs.String("ramp-report", "", "for tests, with --device ramp: write the frames the fake source delivered to `file` every 5 ms")
 	if err := fs.Parse(args); err != nil {
@@ -94,44 +109,52 @@ func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return code
 	}
 	defer rj.leave()
-	return recordLoop(s, *duration, rj.filter(stdin), so, se)
+	rl := &recording{s: s, meta: s.Meta(), duration: *duration, stdout: so, stderr: se}
+	return rl.run(rj.filter(stdin))
 }
 
-// recordLoop runs a created session until stop, end of stdin, a signal,
-// the duration, or an error, and returns the exit code.
-func recordLoop(s *session.Session, duration time.Duration, stdin io.Reader, stdout, stderr io.Writer) int {
-	meta := s.Meta()
+// recording is one `podmark record` run: a created session, the lines it
+// reads and what it prints.
+type recording struct {
+	s        *session.Session
+	meta     session.Meta
+	duration time.Duration // 0 = no set length
+	stdout   io.Writer     // marker acknowledgements (JSON lines)
+	stderr   io.Writer     // status and messages
+	ackOnce  sync.Once
+}
+
+// run records until stop, end of stdin (without --duration), a signal, the
+// duration, or an error, and returns the exit code.
+func (r *recording) run(stdin io.Reader) int {
 	// A reader that goes away must not kill the recording: with SIGPIPE
 	// ignored a write to a closed stdout fails (reported once) and the
 	// journal on disk stays the record of every marker.
 	signal.Ignore(syscall.SIGPIPE)
 	defer signal.Reset(syscall.SIGPIPE)
-	var ackOnce sync.Once
-	ack := func(m markers.Marker) {
-		if _, err := stdout.Write(session.AckLine(m, meta.Rate)); err != nil {
-			ackOnce.Do(func() {
-				fmt.Fprintf(stderr, "podmark record: stdout: %v (markers are still journaled in %s)\n", err, session.JournalFile)
-			})
-		}
-	}
-	s.SetHooks(session.Hooks{OnMarker: func(m markers.Marker) {
+	r.s.SetHooks(session.Hooks{OnMarker: func(m markers.Marker) {
 		if m.Kind == markers.Glitch { // user markers are printed by the loop
-			ack(m)
-			fmt.Fprintf(stderr, "podmark record: glitch at sample %d: %s\n", m.Sample, m.Title)
+			r.ack(m)
+			r.say("glitch at sample %d: %s", m.Sample, m.Title)
 		}
 	}})
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 
-	if err := s.Start(); err != nil {
-		fmt.Fprintf(stderr, "podmark record: %v\n", err)
+	if err := r.s.Start(); err != nil {
+		r.say("%v", err)
 		return 1
 	}
-	fmt.Fprintf(stderr, "podmark record: recording %s: %s (%s), %d Hz, %s-bit, %d channel(s); commands: topic|sponsor|edit|note [TEXT], pause, resume, stop\n",
-		s.Dir(), meta.Device, meta.HostAPI, meta.Rate, meta.Bits, meta.Channels)
-	warnSpace(s, stderr)
+	r.say("recording %s: %s (%s), %d Hz, %s-bit, %d channel(s); commands: topic|sponsor|edit|note [TEXT], pause, resume, stop",
+		r.s.Dir(), r.meta.Device, r.meta.HostAPI, r.meta.Rate, r.meta.Bits, r.meta.Channels)
+	r.warnSpace()
+	why := r.loop(readLines(stdin, r), sigs)
+	return r.finish(why)
+}
 
+// readLines sends stdin's lines on a channel, closed at end of input.
+func readLines(stdin io.Reader, r *recording) <-chan string {
 	lines := make(chan string)
 	go func() {
 		sc := bufio.NewScanner(stdin)
@@ -140,120 +163,123 @@ func recordLoop(s *session.Session, duration time.Duration, stdin io.Reader, std
 			lines <- sc.Text()
 		}
 		if err := sc.Err(); err != nil {
-			fmt.Fprintf(stderr, "podmark record: stdin: %v\n", err)
+			r.say("stdin: %v", err)
 		}
 		close(lines)
 	}()
-	limit := int64(0)
-	if duration > 0 {
-		limit = int64(duration.Seconds() * float64(meta.Rate))
+	return lines
+}
+
+// loop runs the recording until something stops it and says what did.
+func (r *recording) loop(lines <-chan string, sigs <-chan os.Signal) (why string) {
+	var reached <-chan struct{} // nil: no set length
+	if r.duration > 0 {
+		reached = r.s.Reached(r.duration)
 	}
 	status := time.NewTicker(time.Second)
 	defer status.Stop()
-	// --duration: a timer due when the stream should reach the limit; then
-	// it wakes the writer (which otherwise takes up to a second to write
-	// what was captured) and polls every 20 ms until the frames are
-	// written, and after a pause it waits for what is left again. A 20 ms
-	// ticker for the whole recording cost more CPU than the recording
-	// itself.
-	var check <-chan time.Time
-	var checkT *time.Timer
-	remaining := func() time.Duration {
-		left := max(limit-s.Position(), 0)
-		return time.Duration(float64(left) / float64(meta.Rate) * float64(time.Second))
-	}
-	if limit > 0 {
-		checkT = time.NewTimer(remaining())
-		defer checkT.Stop()
-		check = checkT.C
-	}
-	ticks := 0
-	why := ""
-loop:
-	for {
+	for ticks := 0; ; {
 		select {
 		case sig := <-sigs:
-			why = "signal " + sig.String()
-			break loop
+			return "signal " + sig.String()
 		case line, ok := <-lines:
 			if !ok {
-				why = "end of input"
-				break loop
-			}
-			cmd, err := session.ParseCommand(line)
-			if err != nil {
-				fmt.Fprintf(stderr, "podmark record: %v; still recording\n", err)
-				continue
-			}
-			switch cmd.Op {
-			case session.OpMark:
-				m, err := s.Mark(cmd.Kind, cmd.Text)
-				if err != nil {
-					fmt.Fprintf(stderr, "podmark record: %v\n", err)
+				if r.duration > 0 {
+					// cron, systemd, < /dev/null: the duration decides.
+					lines = nil
+					r.say("end of input: recording on until the duration (%v) is reached", r.duration)
 					continue
 				}
-				ack(m)
-			case session.OpPause:
-				if err := s.Pause(); err != nil {
-					fmt.Fprintf(stderr, "podmark record: %v\n", err)
-				} else {
-					fmt.Fprintln(stderr, "podmark record: paused")
-				}
-			case session.OpResume:
-				if err := s.Resume(); err != nil {
-					fmt.Fprintf(stderr, "podmark record: %v\n", err)
-				} else {
-					fmt.Fprintln(stderr, "podmark record: resumed")
-				}
-			case session.OpStop:
-				why = "stop"
-				break loop
+				return "end of input"
 			}
-		case <-check:
-			if s.Frames() >= limit {
-				why = "duration reached"
-				break loop
+			if r.command(line) {
+				return "stop"
 			}
-			if d := remaining(); d > 250*time.Millisecond {
-				checkT.Reset(d) // paused: the count stands still
-			} else {
-				if d == 0 {
-					s.WakeWriter()
-				}
-				checkT.Reset(20 * time.Millisecond)
-			}
+		case <-reached:
+			return "duration reached"
 		case <-status.C:
-			fmt.Fprintln(stderr, session.StatusLine(s.Status()))
+			fmt.Fprintln(r.stderr, StatusLine(r.s.Status()))
 			if ticks++; ticks%10 == 0 {
-				warnSpace(s, stderr)
+				r.warnSpace()
 			}
-		case <-s.Done():
-			break loop
+		case <-r.s.Done():
+			return "stopped by itself"
 		}
 	}
-	stopErr := s.Stop()
-	st := s.Status()
-	fmt.Fprintln(stderr, session.StatusLine(st))
+}
+
+// command runs one stdin line; it reports whether the line was "stop".
+func (r *recording) command(line string) (stop bool) {
+	cmd, err := ParseCommand(line)
+	if err != nil {
+		r.say("%v; still recording", err)
+		return false
+	}
+	switch cmd.Op {
+	case OpMark:
+		m, err := r.s.Mark(cmd.Kind, cmd.Text)
+		if err != nil {
+			r.say("%v", err)
+			return false
+		}
+		r.ack(m)
+	case OpPause:
+		if err := r.s.Pause(); err != nil {
+			r.say("%v", err)
+		} else {
+			r.say("paused")
+		}
+	case OpResume:
+		if err := r.s.Resume(); err != nil {
+			r.say("%v", err)
+		} else {
+			r.say("resumed")
+		}
+	case OpStop:
+		return true
+	}
+	return false
+}
+
+// finish stops the session, prints the outcome and returns the exit code.
+func (r *recording) finish(why string) int {
+	stopErr := r.s.Stop()
+	st := r.s.Status()
+	fmt.Fprintln(r.stderr, StatusLine(st))
 	if stopErr != nil {
-		fmt.Fprintf(stderr, "podmark record: FAILED: %v\n", stopErr)
-		fmt.Fprintf(stderr, "podmark record: %d frames (%s) kept in %s\n", st.Frames, st.Elapsed.Round(time.Millisecond), s.Dir())
-		if q := s.KeptQueue(); q != "" {
-			fmt.Fprintf(stderr, "podmark record: what was captured but not written is in %s: once the cause is fixed (disk space), 'podmark recover %s' writes it out\n", q, s.Dir())
+		r.say("FAILED: %v", stopErr)
+		r.say("%d frames (%s) kept in %s", st.Frames, st.Elapsed.Round(time.Millisecond), r.s.Dir())
+		if q := r.s.KeptQueue(); q != "" {
+			r.say("what was captured but not written is in %s: once the cause is fixed (disk space), 'podmark recover %s' writes it out", q, r.s.Dir())
 		}
 		return 1
 	}
-	fmt.Fprintf(stderr, "podmark record: stopped (%s): %d frames (%s), %d markers, %d dropped frames, in %s\n",
-		why, st.Frames, st.Elapsed.Round(time.Millisecond), len(s.Markers()), st.Dropped, s.Dir())
+	r.say("stopped (%s): %d frames (%s), %d markers, %d dropped frames, in %s",
+		why, st.Frames, st.Elapsed.Round(time.Millisecond), len(r.s.Markers()), st.Dropped, r.s.Dir())
 	return 0
 }
 
-func warnSpace(s *session.Session, stderr io.Writer) {
-	free, err := s.FreeTime()
+// ack prints m's acknowledgement line; a failing stdout is reported once.
+func (r *recording) ack(m markers.Marker) {
+	if _, err := r.stdout.Write(AckLine(m, r.meta.Rate)); err != nil {
+		r.ackOnce.Do(func() {
+			r.say("stdout: %v (markers are still journaled in %s)", err, session.JournalFile)
+		})
+	}
+}
+
+// say prints one "podmark record: " message on stderr.
+func (r *recording) say(format string, a ...any) {
+	fmt.Fprintf(r.stderr, "podmark record: "+format+"\n", a...)
+}
+
+func (r *recording) warnSpace() {
+	free, err := r.s.FreeTime()
 	if err != nil {
-		fmt.Fprintf(stderr, "podmark record: warning: %v\n", err)
+		r.say("warning: %v", err)
 		return
 	}
 	if free < session.LowSpace {
-		fmt.Fprintf(stderr, "podmark record: warning: low disk space: room for %s more of recording\n", free.Round(time.Second))
+		r.say("warning: low disk space: room for %s more of recording", free.Round(time.Second))
 	}
 }

@@ -457,7 +457,7 @@ func (rj *roomJoin) next() {
 		fmt.Fprintf(rj.stderr, "podmark record: next: %v\n", err)
 		return
 	}
-	rj.stdout.Write(session.AckLine(m, rj.rate))
+	rj.stdout.Write(AckLine(m, rj.rate))
 }
 
 // leave publishes the final presence, waits up to 5 s for unsent markers and

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/podmark/podmark/app/session"
+	"github.com/podmark/podmark/markers"
 )
 
 func TestRecordBadFlagsCreateNothing(t *testing.T) {
@@ -93,10 +94,10 @@ func TestRecordRampCommands(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("exit %d; stderr:\n%s", code, stderr.String())
 	}
-	var acks []session.Ack
+	var acks []Ack
 	sc := bufio.NewScanner(&stdout)
 	for sc.Scan() {
-		var a session.Ack
+		var a Ack
 		if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
 			t.Fatalf("stdout line %q: %v", sc.Text(), err)
 		}
@@ -162,6 +163,71 @@ func TestRecordDurationAndEOF(t *testing.T) {
 	code = runRecord([]string{"--out", out2, "--device", "ramp"}, strings.NewReader("topic x\n"), &stdout, &stderr)
 	if code != 0 || !strings.Contains(stderr.String(), "stopped (end of input)") {
 		t.Fatalf("end of stdin: exit %d; stderr:\n%s", code, stderr.String())
+	}
+
+	// With --duration, the end of stdin (cron, systemd: < /dev/null) does
+	// not stop the recording: the duration does. A marker before the end
+	// of input is still taken.
+	out3 := filepath.Join(t.TempDir(), "s")
+	stderr.Reset()
+	code = runRecord([]string{"--out", out3, "--device", "ramp", "--duration", "600ms"}, strings.NewReader("topic before the end\n"), &stdout, &stderr)
+	if code != 0 || !strings.Contains(stderr.String(), "stopped (duration reached)") || !strings.Contains(stderr.String(), "end of input: recording on") {
+		t.Fatalf("--duration with stdin at its end: exit %d; stderr:\n%s", code, stderr.String())
+	}
+	meta, err = session.Load(out3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if meta.Frames < 600*48 {
+		t.Errorf("%d frames for --duration 600ms with stdin at its end", meta.Frames)
+	}
+	if ms, _, err := markers.ReplayJournalFile(filepath.Join(out3, session.JournalFile)); err != nil || len(ms) != 1 {
+		t.Errorf("journal: %v %+v", err, ms)
+	}
+}
+
+// TestHelpNamesDocs: every command's --help (and the window's) names its
+// doc page, and record's says what stops a recording.
+func TestHelpNamesDocs(t *testing.T) {
+	for name := range commands {
+		var stderr bytes.Buffer
+		run([]string{name, "--help"}, strings.NewReader(""), io.Discard, &stderr)
+		page := docPages[name]
+		if page == "" || !strings.Contains(stderr.String(), "Documentation: "+page) {
+			t.Errorf("podmark %s --help does not name its doc page (%q):\n%s", name, page, stderr.String())
+		}
+		if _, err := os.Stat(filepath.Join("..", "..", page)); err != nil {
+			t.Errorf("podmark %s: doc page %s: %v", name, page, err)
+		}
+	}
+	var stderr bytes.Buffer
+	t.Setenv("DISPLAY", ":99")
+	run([]string{"--dir", "x", "--help"}, strings.NewReader(""), io.Discard, &stderr)
+	if !strings.Contains(stderr.String(), "Documentation: docs/window.md") || !strings.Contains(stderr.String(), "-test-inputs") {
+		t.Errorf("the window's --help:\n%s", stderr.String())
+	}
+	stderr.Reset()
+	run([]string{"record", "--help"}, strings.NewReader(""), io.Discard, &stderr)
+	for _, want := range []string{"What stops a recording", "end of stdin, unless --duration", "SIGINT"} {
+		if !strings.Contains(stderr.String(), want) {
+			t.Errorf("record --help lacks %q", want)
+		}
+	}
+}
+
+// TestVersion: podmark --version and podmark version print podmark's
+// version, then Go's, Fyne's and PortAudio's.
+func TestVersion(t *testing.T) {
+	for _, args := range [][]string{{"--version"}, {"version"}} {
+		var stdout, stderr bytes.Buffer
+		if code := run(args, strings.NewReader(""), &stdout, &stderr); code != 0 {
+			t.Fatalf("podmark %v: exit %d\n%s", args, code, stderr.String())
+		}
+		lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+		if len(lines) != 4 || !strings.HasPrefix(lines[0], "podmark "+session.AppVersion) ||
+			!strings.HasPrefix(lines[1], "Go go1.") || !strings.HasPrefix(lines[2], "Fyne ") || !strings.Contains(lines[3], "PortAudio V19") {
+			t.Errorf("podmark %v:\n%s", args, stdout.String())
+		}
 	}
 }
 
@@ -243,6 +309,11 @@ func TestDevicesCommand(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no JACK device listed:\n%s", stdout.String())
+	}
+	// The fake input comes last, plainly labelled as no microphone.
+	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
+	if last := strings.Split(lines[len(lines)-1], "\t"); last[0] != "ramp" || !strings.Contains(last[1], "TEST SIGNAL, not a microphone") {
+		t.Errorf("the ramp line: %q", lines[len(lines)-1])
 	}
 	if code := runDevices([]string{"x"}, nil, &stdout, &stderr); code != 2 {
 		t.Errorf("devices x: exit %d", code)

@@ -17,13 +17,15 @@ func runRecover(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: podmark recover DIR...")
-		fmt.Fprintln(stderr, "Repairs each session folder: track headers from the real data length, journal replayed, state 'recovered'.")
+		fmt.Fprintln(stderr, "Repairs each session folder: what the capture queue still holds written out, track headers from the")
+		fmt.Fprintln(stderr, "real data length, journal replayed, state 'recovered'. Safe to run twice; nothing recorded is deleted.")
 	}
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
 	if fs.NArg() == 0 {
 		fs.Usage()
+		printDoc(stderr, "recover")
 		return 2
 	}
 	code := 0

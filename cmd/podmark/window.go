@@ -14,17 +14,26 @@ import (
 
 func init() { runWindow = runWindowCmd }
 
+// testInputsEnv, set to 1, is --test-inputs for a whole test run.
+const testInputsEnv = "PODMARK_TEST_INPUTS"
+
 // runWindowCmd parses the window's presets and opens it.
 func runWindowCmd(args []string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("podmark", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var o ui.Options
-	fs.StringVar(&o.Device, "device", "", "preset the input device (index or exact name, see 'podmark devices')")
+	fs.StringVar(&o.Device, "device", "", "preset the input device (index or exact name, see 'podmark devices'; 'ramp' = the test signal)")
 	fs.IntVar(&o.Channels, "channels", 0, "preset the channel count")
 	fs.IntVar(&o.Rate, "rate", 0, "preset the sample rate in Hz (44100 or 48000)")
 	fs.StringVar(&o.Dir, "dir", "", "recordings folder; each recording is a new session folder in it")
 	fs.StringVar(&o.Host, "host", "", "preset the host name")
 	ready := fs.String("ready-file", "", "write this file once the window is ready (for launch timing and tests)")
+	fs.BoolVar(&o.TestInputs, "test-inputs", os.Getenv(testInputsEnv) == "1", "offer the fake 'ramp' test signal in the input picker (also "+testInputsEnv+"=1)")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: podmark [flags]   (opens the window; podmark help lists the commands)")
+		fs.PrintDefaults()
+		printDoc(stderr, "")
+	}
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -52,5 +61,5 @@ func runWindowCmd(args []string, stderr io.Writer) int {
 			}
 		}
 	}
-	return ui.Run(ui.NewBackend(), o)
+	return ui.Run(o)
 }

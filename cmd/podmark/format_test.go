@@ -1,4 +1,4 @@
-package session
+package main
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/podmark/podmark/app/session"
+	"github.com/podmark/podmark/audio"
 	"github.com/podmark/podmark/markers"
 )
 
@@ -76,5 +78,29 @@ func TestDBFS(t *testing.T) {
 	}
 	if d := DBFS(0); !math.IsInf(d, -1) {
 		t.Errorf("DBFS(0) = %v", d)
+	}
+}
+
+func TestStatusLine(t *testing.T) {
+	st := session.Status{State: session.StateRecording, Frames: 3600*48000 + 62*48000 + 24000, Elapsed: time.Hour + 62*time.Second + 500*time.Millisecond,
+		Levels: []audio.Level{{Peak: 0.5, RMS: 0.1}, {Peak: 1, RMS: 0, Clipped: true}}, Dropped: 7, Glitches: 1}
+	got := StatusLine(st)
+	want := "status state=recording elapsed=01:01:02.5 frames=175800000 ch1=-6.0/-20.0dBFS ch2=0.0/-infdBFS(CLIP) dropped=7 glitches=1"
+	if got != want {
+		t.Errorf("StatusLine =\n%s\nwant\n%s", got, want)
+	}
+}
+
+func TestDeviceLine(t *testing.T) {
+	for _, tt := range []struct {
+		d    audio.Device
+		want string
+	}{
+		{audio.Device{Index: 3, Name: "USB Mic", HostAPI: "ALSA", MaxInputChannels: 2, DefaultRate: 48000}, "3\tUSB Mic\tALSA\t2\t48000"},
+		{audio.Device{Index: 0, Name: "a\tb\nc", HostAPI: "JACK\r", MaxInputChannels: 1, DefaultRate: 44100}, "0\ta b c\tJACK \t1\t44100"},
+	} {
+		if got := DeviceLine(tt.d); got != tt.want {
+			t.Errorf("DeviceLine(%+v) = %q, want %q", tt.d, got, tt.want)
+		}
 	}
 }

@@ -1,4 +1,7 @@
-package session
+package main
+
+// CLI formatting: the marker protocol read by `podmark record` on stdin,
+// the acknowledgement lines it prints, its status line and the device list.
 
 import (
 	"encoding/json"
@@ -9,6 +12,8 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/podmark/podmark/app/session"
+	"github.com/podmark/podmark/audio"
 	"github.com/podmark/podmark/markers"
 )
 
@@ -33,7 +38,7 @@ const (
 )
 
 // ErrCommand reports a line that is not a command.
-var ErrCommand = errors.New("session: unknown command")
+var ErrCommand = errors.New("unknown command")
 
 // ParseCommand parses one line: `topic [TITLE]`, `sponsor [TITLE]`,
 // `edit [NOTE]`, `note [TEXT]`, `pause`, `resume` or `stop`. Verbs are case
@@ -84,4 +89,41 @@ func DBFS(v float32) float64 {
 		return math.Inf(-1)
 	}
 	return 20 * math.Log10(float64(v))
+}
+
+func fmtDB(v float32) string {
+	d := DBFS(v)
+	if d < -120 {
+		return "-inf"
+	}
+	return fmt.Sprintf("%.1f", d)
+}
+
+// StatusLine formats st as the one-line status `podmark record` prints on
+// stderr: state, elapsed time, frames, peak/RMS dBFS per channel (CLIP when a
+// channel clipped), dropped frames and glitches, as key=value fields.
+func StatusLine(st session.Status) string {
+	var b strings.Builder
+	e := st.Elapsed.Round(100 * time.Millisecond)
+	fmt.Fprintf(&b, "status state=%s elapsed=%s frames=%d", st.State,
+		markers.Clock(e, markers.ClockLayout{HourDigits: 2, Frac: 1}), st.Frames)
+	for i, l := range st.Levels {
+		fmt.Fprintf(&b, " ch%d=%s/%sdBFS", i+1, fmtDB(l.Peak), fmtDB(l.RMS))
+		if l.Clipped {
+			b.WriteString("(CLIP)")
+		}
+	}
+	fmt.Fprintf(&b, " dropped=%d glitches=%d", st.Dropped, st.Glitches)
+	if st.Skipped > 0 {
+		fmt.Fprintf(&b, " paused_frames=%d", st.Skipped)
+	}
+	return b.String()
+}
+
+// DeviceLine formats d as `podmark devices` prints it, tab-separated:
+// INDEX NAME HOSTAPI MAX_INPUT_CHANNELS DEFAULT_RATE. Tabs and newlines in
+// names become spaces.
+func DeviceLine(d audio.Device) string {
+	clean := strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
+	return fmt.Sprintf("%d\t%s\t%s\t%d\t%.0f", d.Index, clean.Replace(d.Name), clean.Replace(d.HostAPI), d.MaxInputChannels, d.DefaultRate)
 }
