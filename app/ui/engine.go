@@ -64,7 +64,10 @@ func freeTime(root string, cfg session.Config) (time.Duration, error) {
 // format, manifest) in <session>-handoff next to the session folder
 // (-handoff-2, -3… when it exists; the export engine refuses a folder inside
 // the session).
-func handOff(dir string, progress func(export.Progress)) (string, error) {
+//
+// names (may be empty) renames speakers for the published transcript: with
+// names the bundle's notes/ get the speaker turns (app/export speakers.go).
+func handOff(dir string, names map[string]string, progress func(export.Progress)) (string, error) {
 	dir = filepath.Clean(dir)
 	out := dir + "-handoff"
 	for i := 2; ; i++ {
@@ -73,7 +76,8 @@ func handOff(dir string, progress func(export.Progress)) (string, error) {
 		}
 		out = fmt.Sprintf("%s-handoff-%d", dir, i)
 	}
-	res, err := export.Run(context.Background(), export.Options{Session: dir, Out: out}, progress)
+	res, err := export.Run(context.Background(), export.Options{Session: dir, Out: out,
+		Speakers: export.SpeakerOptions{Names: names}}, progress)
 	if err != nil {
 		return "", err
 	}

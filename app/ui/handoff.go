@@ -18,6 +18,7 @@ import (
 
 	"github.com/podmark/podmark/app/export"
 	"github.com/podmark/podmark/app/session"
+	"github.com/podmark/podmark/app/speakers"
 	"github.com/podmark/podmark/markers"
 )
 
@@ -34,6 +35,7 @@ type handoffScreen struct {
 	progress *widget.ProgressBar
 	stage    *widget.Label
 	open     *widget.Button
+	names    *widget.Entry   // speakers' published names: alice=Michael,bob=Brian
 	loudness *widget.Label   // the bundle's loudness table, after an export
 	outBox   *fyne.Container // the bundle's path with a copy button
 	outPath  *widget.Label
@@ -73,7 +75,10 @@ func (h *handoffScreen) buildUI() fyne.CanvasObject {
 	h.openErr.Importance = widget.DangerImportance
 	h.openErr.Wrapping = fyne.TextWrapWord
 	h.openErr.Hide()
-	h.card = widget.NewCard("Hand-off", "", container.NewVBox(h.path, h.report,
+	h.names = widget.NewEntry()
+	h.names.SetPlaceHolder("alice=Michael, bob=Brian")
+	namesRow := container.NewBorder(nil, nil, widget.NewLabel("Speaker names:"), nil, h.names)
+	h.card = widget.NewCard("Hand-off", "", container.NewVBox(h.path, h.report, namesRow,
 		container.NewBorder(nil, nil, h.export, h.open, h.progress), h.stage, h.outBox, h.openErr, h.loudness))
 	h.card.Hide()
 	return h.card
@@ -141,11 +146,19 @@ func (h *handoffScreen) onExport() {
 	if h.dir == "" {
 		return
 	}
+	// The names publish the speakers (host names) under other names in the
+	// transcript seed and speaker timeline (docs/export.md); a typo is the
+	// host's to fix before anything is written.
+	names, err := speakers.ParseNames(h.names.Text)
+	if err != nil {
+		h.stage.SetText("Speaker names: " + err.Error())
+		return
+	}
 	h.export.Disable()
 	h.stage.SetText("Exporting…")
 	dir := h.dir
 	go func() {
-		out, err := handOff(dir, func(p export.Progress) {
+		out, err := handOff(dir, names, func(p export.Progress) {
 			h.w.post(func() {
 				h.progress.SetValue(p.Fraction)
 				h.stage.SetText("Exporting: " + p.Stage)

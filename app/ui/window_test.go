@@ -110,8 +110,13 @@ func runWindowScenario(t *testing.T, device string) (dir string, shown []markers
 	if w.rs.segment.Text != "Acme VPN" || w.rs.segClock.Text != "00:00:00" {
 		t.Fatalf("current segment shows %q %q, want the sponsor read just started", w.rs.segment.Text, w.rs.segClock.Text)
 	}
+	// The fake source delivers 256-frame buffers and, like a capture queue,
+	// places a marker at the latest delivered frame: presses closer than a
+	// buffer (5.3 ms) would share a sample, so they are 20 ms apart here.
 	test.TypeOnCanvas(c, "e")
+	wait(20 * time.Millisecond)
 	test.TypeOnCanvas(c, "m")
+	wait(20 * time.Millisecond)
 	test.Tap(w.rs.markBtns[ActionSponsor])
 	test.TypeOnCanvas(c, "x") // not a marker key
 	wait(50 * time.Millisecond)
@@ -203,7 +208,18 @@ func runWindowScenario(t *testing.T, device string) (dir string, shown []markers
 	// Titles can still be fixed after Stop: the journal takes the edit and
 	// the report is redone.
 	before := w.ho.report.Text
-	last := w.ml.rows[w.ml.ms[len(w.ml.ms)-1].ID]
+	// The chapter left untitled (the report's empty-title error) gets its
+	// title; an edit or note marker is no chapter and is not in the report.
+	var blank markers.Marker
+	for _, m := range w.ml.ms {
+		if m.Title == "" && (m.Kind == markers.Topic || m.Kind == markers.Sponsor) {
+			blank = m
+		}
+	}
+	if blank.ID == "" {
+		t.Fatalf("no untitled chapter to fix after Stop: %v", w.ml.ms)
+	}
+	last := w.ml.rows[blank.ID]
 	c.Focus(last.title)
 	test.Type(last.title, "Bolt")
 	last.title.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
@@ -211,6 +227,16 @@ func runWindowScenario(t *testing.T, device string) (dir string, shown []markers
 		t.Fatalf("report not redone after a rename after Stop:\n%s", before)
 	}
 	shown = slices.Clone(w.ml.ms)
+
+	// Speaker names: a typo is refused before anything is written, then
+	// the host's name is published as the one the listeners know.
+	w.ho.names.SetText("alice")
+	test.Tap(w.ho.export)
+	drain()
+	if !strings.HasPrefix(w.ho.stage.Text, "Speaker names:") || w.ho.export.Disabled() {
+		t.Fatalf("bad speaker names: stage %q, export disabled %v", w.ho.stage.Text, w.ho.export.Disabled())
+	}
+	w.ho.names.SetText("alice-1=Alice Liddell")
 
 	// Hand-off: export with progress, result folder exists.
 	test.Tap(w.ho.export)
@@ -227,6 +253,15 @@ func runWindowScenario(t *testing.T, device string) (dir string, shown []markers
 	}
 	if fi, err := os.Stat(w.ho.lastOut); err != nil || !fi.IsDir() {
 		t.Fatalf("export folder %s: %v", w.ho.lastOut, err)
+	}
+	// The names reached the bundle: the speaker timeline names Alice
+	// Liddell, never the track name alice-1.
+	turns, err := os.ReadFile(filepath.Join(w.ho.lastOut, "notes", "speakers.json"))
+	if err != nil {
+		t.Fatalf("hand-off with speaker names: %v", err)
+	}
+	if !strings.Contains(string(turns), `"Alice Liddell"`) || strings.Contains(string(turns), `"alice-1"`) {
+		t.Fatalf("notes/speakers.json does not publish the name given:\n%s", turns)
 	}
 	return dir, shown
 }
