@@ -329,3 +329,41 @@ func BenchmarkLimiter(b *testing.B) {
 		out = l.Process(out[:0], x)
 	}
 }
+
+// TestTruePeakBlocksMatchWindow checks the block-wise detector against the
+// sample-by-sample interpolator (peakWindow, which the limiter uses): the
+// same peaks to the bit, whatever the block sizes.
+func TestTruePeakBlocksMatchWindow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, ch := range []int{1, 2} {
+		x := make([]float32, 20000*ch)
+		for i := range x {
+			env := 0.5 + 0.5*math.Sin(2*math.Pi*3*float64(i/ch)/rate)
+			x[i] = float32(0.7 * env * env * rng.NormFloat64())
+		}
+		// The reference: one peakWindow per channel, sample by sample.
+		var wantTP, wantSP float64
+		for c := 0; c < ch; c++ {
+			var w peakWindow
+			for i := c; i < len(x); i += ch {
+				wantSP = max(wantSP, math.Abs(float64(x[i])))
+				p, _ := w.push(float64(x[i]), wantTP)
+				wantTP = max(wantTP, p)
+			}
+			for range interpTaps / 2 {
+				p, _ := w.push(0, wantTP)
+				wantTP = max(wantTP, p)
+			}
+		}
+		for _, block := range []int{1, 7, 1000, 20000} {
+			tp := newTruePeak(ch)
+			for i := 0; i < len(x)/ch; i += block {
+				tp.write(x[i*ch : min(len(x), (i+block)*ch)])
+			}
+			gotTP, gotSP := tp.result()
+			if gotTP != wantTP || gotSP != wantSP {
+				t.Errorf("%d ch, blocks of %d: true peak %v sample peak %v, sample by sample %v %v", ch, block, gotTP, gotSP, wantTP, wantSP)
+			}
+		}
+	}
+}
