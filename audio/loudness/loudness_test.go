@@ -367,3 +367,47 @@ func TestTruePeakBlocksMatchWindow(t *testing.T) {
 		}
 	}
 }
+
+// TestIntegratedMeter: the integrated-only meter gives the full meter's
+// integrated loudness (to 1e-6 LU; EBU Tech 3341 case 4, both gates at work),
+// NaN for what it does not measure, and no short-term loudness.
+func TestIntegratedMeter(t *testing.T) {
+	x := make([]float32, 0, 100*rate*2)
+	for _, s := range []struct{ db, sec float64 }{{-72, 10}, {-36, 10}, {-23, 60}, {-36, 10}, {-72, 10}} {
+		for _, v := range sine(1000, math.Pow(10, s.db/20), s.sec) {
+			x = append(x, v, v)
+		}
+	}
+	full, err := NewMeter(rate, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer full.Close()
+	im, err := NewIntegratedMeter(rate, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer im.Close()
+	for _, m := range []*Meter{full, im} {
+		if err := m.Write(x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := full.Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := im.Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(got.Integrated-want.Integrated) > 1e-6 || math.Abs(got.Integrated+23) > 0.1 {
+		t.Errorf("integrated %.4f LUFS, the full meter %.4f (want -23 ± 0.1)", got.Integrated, want.Integrated)
+	}
+	if !math.IsNaN(got.Range) || !math.IsNaN(got.TruePeak) || !math.IsNaN(got.SamplePeak) {
+		t.Errorf("range %v, true peak %v, sample peak %v: want NaN (not measured)", got.Range, got.TruePeak, got.SamplePeak)
+	}
+	if _, err := im.ShortTerm(); err == nil {
+		t.Error("ShortTerm of an integrated-only meter did not fail")
+	}
+}
