@@ -2,17 +2,21 @@ package export
 
 import (
 	"context"
+	"os"
 	"path/filepath"
 	"testing"
 )
 
 // BenchmarkExport exports a two-minute two-track session with and
 // without loudness; with -cpuprofile it shows where an export's CPU goes
-// (Workers 1 keeps the jobs from competing with each other).
+// (PODMARK_BENCH_SESSION names another session folder; Workers 1 keeps the jobs from competing with each other).
 //
 //	go test -run '^$' -bench Export -benchtime 1x -cpuprofile cpu.out ./app/export
 func BenchmarkExport(b *testing.B) {
-	sess := makeSession(b, b.TempDir(), 120)
+	sess := os.Getenv("PODMARK_BENCH_SESSION") // e.g. the session scripts/bench-export.sh generates
+	if sess == "" {
+		sess = makeSession(b, b.TempDir(), 120)
+	}
 	for _, bc := range []struct {
 		name string
 		off  bool
