@@ -98,9 +98,13 @@ func (e *encoder) send(mono []float32) {
 	e.full <- b
 }
 
-// measure decodes the encoded stream as it comes and measures it.
+// measure decodes the encoded stream as it comes and measures it. The mix
+// is panned centre and LAME codes it as mid/side with a silent side, so
+// both decoded channels are the same: they are measured once, as their
+// average (the way Verify and MeasureFile measure an MP3), and reported as
+// the stereo programme (dual mono), which halves the meter's work.
 func (e *encoder) measure() {
-	meter, err := loudness.NewMeter(int(e.rate), 2)
+	meter, err := loudness.NewMeter(int(e.rate), 1)
 	if err != nil {
 		for range e.bytes {
 		}
@@ -108,11 +112,16 @@ func (e *encoder) measure() {
 		return
 	}
 	defer meter.Close()
+	var mono []float32
 	dec, err := codec.NewMP3StreamDecoder(func(x []float32, ch int) error {
 		if ch != 2 {
 			return fmt.Errorf("export: %s decodes to %d channel(s)", e.path, ch)
 		}
-		return meter.Write(x)
+		mono = mono[:0]
+		for i := 0; i+1 < len(x); i += 2 {
+			mono = append(mono, (x[i]+x[i+1])/2)
+		}
+		return meter.Write(mono)
 	})
 	if err == nil {
 		defer dec.Close()
@@ -127,6 +136,7 @@ func (e *encoder) measure() {
 		return
 	}
 	r, err := meter.Result()
+	r.Integrated, r.Channels = r.DualMono(), 2
 	e.meas <- measured{r, err}
 }
 

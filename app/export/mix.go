@@ -179,7 +179,7 @@ func measureSum(ctx context.Context, tracks []track, frames int64, ex *excerpts,
 		return loudness.Result{}, err
 	}
 	defer mx.Close()
-	meter, err := loudness.NewMeter(int(tracks[0].info.Rate), 1)
+	meter, err := loudness.NewIntegratedMeter(int(tracks[0].info.Rate), 1) // the gain needs nothing else
 	if err != nil {
 		return loudness.Result{}, fmt.Errorf("export: %w", err)
 	}

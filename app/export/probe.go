@@ -60,7 +60,7 @@ func codecProbe(x []float32, rate audio.SampleRate, bitrate int, gain float64) (
 	if len(x) == 0 {
 		return in, out, nil
 	}
-	im, err := loudness.NewMeter(int(rate), 1)
+	im, err := loudness.NewIntegratedMeter(int(rate), 1)
 	if err != nil {
 		return in, out, err
 	}
@@ -93,7 +93,7 @@ func codecProbe(x []float32, rate audio.SampleRate, bitrate int, gain float64) (
 	if err := enc.Close(); err != nil {
 		return in, out, err
 	}
-	om, err := loudness.NewMeter(int(rate), 2)
+	om, err := loudness.NewIntegratedMeter(int(rate), 2)
 	if err != nil {
 		return in, out, err
 	}

@@ -85,6 +85,24 @@ func NewMeter(rate, channels int) (*Meter, error) {
 	return &Meter{st: st, peaks: newTruePeak(channels), channels: channels}, nil
 }
 
+// NewIntegratedMeter returns a Meter that measures only the integrated
+// loudness (libebur128's gating alone: no loudness range, short-term
+// loudness or peaks, about half the work of NewMeter's). Its Result has
+// NaN for Range, TruePeak and SamplePeak; ShortTerm fails.
+func NewIntegratedMeter(rate, channels int) (*Meter, error) {
+	if channels != 1 && channels != 2 {
+		return nil, fmt.Errorf("%w: %d (want 1 or 2)", ErrChannels, channels)
+	}
+	if rate < 8000 || rate > 384000 {
+		return nil, fmt.Errorf("loudness: sample rate %d Hz out of range", rate)
+	}
+	st := C.ebur128_init(C.uint(channels), C.ulong(rate), C.int(C.EBUR128_MODE_I))
+	if st == nil {
+		return nil, fmt.Errorf("%w: init %d ch %d Hz", ErrLib, channels, rate)
+	}
+	return &Meter{st: st, channels: channels}, nil
+}
+
 // Channels returns the Meter's channel count.
 func (m *Meter) Channels() int { return m.channels }
 
@@ -106,7 +124,9 @@ func (m *Meter) Write(interleaved []float32) error {
 	if rc := C.ebur128_add_frames_float(m.st, (*C.float)(unsafe.Pointer(&interleaved[0])), C.size_t(n)); rc != C.EBUR128_SUCCESS {
 		return fmt.Errorf("%w: add frames: error %d", ErrLib, int(rc))
 	}
-	m.peaks.write(interleaved)
+	if m.peaks != nil {
+		m.peaks.write(interleaved)
+	}
 	m.frames += int64(n)
 	return nil
 }
@@ -136,6 +156,10 @@ func (m *Meter) Result() (Result, error) {
 		return r, fmt.Errorf("%w: integrated: error %d", ErrLib, int(rc))
 	}
 	r.Integrated = float64(v)
+	if m.peaks == nil {
+		r.Range, r.TruePeak, r.SamplePeak = math.NaN(), math.NaN(), math.NaN()
+		return r, nil
+	}
 	if rc := C.ebur128_loudness_range(m.st, &v); rc != C.EBUR128_SUCCESS {
 		return r, fmt.Errorf("%w: range: error %d", ErrLib, int(rc))
 	}

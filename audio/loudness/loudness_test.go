@@ -329,3 +329,85 @@ func BenchmarkLimiter(b *testing.B) {
 		out = l.Process(out[:0], x)
 	}
 }
+
+// TestTruePeakBlocksMatchWindow checks the block-wise detector against the
+// sample-by-sample interpolator (peakWindow, which the limiter uses): the
+// same peaks to the bit, whatever the block sizes.
+func TestTruePeakBlocksMatchWindow(t *testing.T) {
+	rng := rand.New(rand.NewPCG(9, 9))
+	for _, ch := range []int{1, 2} {
+		x := make([]float32, 20000*ch)
+		for i := range x {
+			env := 0.5 + 0.5*math.Sin(2*math.Pi*3*float64(i/ch)/rate)
+			x[i] = float32(0.7 * env * env * rng.NormFloat64())
+		}
+		// The reference: one peakWindow per channel, sample by sample.
+		var wantTP, wantSP float64
+		for c := 0; c < ch; c++ {
+			var w peakWindow
+			for i := c; i < len(x); i += ch {
+				wantSP = max(wantSP, math.Abs(float64(x[i])))
+				p, _ := w.push(float64(x[i]), wantTP)
+				wantTP = max(wantTP, p)
+			}
+			for range interpTaps / 2 {
+				p, _ := w.push(0, wantTP)
+				wantTP = max(wantTP, p)
+			}
+		}
+		for _, block := range []int{1, 7, 1000, 20000} {
+			tp := newTruePeak(ch)
+			for i := 0; i < len(x)/ch; i += block {
+				tp.write(x[i*ch : min(len(x), (i+block)*ch)])
+			}
+			gotTP, gotSP := tp.result()
+			if gotTP != wantTP || gotSP != wantSP {
+				t.Errorf("%d ch, blocks of %d: true peak %v sample peak %v, sample by sample %v %v", ch, block, gotTP, gotSP, wantTP, wantSP)
+			}
+		}
+	}
+}
+
+// TestIntegratedMeter: the integrated-only meter gives the full meter's
+// integrated loudness (to 1e-6 LU; EBU Tech 3341 case 4, both gates at work),
+// NaN for what it does not measure, and no short-term loudness.
+func TestIntegratedMeter(t *testing.T) {
+	x := make([]float32, 0, 100*rate*2)
+	for _, s := range []struct{ db, sec float64 }{{-72, 10}, {-36, 10}, {-23, 60}, {-36, 10}, {-72, 10}} {
+		for _, v := range sine(1000, math.Pow(10, s.db/20), s.sec) {
+			x = append(x, v, v)
+		}
+	}
+	full, err := NewMeter(rate, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer full.Close()
+	im, err := NewIntegratedMeter(rate, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer im.Close()
+	for _, m := range []*Meter{full, im} {
+		if err := m.Write(x); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := full.Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := im.Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(got.Integrated-want.Integrated) > 1e-6 || math.Abs(got.Integrated+23) > 0.1 {
+		t.Errorf("integrated %.4f LUFS, the full meter %.4f (want -23 ± 0.1)", got.Integrated, want.Integrated)
+	}
+	if !math.IsNaN(got.Range) || !math.IsNaN(got.TruePeak) || !math.IsNaN(got.SamplePeak) {
+		t.Errorf("range %v, true peak %v, sample peak %v: want NaN (not measured)", got.Range, got.TruePeak, got.SamplePeak)
+	}
+	if _, err := im.ShortTerm(); err == nil {
+		t.Error("ShortTerm of an integrated-only meter did not fail")
+	}
+}

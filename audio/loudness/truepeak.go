@@ -68,39 +68,88 @@ func (w *peakWindow) push(x, floor float64) (peak, center float64) {
 }
 
 // truePeak measures the true peak (4× oversampled) and the sample peak of
-// interleaved audio.
+// interleaved audio. It works block by block: each channel's samples are
+// copied behind the last interpTaps-1 of the previous block into one
+// float32 run, scanned for the few places within 6 dB of the highest peak
+// so far, and only there interpolated (with the same filter, in the same
+// order, as peakWindow, so the figures are the same to the bit).
 type truePeak struct {
-	ch     []peakWindow
+	n      int
+	tails  [][interpTaps - 1]float32 // each channel's last samples, oldest first
+	run    []float32
 	tp, sp float64
 }
 
-func newTruePeak(channels int) *truePeak { return &truePeak{ch: make([]peakWindow, channels)} }
+func newTruePeak(channels int) *truePeak {
+	return &truePeak{n: channels, tails: make([][interpTaps - 1]float32, channels)}
+}
 
 func (t *truePeak) write(interleaved []float32) {
-	n := len(t.ch)
-	for c := range t.ch {
-		w := &t.ch[c]
-		tp, sp := t.tp, t.sp
-		for i := c; i < len(interleaved); i += n {
-			x := float64(interleaved[i])
-			sp = max(sp, math.Abs(x))
-			p, _ := w.push(x, tp)
-			tp = max(tp, p)
-		}
-		t.tp, t.sp = tp, sp
+	frames := len(interleaved) / t.n
+	if frames == 0 {
+		return
 	}
+	const keep = interpTaps - 1
+	if cap(t.run) < keep+frames {
+		t.run = make([]float32, keep+frames)
+	}
+	run := t.run[:keep+frames]
+	tp, sp := t.tp, float32(t.sp)
+	for c := range t.tails {
+		copy(run, t.tails[c][:])
+		x := run[keep:]
+		if t.n == 1 {
+			copy(x, interleaved)
+		} else {
+			for i := range x {
+				x[i] = interleaved[i*t.n+c]
+			}
+		}
+		for _, v := range x {
+			sp = max(sp, abs32(v))
+		}
+		tp = scanPeaks(run, tp)
+		copy(t.tails[c][:], run[len(run)-keep:])
+	}
+	t.tp, t.sp = tp, float64(sp)
 }
+
+// scanPeaks returns the highest of floor and the interval peaks of every
+// window run[j:j+interpTaps] (what peakWindow.push returns for the newest
+// sample run[j+interpTaps-1]), with floor rising as it goes.
+func scanPeaks(run []float32, floor float64) float64 {
+	const half = interpTaps / 2
+	for j := 0; j+interpTaps <= len(run); j++ {
+		win := (*[interpTaps]float32)(run[j : j+interpTaps])
+		center := abs32(win[half-1])
+		near := float64(max(abs32(win[half-2]), center, abs32(win[half]), abs32(win[half+1])))
+		if near*2 <= floor {
+			continue
+		}
+		peak := float64(center)
+		for p := range interp {
+			h := &interp[p]
+			var v float64
+			for m := range win {
+				v += float64(win[m]) * h[m]
+			}
+			peak = max(peak, math.Abs(v))
+		}
+		floor = max(floor, peak)
+	}
+	return floor
+}
+
+func abs32(x float32) float32 { return math.Float32frombits(math.Float32bits(x) &^ (1 << 31)) }
 
 // result flushes the interpolators' look-ahead (without disturbing later
 // writes) and returns the peaks as linear amplitudes.
 func (t *truePeak) result() (tp, sp float64) {
 	tp = t.tp
-	for c := range t.ch {
-		w := t.ch[c] // a copy: the stream may continue
-		for range interpTaps / 2 {
-			p, _ := w.push(0, tp)
-			tp = max(tp, p)
-		}
+	for c := range t.tails {
+		var run [interpTaps - 1 + interpTaps/2]float32
+		copy(run[:], t.tails[c][:])
+		tp = scanPeaks(run[:], tp)
 	}
 	return tp, t.sp
 }
