@@ -197,6 +197,9 @@ func streamClock(s *session.Session) (int64, bool) {
 	return st.Position + st.Skipped, st.State == session.StateRecording
 }
 
+// clockRounds is the round trips per clock measurement (the best is kept).
+const clockRounds = 8
+
 // maxClockHistory bounds the measurements kept per host (30 s apart: over
 // 8 hours).
 const maxClockHistory = 1000
@@ -213,7 +216,7 @@ func (rj *roomJoin) measureClocks() {
 	changed := false
 	for _, h := range others {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		est, err := rj.c.MeasureClock(ctx, h, 8, func() (int64, int, bool) {
+		est, err := rj.c.MeasureClock(ctx, h, clockRounds, func() (int64, int, bool) {
 			pos, running := streamClock(rj.s)
 			return pos, rj.rate, running
 		})
@@ -244,7 +247,7 @@ func (rj *roomJoin) saveClocks() {
 	rj.mu.Lock()
 	for _, f := range rj.fits {
 		rc.Peers = append(rc.Peers, session.PeerClock{Host: f.Host, Rate: f.Rate, Offset: f.Offset, DriftPPM: f.DriftPPM,
-			RTT: f.RTT, Rounds: 8, Measurements: f.Measurements, Span: f.Span, Measured: f.Measured})
+			RTT: f.RTT, Rounds: clockRounds, Measurements: f.Measurements, Span: f.Span, Measured: f.Measured})
 	}
 	rj.mu.Unlock()
 	sort.Slice(rc.Peers, func(i, j int) bool { return rc.Peers[i].Host < rc.Peers[j].Host })
