@@ -37,6 +37,10 @@ const ReportVersion = 1
 // The error also wraps align.ErrNoMatch.
 var ErrCannotAlign = errors.New("merge: tracks cannot be aligned")
 
+// ClockWarnMS is how far (ms) the room's clock estimate may be from the
+// audio alignment before the report warns.
+const ClockWarnMS = 20
+
 // ErrUsage reports bad options (too few sessions, an output folder in use).
 var ErrUsage = errors.New("merge: bad options")
 
@@ -102,6 +106,27 @@ type SessionReport struct {
 	Fit       *align.Fit     `json:"fit,omitempty"`
 	Windows   []align.Window `json:"windows,omitempty"`
 	Resampled bool           `json:"resampled"`
+	// CoarseSource is where the first guess of Offset came from:
+	// "room_clock" (the show room's shared clock in session.json), "utc"
+	// (the start times) or "none".
+	CoarseSource string `json:"coarse_source"`
+	// RoomClock is the shared clock's estimate of this session against the
+	// master and how far it was from the audio alignment; absent when
+	// neither session.json holds one.
+	RoomClock *ClockCheck `json:"room_clock,omitempty"`
+}
+
+// ClockCheck compares the show room's clock estimate of a session with
+// where the audio alignment put it.
+type ClockCheck struct {
+	From     string  `json:"from"`      // whose session.json held it: "master" or "session"
+	Offset   float64 `json:"offset"`    // master time (s) of the session's sample 0, by the clock
+	DriftPPM float64 `json:"drift_ppm"` // by the clock (0: not measured long enough)
+	RTT      float64 `json:"rtt"`       // its best round trip, seconds
+	// ErrorMS is the clock's Offset minus the audio alignment's, in ms;
+	// EndErrorMS the same at the session's last sample (with both drifts).
+	ErrorMS    float64 `json:"error_ms"`
+	EndErrorMS float64 `json:"end_error_ms"`
 }
 
 // MarkerReport counts the markers.
@@ -122,6 +147,9 @@ type input struct {
 	rep    SessionReport
 	fit    align.Fit // against the anchor
 	master bool
+	// clock maps this session's stream time to the master's by the room's
+	// shared clock (nil when neither session.json relates the two).
+	clock *ClockCheck
 }
 
 func (o *Options) defaults() {
@@ -226,17 +254,54 @@ func (m *merger) load() error {
 	m.master = m.ins[0]
 	m.rate = m.master.meta.Rate
 	m.rep = Report{Version: ReportVersion, Out: opt.Out, Master: m.master.dir, Rate: m.rate, Warnings: []string{}}
+	for _, in := range m.ins[1:] {
+		in.clock = roomClock(m.master.meta, in.meta)
+	}
 	return nil
 }
 
-// alignOptions are the options of one align.Measure run, with the offset
-// guessed from the two UTC start times (0 when either is unknown).
-func (m *merger) alignOptions(utc, anchorUTC time.Time) align.Options {
-	a := align.Options{Search: m.opt.Search.Seconds(), Workers: m.opt.Workers}
-	if !utc.IsZero() && !anchorUTC.IsZero() {
-		a.Guess = utc.Sub(anchorUTC).Seconds()
+// roomName is the name a session's host has in the show room.
+func roomName(m session.Meta) string {
+	if m.RoomClock != nil && m.RoomClock.Host != "" {
+		return m.RoomClock.Host
 	}
-	return a
+	return m.Host
+}
+
+// roomClock relates session s to the master by the show room's clock: the
+// master's estimate of s, else s's estimate of the master, inverted.
+func roomClock(master, s session.Meta) *ClockCheck {
+	if p, ok := master.RoomClock.Peer(roomName(s)); ok {
+		return &ClockCheck{From: "master", Offset: p.Offset, DriftPPM: p.DriftPPM, RTT: p.RTT}
+	}
+	if p, ok := s.RoomClock.Peer(roomName(master)); ok {
+		// s's time t = p.Offset + m*(1+d) for master time m: s's 0 is at
+		// master time -p.Offset/(1+d), and a master second is 1/(1+d) of
+		// s's.
+		k := 1 + p.DriftPPM*1e-6
+		return &ClockCheck{From: "session", Offset: -p.Offset / k, DriftPPM: (1/k - 1) * 1e6, RTT: p.RTT}
+	}
+	return nil
+}
+
+// coarse is the first guess of the master time of in's sample 0 and where
+// it came from: the room clock, else the UTC start times.
+func (m *merger) coarse(in *input) (float64, string) {
+	switch {
+	case in.master:
+		return 0, "master"
+	case in.clock != nil:
+		return in.clock.Offset, "room_clock"
+	case !in.utc0.IsZero() && !m.master.utc0.IsZero():
+		return in.utc0.Sub(m.master.utc0).Seconds(), "utc"
+	}
+	return 0, "none"
+}
+
+// alignOptions are the options of one align.Measure run with the offset
+// guessed at guess seconds.
+func (m *merger) alignOptions(guess float64) align.Options {
+	return align.Options{Search: m.opt.Search.Seconds(), Workers: m.opt.Workers, Guess: guess}
 }
 
 // alignToReference measures every session against the call recording and
@@ -252,7 +317,12 @@ func (m *merger) alignToReference() error {
 	if ri.Format == "mp3" && ri.DelaySource != "LAME header" {
 		m.rep.Warnings = append(m.rep.Warnings, fmt.Sprintf("%s has no LAME header: its encoder delay is unknown (this shifts every host alike and does not affect their alignment)", m.opt.Reference))
 	}
-	earliest := earliestUTC(m.ins)
+	// The reference is guessed to start with the earliest session.
+	earliest := 0.0
+	for _, in := range m.ins {
+		c, _ := m.coarse(in)
+		earliest = min(earliest, c)
+	}
 	// Every host against the reference, all at once: the probes are
 	// serial work that overlaps well.
 	results := make([]align.Result, len(m.ins))
@@ -260,7 +330,8 @@ func (m *merger) alignToReference() error {
 	var wg sync.WaitGroup
 	for i, in := range m.ins {
 		m.opt.Progress(fmt.Sprintf("aligning %s against %s", in.dir, m.opt.Reference))
-		a := m.alignOptions(in.utc0, earliest)
+		c, _ := m.coarse(in)
+		a := m.alignOptions(c - earliest)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -303,7 +374,8 @@ func (m *merger) alignToMaster() error {
 	master.rep.AlignedTo = "master"
 	for _, in := range m.ins[1:] {
 		m.opt.Progress(fmt.Sprintf("aligning %s against %s", in.dir, master.dir))
-		res, err := align.Measure(signal{master.tr}, signal{in.tr}, m.alignOptions(in.utc0, master.utc0))
+		guess, _ := m.coarse(in)
+		res, err := align.Measure(signal{master.tr}, signal{in.tr}, m.alignOptions(guess))
 		if err != nil {
 			return fmt.Errorf("%w: %s against %s (no reference recording given): %w", ErrCannotAlign, in.dir, master.dir, err)
 		}
@@ -347,6 +419,15 @@ func (m *merger) place() {
 			}
 		}
 		in.rep.Resampled = !in.master
+		_, in.rep.CoarseSource = m.coarse(in)
+		if c := in.clock; c != nil {
+			c.ErrorMS = (c.Offset - toMaster(0)) * 1e3
+			c.EndErrorMS = (c.Offset + T*(1+c.DriftPPM*1e-6) - toMaster(T)) * 1e3
+			in.rep.RoomClock = c
+			if math.Abs(c.ErrorMS) > ClockWarnMS {
+				m.rep.Warnings = append(m.rep.Warnings, fmt.Sprintf("%s: the room's clock estimate was %+.1f ms from the audio alignment (more than the %.0f ms two sound cards' latencies explain); the audio alignment was used", in.dir, c.ErrorMS, float64(ClockWarnMS)))
+			}
+		}
 		summarize(&in.rep)
 		if in.rep.Fit != nil {
 			for _, s := range in.rep.Fit.Steps {
@@ -526,16 +607,6 @@ func load(dir string) (*input, error) {
 		in.utc0 = a.UTC.Add(-audio.SampleRate(m.Rate).D(s))
 	}
 	return in, nil
-}
-
-func earliestUTC(ins []*input) time.Time {
-	var t time.Time
-	for _, in := range ins {
-		if !in.utc0.IsZero() && (t.IsZero() || in.utc0.Before(t)) {
-			t = in.utc0
-		}
-	}
-	return t
 }
 
 // summarize sets the confidence figures from the used windows.

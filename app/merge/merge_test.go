@@ -2,10 +2,12 @@ package merge
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -37,6 +39,11 @@ type mergeCase struct {
 	refStart   float64
 	refK       float64
 	wantMerged int // near-duplicate markers folded
+	// clock puts the show room's clock estimate into "master" (alice's
+	// estimate of bob) or "session" (bob's of alice) session.json, wrong
+	// by clockErr seconds; "" for none.
+	clock    string
+	clockErr float64
 }
 
 func TestMergeAgainstTruth(t *testing.T) {
@@ -47,6 +54,22 @@ func TestMergeAgainstTruth(t *testing.T) {
 			pauseAt: 10, pauseLen: 3, utcErrB: -0.7, stereoB: true, wantMerged: 1},
 		{name: "mp3 reference, B at 44.1 kHz, -80 ppm, 30 ms dropout in B", tA0: 3, nA: 55, tB0: 1, nB: 56, kB: 1 - 80e-6, bleed: 0.02,
 			dropAt: 27, dropLen: 0.03, rateB: 44100, utcErrB: 1.5, reference: true, refStart: 0.5, refK: 1, wantMerged: 1},
+	} {
+		t.Run(c.name, func(t *testing.T) { runMergeCase(t, c) })
+	}
+}
+
+// TestMergeRoomClock: both machines' wall clocks are minutes apart (far
+// outside the search range around the UTC guess), but the show room's
+// clock in session.json is right within a few ms: the merge takes it as its
+// coarse offset, still aligns within 1 ms, and reports how far the clock
+// was from the audio.
+func TestMergeRoomClock(t *testing.T) {
+	for _, c := range []mergeCase{
+		{name: "hosts only, alice's clock of bob, UTC 4 min off, -200 ppm, B paused", tA0: 30, nA: 45, tB0: 2, nB: 70, kB: 1 - 200e-6, bleed: 0.25,
+			pauseAt: 10, pauseLen: 3, utcErrB: 240, wantMerged: 1, clock: "master", clockErr: 0.0031},
+		{name: "mp3 reference, bob's clock of alice, UTC 7 min off, +300 ppm", tA0: 2, nA: 60, tB0: 14.5, nB: 55, kB: 1.0003, bleed: 0.02,
+			utcErrB: -420, reference: true, refStart: 1, refK: 1 + 50e-6, wantMerged: 1, clock: "session", clockErr: -0.0012},
 	} {
 		t.Run(c.name, func(t *testing.T) { runMergeCase(t, c) })
 	}
@@ -102,8 +125,20 @@ func runMergeCase(t *testing.T, c mergeCase) {
 		{ID: "b2", Kind: markers.Note, Title: "late note", Sample: fileB(noteAt), Author: "bob", UTC: base.Add(time.Duration(noteAt * float64(time.Second)))},
 	}
 	dirA, dirB := filepath.Join(dir, "alice"), filepath.Join(dir, "bob")
-	fakeSession{host: "alice", track: trackA, utc: utcA, markers: mkA}.write(t, dirA)
+	fsA := fakeSession{host: "alice", track: trackA, utc: utcA, markers: mkA}
 	fsB := fakeSession{rate: rB, host: "bob", track: trackB, utc: utcB, pauses: pauses, markers: mkB}
+	// The room's clock: bob's stream time p is truth tB0 + p*kB, alice's
+	// time is truth - tA0; so bob's sample 0 is at tB0-tA0 on alice's
+	// clock (plus the estimate's error), drifting by kB-1.
+	clockAt := tB0 - c.tA0 + c.clockErr
+	switch c.clock {
+	case "master":
+		fsA.clock = &session.RoomClock{Host: "alice", Rate: rate, Peers: []session.PeerClock{{Host: "bob", Rate: rB, Offset: clockAt, DriftPPM: (c.kB - 1) * 1e6, RTT: 0.0004, Rounds: 8, Measurements: 5, Span: 40}}}
+		fsB.clock = &session.RoomClock{Host: "bob", Rate: rB, Peers: []session.PeerClock{}}
+	case "session":
+		fsB.clock = &session.RoomClock{Host: "bob", Rate: rB, Peers: []session.PeerClock{{Host: "alice", Rate: rate, Offset: -clockAt / c.kB, DriftPPM: (1/c.kB - 1) * 1e6, RTT: 0.0004, Rounds: 8, Measurements: 5, Span: 40}}}
+	}
+	fsA.write(t, dirA)
 	if c.stereoB {
 		fsB.extra = [][]float32{mix(trackB, trackB, 0.5, 0)}
 	}
@@ -137,6 +172,27 @@ func runMergeCase(t *testing.T, c mergeCase) {
 	}
 	if got := rep.Sessions[1].DriftPPM; math.Abs(got-wantPPM) > 1 {
 		t.Errorf("drift %.2f ppm, want %.2f", got, wantPPM)
+	}
+	if rc := rep.Sessions[1].RoomClock; c.clock == "" {
+		if rc != nil || rep.Sessions[1].CoarseSource != "utc" {
+			t.Errorf("no room clock given, but the report has %+v from %q", rc, rep.Sessions[1].CoarseSource)
+		}
+	} else {
+		// The report names how far the clock was from the audio: the error
+		// put into it (within the 1 ms the alignment is good to).
+		if rc == nil || rc.From != c.clock || rep.Sessions[1].CoarseSource != "room_clock" {
+			t.Fatalf("room clock in the report: %+v, coarse from %q", rc, rep.Sessions[1].CoarseSource)
+		}
+		if math.Abs(rc.ErrorMS-c.clockErr*1e3) > 0.5 || math.Abs(rc.EndErrorMS-c.clockErr*1e3) > 0.5 {
+			t.Errorf("report says the clock was %+.3f ms (start) / %+.3f ms (end) from the audio; it was %+.3f ms", rc.ErrorMS, rc.EndErrorMS, c.clockErr*1e3)
+		}
+		var text strings.Builder
+		if err := rep.WriteText(&text); err != nil {
+			t.Fatal(err)
+		}
+		if want := fmt.Sprintf("%+.3f ms from the audio at the start", rc.ErrorMS); !strings.Contains(text.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, text.String())
+		}
 	}
 
 	// The merged folder is a session.

@@ -21,6 +21,13 @@ func (r Report) WriteText(w io.Writer) error {
 		}
 		fmt.Fprintf(&b, "\n%s (%s, %s)\n", s.Dir, s.Host, role)
 		fmt.Fprintf(&b, "  starts at %s on the merged timeline; offset %+.6f s against the master (UTC said %+.3f s)\n", clock(s.Start), s.Offset, s.CoarseOffset)
+		if c := s.RoomClock; c != nil {
+			fmt.Fprintf(&b, "  room clock (from the %s's session.json) said %+.6f s, %+.2f ppm (best round trip %.2f ms): %+.3f ms from the audio at the start, %+.3f ms at the end\n",
+				c.From, c.Offset, c.DriftPPM, c.RTT*1e3, c.ErrorMS, c.EndErrorMS)
+		}
+		if i > 0 {
+			fmt.Fprintf(&b, "  coarse offset from: %s\n", s.CoarseSource)
+		}
 		fmt.Fprintf(&b, "  drift %+.2f ppm; confidence %.2f, peak-to-sidelobe %.1f\n", s.DriftPPM, s.Confidence, s.PSR)
 		if s.Fit != nil {
 			fmt.Fprintf(&b, "  aligned to %s: %d windows used, residual rms %.3f ms, max %.3f ms\n", s.AlignedTo, s.Fit.Used, s.Fit.RMS*1e3, s.Fit.MaxResidual*1e3)

@@ -144,6 +144,7 @@ type fakeSession struct {
 	utc     time.Time
 	pauses  []session.Pause
 	markers []markers.Marker
+	clock   *session.RoomClock // session.json's room_clock
 }
 
 func (fs fakeSession) write(t testing.TB, dir string) {
@@ -176,6 +177,7 @@ func (fs fakeSession) write(t testing.TB, dir string) {
 		Rate: r, Bits: "24", Channels: len(tracks), Tracks: tracks,
 		Created: fs.utc, StartUTC: fs.utc, Anchors: []session.Anchor{{Sample: 0, UTC: fs.utc}}, Pauses: fs.pauses,
 		State: session.StateStopped, Frames: int64(len(fs.track)), StreamFrames: int64(len(fs.track)) + skipped,
+		RoomClock: fs.clock,
 	}
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {

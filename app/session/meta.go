@@ -105,6 +105,51 @@ type Meta struct {
 	// Config.Source).
 	CaptureQueue *CaptureQueue `json:"capture_queue,omitempty"`
 	EndUTC       time.Time     `json:"end_utc,omitzero"` // wall time the session was finalized
+	// RoomClock is the show room's shared clock: how the other hosts'
+	// sample clocks relate to this one (absent without a room).
+	RoomClock *RoomClock `json:"room_clock,omitempty"`
+}
+
+// RoomClock is what the show room measured of the other hosts' sample
+// clocks through NTP-style round trips (app/room fills it in through
+// Session.SetRoomClock; the session never talks to the network). app/merge
+// takes it as its coarse offset and drift.
+type RoomClock struct {
+	Host  string      `json:"host"` // this host's name in the room
+	Rate  int         `json:"rate"` // this host's sample rate
+	Peers []PeerClock `json:"peers"`
+}
+
+// PeerClock relates one other host's stream clock to this host's: the
+// peer's stream time p (seconds) is this host's stream time
+// Offset + p*(1+DriftPPM/1e6). Both clocks count stream frames (file frames
+// plus frames skipped in pauses), from sample 0.
+type PeerClock struct {
+	Host     string  `json:"host"`      // the peer's name in the room
+	Rate     int     `json:"rate"`      // the peer's sample rate
+	Offset   float64 `json:"offset"`    // seconds: the peer's sample 0 on this host's clock
+	DriftPPM float64 `json:"drift_ppm"` // this host's seconds per peer second, minus one, in ppm; 0 until measured over long enough
+	// RTT is the round-trip time (s) of the best exchange: the offset is
+	// within RTT/2 of the truth (plus the audio latency difference of the
+	// two devices).
+	RTT          float64   `json:"rtt"`
+	Rounds       int       `json:"rounds"`       // round trips per measurement
+	Measurements int       `json:"measurements"` // measurements the offset and drift are fitted from
+	Span         float64   `json:"span"`         // seconds of the peer's clock between the first and last of them
+	Measured     time.Time `json:"measured"`     // UTC of the latest
+}
+
+// Peer returns the estimate for host, if any.
+func (rc *RoomClock) Peer(host string) (PeerClock, bool) {
+	if rc == nil {
+		return PeerClock{}, false
+	}
+	for _, p := range rc.Peers {
+		if p.Host == host {
+			return p, true
+		}
+	}
+	return PeerClock{}, false
 }
 
 // CaptureQueue names the file in /dev/shm that holds what the device
@@ -142,6 +187,11 @@ func (m Meta) clone() Meta {
 	m.Anchors = append([]Anchor(nil), m.Anchors...)
 	m.Pauses = append([]Pause(nil), m.Pauses...)
 	m.Recovery = append([]string(nil), m.Recovery...)
+	if m.RoomClock != nil {
+		rc := *m.RoomClock
+		rc.Peers = append([]PeerClock(nil), rc.Peers...)
+		m.RoomClock = &rc
+	}
 	return m
 }
 

@@ -21,3 +21,15 @@ func (s *Session) SetPublisher(p Publisher) {
 	s.pub = p
 	s.mkMu.Unlock()
 }
+
+// SetRoomClock records the show room's clock estimates in session.json
+// (Meta.RoomClock) and writes it at once, in any state (the room may
+// finish measuring after the recording stopped). It is concurrent-safe and
+// never touches the audio path; the caller passes the whole, latest set.
+func (s *Session) SetRoomClock(rc RoomClock) error {
+	rc.Peers = append([]PeerClock(nil), rc.Peers...)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.meta.RoomClock = &rc
+	return s.saveLocked()
+}

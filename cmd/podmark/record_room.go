@@ -12,7 +12,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -45,7 +45,8 @@ type roomJoin struct {
 	stderr io.Writer
 
 	mu     sync.Mutex
-	clocks map[string]room.ClockEstimate
+	clocks map[string][]room.ClockEstimate // every measurement kept, per host
+	fits   map[string]room.ClockFit
 	hosts  map[string]room.Presence
 
 	stop chan struct{}
@@ -113,13 +114,10 @@ func joinRoom(rf *roomFlags, s *session.Session, stdout, stderr io.Writer) (*roo
 	meta := s.Meta()
 	host := room.SafeHost(meta.Host)
 	rj := &roomJoin{s: s, rate: meta.Rate, host: host, stdout: stdout, stderr: stderr,
-		clocks: map[string]room.ClockEstimate{}, hosts: map[string]room.Presence{}, stop: make(chan struct{})}
+		clocks: map[string][]room.ClockEstimate{}, fits: map[string]room.ClockFit{}, hosts: map[string]room.Presence{}, stop: make(chan struct{})}
 	c, err := room.Join(room.Config{
 		Link: l, Creds: *rf.creds, CA: *rf.ca, Host: host, Rate: meta.Rate, Dir: s.Dir(),
-		Clock: func() (int64, bool) {
-			st := s.Status()
-			return st.Position, st.State == session.StateRecording
-		},
+		Clock:      func() (int64, bool) { return streamClock(s) },
 		OnMarker:   rj.onMarker,
 		OnPresence: rj.onPresence,
 		OnRundown: func(r room.Rundown) {
@@ -138,6 +136,11 @@ func joinRoom(rf *roomFlags, s *session.Session, stdout, stderr io.Writer) (*roo
 	}
 	rj.c = c
 	s.SetPublisher(c)
+	// session.json names this host's room name from the start, so that
+	// merge can find it in the other hosts' room_clock.
+	if err := s.SetRoomClock(session.RoomClock{Host: host, Rate: meta.Rate, Peers: []session.PeerClock{}}); err != nil {
+		fmt.Fprintf(stderr, "podmark record: %v\n", err)
+	}
 	fmt.Fprintf(stderr, "podmark record: joining room %s as %s\n", l, host)
 	rj.wg.Add(2)
 	go rj.presence()
@@ -186,6 +189,21 @@ func (rj *roomJoin) background(l room.Link, items []string) {
 	}
 }
 
+// streamClock is the session's clock as the room relates it: the stream
+// position (file frames plus the frames skipped in pauses), and whether it
+// is running (recording, not paused).
+func streamClock(s *session.Session) (int64, bool) {
+	st := s.Status()
+	return st.Position + st.Skipped, st.State == session.StateRecording
+}
+
+// clockRounds is the round trips per clock measurement (the best is kept).
+const clockRounds = 8
+
+// maxClockHistory bounds the measurements kept per host (30 s apart: over
+// 8 hours).
+const maxClockHistory = 1000
+
 func (rj *roomJoin) measureClocks() {
 	rj.mu.Lock()
 	var others []string
@@ -198,17 +216,22 @@ func (rj *roomJoin) measureClocks() {
 	changed := false
 	for _, h := range others {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		est, err := rj.c.MeasureClock(ctx, h, 8, func() (int64, int, bool) {
-			st := rj.s.Status()
-			return st.Position, rj.rate, st.State == session.StateRecording
+		est, err := rj.c.MeasureClock(ctx, h, clockRounds, func() (int64, int, bool) {
+			pos, running := streamClock(rj.s)
+			return pos, rj.rate, running
 		})
 		cancel()
 		if err != nil {
 			continue
 		}
 		rj.mu.Lock()
-		if old, ok := rj.clocks[h]; !ok || est.RTT <= old.RTT*2 || time.Since(old.Measured) > 5*time.Minute {
-			rj.clocks[h] = est
+		hist := append(rj.clocks[h], est)
+		if len(hist) > maxClockHistory {
+			hist = hist[1:]
+		}
+		rj.clocks[h] = hist
+		if fit, ok := room.FitClock(hist); ok {
+			rj.fits[h] = fit
 			changed = true
 		}
 		rj.mu.Unlock()
@@ -218,15 +241,17 @@ func (rj *roomJoin) measureClocks() {
 	}
 }
 
-// saveClocks writes the estimates to room/clock.json.
+// saveClocks writes the fitted estimates into session.json (room_clock).
 func (rj *roomJoin) saveClocks() {
+	rc := session.RoomClock{Host: rj.host, Rate: rj.rate, Peers: []session.PeerClock{}}
 	rj.mu.Lock()
-	doc := room.ClockFile{Version: room.Version, Host: rj.host, Rate: rj.rate}
-	for _, e := range rj.clocks {
-		doc.Estimates = append(doc.Estimates, e)
+	for _, f := range rj.fits {
+		rc.Peers = append(rc.Peers, session.PeerClock{Host: f.Host, Rate: f.Rate, Offset: f.Offset, DriftPPM: f.DriftPPM,
+			RTT: f.RTT, Rounds: clockRounds, Measurements: f.Measurements, Span: f.Span, Measured: f.Measured})
 	}
 	rj.mu.Unlock()
-	if err := room.WriteClockFile(filepath.Join(rj.s.Dir(), filepath.FromSlash(room.ClockFileName)), doc); err != nil {
+	sort.Slice(rc.Peers, func(i, j int) bool { return rc.Peers[i].Host < rc.Peers[j].Host })
+	if err := rj.s.SetRoomClock(rc); err != nil {
 		fmt.Fprintf(rj.stderr, "podmark record: %v\n", err)
 	}
 }
@@ -254,8 +279,8 @@ func (rj *roomJoin) onMarker(r room.Received) {
 	line := remoteLine{Author: r.Author, Op: r.Op, ID: r.ID, Kind: r.Kind, Title: r.Title, Sample: r.Sample, End: r.End,
 		Rate: r.Rate, At: float64(r.Sample) / float64(r.Rate), UTC: r.UTC, Seq: r.Seq}
 	rj.mu.Lock()
-	if e, ok := rj.clocks[r.Author]; ok && r.Op != room.OpDelete {
-		v := line.At + e.Offset
+	if f, ok := rj.fits[r.Author]; ok && r.Op != room.OpDelete {
+		v := f.Offset + line.At*(1+f.DriftPPM*1e-6)
 		line.Local = &v
 	}
 	rj.mu.Unlock()
