@@ -78,8 +78,8 @@ func (h *handoffScreen) buildUI() fyne.CanvasObject {
 	h.names = widget.NewEntry()
 	h.names.SetPlaceHolder("alice=Michael, bob=Brian")
 	namesRow := container.NewBorder(nil, nil, widget.NewLabel("Speaker names:"), nil, h.names)
-	h.card = widget.NewCard("Hand-off", "", container.NewVBox(h.path, h.report, namesRow,
-		container.NewBorder(nil, nil, h.export, h.open, h.progress), h.stage, h.outBox, h.openErr, h.loudness))
+	h.card = widget.NewCard("Hand-off", "", container.NewVBox(h.path, h.report,
+		container.NewBorder(nil, nil, h.export, h.open, h.progress), namesRow, h.stage, h.outBox, h.openErr, h.loudness))
 	h.card.Hide()
 	return h.card
 }

@@ -78,6 +78,9 @@ var docPages = map[string]string{
 	"merge":      "docs/merge.md",
 	"markers":    "docs/markers.md",
 	"transcript": "docs/markers.md",
+	"loudness":   "docs/export.md",
+	"relay":      "docs/room.md",
+	"room":       "docs/room.md",
 }
 
 // docURL is where the docs are published; the same pages are in the
