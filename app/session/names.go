@@ -14,7 +14,9 @@ var processStart = time.Now()
 
 // SanitizeName makes s safe as part of a file name on every common file
 // system: letters and digits are kept, runs of anything else become one '-',
-// and the result is at most 40 bytes. It returns fallback when nothing is left.
+// and the result is at most 40 bytes; it is a name Windows accepts too
+// (WindowsSafeName: no device name like CON). It returns fallback when
+// nothing is left.
 func SanitizeName(s, fallback string) string {
 	var b strings.Builder
 	dash := false
@@ -36,7 +38,7 @@ func SanitizeName(s, fallback string) string {
 	if out == "" {
 		return fallback
 	}
-	return out
+	return WindowsSafeName(out, fallback)
 }
 
 // DefaultHost is the host name used when none is given: the machine's name.
