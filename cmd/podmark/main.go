@@ -34,6 +34,9 @@ func main() {
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	if isVersion(args) {
+		return runVersion(nil, stdin, stdout, stderr)
+	}
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") && !isHelp(args[0]) {
 		if runWindow == nil {
 			fmt.Fprintln(stderr, "podmark: this build has no window; use a command (podmark help)")
