@@ -5,9 +5,12 @@ package audio
 
 /*
 #cgo pkg-config: portaudio-2.0
-#cgo LDFLAGS: -lasound -ljack -lm
+#cgo linux LDFLAGS: -lasound -ljack -lm
+// ALSA and JACK exist only on Linux; their messages are kept below.
+#ifdef __linux__
 #include <alsa/asoundlib.h>
 #include <jack/jack.h>
+#endif
 #include <math.h>
 #include <portaudio.h>
 #include <pthread.h>
@@ -17,11 +20,8 @@ package audio
 #include <stdlib.h>
 #include <string.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <stddef.h>
-#include <sys/file.h>
-#include <sys/mman.h>
-#include <unistd.h>
+#include "queuemap.h"
 
 // The stream callback is C: it runs on the host API's real-time thread (JACK's
 // process thread) and only copies each input buffer, with its ADC time and
@@ -85,7 +85,7 @@ _Static_assert(sizeof(podmarkBuf) == 24, "queue buffer layout");
 typedef struct {
 	podmarkHead *h;        // the start of the mapping
 	size_t      size;      // of the mapping
-	int         fd;        // the queue file, locked (flock) while open; -1 for anonymous memory
+	intptr_t    fd;        // the queue file, locked while open (queuemap.h); -1 for anonymous memory
 	float      *samples;   // capFrames × channels, interleaved
 	uint64_t    capFrames; // a power of two
 	int         channels;
@@ -115,8 +115,7 @@ static size_t podmarkQueueSize(int channels, uint64_t capFrames, uint64_t capBuf
 
 static void podmarkQueueFree(podmarkQueue *q) {
 	if (!q) return;
-	if (q->h) munmap(q->h, q->size);
-	if (q->h && q->fd >= 0) close(q->fd);
+	if (q->h) podmarkUnmapQueue(q->h, q->size, q->fd);
 	free(q->mpeak);
 	free(q->msum);
 	free(q->peak);
@@ -132,43 +131,17 @@ static podmarkQueue *podmarkQueueNew(int channels, double rate, uint64_t capFram
 	podmarkQueue *q = calloc(1, sizeof *q);
 	if (!q) return NULL;
 	size_t size = podmarkQueueSize(channels, capFrames, capBufs);
-	void *p = MAP_FAILED;
-	if (path) {
-		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd < 0) {
-			free(q);
-			return NULL;
-		}
-		// The lock says "being recorded" to a recover run (ReplayQueue)
-		// for as long as the file is open here; the kernel drops it when
-		// the process dies, however it dies.
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && ftruncate(fd, (off_t)size) == 0) {
-			p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		}
-		if (p == MAP_FAILED) {
-			int e = errno;
-			close(fd);
-			unlink(path);
-			free(q);
-			errno = e;
-			return NULL;
-		}
-		q->fd = fd;
-	} else {
-		q->fd = -1;
-		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED) {
-			free(q);
-			return NULL;
-		}
+	// The mapping (and, with a path, the file's lock) is the platform's:
+	// queuemap_unix.c, queuemap_windows.c.
+	void *p = podmarkMapQueue(path, size, &q->fd);
+	if (!p) {
+		int e = errno;
+		free(q);
+		errno = e;
+		return NULL;
 	}
-	// Touched here, so that the callback never takes a page fault in JACK's
-	// thread (in a file in /dev/shm the first touch also allocates the
-	// page). In ordinary 4 KiB pages: transparent huge pages made opening
-	// the stream cost about 8 ms more CPU (the kernel clears each 2 MiB page
-	// on the first touch, which was slow here), and a page fault in the
-	// callback is avoided either way.
-	madvise(p, size, MADV_NOHUGEPAGE);
+	// Touched here, so that the callback never takes a page fault in the
+	// host API's thread (in a file the first touch also allocates the page).
 	memset(p, 0, size);
 	q->h = p;
 	q->size = size;
@@ -180,8 +153,8 @@ static podmarkQueue *podmarkQueueNew(int channels, double rate, uint64_t capFram
 	q->rms = calloc(channels, sizeof(uint32_t));
 	q->clip = calloc(channels, sizeof(uint32_t));
 	if (!q->mpeak || !q->msum || !q->peak || !q->rms || !q->clip) {
-		if (path) unlink(path);
 		podmarkQueueFree(q);
+		if (path) remove(path); // after the unmap: Windows deletes no open file
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -314,6 +287,7 @@ static void podmarkKeep(const char *prefix, const char *msg) {
 	pthread_mutex_unlock(&podmarkMsgMu);
 }
 
+#ifdef __linux__
 static void podmarkALSAError(const char *file, int line, const char *function, int err, const char *fmt, ...) {
 	char buf[400];
 	va_list ap;
@@ -331,6 +305,10 @@ static void podmarkQuietLibs(void) {
 	jack_set_error_function(podmarkJACKError);
 	jack_set_info_function(podmarkJACKInfo);
 }
+#else
+// WASAPI and WinMM print nothing while PortAudio scans them.
+static void podmarkQuietLibs(void) {}
+#endif
 
 static void podmarkLastLibMessage(char *out, size_t n) {
 	pthread_mutex_lock(&podmarkMsgMu);
