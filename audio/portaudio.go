@@ -6,6 +6,7 @@ package audio
 /*
 #cgo pkg-config: portaudio-2.0
 #cgo linux LDFLAGS: -lasound -ljack -lm
+#cgo windows LDFLAGS: -lpthread
 // ALSA and JACK exist only on Linux; their messages are kept below.
 #ifdef __linux__
 #include <alsa/asoundlib.h>
