@@ -80,16 +80,26 @@ set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 EOF
 
-# source PKG: unpacks Debian's source package PKG (patched) into the cache
-# once and prints its folder.
+# source_dir PKG: unpacks Debian's source package PKG (patched) into the
+# cache once and prints its folder. Where the mirror has the upstream
+# tarball but not Debian's part of the package (libebur128's
+# .debian.tar.xz is missing from this machine's mirror), the upstream
+# tarball from the same mirror is unpacked, without Debian's patches, and
+# the script says so.
 source_dir() {
-  local pkg=$1 d
+  local pkg=$1 d t
   d=$(find "$cache/src/$pkg" -mindepth 1 -maxdepth 1 -type d 2>/dev/null | head -1)
   if [ -z "$d" ]; then
     mkdir -p "$cache/src/$pkg"
-    (cd "$cache/src/$pkg" && apt-get source -qq "$pkg" >&2)
+    if ! (cd "$cache/src/$pkg" && apt-get source -qq "$pkg" >&2); then
+      t=$(find "$cache/src/$pkg" -maxdepth 1 -name '*.orig.tar.*' | head -1)
+      [ -n "$t" ] || { log "apt-get source $pkg failed"; return 1; }
+      log "apt-get source $pkg: Debian's part is missing from the mirror; building the upstream $(basename "$t") from it, without Debian's patches"
+      tar -C "$cache/src/$pkg" -xf "$t" || return 1
+    fi
     d=$(find "$cache/src/$pkg" -mindepth 1 -maxdepth 1 -type d | head -1)
   fi
+  [ -n "$d" ] && [ -d "$d" ] || { log "no source folder for $pkg"; return 1; }
   echo "$d"
 }
 
@@ -97,8 +107,9 @@ source_dir() {
 # source version), in a scratch copy so the unpacked source stays clean.
 build() {
   local pkg=$1 src ver b
-  src=$(source_dir "$pkg")
+  src=$(source_dir "$pkg") || return 1
   ver=$(basename "$src")
+  [ -n "$ver" ] && [ "$src" != / ] || return 1
   if [ -f "$prefix/.built-$ver" ]; then
     return 0
   fi
@@ -106,12 +117,17 @@ build() {
   b=$cache/build/$ver
   rm -rf "$b"
   mkdir -p "$b"
-  cp -a "$src/." "$b/"
-  (cd "$b" && "build_$pkg") >"$cache/build-$ver.log" 2>&1 || {
+  cp -a "$src/." "$b/" || return 1
+  # In the background, so that set -e holds inside (it is off in a
+  # command whose status is tested): any failing step ends the build.
+  local rc=0
+  (cd "$b" || exit 1; set -e; "build_$pkg") >"$cache/build-$ver.log" 2>&1 &
+  wait $! || rc=$?
+  if [ "$rc" -ne 0 ]; then
     tail -40 "$cache/build-$ver.log" >&2
     log "building $ver failed (log: $cache/build-$ver.log)"
     return 1
-  }
+  fi
   touch "$prefix/.built-$ver"
 }
 

@@ -30,6 +30,8 @@ done
 
 say "build podmark.exe (scripts/build-windows.sh) and the Linux podmark"
 bash scripts/build-windows.sh
+say "GOOS=windows go vet ./..."
+(. "${PODMARK_MINGW_CACHE:-$HOME/.cache/podmark-mingw}/env.sh" && nice -n 15 go vet ./...)
 exe=$root/build/windows/podmark.exe
 work=$(mktemp -d /tmp/podmark-wine-test.XXXXXX)
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
@@ -242,23 +244,26 @@ EOF
 }
 
 say "export and verify (each build verifies both bundles); timed"
+# Each build writes into its own folder under the same relative names, so
+# the names inside the outputs match.
+mkdir -p lin win
 t0=$(date +%s.%N)
-"$lin" export sess-alice --out bundle-lin --zip >/dev/null 2>export-lin.err || fail "Linux export: $(cat export-lin.err)"
+(cd lin && "$lin" export ../sess-alice --out bundle --zip >/dev/null 2>../export-lin.err) || fail "Linux export: $(cat export-lin.err)"
 t1=$(date +%s.%N)
-win export sess-alice --out bundle-win --zip >/dev/null 2>export-win.err || fail "export: $(cat export-win.err)"
+(cd win && win export ../sess-alice --out bundle --zip >/dev/null 2>../export-win.err) || fail "export: $(cat export-win.err)"
 t2=$(date +%s.%N)
-for b in bundle-lin bundle-win; do
+for b in lin/bundle win/bundle; do
   "$lin" verify $b >/dev/null 2>verify.err || fail "Linux verify $b: $(cat verify.err)"
   win verify $b >/dev/null 2>verify.err || fail "verify $b: $(cat verify.err)"
 done
-cmpdirs bundle-lin bundle-win || fail "export: the bundles differ"
+cmpdirs lin/bundle win/bundle || fail "export: the bundles differ"
 python3 -c "import sys; l,w=float(sys.argv[2])-float(sys.argv[1]),float(sys.argv[3])-float(sys.argv[2]); print(f'export of the same session: Linux {l:.2f} s, Windows under Wine {w:.2f} s, ratio {w/l:.2f}')" "$t0" "$t1" "$t2" | tee export-times.txt
 
 say "merge of two sessions"
-"$lin" merge sess-alice sess-bob --out merged-lin --quiet >merge-lin.out 2>&1 || fail "Linux merge: $(cat merge-lin.out)"
-win merge sess-alice sess-bob --out merged-win --quiet >merge-win.out 2>&1 || fail "merge: $(cat merge-win.out)"
-cmpdirs merged-lin merged-win || fail "merge: the merged sessions differ"
-tr -d '\r' <merge-win.out | head -5
+(cd lin && "$lin" merge ../sess-alice ../sess-bob --out merged --quiet >../merge-lin.out 2>&1) || fail "Linux merge: $(cat merge-lin.out)"
+(cd win && win merge ../sess-alice ../sess-bob --out merged --quiet >../merge-win.out 2>&1) || fail "merge: $(cat merge-win.out)"
+cmpdirs lin/merged win/merged || fail "merge: the merged sessions differ"
+tr -d '\r' <merge-win.out | head -3
 
 say "the window under Wine on Xvfb: ready, and a screenshot"
 [ -n "${DISPLAY:-}" ] || fail "DISPLAY is not set (. scripts/services.sh starts Xvfb)"
