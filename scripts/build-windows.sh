@@ -176,6 +176,24 @@ build_libsoxr() {
   # No OpenMP: podmark resamples one stream at a time, and libgomp would
   # need its DLL or its static pthread dependencies.
   cmake_build -DWITH_OPENMP=OFF -DBUILD_TESTS=OFF -DBUILD_EXAMPLES=OFF -DWITH_LSR_BINDINGS=OFF
+  # soxr's CMake writes soxr.pc only for Unix; audio/align finds it with
+  # pkg-config.
+  [ -f "$prefix/lib/pkgconfig/soxr.pc" ] || write_soxr_pc
+}
+write_soxr_pc() {
+  mkdir -p "$prefix/lib/pkgconfig"
+  cat >"$prefix/lib/pkgconfig/soxr.pc" <<EOF
+prefix=$prefix
+libdir=\${prefix}/lib
+includedir=\${prefix}/include
+
+Name: soxr
+Description: High quality, one-dimensional sample-rate conversion library
+Version: 0.1.3
+Libs: -L\${libdir} -lsoxr
+Libs.private: -lm
+Cflags: -I\${includedir}
+EOF
 }
 build_libebur128() {
   cmake_build -DENABLE_INTERNAL_QUEUE_H=ON -DBUILD_STATIC_LIBS=ON
@@ -184,6 +202,7 @@ build_libebur128() {
 for pkg in portaudio19 flac lame libsoxr libebur128; do
   build "$pkg"
 done
+[ -f "$prefix/lib/pkgconfig/soxr.pc" ] || write_soxr_pc
 
 # 3. The icon and version resource from FyneApp.toml.
 toml() { sed -nE "s/^[[:space:]]*$1[[:space:]]*=[[:space:]]*\"?([^\"]*)\"?[[:space:]]*$/\1/p" FyneApp.toml | head -1; }
@@ -253,6 +272,9 @@ trap 'rm -f "$root/cmd/podmark/rsrc_windows_amd64.syso"' EXIT
 # 4. podmark.exe: cgo against the static libraries, linked with -static so
 #    neither libgcc, libwinpthread nor the audio libraries are DLLs.
 #    FLAC__NO_DLL: the FLAC headers otherwise declare dllimport functions.
+#    -lssp: libFLAC is built with -fstack-protector-strong (its configure's
+#    default, kept: it decodes files from outside), which on mingw needs
+#    libssp; flac.pc does not say so.
 # env.sh: the same settings for other cross builds (scripts/test-windows.sh
 # builds audio's tests with it).
 cat >"$cache/env.sh" <<EOF
@@ -262,7 +284,7 @@ export CGO_CFLAGS="-O2 -I$prefix/include -DFLAC__NO_DLL"
 export CGO_LDFLAGS="-L$prefix/lib"
 EOF
 log "go build podmark.exe"
-(. "$cache/env.sh" && $nice go build -trimpath -ldflags "-s -w -X main.version=$version -extldflags=-static" \
+(. "$cache/env.sh" && $nice go build -trimpath -ldflags "-s -w -X main.version=$version '-extldflags=-static -lssp'" \
   -o "$out/podmark.exe" ./cmd/podmark)
 
 # No DLL beside the .exe: only DLLs every Windows has may be imported.

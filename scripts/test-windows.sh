@@ -29,10 +29,13 @@ for p in wine64 wine xvfb imagemagick sox espeak-ng python3 x11-utils; do
 done
 
 say "build podmark.exe (scripts/build-windows.sh) and the Linux podmark"
-bash scripts/build-windows.sh
-say "GOOS=windows go vet ./..."
-(. "${PODMARK_MINGW_CACHE:-$HOME/.cache/podmark-mingw}/env.sh" && nice -n 15 go vet ./...)
-exe=$root/build/windows/podmark.exe
+# PODMARK_EXE=FILE tests that .exe instead of building one (no Windows vet).
+[ -n "${PODMARK_EXE:-}" ] || bash scripts/build-windows.sh
+if [ -z "${PODMARK_EXE:-}" ]; then
+  say "GOOS=windows go vet ./..."
+  (. "${PODMARK_MINGW_CACHE:-$HOME/.cache/podmark-mingw}/env.sh" && nice -n 15 go vet ./...)
+fi
+exe=${PODMARK_EXE:-$root/build/windows/podmark.exe}
 work=$(mktemp -d /tmp/podmark-wine-test.XXXXXX)
 [ -n "${KEEP:-}" ] || trap 'rm -rf "$work"' EXIT
 nice -n 15 go build -o "$work/podmark" ./cmd/podmark
@@ -63,34 +66,39 @@ say "--version"
 v=$(win --version | tr -d '\r')
 echo "$v"
 want=$(sed -nE 's/^[[:space:]]*Version[[:space:]]*=[[:space:]]*"([^"]*)".*/\1/p' "$root/FyneApp.toml")
-[[ $v == "podmark $want "*" windows/amd64 "* ]] || fail "--version said \"$v\", want podmark $want … windows/amd64"
+[[ $v == "podmark $want "*"windows/amd64 "* ]] || fail "--version said \"$v\", want podmark $want … windows/amd64"
 
 say "devices"
 win devices >devices.txt 2>devices.err || fail "devices: $(cat devices.err)"
 tr -d '\r' <devices.txt
 
 say "record --device ramp --duration 5s"
-win record --device ramp --duration 5s --out rec-win --host wine --title 'CON: "test"?' </dev/null >/dev/null 2>rec-win.err ||
+# stdin stays open (its end would stop the recording), as a host's would.
+win record --device ramp --duration 5s --out rec-win --host wine --title 'CON: "test"?' < <(sleep 60) >/dev/null 2>rec-win.err ||
   fail "record: $(cat rec-win.err)"
-"$lin" record --device ramp --duration 5s --out rec-lin --host wine --title 'CON: "test"?' </dev/null >/dev/null 2>rec-lin.err ||
+"$lin" record --device ramp --duration 5s --out rec-lin --host wine --title 'CON: "test"?' < <(sleep 60) >/dev/null 2>rec-lin.err ||
   fail "Linux record: $(cat rec-lin.err)"
 python3 - rec-win rec-lin <<'EOF' || fail "record: the sessions differ"
 import json, sys, wave
 def load(d):
     m = json.load(open(d + "/session.json"))
-    w = wave.open(d + "/" + m["tracks"][0]["file"], "rb") if False else None
     return m
 a, b = load(sys.argv[1]), load(sys.argv[2])
-for k in ("state", "rate", "bits", "channels", "frames", "dropped", "glitches", "tracks", "title", "device"):
+# --duration stops at the first status poll after 5 s of audio, so the
+# lengths differ by a poll; everything else is the same.
+for k in ("state", "rate", "bits", "channels", "dropped", "glitches", "tracks", "title", "device"):
     if a[k] != b[k]:
         sys.exit(f"session.json {k}: Windows {a[k]!r}, Linux {b[k]!r}")
-if a["frames"] != 5 * 48000 or a["state"] != "stopped":
-    sys.exit(f"Windows session: {a['frames']} frames, state {a['state']}")
-print(f"both: {a['frames']} frames, state {a['state']}, tracks {a['tracks']}")
+for m in (a, b):
+    if not (5 * 48000 <= m["frames"] < 6 * 48000) or m["state"] != "stopped":
+        sys.exit(f"a session: {m['frames']} frames, state {m['state']}")
+print(f"Windows {a['frames']} frames, Linux {b['frames']}, state {a['state']}, tracks {a['tracks']}")
 EOF
 # The ramp's samples are the same in both builds' tracks.
 sox rec-win/tracks/wine-1.wav -t raw rec-win.raw && sox rec-lin/tracks/wine-1.wav -t raw rec-lin.raw
-cmp rec-win.raw rec-lin.raw || fail "record: the Windows and Linux tracks' samples differ"
+n=$(( $(stat -c %s rec-win.raw) < $(stat -c %s rec-lin.raw) ? $(stat -c %s rec-win.raw) : $(stat -c %s rec-lin.raw) ))
+cmp -n "$n" rec-win.raw rec-lin.raw || fail "record: the Windows and Linux tracks' samples differ"
+echo "the tracks' first $((n / 3)) frames are identical"
 
 say "recover of a killed recorder"
 # The recorder's capture queue is a file in %TEMP%; kill -9 of the Wine
@@ -103,7 +111,7 @@ exec 7>kill.in
 for _ in $(seq 100); do [ -s ramp.txt ] && break; sleep 0.2; done
 [ -s ramp.txt ] || fail "the recorder to be killed did not start: $(cat kill.err)"
 sleep 3
-delivered=$(tail -1 ramp.txt | tr -dc '0-9')
+delivered=$(awk 'END { print $1 + 0 }' ramp.txt) # the report is "FRAMES TIME"
 kill -9 "$pid"
 wait "$pid" 2>/dev/null || true
 exec 7>&-
@@ -115,7 +123,7 @@ import json, sys
 m = json.load(open(sys.argv[1] + "/session.json"))
 delivered = int(sys.argv[2])
 lost = delivered - m["frames"]
-print(f"recovered: {m['frames']} frames, state {m['state']}; the ramp had delivered {delivered} before the last report")
+print(f"recovered: {m['frames']} frames, state {m['state']}; the ramp had delivered {delivered} at its last report before the kill: {max(lost, 0) / 48:.0f} ms lost")
 if m["state"] not in ("stopped", "recovered"):
     sys.exit(f"state {m['state']}")
 if lost > 48000 // 4:

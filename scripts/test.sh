@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Sets up a fresh machine and runs every podmark test: vet, unit and end-to-end
 # tests under the race detector on the real stack (JACK dummy driver, Xvfb).
+# Then podmark.exe is cross-built and tested under Wine against the Linux
+# build (scripts/test-windows.sh, docs/windows.md).
 # Every fuzz target's corpus (seeds and every input a fuzz run ever failed on,
 # in testdata/fuzz) runs as part of go test. Then the fuzz targets the
 # recording-engine issue names for CI (the WAV/RF64 reader and repair, the
@@ -22,6 +24,8 @@ echo "== go test -race (packages)"
 go test -race -count=1 -timeout 40m $(go list ./... | grep -v '/cmd/podmark$')
 echo "== go test -race (end to end: cmd/podmark)"
 go test -race -count=1 -timeout 40m ./cmd/podmark
+echo "== Windows: podmark.exe cross-built, tested under Wine against this build (docs/windows.md)"
+bash scripts/test-windows.sh
 if [ -z "${FUZZTIME:-}" ]; then
   echo "== fuzz (${CI_FUZZTIME:-10s} per target: WAV/RF64 reader and repair, capture queue, marker journal)"
   # Minimizing a new input is capped: a capture queue seed is 4.7 KB, and
