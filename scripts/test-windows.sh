@@ -133,9 +133,9 @@ EOF
 ls "$WINEPREFIX"/drive_c/users/*/AppData/Local/Temp/podmark-*.queue 2>/dev/null && fail "the capture queue is still in %TEMP% after recover"
 
 say "the capture queue file in %TEMP%, its lock (recover refuses a live recording) and replay: audio's tests, built for Windows, under Wine"
-# The ramp above has no capture queue (only a PortAudio device has one, and
-# Wine here has no sound card): the queue tests drive the same C queue,
-# in a file, through the stream callback, and replay it as recover does.
+# The ramp above fills the same C capture queue (audio/capqueue.c) in a
+# file in %TEMP%; these tests also check its layout, the lock that keeps
+# recover off a live recording, and replay, as recover does.
 (cd "$root" && . "${PODMARK_MINGW_CACHE:-$HOME/.cache/podmark-mingw}/env.sh" && nice -n 15 go test -c -ldflags=-extldflags=-static -o "$work/audio.test.exe" ./audio)
 wine ./audio.test.exe -test.run '^(TestQueue|TestWriterTicker)' -test.count=1 -test.v 2>&1 | tr -d '\r' >audio-test.out || true
 # Wine 8.0 cannot delete a file the way Go 1.26's os.RemoveAll does
