@@ -5,13 +5,12 @@
 #include "capqueue.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
-#include <sys/mman.h>
-#include <unistd.h>
+
+#include "queuemap.h"
 
 _Static_assert(sizeof(podmarkHead) <= PODMARK_HEAD, "queue header too large");
 _Static_assert(offsetof(podmarkHead, fw) == 128 && offsetof(podmarkHead, fr) == 192 &&
@@ -28,8 +27,7 @@ size_t podmarkQueueSize(int channels, uint64_t capFrames, uint64_t capBufs) {
 
 void podmarkQueueFree(podmarkQueue *q) {
 	if (!q) return;
-	if (q->h) munmap(q->h, q->size);
-	if (q->h && q->fd >= 0) close(q->fd);
+	if (q->h) podmarkUnmapQueue(q->h, q->size, q->fd);
 	free(q->mpeak);
 	free(q->msum);
 	free(q->peak);
@@ -45,43 +43,19 @@ podmarkQueue *podmarkQueueNew(int channels, double rate, uint64_t capFrames, uin
 	podmarkQueue *q = calloc(1, sizeof *q);
 	if (!q) return NULL;
 	size_t size = podmarkQueueSize(channels, capFrames, capBufs);
-	void *p = MAP_FAILED;
-	if (path) {
-		int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		if (fd < 0) {
-			free(q);
-			return NULL;
-		}
-		// The lock says "being recorded" to a recover run (ReplayQueue)
-		// for as long as the file is open here; the kernel drops it when
-		// the process dies, however it dies.
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0 && ftruncate(fd, (off_t)size) == 0) {
-			p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-		}
-		if (p == MAP_FAILED) {
-			int e = errno;
-			close(fd);
-			unlink(path);
-			free(q);
-			errno = e;
-			return NULL;
-		}
-		q->fd = fd;
-	} else {
-		q->fd = -1;
-		p = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-		if (p == MAP_FAILED) {
-			free(q);
-			return NULL;
-		}
+	// The mapping (and, with a path, the file and its lock) is the
+	// platform's: queuemap_unix.c (mmap, flock), queuemap_windows.c (a
+	// temporary file mapped with CreateFileMapping, LockFileEx).
+	void *p = podmarkMapQueue(path, size, &q->fd);
+	if (!p) {
+		int e = errno;
+		free(q);
+		errno = e;
+		return NULL;
 	}
 	// Touched here, so that the producer never takes a page fault in JACK's
 	// thread (in a file in /dev/shm the first touch also allocates the
-	// page). In ordinary 4 KiB pages: transparent huge pages made opening
-	// the stream cost about 8 ms more CPU (the kernel clears each 2 MiB page
-	// on the first touch, which was slow here), and a page fault in the
-	// callback is avoided either way.
-	madvise(p, size, MADV_NOHUGEPAGE);
+	// page; queuemap_unix.c asks for ordinary 4 KiB pages).
 	memset(p, 0, size);
 	q->h = p;
 	q->size = size;
@@ -93,8 +67,8 @@ podmarkQueue *podmarkQueueNew(int channels, double rate, uint64_t capFrames, uin
 	q->rms = calloc(channels, sizeof(uint32_t));
 	q->clip = calloc(channels, sizeof(uint32_t));
 	if (!q->mpeak || !q->msum || !q->peak || !q->rms || !q->clip) {
-		if (path) unlink(path);
 		podmarkQueueFree(q);
+		if (path) remove(path); // after the unmap: Windows deletes no open file
 		errno = ENOMEM;
 		return NULL;
 	}

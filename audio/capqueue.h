@@ -67,7 +67,7 @@ typedef struct {
 typedef struct {
 	podmarkHead *h;        // the start of the mapping
 	size_t      size;      // of the mapping
-	int         fd;        // the queue file, locked (flock) while open; -1 for anonymous memory
+	intptr_t    fd;        // the queue file's handle, locked while open (queuemap.h); -1 for anonymous memory
 	float      *samples;   // capFrames × channels, interleaved
 	uint64_t    capFrames; // a power of two
 	int         channels;

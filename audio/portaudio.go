@@ -5,9 +5,13 @@ package audio
 
 /*
 #cgo pkg-config: portaudio-2.0
-#cgo LDFLAGS: -lasound -ljack -lm
+#cgo linux LDFLAGS: -lasound -ljack -lm
+#cgo windows LDFLAGS: -lpthread
+// ALSA and JACK exist only on Linux; their messages are kept below.
+#ifdef __linux__
 #include <alsa/asoundlib.h>
 #include <jack/jack.h>
+#endif
 #include <portaudio.h>
 #include <pthread.h>
 #include <stdarg.h>
@@ -62,6 +66,7 @@ static void podmarkKeep(const char *prefix, const char *msg) {
 	pthread_mutex_unlock(&podmarkMsgMu);
 }
 
+#ifdef __linux__
 static void podmarkALSAError(const char *file, int line, const char *function, int err, const char *fmt, ...) {
 	char buf[400];
 	va_list ap;
@@ -79,6 +84,10 @@ static void podmarkQuietLibs(void) {
 	jack_set_error_function(podmarkJACKError);
 	jack_set_info_function(podmarkJACKInfo);
 }
+#else
+// WASAPI and WinMM print nothing while PortAudio scans them.
+static void podmarkQuietLibs(void) {}
+#endif
 
 static void podmarkLastLibMessage(char *out, size_t n) {
 	pthread_mutex_lock(&podmarkMsgMu);

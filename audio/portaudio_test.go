@@ -1,3 +1,8 @@
+//go:build linux
+
+// These tests drive PortAudio on a JACK server, which podmark uses only on
+// Linux; they also redirect fd 2 with dup(2).
+
 package audio
 
 import (

@@ -10,8 +10,6 @@ import (
 	"math"
 	"os"
 	"strings"
-
-	"golang.org/x/sys/unix"
 )
 
 // The capture queue's layout (podmarkHead and podmarkBuf in capqueue.h;
@@ -314,8 +312,8 @@ func ReplayQueue(path string, tracks []string, opt ReplayOptions) (ReplayReport,
 	defer f.Close() // read-only: nothing to report
 	// The recorder holds this lock for as long as it records (see
 	// podmarkQueueNew); holding it here also keeps a second replay out.
-	if err := unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB); err != nil {
-		if errors.Is(err, unix.EWOULDBLOCK) {
+	if err := lockQueue(f); err != nil {
+		if errors.Is(err, errQueueLocked) {
 			return rep, fmt.Errorf("%w: %s", ErrQueueBusy, name)
 		}
 		return rep, fmt.Errorf("audio: capture queue %s: lock: %w", name, err)

@@ -366,6 +366,9 @@ func (r *Recorder) abortStart(err error) error {
 // syncDirs fsyncs the folders holding paths, so the new files' directory
 // entries survive a power cut.
 func syncDirs(paths []string) error {
+	if !canSyncDir {
+		return nil
+	}
 	seen := map[string]bool{}
 	for _, p := range paths {
 		d := filepath.Dir(p)

@@ -1,5 +1,9 @@
 //go:build !linux
 
+// No timerfd outside Linux. On Windows the Go timer is the right writer
+// timer: the runtime sleeps on a high-resolution waitable timer there, so
+// it wakes once, at the tick, without the millisecond rounding of epoll.
+
 package audio
 
 import (

@@ -274,6 +274,9 @@ func projectName(out string) string {
 }
 
 func syncDir(dir string) error {
+	if !canSyncDir {
+		return nil
+	}
 	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("export: %w", err)

@@ -1,4 +1,6 @@
-//go:build !linux
+//go:build !linux && !windows
+
+// Neither statfs (free_linux.go) nor GetDiskFreeSpaceEx (free_windows.go).
 
 package session
 

@@ -1,4 +1,6 @@
-//go:build !linux
+//go:build !linux && !windows
+
+// Neither CLOCK_MONOTONIC (mono_linux.go) nor QueryPerformanceCounter (mono_windows.go).
 
 package session
 

@@ -15,7 +15,8 @@ var processStart = time.Now()
 // SanitizeName makes s safe as part of a file name on every common file
 // system: letters and digits are kept, runs of anything else become one '-',
 // and the result is at most 40 bytes, shortened on a word boundary where
-// one is near (a single word too long is cut). It returns fallback when
+// one is near (a single word too long is cut); it is a name Windows accepts
+// too (WindowsSafeName: no device name like CON). It returns fallback when
 // nothing is left.
 func SanitizeName(s, fallback string) string {
 	var b strings.Builder
@@ -25,7 +26,7 @@ func SanitizeName(s, fallback string) string {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' {
 			if b.Len()+len(string(r)) > 40 {
 				if cut := strings.LastIndexByte(b.String(), '-'); !gap && cut >= 20 {
-					return b.String()[:cut] // not mid-word
+					return WindowsSafeName(b.String()[:cut], fallback) // not mid-word
 				}
 				break
 			}
@@ -43,7 +44,7 @@ func SanitizeName(s, fallback string) string {
 	if out == "" {
 		return fallback
 	}
-	return out
+	return WindowsSafeName(out, fallback)
 }
 
 // DefaultHost is the host name used when none is given: the machine's name.

@@ -105,9 +105,7 @@ func OpenSource(cfg Config) (audio.Source, error) {
 	return src, nil
 }
 
-// DefaultQueueDir holds the persistent capture queues: memory (tmpfs) that
-// outlives a killed process but not a restart.
-const DefaultQueueDir = "/dev/shm"
+// DefaultQueueDir (queuedir_*.go) holds the persistent capture queues.
 
 // newQueueName returns a new capture queue file name in dir (see
 // Config.QueueDir) and its tag; "" when there is to be none.

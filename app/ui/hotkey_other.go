@@ -1,4 +1,6 @@
-//go:build !(linux && cgo)
+//go:build !(linux && cgo) && !windows
+
+// Neither X11 (hotkey_x11.go) nor RegisterHotKey (hotkey_windows.go).
 
 package ui
 

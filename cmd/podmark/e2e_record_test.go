@@ -1,3 +1,8 @@
+//go:build linux
+
+// These tests record from JACK and read its cycle times on
+// CLOCK_MONOTONIC_RAW (clock_gettime), which exist on Linux only.
+
 package main
 
 // End-to-end test of `podmark record` on the real stack: JACK (dummy driver,

@@ -43,6 +43,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "podmark: this build has no window; use a command (podmark help)")
 			return 2
 		}
+		leaveOwnConsole()
 		return runWindow(args, stderr)
 	}
 	name := args[0]

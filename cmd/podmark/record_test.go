@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -218,16 +219,21 @@ func TestHelpNamesDocs(t *testing.T) {
 // TestVersion: podmark --version and podmark version print podmark's
 // version, then Go's, Fyne's and PortAudio's.
 func TestVersion(t *testing.T) {
-	for _, args := range [][]string{{"--version"}, {"version"}} {
+	for _, args := range [][]string{{"--version"}, {"-version"}, {"version"}} {
 		var stdout, stderr bytes.Buffer
 		if code := run(args, strings.NewReader(""), &stdout, &stderr); code != 0 {
 			t.Fatalf("podmark %v: exit %d\n%s", args, code, stderr.String())
 		}
 		lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
 		if len(lines) != 4 || !strings.HasPrefix(lines[0], "podmark "+session.AppVersion) ||
-			!strings.HasPrefix(lines[1], "Go go1.") || !strings.HasPrefix(lines[2], "Fyne ") || !strings.Contains(lines[3], "PortAudio V19") {
+			!strings.HasPrefix(lines[1], "Go go1.") || !strings.HasSuffix(lines[1], " "+runtime.GOOS+"/"+runtime.GOARCH) ||
+			!strings.HasPrefix(lines[2], "Fyne ") || !strings.Contains(lines[3], "PortAudio V19") {
 			t.Errorf("podmark %v:\n%s", args, stdout.String())
 		}
+	}
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"version", "x"}, strings.NewReader(""), &stdout, &stderr); code != 2 {
+		t.Errorf("podmark version x: exit %d, want 2", code)
 	}
 }
 
