@@ -285,7 +285,7 @@ func TestE2EWindow(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("podmark did not exit on SIGTERM")
 	}
-	if s := stderr.String(); strings.Contains(s, "locale") || strings.Contains(s, "panic") {
+	if s := withoutOpenerNoise(stderr.String()); strings.Contains(s, "locale") || strings.Contains(s, "panic") {
 		t.Errorf("window log has locale errors or a panic under LANG=C:\n%s", s)
 	}
 
@@ -465,4 +465,25 @@ func TestE2EWindowFirstLaunchAndFailure(t *testing.T) {
 	if !strings.Contains(log, "no space left on device") {
 		t.Errorf("the window did not report the full disk:\n%s", log)
 	}
+}
+
+// withoutOpenerNoise drops the warnings perl prints when xdg-open (started
+// by the hand-off's Open folder) runs under a locale the machine lacks: they
+// are the desktop opener's, not podmark's, whose own locale handling the
+// window test checks.
+func withoutOpenerNoise(log string) string {
+	var b strings.Builder
+	inPerl := false
+	for _, l := range strings.SplitAfter(log, "\n") {
+		if strings.HasPrefix(l, "perl: warning:") {
+			inPerl = true
+			continue
+		}
+		if inPerl && (strings.HasPrefix(l, "\t") || strings.HasPrefix(l, " ")) {
+			continue
+		}
+		inPerl = false
+		b.WriteString(l)
+	}
+	return b.String()
 }
