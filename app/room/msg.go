@@ -165,6 +165,9 @@ type Presence struct {
 	Link     string    `json:"link"`      // the host's own view: "online" or "reconnected"
 	Pending  int       `json:"pending"`   // marker events not yet acknowledged by the relay
 	UTC      time.Time `json:"utc"`
+	// Upload is the progressive hand-off's progress (handoff.go); absent
+	// when the host does not upload.
+	Upload *Upload `json:"upload,omitempty"`
 }
 
 // Validate reports why p must not be accepted, or nil.
@@ -189,6 +192,9 @@ func (p Presence) Validate() error {
 		return fmt.Errorf("%w: presence figures out of range", ErrMessage)
 	}
 	if err := checkText("link", p.Link, 32); err != nil {
+		return err
+	}
+	if err := p.Upload.validate(); err != nil {
 		return err
 	}
 	return checkUTC(p.UTC)

@@ -8,7 +8,9 @@ package room
 //	podmark.S.E.markers.H    marker events by H (JetStream stream PODMARK_S__E)
 //	podmark.S.E.presence.H   H's presence, about once a second (core NATS)
 //	podmark.S.E.clock.H      H answers clock requests here (request/reply)
-//	podmark.S.E.upload.H.>   reserved for the progressive hand-off (issue 15)
+//	podmark.S.E.upload.H.>   reserved
+//	podmark.S.E.pulled.X     editor X announces verified pulls (Pulled)
+//	PODMARK_S__E_UP_H        H's object store bucket of the hand-off (handoff.go)
 //	PODMARK_S__E             the room's stream (markers), kept on disk
 //	PODMARK_S__E_RUNDOWN     the rundown KV bucket; key "rundown"
 //	markers-H                H's durable consumer on the room's stream
