@@ -255,204 +255,24 @@ func percentile(v []float64, q float64) float64 {
 	return v[i]
 }
 
-// decide turns the speakers' power envelopes into turns.
+// decide turns the speakers' power envelopes into turns, in steps: each
+// track's voiced frames against its own noise floor (voicing), what each
+// microphone picks up of the others (newBleedModel), the voiced frames that
+// are a speaker's own speech (speechOf) and the turns they make (turnsOf).
 func decide(power [][]float32, hop int, frames int64, opt Options) ([]Turn, []Stats) {
 	ns := len(power)
-	hops := len(power[0])
-	stats := make([]Stats, ns)
-	// Smoothed level in dB: the mean power over 50 ms, centred, so an onset
-	// is not biased early or late.
-	const half = 2
-	sm := make([][]float32, ns)
-	voiced := make([][]bool, ns)
-	rel := make([][]float32, ns) // dB against the speaker's speech level
+	d := &decision{
+		opt: opt, hop: hop, hops: len(power[0]),
+		stats: make([]Stats, ns), sm: make([][]float32, ns),
+		voiced: make([][]bool, ns), rel: make([][]float32, ns),
+	}
 	for k, p := range power {
-		s := make([]float32, hops)
-		var sum float64
-		for i := 0; i < hops+half; i++ {
-			if i < hops {
-				sum += float64(p[i])
-			}
-			if j := i - 2*half - 1; j >= 0 {
-				sum -= float64(p[j])
-			}
-			if c := i - half; c >= 0 {
-				lo, hi := max(c-half, 0), min(c+half, hops-1)
-				s[c] = float32(db(max(sum, 0) / float64(hi-lo+1)))
-			}
-		}
-		sm[k] = s
-		// Noise floor: a low percentile of the frames that are not digital
-		// silence. Conversation leaves every track silent (or only bleed)
-		// for much of the time, so the 10th percentile is the room.
-		var vals []float64
-		for i, v := range p {
-			if float64(v) > silentPower {
-				vals = append(vals, float64(s[i]))
-			}
-		}
-		floor := percentile(vals, 0.10)
-		floor = max(floor, -100)
-		stats[k].Floor = floor
-		// Hysteresis: a stretch starts above floor+Margin and lasts, on
-		// both sides, while above floor+Margin/2, so soft onsets and the
-		// decay of the last syllable stay in the turn.
-		thr, low := floor+opt.Margin, floor+opt.Margin/2
-		v := make([]bool, hops)
-		for i := range s {
-			if float64(s[i]) > thr && float64(p[i]) > silentPower {
-				v[i] = true
-			}
-		}
-		for i := 1; i < hops; i++ {
-			if v[i-1] && !v[i] && float64(s[i]) > low && float64(p[i]) > silentPower {
-				v[i] = true
-			}
-		}
-		for i := hops - 2; i >= 0; i-- {
-			if v[i+1] && !v[i] && float64(s[i]) > low && float64(p[i]) > silentPower {
-				v[i] = true
-			}
-		}
-		vals = vals[:0]
-		for i := range s {
-			if v[i] {
-				vals = append(vals, float64(s[i]))
-				stats[k].Voiced += int64(hop)
-			}
-		}
-		voiced[k] = v
-		// Speech level: the loud end of what is voiced, so bleed (also
-		// voiced, but lower) does not drag it down.
-		level := percentile(vals, 0.90)
-		if math.IsInf(level, -1) {
-			level = 0
-		}
-		stats[k].Level = level
-		r := make([]float32, hops)
-		for i := range s {
-			r[i] = s[i] - float32(level)
-		}
-		rel[k] = r
+		d.voicing(k, p)
 	}
-	// Bleed. peak[j][i] is track j's loudest smoothed level over the last
-	// BleedDelay (bleed through a call arrives late). coupling[k][j] is how
-	// much of j's voice track k picks up: the 80th percentile of k's level minus
-	// peak[j] while j talks, about -20 dB for a host without headphones
-	// and down at k's noise floor for one with.
-	back := int(opt.BleedDelay / opt.Hop)
-	peak := make([][]float32, ns)
-	for j := range ns {
-		pk := make([]float32, hops)
-		for i := range hops {
-			m := sm[j][i]
-			for t := max(i-back, 0); t < i; t++ {
-				m = max(m, sm[j][t])
-			}
-			pk[i] = m
-		}
-		peak[j] = pk
-	}
-	coupling := make([][]float32, ns)
-	typical := make([][]float32, ns) // the median: what k usually picks up of j
-	for k := range ns {
-		coupling[k] = make([]float32, ns)
-		typical[k] = make([]float32, ns)
-		for j := range ns {
-			if j == k {
-				continue
-			}
-			var diffs []float64
-			for i := range hops {
-				if voiced[j][i] && rel[j][i] > -10 {
-					diffs = append(diffs, float64(sm[k][i]-peak[j][i]))
-				}
-			}
-			c := percentile(diffs, 0.8)
-			if math.IsInf(c, -1) {
-				c = -200
-			}
-			coupling[k][j] = float32(c)
-			typical[k][j] = float32(max(percentile(diffs, 0.5), -200))
-		}
-	}
-	// A voiced frame of k is j's bleed when both hold: j's voice (now or
-	// up to BleedDelay before) stands Bleed dB higher against its own
-	// speech level, and k's level is no more than 6 dB above what k picks
-	// up of j. The first keeps real overlaps, the second keeps a quiet
-	// word on a track that has no bleed.
-	speech := make([][]bool, ns)
-	for k := range ns {
-		sp := make([]bool, hops)
-		for i := range hops {
-			if !voiced[k][i] {
-				continue
-			}
-			bleed := false
-			for j := 0; j < ns && !bleed; j++ {
-				if j == k {
-					continue
-				}
-				relJ := peak[j][i] - float32(stats[j].Level)
-				bleed = relJ >= rel[k][i]+float32(opt.Bleed) && sm[k][i] <= peak[j][i]+coupling[k][j]+6
-			}
-			if bleed {
-				stats[k].Bleed += int64(hop)
-			} else {
-				sp[i] = true
-			}
-		}
-		speech[k] = sp
-	}
-	// aboveBleed: k's level at i is more than another voice usually leaks
-	// into k's microphone.
-	aboveBleed := func(k, i int) bool {
-		for j := range ns {
-			if j != k && sm[k][i] <= peak[j][i]+typical[k][j] {
-				return false
-			}
-		}
-		return true
-	}
-	// Hangover and minimum length, per speaker.
-	gap := int(opt.Hangover / opt.Hop)
-	minLen := int(opt.MinTurn / opt.Hop)
+	d.newBleedModel()
 	var turns []Turn
 	for k := range ns {
-		var segs [][2]int
-		for i := 0; i < hops; {
-			if !speech[k][i] {
-				i++
-				continue
-			}
-			j := i
-			for j < hops && speech[k][j] {
-				j++
-			}
-			if n := len(segs); n > 0 && i-segs[n-1][1] < gap {
-				segs[n-1][1] = j
-			} else {
-				segs = append(segs, [2]int{i, j})
-			}
-			i = j
-		}
-		hold := int(opt.TailHold / opt.Hop)
-		for _, sg := range segs {
-			if sg[1]-sg[0] < minLen {
-				continue
-			}
-			// The last syllable's decay under the other voice's bleed (an
-			// overlap at the end of a turn) is still this speaker's: carry
-			// the turn on while the level keeps falling and stays above what
-			// the other voice leaks in, at most TailHold.
-			limit := min(sg[1]+hold, hops)
-			for sg[1] < limit && voiced[k][sg[1]] && !speech[k][sg[1]] && sm[k][sg[1]] < sm[k][sg[1]-1] && aboveBleed(k, sg[1]) {
-				sg[1]++
-			}
-			t := Turn{Speaker: k, Start: int64(sg[0]) * int64(hop), End: min(int64(sg[1])*int64(hop), frames)}
-			stats[k].Speech += t.End - t.Start
-			turns = append(turns, t)
-		}
+		turns = append(turns, d.turnsOf(k, d.speechOf(k), frames)...)
 	}
 	slices.SortFunc(turns, func(a, b Turn) int {
 		if a.Start != b.Start {
@@ -460,5 +280,231 @@ func decide(power [][]float32, hop int, frames int64, opt Options) ([]Turn, []St
 		}
 		return a.Speaker - b.Speaker
 	})
-	return turns, stats
+	return turns, d.stats
+}
+
+// decision holds the per-track envelopes decide works on; index k is the
+// track, i the hop.
+type decision struct {
+	opt       Options
+	hop, hops int
+	stats     []Stats
+	sm        [][]float32 // smoothed level, dB
+	voiced    [][]bool    // above the track's noise floor (with hysteresis)
+	rel       [][]float32 // dB against the speaker's speech level
+	peak      [][]float32 // loudest sm over the last BleedDelay
+	coupling  [][]float32 // coupling[k][j]: how much of j's voice k picks up (80th percentile)
+	typical   [][]float32 // the median of the same: what k usually picks up of j
+}
+
+// smooth returns the mean power over 50 ms in dB, centred, so an onset is
+// not biased early or late.
+func smooth(p []float32) []float32 {
+	const half = 2
+	hops := len(p)
+	s := make([]float32, hops)
+	var sum float64
+	for i := 0; i < hops+half; i++ {
+		if i < hops {
+			sum += float64(p[i])
+		}
+		if j := i - 2*half - 1; j >= 0 {
+			sum -= float64(p[j])
+		}
+		if c := i - half; c >= 0 {
+			lo, hi := max(c-half, 0), min(c+half, hops-1)
+			s[c] = float32(db(max(sum, 0) / float64(hi-lo+1)))
+		}
+	}
+	return s
+}
+
+// voicing finds track k's noise floor, voiced frames and speech level.
+func (d *decision) voicing(k int, p []float32) {
+	s := smooth(p)
+	d.sm[k] = s
+	// Noise floor: a low percentile of the frames that are not digital
+	// silence. Conversation leaves every track silent (or only bleed)
+	// for much of the time, so the 10th percentile is the room.
+	var vals []float64
+	for i, v := range p {
+		if float64(v) > silentPower {
+			vals = append(vals, float64(s[i]))
+		}
+	}
+	floor := max(percentile(vals, 0.10), -100)
+	d.stats[k].Floor = floor
+	// Hysteresis: a stretch starts above floor+Margin and lasts, on
+	// both sides, while above floor+Margin/2, so soft onsets and the
+	// decay of the last syllable stay in the turn.
+	thr, low := floor+d.opt.Margin, floor+d.opt.Margin/2
+	v := make([]bool, d.hops)
+	for i := range s {
+		if float64(s[i]) > thr && float64(p[i]) > silentPower {
+			v[i] = true
+		}
+	}
+	for i := 1; i < d.hops; i++ {
+		if v[i-1] && !v[i] && float64(s[i]) > low && float64(p[i]) > silentPower {
+			v[i] = true
+		}
+	}
+	for i := d.hops - 2; i >= 0; i-- {
+		if v[i+1] && !v[i] && float64(s[i]) > low && float64(p[i]) > silentPower {
+			v[i] = true
+		}
+	}
+	vals = vals[:0]
+	for i := range s {
+		if v[i] {
+			vals = append(vals, float64(s[i]))
+			d.stats[k].Voiced += int64(d.hop)
+		}
+	}
+	d.voiced[k] = v
+	// Speech level: the loud end of what is voiced, so bleed (also
+	// voiced, but lower) does not drag it down.
+	level := percentile(vals, 0.90)
+	if math.IsInf(level, -1) {
+		level = 0
+	}
+	d.stats[k].Level = level
+	r := make([]float32, d.hops)
+	for i := range s {
+		r[i] = s[i] - float32(level)
+	}
+	d.rel[k] = r
+}
+
+// newBleedModel measures the bleed between the tracks. peak[j][i] is track
+// j's loudest smoothed level over the last BleedDelay (bleed through a call
+// arrives late). coupling[k][j] is how much of j's voice track k picks up:
+// the 80th percentile of k's level minus peak[j] while j talks, about -20 dB
+// for a host without headphones and down at k's noise floor for one with.
+func (d *decision) newBleedModel() {
+	ns := len(d.sm)
+	back := int(d.opt.BleedDelay / d.opt.Hop)
+	d.peak = make([][]float32, ns)
+	for j := range ns {
+		pk := make([]float32, d.hops)
+		for i := range d.hops {
+			m := d.sm[j][i]
+			for t := max(i-back, 0); t < i; t++ {
+				m = max(m, d.sm[j][t])
+			}
+			pk[i] = m
+		}
+		d.peak[j] = pk
+	}
+	d.coupling = make([][]float32, ns)
+	d.typical = make([][]float32, ns)
+	for k := range ns {
+		d.coupling[k] = make([]float32, ns)
+		d.typical[k] = make([]float32, ns)
+		for j := range ns {
+			if j == k {
+				continue
+			}
+			var diffs []float64
+			for i := range d.hops {
+				if d.voiced[j][i] && d.rel[j][i] > -10 {
+					diffs = append(diffs, float64(d.sm[k][i]-d.peak[j][i]))
+				}
+			}
+			c := percentile(diffs, 0.8)
+			if math.IsInf(c, -1) {
+				c = -200
+			}
+			d.coupling[k][j] = float32(c)
+			d.typical[k][j] = float32(max(percentile(diffs, 0.5), -200))
+		}
+	}
+}
+
+// speechOf returns track k's voiced frames that are not another voice's
+// bleed. A voiced frame of k is j's bleed when both hold: j's voice (now or
+// up to BleedDelay before) stands Bleed dB higher against its own speech
+// level, and k's level is no more than 6 dB above what k picks up of j. The
+// first keeps real overlaps, the second keeps a quiet word on a track that
+// has no bleed.
+func (d *decision) speechOf(k int) []bool {
+	sp := make([]bool, d.hops)
+	for i := range d.hops {
+		if !d.voiced[k][i] {
+			continue
+		}
+		bleed := false
+		for j := 0; j < len(d.sm) && !bleed; j++ {
+			if j == k {
+				continue
+			}
+			relJ := d.peak[j][i] - float32(d.stats[j].Level)
+			bleed = relJ >= d.rel[k][i]+float32(d.opt.Bleed) && d.sm[k][i] <= d.peak[j][i]+d.coupling[k][j]+6
+		}
+		if bleed {
+			d.stats[k].Bleed += int64(d.hop)
+		} else {
+			sp[i] = true
+		}
+	}
+	return sp
+}
+
+// aboveBleed reports whether k's level at i is more than another voice
+// usually leaks into k's microphone.
+func (d *decision) aboveBleed(k, i int) bool {
+	for j := range d.sm {
+		if j != k && d.sm[k][i] <= d.peak[j][i]+d.typical[k][j] {
+			return false
+		}
+	}
+	return true
+}
+
+// stretches returns the runs of true in speech, joining runs less than gap
+// hops apart.
+func stretches(speech []bool, gap int) [][2]int {
+	var segs [][2]int
+	for i := 0; i < len(speech); {
+		if !speech[i] {
+			i++
+			continue
+		}
+		j := i
+		for j < len(speech) && speech[j] {
+			j++
+		}
+		if n := len(segs); n > 0 && i-segs[n-1][1] < gap {
+			segs[n-1][1] = j
+		} else {
+			segs = append(segs, [2]int{i, j})
+		}
+		i = j
+	}
+	return segs
+}
+
+// turnsOf makes speaker k's turns of its speech frames: hangover, minimum
+// length and the held tail.
+func (d *decision) turnsOf(k int, speech []bool, frames int64) []Turn {
+	minLen := int(d.opt.MinTurn / d.opt.Hop)
+	hold := int(d.opt.TailHold / d.opt.Hop)
+	var turns []Turn
+	for _, sg := range stretches(speech, int(d.opt.Hangover/d.opt.Hop)) {
+		if sg[1]-sg[0] < minLen {
+			continue
+		}
+		// The last syllable's decay under the other voice's bleed (an
+		// overlap at the end of a turn) is still this speaker's: carry
+		// the turn on while the level keeps falling and stays above what
+		// the other voice leaks in, at most TailHold.
+		limit := min(sg[1]+hold, d.hops)
+		for sg[1] < limit && d.voiced[k][sg[1]] && !speech[sg[1]] && d.sm[k][sg[1]] < d.sm[k][sg[1]-1] && d.aboveBleed(k, sg[1]) {
+			sg[1]++
+		}
+		t := Turn{Speaker: k, Start: int64(sg[0]) * int64(d.hop), End: min(int64(sg[1])*int64(d.hop), frames)}
+		d.stats[k].Speech += t.End - t.Start
+		turns = append(turns, t)
+	}
+	return turns
 }
