@@ -390,134 +390,172 @@ func (r *reader) cueOffsets(files []cueFile) ([]time.Duration, error) {
 
 func (r *reader) readCUE(text string) (Doc, error) {
 	const f = FormatCUE
-	d := Doc{Version: DocVersion, Rate: DefaultRate}
 	ls := lines(text)
 	// First pass: the FILE lines, to place each file's indexes.
-	var files []cueFile
-	for i, line := range ls {
-		args, quoted := cueArgs(line)
-		if len(args) > 0 && strings.EqualFold(args[0], "FILE") {
-			if len(args) < 2 {
-				return Doc{}, syntaxErr(f, i+1, "FILE without a file name")
-			}
-			files = append(files, cueFile{name: cueFileName(line, args, quoted), line: i + 1})
-		}
+	files, err := cueFiles(ls)
+	if err != nil {
+		return Doc{}, err
 	}
 	offs, err := r.cueOffsets(files)
 	if err != nil {
 		return Doc{}, err
 	}
-	file := -1
-	at := func(s string) (int64, bool) {
-		t, err := ParseCUETime(s)
-		if err != nil {
-			return 0, false
-		}
-		if file > 0 {
-			t += offs[file]
-		}
-		return DurationToSamples(t, d.Rate), true
-	}
-	var cur *Marker // the open track
-	curLine, hasIndex := 0, false
-	// REM markers inside a track follow it, so markers at one time keep
-	// the order they have in the sheet (and a rewrite is identical).
-	var inTrack []Marker
-	closeTrack := func() error {
-		if cur == nil {
-			return nil
-		}
-		if !hasIndex {
-			return syntaxErr(f, curLine, "TRACK without INDEX 01")
-		}
-		d.Markers = append(d.Markers, *cur)
-		d.Markers = append(d.Markers, inTrack...)
-		cur, inTrack = nil, inTrack[:0]
-		return nil
-	}
+	c := &cueSheet{d: Doc{Version: DocVersion, Rate: DefaultRate}, files: files, offs: offs, file: -1}
 	for i, line := range ls {
-		args, quoted := cueArgs(line)
-		if len(args) == 0 {
-			continue
-		}
-		switch strings.ToUpper(args[0]) {
-		case "TITLE":
-			if len(args) < 2 {
-				return Doc{}, syntaxErr(f, i+1, "TITLE without a title")
-			}
-			if cur != nil {
-				cur.Title = cueText(line, args, quoted)
-			} else {
-				d.Title = cueText(line, args, quoted)
-			}
-		case "FILE":
-			file++
-			if d.Audio == "" {
-				d.Audio = files[file].name
-			}
-		case "TRACK":
-			if err := closeTrack(); err != nil {
-				return Doc{}, err
-			}
-			cur, curLine, hasIndex = &Marker{Kind: Topic}, i+1, false
-		case "INDEX":
-			if cur == nil {
-				return Doc{}, syntaxErr(f, i+1, "INDEX outside a TRACK")
-			}
-			if len(args) < 3 {
-				return Doc{}, syntaxErr(f, i+1, "want INDEX nn mm:ss:ff")
-			}
-			if args[1] != "01" && args[1] != "1" {
-				continue
-			}
-			s, ok := at(args[2])
-			if !ok {
-				return Doc{}, syntaxErr(f, i+1, "bad INDEX time %q (want mm:ss:ff)", args[2])
-			}
-			cur.Sample = s
-			hasIndex = true
-		case "REM":
-			if len(args) < 2 {
-				continue
-			}
-			switch key := strings.ToLower(args[1]); {
-			case key == "kind" && cur != nil && len(args) >= 3:
-				if k, err := ParseKind(args[2]); err == nil {
-					cur.Kind = k
-				}
-			case key == "url" && cur != nil && len(args) >= 3:
-				cur.URL = args[2]
-			case Kind(key).Valid() && len(args) >= 3:
-				s, ok := at(args[2])
-				if !ok {
-					continue // a REM comment of some other tool
-				}
-				m := Marker{Kind: Kind(key), Sample: s}
-				rest := args[3:]
-				// An end time is unquoted: a quoted title may look like one.
-				if len(rest) > 0 && !quoted[3] {
-					if e, ok := at(rest[0]); ok {
-						if e > m.Sample {
-							m.End = e
-						}
-						rest = rest[1:]
-					}
-				}
-				m.Title = strings.Join(rest, " ")
-				if cur != nil {
-					inTrack = append(inTrack, m)
-				} else {
-					d.Markers = append(d.Markers, m)
-				}
-			}
+		if err := c.line(i+1, line); err != nil {
+			return Doc{}, err
 		}
 	}
-	if err := closeTrack(); err != nil {
+	if err := c.closeTrack(); err != nil {
 		return Doc{}, err
 	}
+	d := c.d
 	d.sortMarkers()
 	for i := range d.Markers {
 		d.Markers[i].ID = importID(f, i+1)
 	}
 	return d, nil
+}
+
+// cueFiles returns the sheet's FILE lines.
+func cueFiles(ls []string) ([]cueFile, error) {
+	var files []cueFile
+	for i, line := range ls {
+		args, quoted := cueArgs(line)
+		if len(args) > 0 && strings.EqualFold(args[0], "FILE") {
+			if len(args) < 2 {
+				return nil, syntaxErr(FormatCUE, i+1, "FILE without a file name")
+			}
+			files = append(files, cueFile{name: cueFileName(line, args, quoted), line: i + 1})
+		}
+	}
+	return files, nil
+}
+
+// cueSheet is the state of the second pass over a CUE sheet.
+type cueSheet struct {
+	d     Doc
+	files []cueFile
+	offs  []time.Duration // start of each FILE on the timeline
+	file  int             // the current FILE, -1 before the first
+	cur   *Marker         // the open track
+	// curLine is the open track's TRACK line; hasIndex says it has its
+	// INDEX 01.
+	curLine  int
+	hasIndex bool
+	// REM markers inside a track follow it, so markers at one time keep
+	// the order they have in the sheet (and a rewrite is identical).
+	inTrack []Marker
+}
+
+// at reads a CUE time of the current FILE as a sample on the timeline.
+func (c *cueSheet) at(s string) (int64, bool) {
+	t, err := ParseCUETime(s)
+	if err != nil {
+		return 0, false
+	}
+	if c.file > 0 {
+		t += c.offs[c.file]
+	}
+	return DurationToSamples(t, c.d.Rate), true
+}
+
+func (c *cueSheet) closeTrack() error {
+	if c.cur == nil {
+		return nil
+	}
+	if !c.hasIndex {
+		return syntaxErr(FormatCUE, c.curLine, "TRACK without INDEX 01")
+	}
+	c.d.Markers = append(c.d.Markers, *c.cur)
+	c.d.Markers = append(c.d.Markers, c.inTrack...)
+	c.cur, c.inTrack = nil, c.inTrack[:0]
+	return nil
+}
+
+// line reads line n of the sheet.
+func (c *cueSheet) line(n int, line string) error {
+	const f = FormatCUE
+	args, quoted := cueArgs(line)
+	if len(args) == 0 {
+		return nil
+	}
+	switch strings.ToUpper(args[0]) {
+	case "TITLE":
+		if len(args) < 2 {
+			return syntaxErr(f, n, "TITLE without a title")
+		}
+		if c.cur != nil {
+			c.cur.Title = cueText(line, args, quoted)
+		} else {
+			c.d.Title = cueText(line, args, quoted)
+		}
+	case "FILE":
+		c.file++
+		if c.d.Audio == "" {
+			c.d.Audio = c.files[c.file].name
+		}
+	case "TRACK":
+		if err := c.closeTrack(); err != nil {
+			return err
+		}
+		c.cur, c.curLine, c.hasIndex = &Marker{Kind: Topic}, n, false
+	case "INDEX":
+		if c.cur == nil {
+			return syntaxErr(f, n, "INDEX outside a TRACK")
+		}
+		if len(args) < 3 {
+			return syntaxErr(f, n, "want INDEX nn mm:ss:ff")
+		}
+		if args[1] != "01" && args[1] != "1" {
+			return nil
+		}
+		s, ok := c.at(args[2])
+		if !ok {
+			return syntaxErr(f, n, "bad INDEX time %q (want mm:ss:ff)", args[2])
+		}
+		c.cur.Sample = s
+		c.hasIndex = true
+	case "REM":
+		c.rem(args, quoted)
+	}
+	return nil
+}
+
+// rem reads a REM line: a track's kind or URL, or a podmark marker of a
+// kind (REM KIND TIME [END] TITLE); other tools' REM comments are skipped.
+func (c *cueSheet) rem(args []string, quoted []bool) {
+	if len(args) < 3 {
+		return
+	}
+	switch key := strings.ToLower(args[1]); {
+	case key == "kind" && c.cur != nil:
+		if k, err := ParseKind(args[2]); err == nil {
+			c.cur.Kind = k
+		}
+	case key == "url" && c.cur != nil:
+		c.cur.URL = args[2]
+	case Kind(key).Valid():
+		s, ok := c.at(args[2])
+		if !ok {
+			return // a REM comment of some other tool
+		}
+		m := Marker{Kind: Kind(key), Sample: s}
+		rest := args[3:]
+		// An end time is unquoted: a quoted title may look like one.
+		if len(rest) > 0 && !quoted[3] {
+			if e, ok := c.at(rest[0]); ok {
+				if e > m.Sample {
+					m.End = e
+				}
+				rest = rest[1:]
+			}
+		}
+		m.Title = strings.Join(rest, " ")
+		if c.cur != nil {
+			c.inTrack = append(c.inTrack, m)
+		} else {
+			c.d.Markers = append(c.d.Markers, m)
+		}
+	}
 }
