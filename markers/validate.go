@@ -259,33 +259,63 @@ func Fix(d Doc, f Format) (Doc, []string) {
 	if d.Rate <= 0 {
 		return d, nil
 	}
-	var notes []string
-	note := func(format string, args ...any) { notes = append(notes, fmt.Sprintf(format, args...)) }
-	public := d.PublicKinds()
-	isCh := func(m Marker) bool { return slices.Contains(public, m.Kind) && !m.Hidden }
-	key := func(m Marker) int64 {
-		switch f {
-		case FormatYouTube:
-			return m.Sample / int64(d.Rate)
-		case FormatCUE:
-			return cueFrames(m.Sample, d.Rate)
-		}
-		return millis(m.Sample, d.Rate)
+	x := &fixer{d: d, f: f, public: d.PublicKinds()}
+	x.titles()
+	x.pastEnd()
+	x.sameTime()
+	x.intro()
+	if f == FormatYouTube {
+		x.youTubeMinimum()
 	}
-	drop := func(pred func(i int, m Marker) bool) {
-		out := d.Markers[:0:0]
-		for i, m := range d.Markers {
-			if !pred(i, m) {
-				out = append(out, m)
-			}
-		}
-		d.Markers = out
+	return x.d, x.notes
+}
+
+// fixer holds a document being fixed for a format, step by step.
+type fixer struct {
+	d      Doc
+	f      Format
+	public []Kind
+	notes  []string
+}
+
+func (x *fixer) note(format string, args ...any) {
+	x.notes = append(x.notes, fmt.Sprintf(format, args...))
+}
+
+func (x *fixer) at(m Marker) string { return FormatTime(m.Sample, x.d.Rate) }
+
+// isCh reports whether m is a chapter of the format.
+func (x *fixer) isCh(m Marker) bool { return slices.Contains(x.public, m.Kind) && !m.Hidden }
+
+// key is m's start at the format's resolution: two chapters with one key
+// start at the same time for the format.
+func (x *fixer) key(m Marker) int64 {
+	switch x.f {
+	case FormatYouTube:
+		return m.Sample / int64(x.d.Rate)
+	case FormatCUE:
+		return cueFrames(m.Sample, x.d.Rate)
 	}
-	// Titles.
+	return millis(m.Sample, x.d.Rate)
+}
+
+// drop removes the markers pred holds for.
+func (x *fixer) drop(pred func(i int, m Marker) bool) {
+	out := x.d.Markers[:0:0]
+	for i, m := range x.d.Markers {
+		if !pred(i, m) {
+			out = append(out, m)
+		}
+	}
+	x.d.Markers = out
+}
+
+// titles names untitled chapters.
+func (x *fixer) titles() {
 	n := 0
-	for i := range d.Markers {
-		m := &d.Markers[i]
-		if !isCh(*m) {
+	for i := range x.d.Markers {
+		m := &x.d.Markers[i]
+		if !x.isCh(*m) {
 			continue
 		}
 		n++
@@ -294,28 +324,35 @@ func Fix(d Doc, f Format) (Doc, []string) {
 			if m.Kind == Sponsor {
 				m.Title = "Sponsor"
 			}
-			note("%s: empty title set to %q", FormatTime(m.Sample, d.Rate), m.Title)
+			x.note("%s: empty title set to %q", x.at(*m), m.Title)
 		}
 	}
-	// Past the end.
-	if d.Frames > 0 {
-		drop(func(_ int, m Marker) bool {
-			if isCh(m) && m.Sample >= d.Frames {
-				note("%s %q: dropped, it starts after the audio's end", FormatTime(m.Sample, d.Rate), m.Title)
-				return true
-			}
-			return false
-		})
+}
+
+// pastEnd drops chapters that start after the audio's end.
+func (x *fixer) pastEnd() {
+	if x.d.Frames <= 0 {
+		return
 	}
-	// Same time: keep the later one.
-	drop(func(i int, m Marker) bool {
-		if !isCh(m) {
+	x.drop(func(_ int, m Marker) bool {
+		if x.isCh(m) && m.Sample >= x.d.Frames {
+			x.note("%s %q: dropped, it starts after the audio's end", x.at(m), m.Title)
+			return true
+		}
+		return false
+	})
+}
+
+// sameTime keeps the later of two chapters at the same time.
+func (x *fixer) sameTime() {
+	x.drop(func(i int, m Marker) bool {
+		if !x.isCh(m) {
 			return false
 		}
-		for _, next := range d.Markers[i+1:] {
-			if isCh(next) {
-				if key(next) == key(m) {
-					note("%s %q: dropped, %q starts at the same time", FormatTime(m.Sample, d.Rate), m.Title, next.Title)
+		for _, next := range x.d.Markers[i+1:] {
+			if x.isCh(next) {
+				if x.key(next) == x.key(m) {
+					x.note("%s %q: dropped, %q starts at the same time", x.at(m), m.Title, next.Title)
 					return true
 				}
 				return false
@@ -323,59 +360,72 @@ func Fix(d Doc, f Format) (Doc, []string) {
 		}
 		return false
 	})
-	// Intro at 0.
-	if ch := d.TOC(); len(ch) > 0 && key(ch[0]) != 0 && strings.EqualFold(oneLine(ch[0].Title), "intro") {
+}
+
+// intro makes the first chapter start at 0.
+func (x *fixer) intro() {
+	ch := x.d.TOC()
+	if len(ch) == 0 || x.key(ch[0]) == 0 {
+		return
+	}
+	if strings.EqualFold(oneLine(ch[0].Title), "intro") {
 		// The first chapter is the intro already (the episode gained a
 		// jingle before it): start it at 0 rather than add a second one.
-		for k := range d.Markers {
-			if d.Markers[k].ID == ch[0].ID {
-				note("%s %q: moved to 0:00", FormatTime(d.Markers[k].Sample, d.Rate), d.Markers[k].Title)
-				d.Markers[k].Sample = 0
+		for k := range x.d.Markers {
+			if m := &x.d.Markers[k]; m.ID == ch[0].ID {
+				x.note("%s %q: moved to 0:00", x.at(*m), m.Title)
+				m.Sample = 0
 			}
 		}
-		d.sortMarkers()
-	} else if len(ch) > 0 && key(ch[0]) != 0 {
-		intro := Marker{ID: NewID(), Kind: Topic, Title: "Intro", Sample: 0}
-		if !slices.Contains(public, Topic) {
-			intro.Kind = ch[0].Kind
-		}
-		d.Markers = append([]Marker{intro}, d.Markers...)
-		note(`inserted chapter "Intro" at 0:00`)
+		x.d.sortMarkers()
+		return
 	}
-	// YouTube: no chapter under 10 s.
-	if f == FormatYouTube {
-		minLen := int64(YouTubeMinSeconds * d.Rate)
-		for changed := true; changed; {
-			changed = false
-			ch := d.TOC()
-			for i, m := range ch {
-				end := d.Frames
-				if i+1 < len(ch) {
-					end = ch[i+1].Sample
+	intro := Marker{ID: NewID(), Kind: Topic, Title: "Intro", Sample: 0}
+	if !slices.Contains(x.public, Topic) {
+		intro.Kind = ch[0].Kind
+	}
+	x.d.Markers = append([]Marker{intro}, x.d.Markers...)
+	x.note(`inserted chapter "Intro" at 0:00`)
+}
+
+// youTubeMinimum merges chapters shorter than YouTube's minimum into the
+// one before (the first into the one after), one at a time.
+func (x *fixer) youTubeMinimum() {
+	for x.mergeShortChapter() {
+		x.d.sortMarkers()
+	}
+}
+
+// mergeShortChapter merges the first chapter shorter than YouTube's
+// minimum and reports whether it found one.
+func (x *fixer) mergeShortChapter() bool {
+	minLen := int64(YouTubeMinSeconds * x.d.Rate)
+	ch := x.d.TOC()
+	for i, m := range ch {
+		end := x.d.Frames
+		if i+1 < len(ch) {
+			end = ch[i+1].Sample
+		}
+		if end <= m.Sample || end-m.Sample >= minLen {
+			continue
+		}
+		switch {
+		case i == 0 && i+1 < len(ch):
+			next := ch[1].ID
+			x.drop(func(_ int, o Marker) bool { return o.ID == m.ID })
+			for k := range x.d.Markers {
+				if n := &x.d.Markers[k]; n.ID == next {
+					x.note("%s %q: dropped, shorter than %d s; %q moved to 0:00", x.at(m), m.Title, YouTubeMinSeconds, n.Title)
+					n.Sample = 0
 				}
-				if end <= m.Sample || end-m.Sample >= minLen {
-					continue
-				}
-				if i == 0 && i+1 < len(ch) {
-					next := ch[1].ID
-					drop(func(_ int, x Marker) bool { return x.ID == m.ID })
-					for k := range d.Markers {
-						if d.Markers[k].ID == next {
-							note("%s %q: dropped, shorter than %d s; %q moved to 0:00", FormatTime(m.Sample, d.Rate), m.Title, YouTubeMinSeconds, d.Markers[k].Title)
-							d.Markers[k].Sample = 0
-						}
-					}
-				} else if i > 0 {
-					note("%s %q: merged into %q, shorter than %d s", FormatTime(m.Sample, d.Rate), m.Title, ch[i-1].Title, YouTubeMinSeconds)
-					drop(func(_ int, x Marker) bool { return x.ID == m.ID })
-				} else {
-					continue
-				}
-				d.sortMarkers()
-				changed = true
-				break
 			}
+		case i > 0:
+			x.note("%s %q: merged into %q, shorter than %d s", x.at(m), m.Title, ch[i-1].Title, YouTubeMinSeconds)
+			x.drop(func(_ int, o Marker) bool { return o.ID == m.ID })
+		default:
+			continue
 		}
+		return true
 	}
-	return d, notes
+	return false
 }
