@@ -121,120 +121,156 @@ func Validate(d Doc) Report { return validate(d, "") }
 func ValidateFor(d Doc, f Format) Report { return validate(d, f) }
 
 func validate(d Doc, f Format) Report {
-	var r Report
-	issue := func(m *Marker, code, fix, format string, args ...any) Issue {
-		i := Issue{Code: code, Msg: fmt.Sprintf(format, args...), Fix: fix}
-		if m != nil {
-			i.ID, i.Time, i.Title = m.ID, FormatTime(m.Sample, d.Rate), m.Title
-		}
-		return i
-	}
-	errorf := func(m *Marker, code, fix, format string, args ...any) {
-		r.Errors = append(r.Errors, issue(m, code, fix, format, args...))
-	}
-	warnf := func(m *Marker, code, fix, format string, args ...any) {
-		r.Warnings = append(r.Warnings, issue(m, code, fix, format, args...))
-	}
+	c := &checker{d: d, f: f, yt: f == FormatYouTube}
 	if d.Rate <= 0 {
-		errorf(nil, CodeBadRate, "", "sample rate %d is not positive", d.Rate)
-		return r
+		c.errorf(nil, CodeBadRate, "", "sample rate %d is not positive", d.Rate)
+		return c.r
 	}
+	c.markers()
+	if f != "" && !f.Public() && f != FormatCUE {
+		return c.r
+	}
+	c.chapters()
+	return c.r
+}
+
+// checker collects the issues of a document for a format ("" = any).
+type checker struct {
+	d  Doc
+	f  Format
+	yt bool // the format is YouTube's
+	r  Report
+}
+
+func (c *checker) issue(m *Marker, code, fix, format string, args ...any) Issue {
+	i := Issue{Code: code, Msg: fmt.Sprintf(format, args...), Fix: fix}
+	if m != nil {
+		i.ID, i.Time, i.Title = m.ID, FormatTime(m.Sample, c.d.Rate), m.Title
+	}
+	return i
+}
+
+func (c *checker) errorf(m *Marker, code, fix, format string, args ...any) {
+	c.r.Errors = append(c.r.Errors, c.issue(m, code, fix, format, args...))
+}
+
+func (c *checker) warnf(m *Marker, code, fix, format string, args ...any) {
+	c.r.Warnings = append(c.r.Warnings, c.issue(m, code, fix, format, args...))
+}
+
+// ytIssue reports a YouTube rule: an error for YouTube, a warning for any
+// format, nothing for another format.
+func (c *checker) ytIssue(m *Marker, code, fix, format string, args ...any) {
+	switch {
+	case c.yt:
+		c.errorf(m, code, fix, format, args...)
+	case c.f == "":
+		c.warnf(m, code, fix, format, args...)
+	}
+}
+
+// key is m's start at the format's time resolution.
+func (c *checker) key(m Marker) int64 { return formatKey(c.f, c.d.Rate, m) }
+
+// formatKey is m's start at format f's time resolution: two chapters with
+// one key start at the same time for the format.
+func formatKey(f Format, rate int, m Marker) int64 {
+	switch f {
+	case FormatYouTube:
+		return m.Sample / int64(rate)
+	case FormatCUE:
+		return cueFrames(m.Sample, rate)
+	}
+	return millis(m.Sample, rate)
+}
+
+// markers checks every marker on its own: valid, unique ID, order, end.
+func (c *checker) markers() {
+	d, f := c.d, c.f
 	ids := make(map[string]bool, len(d.Markers))
 	for i := range d.Markers {
 		m := &d.Markers[i]
 		if err := m.check(); err != nil {
-			errorf(m, CodeBadMarker, "", "%s", strings.TrimPrefix(err.Error(), "markers: "))
+			c.errorf(m, CodeBadMarker, "", "%s", strings.TrimPrefix(err.Error(), "markers: "))
 		}
 		if m.ID != "" && ids[m.ID] {
-			errorf(m, CodeDuplicateID, "", "id %q used twice", m.ID)
+			c.errorf(m, CodeDuplicateID, "", "id %q used twice", m.ID)
 		}
 		ids[m.ID] = true
 		if i > 0 && m.Sample < d.Markers[i-1].Sample {
-			if !slices.ContainsFunc(r.Warnings, func(i Issue) bool { return i.Code == CodeUnsorted }) {
-				warnf(m, CodeUnsorted, "sorted when written", "markers are not in time order")
+			if !slices.ContainsFunc(c.r.Warnings, func(i Issue) bool { return i.Code == CodeUnsorted }) {
+				c.warnf(m, CodeUnsorted, "sorted when written", "markers are not in time order")
 			}
 		}
 		if d.Frames > 0 && m.Sample >= d.Frames && !f.Public() && f != "" && f != FormatCUE {
-			warnf(m, CodePastEnd, "", "starts at or after the end of the audio (%s)", FormatTime(d.Frames, d.Rate))
+			c.warnf(m, CodePastEnd, "", "starts at or after the end of the audio (%s)", FormatTime(d.Frames, d.Rate))
 		}
 	}
-	if f != "" && !f.Public() && f != FormatCUE {
-		return r
-	}
+}
 
-	// Hidden chapters (toc: false) are no table-of-contents entries: the
-	// chapter rules hold for the others, and table-of-contents formats
-	// leave them out.
+// chapters checks the chapter rules. Hidden chapters (toc: false) are no
+// table-of-contents entries: the rules hold for the others, and
+// table-of-contents formats leave them out.
+func (c *checker) chapters() {
+	d, f := c.d, c.f
 	ch := d.TOC()
 	if n := d.hiddenCount(); n > 0 && f.TOC() {
-		warnf(nil, CodeHidden, "", "%d hidden chapter(s) (toc: false) left out of %s: they are not table-of-contents entries (podcast-json keeps them)", n, f)
+		c.warnf(nil, CodeHidden, "", "%d hidden chapter(s) (toc: false) left out of %s: they are not table-of-contents entries (podcast-json keeps them)", n, f)
 	}
 	if f == FormatCUE && len(ch) > CUEMaxTracks {
-		errorf(nil, CodeCUETooMany, "", "%d chapters: a CUE sheet holds at most %d tracks", len(ch), CUEMaxTracks)
-	}
-	yt := f == FormatYouTube
-	ytIssue := warnf // Validate reports YouTube's rules as warnings
-	switch {
-	case yt:
-		ytIssue = errorf
-	case f != "":
-		ytIssue = func(*Marker, string, string, string, ...any) {} // another format: not YouTube's business
+		c.errorf(nil, CodeCUETooMany, "", "%d chapters: a CUE sheet holds at most %d tracks", len(ch), CUEMaxTracks)
 	}
 	if len(ch) == 0 {
-		if yt {
-			errorf(nil, CodeYouTubeTooFew, "", "no public chapters (YouTube needs at least %d)", YouTubeMinChapters)
+		if c.yt {
+			c.errorf(nil, CodeYouTubeTooFew, "", "no public chapters (YouTube needs at least %d)", YouTubeMinChapters)
 		} else {
-			warnf(nil, CodeNoChapters, "", "no public chapters (kinds %s)", kindList(d.PublicKinds()))
+			c.warnf(nil, CodeNoChapters, "", "no public chapters (kinds %s)", kindList(d.PublicKinds()))
 		}
-		return r
+		return
 	}
-	key := func(m Marker) int64 { // the format's time resolution
-		switch f {
-		case FormatYouTube:
-			return m.Sample / int64(d.Rate)
-		case FormatCUE:
-			return cueFrames(m.Sample, d.Rate)
-		}
-		return millis(m.Sample, d.Rate)
-	}
-	if key(ch[0]) != 0 {
+	if c.key(ch[0]) != 0 {
 		const fix = `insert an "Intro" chapter at 0:00`
-		if yt {
-			errorf(&ch[0], CodeYouTubeFirst, fix, "YouTube needs the first chapter at 0:00")
+		if c.yt {
+			c.errorf(&ch[0], CodeYouTubeFirst, fix, "YouTube needs the first chapter at 0:00")
 		} else {
-			warnf(&ch[0], CodeFirstNotZero, fix, "the first chapter does not start at 0")
-			ytIssue(&ch[0], CodeYouTubeFirst, fix, "YouTube needs the first chapter at 0:00")
+			c.warnf(&ch[0], CodeFirstNotZero, fix, "the first chapter does not start at 0")
+			c.ytIssue(&ch[0], CodeYouTubeFirst, fix, "YouTube needs the first chapter at 0:00")
 		}
 	}
 	if len(ch) < YouTubeMinChapters {
-		ytIssue(nil, CodeYouTubeTooFew, "", "%d chapters: YouTube shows chapters only with at least %d", len(ch), YouTubeMinChapters)
+		c.ytIssue(nil, CodeYouTubeTooFew, "", "%d chapters: YouTube shows chapters only with at least %d", len(ch), YouTubeMinChapters)
 	}
 	for i := range ch {
-		m := &ch[i]
-		if i > 0 && key(*m) == key(ch[i-1]) {
-			errorf(m, CodeDuplicateTime, "keep the later chapter", "starts at the same time as %q", ch[i-1].Title)
-		}
-		if d.Frames > 0 && m.Sample >= d.Frames {
-			errorf(m, CodePastEnd, "drop it", "starts at or after the end of the audio (%s)", FormatTime(d.Frames, d.Rate))
-		}
-		switch t := oneLine(m.Title); {
-		case t == "":
-			errorf(m, CodeEmptyTitle, `title it "Chapter N" (or "Sponsor")`, "empty title")
-		case utf8.RuneCountInString(t) > LongTitle:
-			warnf(m, CodeLongTitle, "", "title is %d characters; players cut titles longer than %d", utf8.RuneCountInString(t), LongTitle)
-		}
-		if oneLine(m.Title) != strings.TrimSpace(m.Title) {
-			warnf(m, CodeLineBreak, "", "title has line breaks or control characters (written as spaces)")
-		}
-		end := d.Frames
-		if i+1 < len(ch) {
-			end = ch[i+1].Sample
-		}
-		if end > 0 && end > m.Sample && end-m.Sample < int64(YouTubeMinSeconds*d.Rate) {
-			ytIssue(m, CodeYouTubeTooShort, "merge it into the chapter before", "chapter is shorter than %d s (YouTube's minimum)", YouTubeMinSeconds)
-		}
+		c.chapter(ch, i)
 	}
-	return r
+}
+
+// chapter checks chapter i of ch: time, title and length.
+func (c *checker) chapter(ch []Marker, i int) {
+	d := c.d
+	m := &ch[i]
+	if i > 0 && c.key(*m) == c.key(ch[i-1]) {
+		c.errorf(m, CodeDuplicateTime, "keep the later chapter", "starts at the same time as %q", ch[i-1].Title)
+	}
+	if d.Frames > 0 && m.Sample >= d.Frames {
+		c.errorf(m, CodePastEnd, "drop it", "starts at or after the end of the audio (%s)", FormatTime(d.Frames, d.Rate))
+	}
+	switch t := oneLine(m.Title); {
+	case t == "":
+		c.errorf(m, CodeEmptyTitle, `title it "Chapter N" (or "Sponsor")`, "empty title")
+	case utf8.RuneCountInString(t) > LongTitle:
+		c.warnf(m, CodeLongTitle, "", "title is %d characters; players cut titles longer than %d", utf8.RuneCountInString(t), LongTitle)
+	}
+	if oneLine(m.Title) != strings.TrimSpace(m.Title) {
+		c.warnf(m, CodeLineBreak, "", "title has line breaks or control characters (written as spaces)")
+	}
+	end := d.Frames
+	if i+1 < len(ch) {
+		end = ch[i+1].Sample
+	}
+	if end > 0 && end > m.Sample && end-m.Sample < int64(YouTubeMinSeconds*d.Rate) {
+		c.ytIssue(m, CodeYouTubeTooShort, "merge it into the chapter before", "chapter is shorter than %d s (YouTube's minimum)", YouTubeMinSeconds)
+	}
 }
 
 func kindList(ks []Kind) string {
@@ -289,15 +325,7 @@ func (x *fixer) isCh(m Marker) bool { return slices.Contains(x.public, m.Kind) &
 
 // key is m's start at the format's resolution: two chapters with one key
 // start at the same time for the format.
-func (x *fixer) key(m Marker) int64 {
-	switch x.f {
-	case FormatYouTube:
-		return m.Sample / int64(x.d.Rate)
-	case FormatCUE:
-		return cueFrames(m.Sample, x.d.Rate)
-	}
-	return millis(m.Sample, x.d.Rate)
-}
+func (x *fixer) key(m Marker) int64 { return formatKey(x.f, x.d.Rate, m) }
 
 // drop removes the markers pred holds for.
 func (x *fixer) drop(pred func(i int, m Marker) bool) {
