@@ -110,72 +110,111 @@ type Result struct {
 // drift. It returns ErrNoMatch when the tracks share too little audio.
 func Measure(anchor, track Signal, opt Options) (Result, error) {
 	opt.defaults()
+	m := &measurer{anchor: anchor, track: track, opt: opt,
+		ta: float64(anchor.Frames()) / float64(anchor.Rate()),
+		tt: float64(track.Frames()) / float64(track.Rate()),
+	}
 	var res Result
-	ta := float64(anchor.Frames()) / float64(anchor.Rate())
-	tt := float64(track.Frames()) / float64(track.Rate())
-	if ta <= 0 || tt <= 0 {
+	if m.ta <= 0 || m.tt <= 0 {
 		return res, fmt.Errorf("%w: empty signal", ErrNoMatch)
 	}
+	best, pw, err := m.probe()
+	if err != nil {
+		return res, err
+	}
+	res.Probe = best
+	res.Probe.Used = true
+	centers, win, err := m.windows(best)
+	if err != nil {
+		return res, err
+	}
+	fit, wide := m.firstDrift(best, pw, centers)
+	ws, fit, err := m.refine(best, centers, win, fit, wide)
+	res.Windows = ws
+	if err != nil {
+		return res, err
+	}
+	res.Fit = fit
+	return res, nil
+}
+
+// measurer holds the two signals Measure compares and their lengths in
+// seconds.
+type measurer struct {
+	anchor, track Signal
+	opt           Options
+	ta, tt        float64
+}
+
+// probe finds a first, coarse offset: short windows (drift cannot smear
+// them) tried at several places until one stands out clearly and is
+// confirmed at a second place. pw is the length of its windows in seconds.
+func (m *measurer) probe() (best Window, pw float64, err error) {
+	opt := m.opt
 	// Track times that can overlap the anchor at all.
 	lo := math.Max(0, -opt.Guess-opt.Search)
-	hi := math.Min(tt, ta-opt.Guess+opt.Search)
+	hi := math.Min(m.tt, m.ta-opt.Guess+opt.Search)
 	if hi-lo < 1 {
-		return res, fmt.Errorf("%w: the signals do not overlap within ±%.0f s of the guess", ErrNoMatch, opt.Search)
+		return Window{}, 0, fmt.Errorf("%w: the signals do not overlap within ±%.0f s of the guess", ErrNoMatch, opt.Search)
 	}
-
-	// Coarse probe: short windows (drift cannot smear them) tried at
-	// several places until one stands out clearly.
-	pw := math.Min(4, hi-lo)
-	var best Window
+	pw = math.Min(4, hi-lo)
 	found, unconfirmed := false, 0
 	for _, f := range []float64{0.2, 0.5, 0.8, 0.35, 0.65, 0.1, 0.9} {
 		tc := lo + pw/2 + f*(hi-lo-pw)
-		w, err := measureWindow(anchor, track, tc, pw, opt.Guess, opt.Search, 0, opt)
-		if err != nil && !errors.Is(err, ErrNoSignal) {
-			return res, err
+		w, werr := measureWindow(m.anchor, m.track, tc, pw, opt.Guess, opt.Search, 0, opt)
+		if werr != nil && !errors.Is(werr, ErrNoSignal) {
+			return Window{}, 0, werr
 		}
-		if err == nil && (!found || w.PSR > best.PSR) {
-			best = w
+		if werr == nil && (!found || w.PSR > best.PSR) {
+			best, found = w, true
 		}
-		if err == nil && w.PSR >= opt.MinPSR && w.Confidence >= opt.MinConfidence {
-			// Confirm with a second probe elsewhere in the overlap this
-			// offset implies before trusting it.
-			clo, chi := math.Max(0, -w.Offset), math.Min(tt, ta-w.Offset)
-			for _, g := range []float64{0.5, 0.25, 0.75, 0.1, 0.9} {
-				tc2 := clo + pw/2 + g*(chi-clo-pw)
-				if math.Abs(tc2-tc) < pw || chi-clo < 2*pw {
-					continue
-				}
-				m := 0.05 + opt.MaxDrift*1e-6*math.Abs(tc2-tc)
-				w2, err2 := measureWindow(anchor, track, tc2, pw, w.Offset, m, 0, opt)
-				if err2 == nil && w2.PSR >= opt.MinPSR && w2.Confidence >= opt.MinConfidence {
-					best, found = w, true
-					break
-				}
-			}
-			if found {
-				break
+		if werr == nil && m.strong(w) {
+			if m.confirmed(w, tc, pw) {
+				return w, pw, nil
 			}
 			unconfirmed++
 		}
 	}
-	if !found && unconfirmed > 0 {
-		return res, fmt.Errorf("%w: %d candidate peaks within ±%.0f s (best peak-to-sidelobe %.1f) were not confirmed at a second place in the recording: no common audio or too little speech", ErrNoMatch, unconfirmed, opt.Search, best.PSR)
+	if unconfirmed > 0 {
+		return Window{}, 0, fmt.Errorf("%w: %d candidate peaks within ±%.0f s (best peak-to-sidelobe %.1f) were not confirmed at a second place in the recording: no common audio or too little speech", ErrNoMatch, unconfirmed, opt.Search, best.PSR)
 	}
-	if !found {
-		return res, fmt.Errorf("%w: no clear correlation peak within ±%.0f s (best peak-to-sidelobe %.1f, want %.1f): no common audio or too little speech", ErrNoMatch, opt.Search, best.PSR, opt.MinPSR)
-	}
-	res.Probe = best
-	res.Probe.Used = true
+	return Window{}, 0, fmt.Errorf("%w: no clear correlation peak within ±%.0f s (best peak-to-sidelobe %.1f, want %.1f): no common audio or too little speech", ErrNoMatch, opt.Search, best.PSR, opt.MinPSR)
+}
 
-	// Overlap given the probe.
-	lo = math.Max(0, -best.Offset)
-	hi = math.Min(tt, ta-best.Offset)
-	win := math.Min(opt.Window, hi-lo)
-	if win < 1 {
-		return res, fmt.Errorf("%w: the signals overlap by only %.2f s", ErrNoMatch, hi-lo)
+// strong reports whether w's peak is clear enough to trust.
+func (m *measurer) strong(w Window) bool {
+	return w.PSR >= m.opt.MinPSR && w.Confidence >= m.opt.MinConfidence
+}
+
+// confirmed probes elsewhere in the overlap w's offset implies (w was
+// measured at tc with windows of pw seconds) and reports whether a second
+// window agrees.
+func (m *measurer) confirmed(w Window, tc, pw float64) bool {
+	clo, chi := math.Max(0, -w.Offset), math.Min(m.tt, m.ta-w.Offset)
+	for _, g := range []float64{0.5, 0.25, 0.75, 0.1, 0.9} {
+		tc2 := clo + pw/2 + g*(chi-clo-pw)
+		if math.Abs(tc2-tc) < pw || chi-clo < 2*pw {
+			continue
+		}
+		margin := 0.05 + m.opt.MaxDrift*1e-6*math.Abs(tc2-tc)
+		w2, err := measureWindow(m.anchor, m.track, tc2, pw, w.Offset, margin, 0, m.opt)
+		if err == nil && m.strong(w2) {
+			return true
+		}
 	}
-	n := opt.Windows
+	return false
+}
+
+// windows places the measuring windows over the overlap the probe gives:
+// their centres and their length in seconds.
+func (m *measurer) windows(best Window) ([]float64, float64, error) {
+	lo := math.Max(0, -best.Offset)
+	hi := math.Min(m.tt, m.ta-best.Offset)
+	win := math.Min(m.opt.Window, hi-lo)
+	if win < 1 {
+		return nil, 0, fmt.Errorf("%w: the signals overlap by only %.2f s", ErrNoMatch, hi-lo)
+	}
+	n := m.opt.Windows
 	if n <= 0 {
 		n = int(math.Round((hi - lo) / 120))
 		n = max(6, min(30, n))
@@ -188,58 +227,61 @@ func Measure(anchor, track Signal, opt Options) (Result, error) {
 			centers[i] = lo + win/2 + float64(i)*(hi-lo-win)/float64(n-1)
 		}
 	}
+	return centers, win, nil
+}
 
-	// Phase 1: short windows at both ends with a margin wide enough for any
-	// drift up to MaxDrift give a first drift estimate.
-	fit := Fit{Offset: best.Offset}
-	wide := true // the drift is still unknown: search wide
+// firstDrift measures short windows at both ends with a margin wide enough
+// for any drift up to MaxDrift (pw seconds, as the probe's) for a first
+// drift estimate. wide says the
+// drift is still unknown (the fit is the probe's offset alone).
+func (m *measurer) firstDrift(best Window, pw float64, centers []float64) (fit Fit, wide bool) {
 	ends := []float64{centers[0], centers[len(centers)-1]}
 	pts := []Window{best}
-	for _, w := range parallel(ends, opt.Workers, func(tc float64) (Window, error) {
-		guess := best.Offset
-		m := 0.05 + opt.MaxDrift*1e-6*math.Abs(tc-best.At)
-		return measureWindow(anchor, track, tc, pw, guess, m, 0, opt)
+	for _, w := range parallel(ends, m.opt.Workers, func(tc float64) (Window, error) {
+		margin := 0.05 + m.opt.MaxDrift*1e-6*math.Abs(tc-best.At)
+		return measureWindow(m.anchor, m.track, tc, pw, best.Offset, margin, 0, m.opt)
 	}) {
-		if w.Note == "" && w.PSR >= opt.MinPSR && w.Confidence >= opt.MinConfidence {
+		if w.Note == "" && m.strong(w) {
 			pts = append(pts, w)
 		}
 	}
 	if len(pts) >= 2 {
 		if f, err := fitLine(pts); err == nil {
-			fit, wide = f, false
+			return f, false
 		}
 	}
+	return Fit{Offset: best.Offset}, true
+}
 
-	// Phase 2: every window, resampled by the drift estimate, searched in
-	// a narrow margin around the line. Repeat while the drift moves.
+// refine measures every window, resampled by the drift estimate, in a
+// narrow margin around the line, and fits them; it repeats while the drift
+// moves.
+func (m *measurer) refine(best Window, centers []float64, win float64, fit Fit, wide bool) ([]Window, Fit, error) {
 	var ws []Window
 	for iter := 0; iter < 3; iter++ {
 		cur, wideNow := fit, wide
-		ws = parallel(centers, opt.Workers, func(tc float64) (Window, error) {
-			m := 0.25
+		ws = parallel(centers, m.opt.Workers, func(tc float64) (Window, error) {
+			margin := 0.25
 			if wideNow {
-				m += opt.MaxDrift * 1e-6 * math.Abs(tc-best.At)
+				margin += m.opt.MaxDrift * 1e-6 * math.Abs(tc-best.At)
 			}
-			return measureWindow(anchor, track, tc, win, cur.Map(tc)-tc, m, cur.Slope, opt)
+			return measureWindow(m.anchor, m.track, tc, win, cur.Map(tc)-tc, margin, cur.Slope, m.opt)
 		})
 		for i := range ws {
-			if ws[i].Note == "" && (ws[i].PSR < opt.MinPSR || ws[i].Confidence < opt.MinConfidence) {
+			if ws[i].Note == "" && !m.strong(ws[i]) {
 				ws[i].Note = fmt.Sprintf("weak peak (psr %.1f, confidence %.2f)", ws[i].PSR, ws[i].Confidence)
 			}
 		}
 		f, err := FitWindows(ws)
 		if err != nil {
-			res.Windows = ws
-			return res, err
+			return ws, fit, err
 		}
 		fit, wide = f, false
 		if math.Abs(f.Slope-cur.Slope) < 2e-6 {
 			break
 		}
 	}
-	res.Windows = ws
-	res.Fit = fit
-	return res, nil
+	return ws, fit, nil
 }
 
 // parallel runs fn over xs with at most workers at once, keeping order. A
