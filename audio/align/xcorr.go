@@ -52,6 +52,41 @@ func Correlate(ref, x []float32, rate float64, minLag, maxLag int) (Match, error
 	if rms(x) < 1e-5 || rms(ref) < 1e-5 {
 		return Match{}, ErrNoSignal
 	}
+	c, err := phatCorrelation(ref, x, rate)
+	if err != nil {
+		return Match{}, err
+	}
+	// Lags beyond what the zero padding holds would wrap around.
+	minLag = max(minLag, -(len(x) - 1))
+	maxLag = min(maxLag, len(ref)-1)
+	if minLag > maxLag {
+		return Match{}, fmt.Errorf("align: correlate: no overlap in lag range: %w", ErrNoSignal)
+	}
+	m := c.peak(minLag, maxLag, int(0.005*rate))
+	m.NCC = ncc(ref, x, int(m.Lag))
+	m.Lag += c.interpolate(int(m.Lag), minLag, maxLag)
+	return m, nil
+}
+
+// correlation is a circular cross-correlation sequence of length n.
+type correlation []float64
+
+// at is the correlation at lag (negative lags wrap around).
+func (c correlation) at(lag int) float64 {
+	if lag < 0 {
+		lag += len(c)
+	}
+	if lag < 0 || lag >= len(c) {
+		return 0
+	}
+	return c[lag]
+}
+
+// phatCorrelation is the generalized cross-correlation of ref and x with
+// phase transform weighting (each frequency's cross spectrum divided by its
+// magnitude, plus a little regularization), band-limited to 80 Hz..95% of
+// Nyquist, so a peak stands out sharply whatever the voices' spectra.
+func phatCorrelation(ref, x []float32, rate float64) (correlation, error) {
 	n := 1
 	for n < len(ref)+len(x) {
 		n <<= 1
@@ -77,7 +112,7 @@ func Correlate(ref, x []float32, rate float64, minLag, maxLag int) (Match, error
 	}
 	eps := 1e-3 * total / float64(len(R))
 	if eps == 0 {
-		return Match{}, ErrNoSignal
+		return nil, ErrNoSignal
 	}
 	for k := range R {
 		if k < lo || k > hi {
@@ -86,51 +121,30 @@ func Correlate(ref, x []float32, rate float64, minLag, maxLag int) (Match, error
 		}
 		R[k] /= complex(cmplx.Abs(R[k])+eps, 0)
 	}
-	c := fft.Sequence(buf, R)
-	at := func(lag int) float64 {
-		if lag < 0 {
-			lag += n
-		}
-		if lag < 0 || lag >= n {
-			return 0
-		}
-		return c[lag]
-	}
-	// Lags beyond what the zero padding holds would wrap around.
-	if minLag < -(len(x) - 1) {
-		minLag = -(len(x) - 1)
-	}
-	if maxLag > len(ref)-1 {
-		maxLag = len(ref) - 1
-	}
-	if minLag > maxLag {
-		return Match{}, fmt.Errorf("align: correlate: no overlap in lag range: %w", ErrNoSignal)
-	}
+	return fft.Sequence(buf, R), nil
+}
+
+// peak finds the highest correlation in [minLag, maxLag] (Lag, an integer
+// here) and how far it stands out: its peak-to-sidelobe ratio against the
+// lags more than excl away, and its confidence against the second highest.
+func (c correlation) peak(minLag, maxLag, excl int) Match {
 	best, bestV := minLag, math.Inf(-1)
-	var sum, sum2 float64
 	for l := minLag; l <= maxLag; l++ {
-		v := at(l)
-		sum += v
-		sum2 += v * v
-		if v > bestV {
+		if v := c.at(l); v > bestV {
 			best, bestV = l, v
 		}
 	}
-	excl := int(0.005 * rate)
 	second := math.Inf(-1)
-	var cnt float64
-	var rs, rs2 float64
+	var cnt, rs, rs2 float64
 	for l := minLag; l <= maxLag; l++ {
 		if l >= best-excl && l <= best+excl {
 			continue
 		}
-		v := at(l)
+		v := c.at(l)
 		rs += v
 		rs2 += v * v
 		cnt++
-		if v > second {
-			second = v
-		}
+		second = max(second, v)
 	}
 	m := Match{Lag: float64(best)}
 	if cnt >= 2 {
@@ -146,18 +160,22 @@ func Correlate(ref, x []float32, rate float64, minLag, maxLag int) (Match, error
 		}
 		m.Confidence = 1 - second/bestV
 	}
-	// Parabolic interpolation through the peak and its neighbours.
-	if best > minLag && best < maxLag {
-		y0, y1, y2 := at(best-1), bestV, at(best+1)
-		if d := y0 - 2*y1 + y2; d < 0 {
-			p := 0.5 * (y0 - y2) / d
-			if p > -1 && p < 1 {
-				m.Lag += p
-			}
+	return m
+}
+
+// interpolate is the fraction of a lag by which the true peak lies off
+// the integer peak best: a parabola through it and its neighbours.
+func (c correlation) interpolate(best, minLag, maxLag int) float64 {
+	if best <= minLag || best >= maxLag {
+		return 0
+	}
+	y0, y1, y2 := c.at(best-1), c.at(best), c.at(best+1)
+	if d := y0 - 2*y1 + y2; d < 0 {
+		if p := 0.5 * (y0 - y2) / d; p > -1 && p < 1 {
+			return p
 		}
 	}
-	m.NCC = ncc(ref, x, best)
-	return m, nil
+	return 0
 }
 
 // ncc is the normalized correlation of x and ref[lag:] over their overlap.
