@@ -40,15 +40,15 @@ with one empty cue per speaker turn and --format turns the speaker timeline
 func runTranscript(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("transcript", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var ep episodeFlags
-	ep.register(fs)
-	in := fs.String("markers", "", "marker file or session folder `IN` (required unless --speakers)")
-	tr := fs.String("transcript", "", "transcript `FILE`; without it a seed is written")
-	format := fs.String("format", "md", "output: md, html, vtt, srt, json, shownotes or turns")
+	var t transcriptCall
+	t.ep.register(fs)
+	fs.StringVar(&t.in, "markers", "", "marker file or session folder `IN` (required unless --speakers)")
+	fs.StringVar(&t.tr, "transcript", "", "transcript `FILE`; without it a seed is written")
+	fs.StringVar(&t.format, "format", "md", "output: md, html, vtt, srt, json, shownotes or turns")
 	out := fs.String("out", "-", "output `FILE` (- for standard output)")
-	spk := fs.String("speakers", "", "find speaker turns in the tracks of `SESSION` (merged, or one track per person)")
+	fs.StringVar(&t.spk, "speakers", "", "find speaker turns in the tracks of `SESSION` (merged, or one track per person)")
 	names := fs.String("names", "", "publish speakers under other names: `SPEAKER=NAME,...` (e.g. alice=Michael,bob=Brian)")
-	split := fs.Bool("split", false, "with --speakers: split a cue that spans a clear turn change (transcripts with end times)")
+	fs.BoolVar(&t.split, "split", false, "with --speakers: split a cue that spans a clear turn change (transcripts with end times)")
 	fs.Usage = func() {
 		fmt.Fprint(stderr, transcriptUsage, "\nflags:\n")
 		fs.PrintDefaults()
@@ -57,104 +57,131 @@ func runTranscript(args []string, stdin io.Reader, stdout, stderr io.Writer) int
 	if err != nil {
 		return markersFlagExit(err)
 	}
-	formats := []string{"md", "html", "vtt", "srt", "json", "shownotes", "turns"}
-	if *in == "" {
-		*in = *spk
+	if t.in == "" {
+		t.in = t.spk
 	}
-	nameMap, nerr := speakers.ParseNames(*names)
-	switch {
-	case len(pos) > 0:
-		fmt.Fprintf(stderr, "podmark transcript: unexpected argument %q\n", pos[0])
-		fs.Usage()
-		return 2
-	case *in == "":
-		fmt.Fprintln(stderr, "podmark transcript: need --markers IN (or --speakers SESSION)")
-		fs.Usage()
-		return 2
-	case !slices.Contains(formats, *format):
-		fmt.Fprintf(stderr, "podmark transcript: --format %q: want %s\n", *format, strings.Join(formats, ", "))
-		return 2
-	case nerr != nil:
-		fmt.Fprintf(stderr, "podmark transcript: --names: %v\n", nerr)
-		return 2
-	case *spk == "" && (*names != "" || *split):
-		fmt.Fprintln(stderr, "podmark transcript: --names and --split need --speakers SESSION")
-		return 2
-	case *spk == "" && *format == "turns":
-		fmt.Fprintln(stderr, "podmark transcript: --format turns needs --speakers SESSION")
-		return 2
-	case *tr == "" && (*format == "html" || *format == "srt" || *format == "json"):
-		fmt.Fprintf(stderr, "podmark transcript: --format %s needs --transcript FILE (without one, use md for a seed or shownotes)\n", *format)
-		return 2
-	case *tr == "" && *spk == "" && *format == "vtt":
-		fmt.Fprintln(stderr, "podmark transcript: --format vtt needs --transcript FILE or --speakers SESSION (for a seed)")
+	var nerr error
+	t.names, nerr = speakers.ParseNames(*names)
+	if msg := t.check(pos, *names, nerr); msg != "" {
+		fmt.Fprintf(stderr, "podmark transcript: %s\n", msg)
+		if len(pos) > 0 || t.in == "" {
+			fs.Usage()
+		}
 		return 2
 	}
-	d, err := loadMarkers(*in, ep.from.f, ep.read, stdin, stderr)
+	d, err := loadMarkers(t.in, t.ep.from.f, t.ep.read, stdin, stderr)
 	if err != nil {
 		fmt.Fprintf(stderr, "podmark transcript: %v\n", err)
 		return 1
 	}
-	var turns []markers.Turn
-	if *spk != "" {
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
-		res, err := speakers.Find(ctx, *spk, nameMap, voice.Options{})
-		stop()
-		if errors.Is(err, speakers.ErrNames) {
-			fmt.Fprintf(stderr, "podmark transcript: --names: %v\n", err)
-			return 2
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "podmark transcript: --speakers %s: %v\n", *spk, err)
-			return 1
-		}
-		fmt.Fprint(stderr, res.Summary())
-		if d.Frames == 0 && d.Rate == res.Rate {
-			d.Frames = res.Frames
-		}
-		turns = markers.RetimeTurns(res.Turns, res.Rate, ep.offset, ep.cuts.cuts)
+	turns, code := t.findTurns(&d, stderr)
+	if code != 0 {
+		return code
 	}
-	d = ep.apply(d)
-	var cues []markers.Cue
-	if *tr != "" {
-		f, err := os.Open(*tr)
-		if err != nil {
-			fmt.Fprintf(stderr, "podmark transcript: %v\n", err)
-			return 1
-		}
-		var warns []string
-		cues, warns, err = markers.ReadTranscriptWith(f, *tr)
-		for _, w := range warns {
-			fmt.Fprintf(stderr, "podmark: warning: %s\n", w)
-		}
-		if cerr := f.Close(); err == nil && cerr != nil {
-			err = cerr
-		}
-		if err != nil {
-			fmt.Fprintf(stderr, "podmark transcript: %v\n", err)
-			return 1
-		}
+	d = t.ep.apply(d)
+	cues, err := t.readCues(stderr)
+	if err != nil {
+		fmt.Fprintf(stderr, "podmark transcript: %v\n", err)
+		return 1
 	}
 	for _, w := range markers.Validate(d).Errors {
 		fmt.Fprintf(stderr, "podmark: warning: %s\n", w)
 	}
-	if *spk != "" && *tr != "" {
-		cues = markers.LabelCues(d, cues, turns, markers.LabelOptions{Split: *split})
+	if t.spk != "" && t.tr != "" {
+		cues = markers.LabelCues(d, cues, turns, markers.LabelOptions{Split: t.split})
 	}
-	err = writeMarkersOut(*out, stdout, func(w io.Writer) error {
-		switch {
-		case *format == "turns":
-			return markers.WriteTurns(w, "txt", turns)
-		case *tr == "" && *spk != "" && (*format == "md" || *format == "vtt"):
-			return markers.WriteSpeakerSeed(w, *format, d, turns)
-		case *tr == "" && *format == "md":
-			return markers.WriteSeed(w, d)
-		}
-		return markers.WriteCues(w, *format, d, cues)
-	})
-	if err != nil {
+	if err := writeMarkersOut(*out, stdout, func(w io.Writer) error { return t.write(w, d, cues, turns) }); err != nil {
 		fmt.Fprintf(stderr, "podmark transcript: %v\n", err)
 		return 1
 	}
 	return 0
+}
+
+// transcriptCall is a `podmark transcript` call's flags.
+type transcriptCall struct {
+	ep                  episodeFlags
+	in, tr, format, spk string
+	split               bool
+	names               map[string]string
+}
+
+var transcriptFormats = []string{"md", "html", "vtt", "srt", "json", "shownotes", "turns"}
+
+// check returns what is wrong with the call's arguments (pos: the
+// positional ones, names: --names as given), or "".
+func (t *transcriptCall) check(pos []string, names string, nerr error) string {
+	switch {
+	case len(pos) > 0:
+		return fmt.Sprintf("unexpected argument %q", pos[0])
+	case t.in == "":
+		return "need --markers IN (or --speakers SESSION)"
+	case !slices.Contains(transcriptFormats, t.format):
+		return fmt.Sprintf("--format %q: want %s", t.format, strings.Join(transcriptFormats, ", "))
+	case nerr != nil:
+		return fmt.Sprintf("--names: %v", nerr)
+	case t.spk == "" && (names != "" || t.split):
+		return "--names and --split need --speakers SESSION"
+	case t.spk == "" && t.format == "turns":
+		return "--format turns needs --speakers SESSION"
+	case t.tr == "" && (t.format == "html" || t.format == "srt" || t.format == "json"):
+		return fmt.Sprintf("--format %s needs --transcript FILE (without one, use md for a seed or shownotes)", t.format)
+	case t.tr == "" && t.spk == "" && t.format == "vtt":
+		return "--format vtt needs --transcript FILE or --speakers SESSION (for a seed)"
+	}
+	return ""
+}
+
+// findTurns finds the speaker turns of --speakers (none without it), on
+// d's timeline after the episode flags; it fills in d's length when d has
+// none. A non-zero code ends the command.
+func (t *transcriptCall) findTurns(d *markers.Doc, stderr io.Writer) ([]markers.Turn, int) {
+	if t.spk == "" {
+		return nil, 0
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	res, err := speakers.Find(ctx, t.spk, t.names, voice.Options{})
+	stop()
+	if errors.Is(err, speakers.ErrNames) {
+		fmt.Fprintf(stderr, "podmark transcript: --names: %v\n", err)
+		return nil, 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "podmark transcript: --speakers %s: %v\n", t.spk, err)
+		return nil, 1
+	}
+	fmt.Fprint(stderr, res.Summary())
+	if d.Frames == 0 && d.Rate == res.Rate {
+		d.Frames = res.Frames
+	}
+	return markers.RetimeTurns(res.Turns, res.Rate, t.ep.offset, t.ep.cuts.cuts), 0
+}
+
+// readCues reads --transcript (no cues without it).
+func (t *transcriptCall) readCues(stderr io.Writer) ([]markers.Cue, error) {
+	if t.tr == "" {
+		return nil, nil
+	}
+	f, err := os.Open(t.tr)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	cues, warns, err := markers.ReadTranscriptWith(f, t.tr)
+	for _, w := range warns {
+		fmt.Fprintf(stderr, "podmark: warning: %s\n", w)
+	}
+	return cues, err
+}
+
+// write writes the output format: the turns, a seed, or the cues.
+func (t *transcriptCall) write(w io.Writer, d markers.Doc, cues []markers.Cue, turns []markers.Turn) error {
+	switch {
+	case t.format == "turns":
+		return markers.WriteTurns(w, "txt", turns)
+	case t.tr == "" && t.spk != "" && (t.format == "md" || t.format == "vtt"):
+		return markers.WriteSpeakerSeed(w, t.format, d, turns)
+	case t.tr == "" && t.format == "md":
+		return markers.WriteSeed(w, d)
+	}
+	return markers.WriteCues(w, t.format, d, cues)
 }
