@@ -133,20 +133,8 @@ func New(cfg Config) (*Session, error) {
 			return nil, err
 		}
 	}
-	device, hostAPI := src.Info()
-
 	s := &Session{dir: cfg.Dir, rate: cfg.Rate, src: src, state: StateCreated, done: make(chan struct{})}
-	now := time.Now().UTC()
-	s.meta = Meta{
-		FormatVersion: FormatVersion, App: "podmark", AppVersion: AppVersion,
-		Title: cfg.Title, Host: cfg.Host, Device: device, HostAPI: hostAPI,
-		Rate: int(cfg.Rate), Bits: cfg.Format.String(), Channels: cfg.Channels,
-		Created: now, Updated: now, State: StateCreated,
-		Anchors: []Anchor{}, Pauses: []Pause{},
-	}
-	if q := src.Queue(); q != nil && q.File() != "" {
-		s.meta.CaptureQueue = &CaptureQueue{File: q.File(), Tag: cfg.queueTag}
-	}
+	s.meta = newMeta(cfg, src)
 	paths := make([]string, cfg.Channels)
 	for ch := 1; ch <= cfg.Channels; ch++ {
 		rel := TrackFile(cfg.Host, ch)
@@ -169,41 +157,67 @@ func New(cfg Config) (*Session, error) {
 		closeSrc()
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
-
-	// From here on, undo everything on error.
-	fail := func(err error) (*Session, error) {
+	if err := s.createFolder(existed); err != nil {
 		if s.journal != nil {
 			s.journal.Close()
 		}
 		closeSrc()
-		if existed {
-			ents, _ := os.ReadDir(cfg.Dir)
-			for _, e := range ents {
-				os.RemoveAll(filepath.Join(cfg.Dir, e.Name()))
-			}
-		} else {
-			os.RemoveAll(cfg.Dir)
-		}
+		removeCreated(cfg.Dir, existed)
 		return nil, err
 	}
+	return s, nil
+}
+
+// newMeta is the session.json of a session not started yet.
+func newMeta(cfg Config, src audio.Source) Meta {
+	device, hostAPI := src.Info()
+	now := time.Now().UTC()
+	m := Meta{
+		FormatVersion: FormatVersion, App: "podmark", AppVersion: AppVersion,
+		Title: cfg.Title, Host: cfg.Host, Device: device, HostAPI: hostAPI,
+		Rate: int(cfg.Rate), Bits: cfg.Format.String(), Channels: cfg.Channels,
+		Created: now, Updated: now, State: StateCreated,
+		Anchors: []Anchor{}, Pauses: []Pause{},
+	}
+	if q := src.Queue(); q != nil && q.File() != "" {
+		m.CaptureQueue = &CaptureQueue{File: q.File(), Tag: cfg.queueTag}
+	}
+	return m
+}
+
+// createFolder creates the session folder (unless it existed, empty),
+// its tracks folder, session.json and the journal.
+func (s *Session) createFolder(existed bool) error {
+	dir := s.dir
 	if !existed {
-		if err := os.Mkdir(cfg.Dir, 0o755); err != nil {
-			return fail(fmt.Errorf("session: create %q: %w", cfg.Dir, err))
+		if err := os.Mkdir(dir, 0o755); err != nil {
+			return fmt.Errorf("session: create %q: %w", dir, err)
 		}
 	}
-	if err := os.Mkdir(filepath.Join(cfg.Dir, TracksDir), 0o755); err != nil {
-		return fail(fmt.Errorf("session: create %q: %w", filepath.Join(cfg.Dir, TracksDir), err))
+	if err := os.Mkdir(filepath.Join(dir, TracksDir), 0o755); err != nil {
+		return fmt.Errorf("session: create %q: %w", filepath.Join(dir, TracksDir), err)
 	}
-	if err := WriteMeta(cfg.Dir, s.meta); err != nil {
-		return fail(err)
+	if err := WriteMeta(dir, s.meta); err != nil {
+		return err
 	}
-	if s.journal, err = markers.OpenJournal(filepath.Join(cfg.Dir, JournalFile)); err != nil {
-		return fail(fmt.Errorf("session: %w", err))
+	var err error
+	if s.journal, err = markers.OpenJournal(filepath.Join(dir, JournalFile)); err != nil {
+		return fmt.Errorf("session: %w", err)
 	}
-	if err := syncDir(cfg.Dir); err != nil {
-		return fail(err)
+	return syncDir(dir)
+}
+
+// removeCreated undoes a failed createFolder: it empties a folder that
+// existed (it was empty) and removes one it created.
+func removeCreated(dir string, existed bool) {
+	if !existed {
+		os.RemoveAll(dir)
+		return
 	}
-	return s, nil
+	ents, _ := os.ReadDir(dir)
+	for _, e := range ents {
+		os.RemoveAll(filepath.Join(dir, e.Name()))
+	}
 }
 
 // normalize fills defaults and checks everything that needs no device.
