@@ -23,6 +23,10 @@ type Config struct {
 	// Watch joins as an onlooker (the editor): it reads every host's
 	// markers from the start of the show and publishes nothing.
 	Watch bool
+	// NoMarkers joins a host without its marker consumer (`podmark upload`
+	// of a finished session): it receives no marker events, so a recording
+	// of the same host in the room meanwhile misses none.
+	NoMarkers bool
 	Rate  int    // the session's sample rate (hosts)
 	Dir   string // the session folder; its room/ record is kept here ("" = none)
 	// Replicas of the room's stream when this podmark creates it (1 =
@@ -337,6 +341,12 @@ func (c *Client) setupOnce() error {
 	defer cancel()
 	if err := EnsureRoom(ctx, c.js, c.names, c.cfg.Replicas); err != nil {
 		return err
+	}
+	if c.cfg.NoMarkers {
+		c.mu.Lock()
+		c.joined = true
+		c.mu.Unlock()
+		return nil
 	}
 	var cons jetstream.Consumer
 	var err error
