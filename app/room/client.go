@@ -23,10 +23,6 @@ type Config struct {
 	// Watch joins as an onlooker (the editor): it reads every host's
 	// markers from the start of the show and publishes nothing.
 	Watch bool
-	// NoMarkers joins a host without its marker consumer (`podmark upload`
-	// of a finished session): it receives no marker events, so a recording
-	// of the same host in the room meanwhile misses none.
-	NoMarkers bool
 	Rate  int    // the session's sample rate (hosts)
 	Dir   string // the session folder; its room/ record is kept here ("" = none)
 	// Replicas of the room's stream when this podmark creates it (1 =
@@ -43,6 +39,11 @@ type Config struct {
 	OnRundown  func(Rundown)    // the rundown changed
 	OnLink     func(LinkState)  // the connection to the relay changed
 	Log        func(msg string) // a problem worth telling the user (dropped message, refused publish...)
+
+	// NoMarkers joins a host without its marker consumer (`podmark upload`
+	// of a finished session): it receives no marker events, so a recording
+	// of the same host in the room meanwhile misses none.
+	NoMarkers bool
 }
 
 // LinkState is the state of the connection to the relay.

@@ -74,4 +74,3 @@ func ReadSessionLink(dir string) (SessionLink, error) {
 	}
 	return sl, nil
 }
-
