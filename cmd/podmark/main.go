@@ -82,6 +82,7 @@ var docPages = map[string]string{
 	"loudness":   "docs/export.md",
 	"relay":      "docs/room.md",
 	"room":       "docs/room.md",
+	"pull":       "docs/room.md",
 }
 
 // docURL is where the docs are published; the same pages are in the
