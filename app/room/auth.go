@@ -128,8 +128,48 @@ func (a *Auth) Rooms() []Names {
 
 // Permissions are what m may publish and subscribe to: a host only its own
 // markers and presence (and the rundown, clock requests and the JetStream
-// calls its consumers need), an editor nothing of the room's.
-func (m Member) Permissions() *server.Permissions {
+// calls its consumers need) and its own hand-off bucket, an editor nothing
+// of the room's but its pull announcements. An editor reads no hand-off
+// bucket this way: Auth.Permissions lets it read every host's of its room.
+func (m Member) Permissions() *server.Permissions { return m.permissions(nil) }
+
+// Permissions are m's permissions on a relay serving a: as
+// Member.Permissions, and for an editor, reading the hand-off bucket of
+// every host of its room that a names.
+func (a *Auth) Permissions(m Member) *server.Permissions {
+	var hosts []string
+	if m.Role == RoleEditor {
+		for _, o := range a.Members {
+			if o.Role == RoleHost && o.Show == m.Show && o.Episode == m.Episode {
+				hosts = append(hosts, o.Host)
+			}
+		}
+	}
+	return m.permissions(hosts)
+}
+
+// bucketRead are the JetStream calls that read an object store bucket
+// (stream info, direct gets of an object's info, the ordered consumers
+// that list and fetch objects, and their flow control).
+func bucketRead(bucket string) []string {
+	st := "OBJ_" + bucket
+	return []string{
+		jsAPI + ".STREAM.INFO." + st,
+		jsAPI + ".DIRECT.GET." + st, jsAPI + ".DIRECT.GET." + st + ".>", jsAPI + ".STREAM.MSG.GET." + st,
+		jsAPI + ".CONSUMER.CREATE." + st, jsAPI + ".CONSUMER.CREATE." + st + ".>",
+		jsAPI + ".CONSUMER.INFO." + st + ".>", jsAPI + ".CONSUMER.DELETE." + st + ".>",
+		jsAPI + ".CONSUMER.MSG.NEXT." + st + ".>",
+		"$JS.FC." + st + ".>",
+	}
+}
+
+// bucketWrite are the calls that put objects into a bucket (chunks and
+// info messages, and the purge of a replaced object's old chunks).
+func bucketWrite(bucket string) []string {
+	return []string{"$O." + bucket + ".>", jsAPI + ".STREAM.PURGE.OBJ_" + bucket}
+}
+
+func (m Member) permissions(readBuckets []string) *server.Permissions {
 	n := Names{Show: m.Show, Episode: m.Episode}
 	st, kv := n.Stream(), n.kvStream()
 	pub := []string{
@@ -145,6 +185,13 @@ func (m Member) Permissions() *server.Permissions {
 	}
 	if m.Role == RoleHost {
 		pub = append(pub, n.Markers(m.Host), n.Presence(m.Host), n.AllClock(), n.kvSubjects())
+		pub = append(pub, bucketRead(n.UploadBucket(m.Host))...)
+		pub = append(pub, bucketWrite(n.UploadBucket(m.Host))...)
+	} else {
+		pub = append(pub, n.Pulled(m.Host))
+		for _, h := range readBuckets {
+			pub = append(pub, bucketRead(n.UploadBucket(h))...)
+		}
 	}
 	return &server.Permissions{
 		Publish:   &server.SubjectPermission{Allow: pub},

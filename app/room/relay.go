@@ -95,7 +95,7 @@ func StartRelay(ctx context.Context, cfg RelayConfig) (*Relay, error) {
 	}
 	if cfg.Auth != nil {
 		for _, m := range cfg.Auth.Members {
-			p := m.Permissions()
+			p := cfg.Auth.Permissions(m)
 			if m.Nkey != "" {
 				opts.Nkeys = append(opts.Nkeys, &server.NkeyUser{Nkey: m.Nkey, Permissions: p})
 			} else {
@@ -135,7 +135,7 @@ func StartRelay(ctx context.Context, cfg RelayConfig) (*Relay, error) {
 	}
 	r := &Relay{srv: srv}
 	if cfg.Auth != nil {
-		if err := r.createRooms(ctx, cfg.Auth.Rooms()); err != nil {
+		if err := r.createRooms(ctx, cfg.Auth); err != nil {
 			r.Close()
 			return nil, err
 		}
@@ -149,7 +149,7 @@ const relayUser = "podmark-relay"
 
 var relaySecret = nats.NewInbox()
 
-func (r *Relay) createRooms(ctx context.Context, rooms []Names) error {
+func (r *Relay) createRooms(ctx context.Context, a *Auth) error {
 	nc, err := nats.Connect(r.srv.ClientURL(), nats.UserInfo(relayUser, relaySecret), nats.InProcessServer(r.srv))
 	if err != nil {
 		return fmt.Errorf("room: relay: %w", err)
@@ -159,9 +159,17 @@ func (r *Relay) createRooms(ctx context.Context, rooms []Names) error {
 	if err != nil {
 		return fmt.Errorf("room: relay: %w", err)
 	}
-	for _, n := range rooms {
+	for _, n := range a.Rooms() {
 		if err := EnsureRoom(ctx, js, n, 1); err != nil {
 			return err
+		}
+	}
+	// Every host's hand-off bucket: hosts may not create streams.
+	for _, m := range a.Members {
+		if m.Role == RoleHost {
+			if _, err := EnsureUploadBucket(ctx, js, Names{Show: m.Show, Episode: m.Episode}, m.Host, 1); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

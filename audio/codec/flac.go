@@ -104,6 +104,10 @@ type FLACOptions struct {
 	Verify bool
 	// TotalFrames, when known, is written into STREAMINFO up front.
 	TotalFrames int64
+	// BlockSize is the frames per FLAC block; 0 means the level's (4096 at
+	// levels 3..8). The room's hand-off sets 4096 so that its segments join
+	// into one stream block for block.
+	BlockSize int
 }
 
 // FLACWriter encodes integer PCM into a FLAC file through libFLAC.
@@ -145,6 +149,9 @@ func CreateFLAC(path string, opt FLACOptions) (*FLACWriter, error) {
 		C.FLAC__stream_encoder_set_sample_rate(enc, C.uint32_t(opt.Rate)) != 0 &&
 		C.FLAC__stream_encoder_set_compression_level(enc, C.uint32_t(level)) != 0 &&
 		C.FLAC__stream_encoder_set_verify(enc, cbool(opt.Verify)) != 0
+	if ok && opt.BlockSize > 0 { // after the level, which sets a block size
+		ok = C.FLAC__stream_encoder_set_blocksize(enc, C.uint32_t(opt.BlockSize)) != 0
+	}
 	if ok && opt.TotalFrames > 0 {
 		ok = C.FLAC__stream_encoder_set_total_samples_estimate(enc, C.FLAC__uint64(opt.TotalFrames)) != 0
 	}
