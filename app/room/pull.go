@@ -114,6 +114,7 @@ const (
 	PullDamaged  PullState = "damaged"  // a segment stays damaged on the relay
 	PullFailed   PullState = "failed"   // another error
 	PullPartial  PullState = "partial"  // not following and the host has not finished
+	PullEmpty    PullState = "empty"    // the host's bucket holds nothing (it has not started recording)
 )
 
 // HostPull is one host's pull progress.
@@ -310,11 +311,11 @@ func (p *puller) discover(ctx context.Context) ([]string, error) {
 	return hosts, nil
 }
 
-func (p *puller) run(ctx context.Context) (*PullResult, error) {
-	ctx, cancel := context.WithCancel(ctx)
+func (p *puller) run(parent context.Context) (*PullResult, error) {
+	ctx, cancel := context.WithCancel(parent)
 	defer cancel()
 	var wg sync.WaitGroup
-	results := make(chan error, 64)
+	results := make(chan struct{}, 64)
 	running := 0
 	startHost := func(h string) {
 		hp := &hostPull{p: p, host: h, state: PullPulling,
@@ -326,10 +327,31 @@ func (p *puller) run(ctx context.Context) (*PullResult, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			err := hp.run(ctx)
-			hp.finish(err)
-			results <- err
+			hp.finish(hp.run(ctx))
+			results <- struct{}{}
 		}()
+	}
+	// startNew starts the hosts whose buckets appeared; it reports whether
+	// there were any.
+	startNew := func() bool {
+		hs, err := p.discover(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				p.log(err.Error())
+			}
+			return false
+		}
+		found := false
+		for _, h := range hs {
+			p.mu.Lock()
+			_, known := p.hosts[h]
+			p.mu.Unlock()
+			if !known {
+				startHost(h)
+				found = true
+			}
+		}
+		return found
 	}
 	hosts, err := p.discover(ctx)
 	if err != nil {
@@ -341,70 +363,80 @@ func (p *puller) run(ctx context.Context) (*PullResult, error) {
 	if !p.cfg.Follow && len(hosts) == 0 {
 		return nil, fmt.Errorf("room: pull: no host of %s/%s has uploaded anything (no bucket %s*)", p.names.Show, p.names.Episode, p.names.UploadBucket(""))
 	}
-	var errs []error
 	tick := time.NewTicker(500 * time.Millisecond)
 	defer tick.Stop()
 	lastDiscover := time.Now()
-	for {
+	for ctx.Err() == nil {
 		select {
-		case err := <-results:
+		case <-results:
 			running--
-			if err != nil {
-				errs = append(errs, err)
-			}
 		case <-tick.C:
 		case <-ctx.Done():
-			wg.Wait()
-			p.report(true)
-			return p.result(), ctx.Err()
 		}
 		p.report(false)
-		if p.cfg.Follow && time.Since(lastDiscover) >= 2*time.Second {
-			lastDiscover = time.Now()
-			if hs, err := p.discover(ctx); err == nil {
-				for _, h := range hs {
-					p.mu.Lock()
-					_, known := p.hosts[h]
-					p.mu.Unlock()
-					if !known {
-						p.log(fmt.Sprintf("%s started uploading", h))
-						startHost(h)
-					}
-				}
-			} else if ctx.Err() == nil {
-				p.log(err.Error())
+		if !p.cfg.Follow {
+			if running == 0 {
+				break
 			}
-		}
-		if running > 0 {
 			continue
 		}
-		if !p.cfg.Follow || (len(p.hosts) > 0 && !p.someoneStillRecording()) {
+		if time.Since(lastDiscover) >= 2*time.Second {
+			lastDiscover = time.Now()
+			startNew()
+		}
+		// Done when followDone holds and no bucket has appeared meanwhile
+		// (a host that stopped before its bucket was seen).
+		if p.followDone() && !startNew() {
 			break
 		}
 	}
+	cancel() // hosts that uploaded nothing are still watching
 	wg.Wait()
 	p.report(true)
 	res := p.result()
+	if err := parent.Err(); err != nil {
+		return res, err
+	}
+	var errs []error
+	p.mu.Lock()
+	for _, h := range res.Hosts {
+		if hp := p.hosts[h.Host]; hp.err != nil && h.State != PullEmpty {
+			errs = append(errs, hp.err)
+		}
+	}
+	p.mu.Unlock()
 	return res, errors.Join(errs...)
 }
 
-// someoneStillRecording reports whether a host seen in the room in the last
-// 5 s is recording or paused without having finished its upload.
-func (p *puller) someoneStillRecording() bool {
+// followDone reports whether a followed show is over for the editor: at
+// least one host's session is verified, every host that uploaded anything
+// is verified or has failed, and no host seen in the room in the last 5 s
+// is recording or paused without its session verified.
+func (p *puller) followDone() bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for h, pr := range p.seen {
-		if time.Since(p.seenT[h]) > 5*time.Second {
-			continue
+	verified := false
+	for _, hp := range p.hosts {
+		switch hp.progress().State {
+		case PullVerified, PullSkipped:
+			verified = true
+		case PullEmpty, PullDamaged, PullFailed:
+		default:
+			return false
 		}
-		if pr.State != StateRecording && pr.State != StatePaused {
+	}
+	if !verified {
+		return false
+	}
+	for h, pr := range p.seen {
+		if time.Since(p.seenT[h]) > 5*time.Second || pr.State != StateRecording && pr.State != StatePaused {
 			continue
 		}
 		if hp, ok := p.hosts[h]; !ok || !hp.finished() {
-			return true
+			return false
 		}
 	}
-	return false
+	return true
 }
 
 func (p *puller) result() *PullResult {
@@ -444,6 +476,7 @@ type hostPull struct {
 	state    PullState
 	errText  string
 	done     bool
+	err      error // why run ended, when it failed
 	segments int
 	known    int
 	frames   int64
@@ -487,8 +520,9 @@ func (h *hostPull) setState(s PullState) {
 func (h *hostPull) finish(err error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	h.err = err
 	switch {
-	case err == nil:
+	case err == nil || h.state == PullEmpty:
 	case errors.Is(err, ErrDamaged):
 		h.state, h.errText = PullDamaged, err.Error()
 	case errors.Is(err, ErrIncomplete):
@@ -537,6 +571,13 @@ func (h *hostPull) run(ctx context.Context) error {
 		}
 		if initial || len(w.Updates()) > 0 {
 			continue // take every update queued before working
+		}
+		if len(h.infos) == 0 {
+			h.setState(PullEmpty)
+			if !h.p.cfg.Follow {
+				return nil
+			}
+			continue
 		}
 		finished, err := h.sync(ctx)
 		if err != nil || finished {
