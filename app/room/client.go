@@ -39,6 +39,11 @@ type Config struct {
 	OnRundown  func(Rundown)    // the rundown changed
 	OnLink     func(LinkState)  // the connection to the relay changed
 	Log        func(msg string) // a problem worth telling the user (dropped message, refused publish...)
+
+	// NoMarkers joins a host without its marker consumer (`podmark upload`
+	// of a finished session): it receives no marker events, so a recording
+	// of the same host in the room meanwhile misses none.
+	NoMarkers bool
 }
 
 // LinkState is the state of the connection to the relay.
@@ -337,6 +342,12 @@ func (c *Client) setupOnce() error {
 	defer cancel()
 	if err := EnsureRoom(ctx, c.js, c.names, c.cfg.Replicas); err != nil {
 		return err
+	}
+	if c.cfg.NoMarkers {
+		c.mu.Lock()
+		c.joined = true
+		c.mu.Unlock()
+		return nil
 	}
 	var cons jetstream.Consumer
 	var err error

@@ -401,4 +401,3 @@ func TestUploadWhileRecording(t *testing.T) {
 		})
 	}
 }
-

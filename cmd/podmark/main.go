@@ -83,6 +83,7 @@ var docPages = map[string]string{
 	"relay":      "docs/room.md",
 	"room":       "docs/room.md",
 	"pull":       "docs/room.md",
+	"upload":     "docs/room.md",
 }
 
 // docURL is where the docs are published; the same pages are in the

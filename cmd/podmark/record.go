@@ -109,7 +109,7 @@ func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return code
 	}
 	defer rj.leave()
-	rl := &recording{s: s, meta: s.Meta(), duration: *duration, stdout: so, stderr: se}
+	rl := &recording{s: s, meta: s.Meta(), duration: *duration, stdout: so, stderr: se, note: rj.uploadNote}
 	return rl.run(rj.filter(stdin))
 }
 
@@ -121,6 +121,7 @@ type recording struct {
 	duration time.Duration // 0 = no set length
 	stdout   io.Writer     // marker acknowledgements (JSON lines)
 	stderr   io.Writer     // status and messages
+	note     func() string // appended to the status line (the room's upload)
 	ackOnce  sync.Once
 }
 
@@ -198,7 +199,7 @@ func (r *recording) loop(lines <-chan string, sigs <-chan os.Signal) (why string
 		case <-reached:
 			return "duration reached"
 		case <-status.C:
-			fmt.Fprintln(r.stderr, StatusLine(r.s.Status()))
+			fmt.Fprintln(r.stderr, StatusLine(r.s.Status())+r.note())
 			if ticks++; ticks%10 == 0 {
 				r.warnSpace()
 			}

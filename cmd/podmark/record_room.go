@@ -24,6 +24,7 @@ import (
 
 type roomFlags struct {
 	link, creds, ca, rundown *string
+	kbps                     *int // --upload-kbps (record_upload.go)
 }
 
 func addRoomFlags(fs *flag.FlagSet) *roomFlags {
@@ -32,6 +33,7 @@ func addRoomFlags(fs *flag.FlagSet) *roomFlags {
 		creds:   fs.String("creds", "", "room credentials `file` (nkey seed) from 'podmark room invite'"),
 		ca:      fs.String("room-ca", "", "PEM `file` of the CA that signed the relay's TLS certificate (default: the system's)"),
 		rundown: fs.String("rundown", "", "rundown `file`, one segment title per line, proposed to the room; 'next' on stdin advances it"),
+		kbps:    fs.Int("upload-kbps", room.DefaultUploadKbps, "cap of the progressive upload to the room in `kbit/s` (0 = no cap)"),
 	}
 }
 
@@ -51,6 +53,7 @@ type roomJoin struct {
 
 	stop chan struct{}
 	wg   sync.WaitGroup
+	up   *room.Uploader // the progressive hand-off (record_upload.go)
 }
 
 // check validates the room flags before the session is created.
@@ -59,11 +62,17 @@ func (rf *roomFlags) check() (room.Link, []string, error) {
 		if *rf.creds != "" || *rf.rundown != "" {
 			return room.Link{}, nil, fmt.Errorf("--creds and --rundown need --room")
 		}
+		if *rf.kbps != room.DefaultUploadKbps {
+			return room.Link{}, nil, fmt.Errorf("--upload-kbps needs --room")
+		}
 		return room.Link{}, nil, nil
 	}
 	l, err := room.ParseLink(*rf.link)
 	if err != nil {
 		return l, nil, fmt.Errorf("--room: %w", err)
+	}
+	if *rf.kbps < 0 {
+		return l, nil, fmt.Errorf("--upload-kbps %d: want 0 (no cap) or more", *rf.kbps)
 	}
 	if *rf.creds != "" {
 		if _, err := os.Stat(*rf.creds); err != nil {
@@ -142,6 +151,7 @@ func joinRoom(rf *roomFlags, s *session.Session, stdout, stderr io.Writer) (*roo
 		fmt.Fprintf(stderr, "podmark record: %v\n", err)
 	}
 	fmt.Fprintf(stderr, "podmark record: joining room %s as %s\n", l, host)
+	rj.startUpload(l, *rf.kbps, *rf.creds, *rf.ca)
 	rj.wg.Add(2)
 	go rj.presence()
 	go rj.background(l, items)
@@ -349,6 +359,7 @@ func (rj *roomJoin) publishPresence() {
 	if d, err := rj.s.FreeTime(); err == nil {
 		p.DiskLeft = min(d.Seconds(), 1e8)
 	}
+	p.Upload = rj.uploadStatus()
 	if err := rj.c.PublishPresence(p); err != nil {
 		fmt.Fprintf(rj.stderr, "podmark record: presence: %v\n", err)
 	}
@@ -491,6 +502,7 @@ func (rj *roomJoin) leave() {
 	if rj == nil {
 		return
 	}
+	rj.waitUpload()
 	rj.publishPresence()
 	close(rj.stop)
 	rj.wg.Wait()
