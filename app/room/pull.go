@@ -580,6 +580,17 @@ func (h *hostPull) run(ctx context.Context) error {
 			continue
 		}
 		finished, err := h.sync(ctx)
+		for err != nil && h.p.cfg.Follow && transient(err) && ctx.Err() == nil {
+			// The relay out of reach or slow: following, try again.
+			h.p.log(fmt.Sprintf("%v; trying again", err))
+			h.setState(PullWaiting)
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(2 * time.Second):
+			}
+			finished, err = h.sync(ctx)
+		}
 		if err != nil || finished {
 			return err
 		}
@@ -892,6 +903,9 @@ func (h *hostPull) pullSegment(ctx context.Context, t *trackPull, n int, info *j
 		h.gotSegment(t, n, info.Digest, hd)
 		return nil
 	}
+	if transient(lastErr) {
+		return h.errorf("track %s segment %d: %w", t.name, n, lastErr)
+	}
 	rate := h.progress().Rate
 	if rate <= 0 {
 		rate = 48000
@@ -1136,6 +1150,15 @@ func (h *hostPull) build(ctx context.Context, t *trackPull, info *jetstream.Obje
 	h.rate = m.Rate
 	h.mu.Unlock()
 	return nil
+}
+
+// transient reports whether err is the relay being out of reach or slow,
+// not a damaged or refused object.
+func transient(err error) bool {
+	return errors.Is(err, nats.ErrTimeout) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.Is(err, nats.ErrNoResponders) || errors.Is(err, nats.ErrDisconnected) ||
+		errors.Is(err, nats.ErrConnectionReconnecting) || errors.Is(err, nats.ErrConnectionClosed) ||
+		errors.Is(err, jetstream.ErrNoHeartbeat) || errors.Is(err, os.ErrDeadlineExceeded)
 }
 
 func fileExists(path string) bool {
