@@ -918,8 +918,12 @@ func (h *hostPull) pullSegment(ctx context.Context, t *trackPull, n int, info *j
 func (h *hostPull) gotSegment(t *trackPull, n int, digest string, hd segHeaders) {
 	t.have[n] = digest
 	t.frames = max(t.frames, hd.start+hd.frames)
+	total := 0
+	for _, o := range h.tracks {
+		total += len(o.have)
+	}
 	h.mu.Lock()
-	h.segments++
+	h.segments = total
 	h.frames = max(h.frames, t.frames)
 	h.mu.Unlock()
 }

@@ -44,6 +44,7 @@ import (
 
 	"github.com/podmark/podmark/app/room"
 	"github.com/podmark/podmark/app/session"
+	"github.com/podmark/podmark/markers"
 )
 
 // pullChild is a running `podmark pull`.
@@ -195,6 +196,7 @@ func TestE2EPullJACK(t *testing.T) {
 	dirA, dirB := filepath.Join(work, "alice"), filepath.Join(work, "bob")
 	alice, portA := startRoomRecorder(t, bin, dev, dirA, "alice", link)
 	bob, portB := startRoomRecorder(t, bin, dev, dirB, "bob", bobLink)
+	bobStart := time.Now()
 	play := startJackPlayer(t, show, portA, portB)
 	time.Sleep(300 * time.Millisecond)
 	if err := play.Play(); err != nil {
@@ -207,12 +209,14 @@ func TestE2EPullJACK(t *testing.T) {
 	// 30 s with bob's link dead (every byte blackholed), markers dropped meanwhile.
 	toxic("out-up", "timeout", "upstream", `{"timeout":0}`)
 	toxic("out-down", "timeout", "downstream", `{"timeout":0}`)
+	outFrom := time.Since(bobStart)
 	bob.send(t, "sponsor During the outage")
 	time.Sleep(15 * time.Second)
 	alice.send(t, "note Bob is offline")
 	bob.send(t, "edit cough")
 	time.Sleep(15 * time.Second)
 	untoxic("out-up", "out-down")
+	outTo := time.Since(bobStart)
 	if err := play.Wait(); err != nil {
 		t.Fatalf("sndfile-jackplay: %v", err)
 	}
@@ -235,13 +239,32 @@ func TestE2EPullJACK(t *testing.T) {
 	if !regexp.MustCompile(`(?m)^alice\tverified\t.*\nbob\tverified\t`).MatchString(pull.stdout.String()) {
 		t.Errorf("pull's report:\n%s", pull.stdout.String())
 	}
-	// bob's local recording did not notice the outage.
-	mb, err := session.Load(dirB)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if mb.Dropped != 0 || mb.Glitches != 0 || mb.Duration() < 115*time.Second {
-		t.Errorf("bob's local recording: %d frames dropped, %d glitches, %v long", mb.Dropped, mb.Glitches, mb.Duration())
+	// bob's local recording did not notice the outage: its full length,
+	// and no frame lost from the outage until the link was back and the
+	// upload caught up (JACK xruns elsewhere, from the shared machine's
+	// load, are logged: they hit alice as well as bob).
+	for _, d := range []string{dirA, dirB} {
+		m, err := session.Load(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.Duration() < 115*time.Second {
+			t.Errorf("%s's local recording is %v long", m.Host, m.Duration())
+		}
+		ms, _, err := markers.ReplayJournalFile(filepath.Join(d, session.JournalFile))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range ms {
+			if g.Kind != markers.Glitch {
+				continue
+			}
+			at := time.Duration(g.Seconds(m.Rate) * float64(time.Second))
+			t.Logf("%s: glitch at %v (%s); %d frames dropped in all", m.Host, at.Round(time.Millisecond), g.Title, m.Dropped)
+			if m.Host == "bob" && at > outFrom-3*time.Second && at < outTo+10*time.Second {
+				t.Errorf("bob lost audio at %v, during the outage (%v to %v)", at, outFrom, outTo)
+			}
+		}
 	}
 	ms, err := os.ReadFile(filepath.Join(out, "bob", session.JournalFile))
 	if err != nil || !bytes.Contains(ms, []byte("During the outage")) {
@@ -260,7 +283,7 @@ func TestE2EPullJACK(t *testing.T) {
 	if o, err := exec.Command(bin, "export", filepath.Join(out, "bob"), "--out", exp).CombinedOutput(); err != nil {
 		t.Fatalf("podmark export of a pulled session: %v\n%s", err, o)
 	}
-	if flacs, _ := filepath.Glob(filepath.Join(exp, "*.flac")); len(flacs) == 0 {
+	if flacs, _ := filepath.Glob(filepath.Join(exp, "audio", "bob-*.flac")); len(flacs) == 0 {
 		ents, _ := os.ReadDir(exp)
 		t.Errorf("export of a pulled session wrote no FLAC: %v", ents)
 	}
