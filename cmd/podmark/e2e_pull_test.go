@@ -153,8 +153,19 @@ func TestE2EPullJACK(t *testing.T) {
 	dev, _ := jackDevice(t, bin)
 	work := t.TempDir()
 	conv, _ := conversation(t, work)
-	show := filepath.Join(work, "show.wav") // the conversation, over and over: a bit more than 2 minutes
-	if out, err := exec.Command("sox", conv, show, "repeat", "5").CombinedOutput(); err != nil {
+	// A bit more than 2 minutes of speech that never repeats itself (merge
+	// must find one offset): the conversation as it is, faster, reversed,
+	// slower and higher.
+	parts := []string{conv}
+	for i, effect := range [][]string{{"speed", "1.1"}, {"reverse"}, {"speed", "0.9"}, {"pitch", "300"}} {
+		p := filepath.Join(work, fmt.Sprintf("part%d.wav", i))
+		if out, err := exec.Command("sox", append([]string{conv, p}, effect...)...).CombinedOutput(); err != nil {
+			t.Fatalf("sox: %v\n%s", err, out)
+		}
+		parts = append(parts, p)
+	}
+	show := filepath.Join(work, "show.wav")
+	if out, err := exec.Command("sox", append(parts, "-r", "48000", show)...).CombinedOutput(); err != nil {
 		t.Fatalf("sox: %v\n%s", err, out)
 	}
 	_, url := startRelayProc(t, bin, filepath.Join(work, "store"))
