@@ -1,6 +1,7 @@
 package room
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -59,8 +60,18 @@ func ReadSessionLink(dir string) (SessionLink, error) {
 	if err != nil {
 		return SessionLink{}, fmt.Errorf("room: %w", err)
 	}
+	return parseSessionLink(b, p)
+}
+
+// parseSessionLink decodes and checks LinkFile's content b, read from p.
+func parseSessionLink(b []byte, p string) (SessionLink, error) {
+	if len(b) > 64<<10 {
+		return SessionLink{}, fmt.Errorf("room: %s: %d bytes, too long", p, len(b))
+	}
 	var sl SessionLink
-	if err := json.Unmarshal(b, &sl); err != nil {
+	d := json.NewDecoder(bytes.NewReader(b))
+	d.DisallowUnknownFields()
+	if err := d.Decode(&sl); err != nil {
 		return SessionLink{}, fmt.Errorf("room: %s: %w", p, err)
 	}
 	if _, err := ParseLink(sl.Link); err != nil {
