@@ -534,13 +534,25 @@ func TestPullFollowsLiveShow(t *testing.T) {
 	}()
 	time.Sleep(300 * time.Millisecond)
 	presence("alice", StateRecording)
-	presence("bob", StateRecording)
+	// bob says he is recording every second, as a host does, until he stops.
+	bobStop := make(chan struct{})
+	bobDone := make(chan struct{})
+	go func() {
+		defer close(bobDone)
+		for {
+			presence("bob", StateRecording)
+			select {
+			case <-bobStop:
+				return
+			case <-time.After(time.Second):
+			}
+		}
+	}()
 	ua := newTestUploader(t, ctx, rig.js, rig.names, alice)
 	ua.putSmall(ctx)
 	ua.putSegments(ctx, 0, 1)
 	time.Sleep(3 * time.Second) // found within 2 s, pulled, then waiting for more
 	presence("alice", StateRecording)
-	presence("bob", StateRecording)
 	ua.putSegments(ctx, 1, -1)
 	ua.finish(ctx)
 	presence("alice", StateStopped)
@@ -553,8 +565,9 @@ func TestPullFollowsLiveShow(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(out, "alice", filepath.FromSlash(PulledFile))); err != nil {
 		t.Errorf("alice finished but not verified while bob records: %v", err)
 	}
-	presence("bob", StateRecording)
 	newTestUploader(t, ctx, rig.js, rig.names, bob).upload(ctx)
+	close(bobStop)
+	<-bobDone
 	presence("bob", StateStopped)
 	r := <-done
 	if r.err != nil {
