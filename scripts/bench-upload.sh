@@ -1,0 +1,66 @@
+#!/usr/bin/env bash
+# Progressive hand-off benchmark (figures go to the "## Progressive hand-off" section of
+# docs/benchmarks.md): CPU seconds (exact, rusage) of `podmark record --room` with the
+# progressive FLAC encoding and upload (default cap 2000 kbit/s) against `jack_capture -f flac`
+# recording the same 2-channel JACK stream (speech from espeak-ng over a -50 dBFS pink-noise
+# floor, looped by sndfile-jackplay), both 24-bit at 48 kHz, for BENCH_SECONDS (default 60) in
+# one run, printed as a ratio (goal: at most 1.0). podmark's figure includes everything until it
+# exits: the wait after Stop until the relay's copy is verified. The relay (`podmark relay`,
+# loopback) is a separate process, not counted. Also printed: the upload's lag while recording
+# (from the status lines) and the time from Stop to "all sent and verified".
+#
+# Usage: scripts/bench-upload.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+secs=${BENCH_SECONDS:-60}
+tmp=$(mktemp -d)
+trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$tmp"' EXIT
+go build -o "$tmp/podmark" ./cmd/podmark
+pm=$tmp/podmark
+. scripts/jack-bench.sh
+. scripts/services.sh
+dev=$("$pm" devices | awk -F'\t' '$3 == "JACK Audio Connection Kit" { print $1; exit }')
+[ -n "$dev" ] || { echo "bench: no JACK device in 'podmark devices'" >&2; exit 1; }
+
+espeak-ng -w "$tmp/speech.wav" "Welcome back to the show. Today we talk about recording podcasts from home, \
+with two hosts in two cities and an editor somewhere else. The audio goes to the editor while we talk, \
+so the episode can be edited minutes after we stop. Let us start with the news of the week." 2>/dev/null
+sox "$tmp/speech.wav" -r 48000 -c 2 -b 24 "$tmp/speech48.wav" gain -n -6 pad 0 0.5
+sox -n -r 48000 -c 2 -b 24 "$tmp/floor.wav" synth "$(soxi -D "$tmp/speech48.wav")" pinknoise vol 0.003
+sox -m "$tmp/speech48.wav" "$tmp/floor.wav" -b 24 "$tmp/input.wav"
+start_player "$tmp/input.wav"
+
+"$pm" relay --listen 127.0.0.1:0 --store "$tmp/store" --quiet >"$tmp/relay.out" 2>&1 &
+for _ in $(seq 100); do grep -q serving "$tmp/relay.out" && break; sleep 0.1; done
+url=$(sed -n 's/.*serving \(nats:[^,]*\),.*/\1/p' "$tmp/relay.out")
+[ -n "$url" ] || { echo "bench: the relay did not start" >&2; cat "$tmp/relay.out" >&2; exit 1; }
+
+before=$(jack_lsp)
+sleep $((secs + 120)) | rusage "$tmp/pm.time" \
+  "$pm" record --out "$tmp/pm" --device "$dev" --channels 2 --rate 48000 --bits 24 \
+  --host bench --duration "${secs}s" --room "$url/bench/upload" >"$tmp/pm.out" 2>"$tmp/pm.log" &
+feed_new_client "$before" "podmark" "$tmp/pm.log" "$tmp/pm/session.json"
+rusage "$tmp/jc.time" \
+  jack_capture --daemon --channels 2 --bitdepth 24 -f flac --port "$jp:out_1" --port "$jp:out_2" \
+  --recording-time "$secs" --filename "$tmp/jc.flac" &
+jctime=$!
+# Stop -> verified, from podmark's own lines.
+stopped=""; verified=""
+for _ in $(seq $(((secs + 150) * 20))); do
+  if [ -z "$stopped" ] && grep -q 'stopped (duration reached)' "$tmp/pm.log"; then stopped=$(date +%s.%N); fi
+  if [ -n "$stopped" ] && grep -q 'upload: all sent and verified' "$tmp/pm.log"; then verified=$(date +%s.%N); break; fi
+  sleep 0.05
+done
+wait "$jctime" || { echo "bench: jack_capture failed" >&2; exit 1; }
+for _ in $(seq 600); do [ -s "$tmp/pm.time" ] && break; sleep 0.1; done
+kill "$play" 2>/dev/null || true
+[ -n "$verified" ] || { echo "bench: the upload was not verified:" >&2; tail -20 "$tmp/pm.log" >&2; exit 1; }
+pm_cpu=$(cpu_of "$tmp/pm.time"); jc_cpu=$(cpu_of "$tmp/jc.time")
+lag=$(grep -o 'upload="[0-9]* s behind"' "$tmp/pm.log" | grep -o '[0-9]*' | sort -n | awk '{ a[NR] = $1 } END { if (NR) printf "median %s s, max %s s over %d status lines", a[int((NR + 1) / 2)], a[NR], NR }')
+flacbytes=$(cat "$tmp"/pm/handoff/tracks/*/*.seg | wc -c)
+echo "upload: ${secs}s of 2-channel 24-bit 48 kHz JACK input (speech over a -50 dBFS noise floor), cap 2000 kbit/s"
+echo "upload: podmark record --room  $pm_cpu s CPU (user/sys/maxrss: $(cat "$tmp/pm.time")), FLAC segments $flacbytes bytes ($(awk -v b="$flacbytes" -v s="$secs" 'BEGIN { printf "%.0f", b * 8 / s / 1000 }') kbit/s)"
+echo "upload: jack_capture -f flac    $jc_cpu s CPU (user/sys/maxrss: $(cat "$tmp/jc.time")), $(stat -c %s "$tmp/jc.flac") bytes"
+echo "upload: lag while recording: $lag"
+awk -v a="$stopped" -v b="$verified" 'BEGIN { printf "upload: Stop -> all sent and verified: %.2f s\n", b - a }'
+awk -v a="$pm_cpu" -v b="$jc_cpu" 'BEGIN { if (b > 0) printf "upload: ratio podmark record --room / jack_capture -f flac = %.2f (goal <= 1.0)\n", a / b }'
