@@ -551,7 +551,15 @@ func TestPullFollowsLiveShow(t *testing.T) {
 	ua := newTestUploader(t, ctx, rig.js, rig.names, alice)
 	ua.putSmall(ctx)
 	ua.putSegments(ctx, 0, 1)
-	time.Sleep(3 * time.Second) // found within 2 s, pulled, then waiting for more
+	// Found within 2 s, its first segment pulled, then waiting for more.
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if _, ok := progress.Load("alice/waiting"); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("progress never showed alice waiting for more")
+		}
+	}
 	presence("alice", StateRecording)
 	ua.putSegments(ctx, 1, -1)
 	ua.finish(ctx)
@@ -575,9 +583,6 @@ func TestPullFollowsLiveShow(t *testing.T) {
 	}
 	sameFiles(t, alice, filepath.Join(out, "alice"))
 	sameFiles(t, bob, filepath.Join(out, "bob"))
-	if _, ok := progress.Load("alice/waiting"); !ok {
-		t.Error("progress never showed alice waiting for more")
-	}
 }
 
 // TestParseManifestRefuses checks the manifest checks on hostile input.
