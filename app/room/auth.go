@@ -188,7 +188,9 @@ func (m Member) permissions(readBuckets []string) *server.Permissions {
 		pub = append(pub, bucketRead(n.UploadBucket(m.Host))...)
 		pub = append(pub, bucketWrite(n.UploadBucket(m.Host))...)
 	} else {
-		pub = append(pub, n.Pulled(m.Host))
+		// STREAM.NAMES: pull finds the room's hand-off buckets by listing
+		// the relay's stream names (names only, no contents).
+		pub = append(pub, n.Pulled(m.Host), jsAPI+".STREAM.NAMES")
 		for _, h := range readBuckets {
 			pub = append(pub, bucketRead(n.UploadBucket(h))...)
 		}

@@ -82,6 +82,7 @@ var docPages = map[string]string{
 	"loudness":   "docs/export.md",
 	"relay":      "docs/room.md",
 	"room":       "docs/room.md",
+	"pull":       "docs/room.md",
 	"upload":     "docs/room.md",
 }
 
