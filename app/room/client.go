@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -79,6 +80,7 @@ type Client struct {
 	link    LinkState
 	joined  bool // the room's stream and this host's consumer are set up
 	rec     *record
+	out     *outbox // nil without a session folder
 	cc      jetstream.ConsumeContext
 	sent    int64
 	rundown *rundownState
@@ -119,6 +121,18 @@ func Join(cfg Config) (*Client, error) {
 			return nil, err
 		}
 		c.rec = rec
+		out, left, err := openOutbox(cfg.Dir, OutboxRoom{Server: cfg.Link.ServerURL(), Show: cfg.Link.Show, Episode: cfg.Link.Episode, Host: cfg.Host})
+		if err != nil {
+			rec.close()
+			return nil, err
+		}
+		c.out = out
+		if len(left) > 0 {
+			// An earlier run's events go first, in their order.
+			c.queue = append(c.queue, left...)
+			c.idle = make(chan struct{})
+			c.log(fmt.Sprintf("sending %d marker event(s) left unsent in %s", len(left), filepath.Join(cfg.Dir, filepath.FromSlash(OutboxFile))))
+		}
 	}
 	opts := []nats.Option{
 		nats.Name("podmark " + cfg.Host),
@@ -185,6 +199,7 @@ func Join(cfg Config) (*Client, error) {
 	if err != nil {
 		if c.rec != nil {
 			c.rec.close()
+			c.out.close()
 		}
 		return nil, fmt.Errorf("room: %s: %w", l, err)
 	}
@@ -433,6 +448,11 @@ func (c *Client) enqueue(op Op, m markers.Marker) {
 		c.idle = make(chan struct{})
 	}
 	c.queue = append(c.queue, e)
+	if c.out != nil {
+		if err := c.out.add(e); err != nil {
+			c.log(err.Error())
+		}
+	}
 	c.mu.Unlock()
 	select {
 	case c.wake <- struct{}{}:
@@ -483,6 +503,11 @@ func (c *Client) sender() {
 				return
 			}
 		}
+		if c.out != nil {
+			if err := c.out.sync(); err != nil {
+				c.log(err.Error())
+			}
+		}
 		if err := c.waitOnline(c.ctx); err != nil {
 			return
 		}
@@ -504,6 +529,11 @@ func (c *Client) sender() {
 		c.mu.Lock()
 		c.queue = c.queue[1:]
 		c.sent++
+		if c.out != nil {
+			if err := c.out.acked(e.EventID, c.queue); err != nil {
+				c.log(err.Error())
+			}
+		}
 		if len(c.queue) == 0 {
 			close(c.idle)
 		}
@@ -558,9 +588,12 @@ func (c *Client) Close(ctx context.Context) error {
 	c.wg.Wait()
 	c.setLink(LinkClosed)
 	c.nc.Close()
-	var rerr error
+	var rerr, oerr error
 	if c.rec != nil {
 		rerr = c.rec.close()
 	}
-	return errors.Join(ferr, rerr)
+	if c.out != nil {
+		oerr = c.out.close()
+	}
+	return errors.Join(ferr, rerr, oerr)
 }

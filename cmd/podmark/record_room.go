@@ -498,6 +498,6 @@ func (rj *roomJoin) leave() {
 	defer cancel()
 	rj.s.SetPublisher(nil)
 	if err := rj.c.Close(ctx); err != nil {
-		fmt.Fprintf(rj.stderr, "podmark record: room: %v (they are in %s)\n", err, session.JournalFile)
+		fmt.Fprintf(rj.stderr, "podmark record: room: %v (they are in %s and %s: 'podmark room sync %s' sends them)\n", err, session.JournalFile, room.OutboxFile, rj.s.Dir())
 	}
 }
