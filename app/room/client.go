@@ -87,6 +87,7 @@ type Client struct {
 
 	linkCh  chan struct{} // closed and replaced on every link change
 	refused bool          // the relay refused the credentials (said once)
+	badCert bool          // the relay's certificate was refused (said once)
 }
 
 // noteRefused records a refusal and reports whether it is the first.
@@ -95,6 +96,16 @@ func (c *Client) noteRefused() bool {
 	defer c.mu.Unlock()
 	first := !c.refused
 	c.refused = true
+	return first
+}
+
+// noteCertRefused records a refused certificate and reports whether it is
+// the first.
+func (c *Client) noteCertRefused() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	first := !c.badCert
+	c.badCert = true
 	return first
 }
 
@@ -148,6 +159,12 @@ func Join(cfg Config) (*Client, error) {
 		nats.ConnectHandler(func(*nats.Conn) { c.setLink(LinkOnline) }),
 		nats.ReconnectHandler(func(*nats.Conn) { c.setLink(LinkOnline) }),
 		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {
+			if cerr := certError(err); cerr != "" {
+				if c.noteCertRefused() {
+					c.log(fmt.Sprintf("%s %s: %s", cfg.Link, certAdvice(cfg.CA), cerr))
+				}
+				return
+			}
 			low := strings.ToLower(fmt.Sprint(err))
 			if errors.Is(err, nats.ErrAuthorization) || errors.Is(err, nats.ErrAuthExpired) || errors.Is(err, nats.ErrAuthRevoked) ||
 				strings.Contains(low, "authorization") || strings.Contains(low, "authentication") {
@@ -191,6 +208,9 @@ func Join(cfg Config) (*Client, error) {
 	}
 	if l.TLS {
 		if cfg.CA != "" {
+			if err := checkCA(cfg.CA); err != nil {
+				return nil, err
+			}
 			opts = append(opts, nats.RootCAs(cfg.CA))
 		}
 		opts = append(opts, nats.Secure())
