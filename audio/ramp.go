@@ -207,10 +207,13 @@ func (r *Ramp) Done() <-chan struct{} { return r.done }
 func (r *Ramp) Delivered() int64 { return r.delivered.Load() }
 
 // Now returns the stream clock in seconds: when Realtime, wall time since
-// Start (times Speed) but never past the end of the last buffer delivered
-// (half a frame more, so float rounding never puts "now" a frame before
-// it), as a sound card's clock; otherwise the end of the last delivered
-// buffer.
+// Start (times Speed), as a sound card's clock runs between callbacks, so
+// that a position taken between two buffers falls inside the one being
+// captured, not on a buffer boundary; but never more than one buffer past
+// the end of the last buffer delivered (half a frame more, so float
+// rounding never puts "now" a frame before it): a late goroutine holds the
+// clock back as a stalled device would. Otherwise (flat out) it is the end
+// of the last delivered buffer.
 func (r *Ramp) Now() float64 {
 	if r.opt.Realtime {
 		r.mu.Lock()
@@ -219,7 +222,8 @@ func (r *Ramp) Now() float64 {
 		if s.IsZero() {
 			return 0
 		}
-		return min(time.Since(s).Seconds()*r.opt.Speed, (float64(r.delivered.Load())+0.5)/float64(r.opt.Rate))
+		ahead := float64(r.delivered.Load()+int64(r.opt.FramesPerBuffer)) + 0.5
+		return min(time.Since(s).Seconds()*r.opt.Speed, ahead/float64(r.opt.Rate))
 	}
 	return math.Float64frombits(r.clock.Load())
 }
