@@ -207,7 +207,7 @@ func TestOutboxSentAfterRestart(t *testing.T) {
 	if err != nil || res.Sent != 5 || res.Received != 1 {
 		t.Fatalf("SendOutbox: %+v, %v; want 5 sent, carol's 1 received", res, err)
 	}
-	got := bIn.waitN(t, 6, 10*time.Second)
+	bIn.waitN(t, 6, 10*time.Second)
 	rec, err := ReadRecord(filepath.Join(aDir, filepath.FromSlash(RecordFile)))
 	if err != nil || len(rec) != 1 || rec[0].Title != "from carol" {
 		t.Errorf("alice's room record after the sync: %+v, %v", rec, err)
@@ -231,7 +231,7 @@ func TestOutboxSentAfterRestart(t *testing.T) {
 		t.Errorf("%d still pending after the sync", n)
 	}
 	time.Sleep(500 * time.Millisecond)
-	got = bIn.waitN(t, 6, time.Second)
+	got := bIn.waitN(t, 6, time.Second)
 	var titles []string
 	for _, g := range got {
 		if g.Author == "alice" {
@@ -241,4 +241,33 @@ func TestOutboxSentAfterRestart(t *testing.T) {
 	if len(got) != 6 || fmt.Sprint(titles) != "[offline 0 offline 1 offline 2 offline 3 offline 4]" {
 		t.Errorf("bob received %d events, alice's %v; want carol's and alice's 5 in order, once each", len(got), titles)
 	}
+}
+
+// FuzzReadOutbox: no outbox file content panics ReadOutbox, and every
+// event it returns as pending is a valid one.
+func FuzzReadOutbox(f *testing.F) {
+	e := testEvent(1)
+	b, _ := json.Marshal(outboxLine{V: Version, Event: &e})
+	h, _ := json.Marshal(outboxLine{V: Version, Outbox: &testOutboxRoom})
+	a, _ := json.Marshal(outboxLine{V: Version, Ack: e.EventID})
+	f.Add(string(h) + "\n" + string(b) + "\n")
+	f.Add(string(h) + "\n" + string(b) + "\n" + string(a) + "\n")
+	f.Add(string(h) + "\n" + string(b[:len(b)/2]))
+	f.Add("{}\n")
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, in string) {
+		path := filepath.Join(dir, "outbox.jsonl")
+		if err := os.WriteFile(path, []byte(in), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		ob, err := ReadOutbox(path)
+		if err != nil {
+			return
+		}
+		for _, e := range ob.Pending {
+			if err := e.Validate(); err != nil {
+				t.Fatalf("pending event %+v: %v", e, err)
+			}
+		}
+	})
 }
