@@ -64,6 +64,11 @@ func TestE2ERoomOutboxAfterKill(t *testing.T) {
 		t.Fatalf("alice's outbox after the kill: %d pending for %+v, %v; want the 4 offline markers", n, ob, err)
 	}
 
+	// After the crash the host runs recover, which says what to do.
+	if out, err := exec.Command(bin, "recover", aliceDir).CombinedOutput(); err != nil || !strings.Contains(string(out), "4 marker event(s) never reached the room") ||
+		!strings.Contains(string(out), "podmark room sync "+aliceDir) {
+		t.Errorf("recover: %v\n%s", err, out)
+	}
 	startRelay()
 	out, err := exec.Command(bin, "room", "sync", aliceDir).CombinedOutput()
 	if err != nil {

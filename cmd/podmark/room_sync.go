@@ -70,3 +70,15 @@ func runRoomSync(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "podmark room sync: %s: sent %d marker event(s); %d new from the other hosts in %s\n", dir, res.Sent, res.Received, room.RecordFile)
 	return 0
 }
+
+// sayOutbox tells the host after a crash (`podmark recover`) when the
+// session's room outbox still holds markers the room has not received.
+func sayOutbox(dir string, stderr io.Writer) {
+	n, ob, err := room.OutboxPending(dir)
+	switch {
+	case err != nil:
+		fmt.Fprintf(stderr, "podmark recover: %v\n", err)
+	case n > 0:
+		fmt.Fprintf(stderr, "podmark recover: %d marker event(s) never reached the room %s: 'podmark room sync %s' sends them\n", n, ob.Link(), dir)
+	}
+}
