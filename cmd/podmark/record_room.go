@@ -336,7 +336,7 @@ func (rj *roomJoin) publishPresence() {
 	case session.StateFailed:
 		p.State = room.StateFailed
 		if err := rj.s.Err(); err != nil {
-			p.Error = truncate(err.Error(), room.MaxTitle)
+			p.Error = room.OneLine(err.Error(), room.MaxTitle)
 		}
 	case session.StateCreated:
 		p.State = room.StateIdle
@@ -352,14 +352,6 @@ func (rj *roomJoin) publishPresence() {
 	if err := rj.c.PublishPresence(p); err != nil {
 		fmt.Fprintf(rj.stderr, "podmark record: presence: %v\n", err)
 	}
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n])
-	}
-	return s
 }
 
 func rundownLine(r room.Rundown) string {
