@@ -151,10 +151,14 @@ func (r *Ramp) run(stop chan struct{}, start time.Time) {
 		}
 	}
 	var n int64 // next stream frame
+	last := false // stopping: deliver the buffer being captured, then return
 	for {
 		select {
 		case <-stop:
-			return
+			if !o.Realtime {
+				return
+			}
+			last = true
 		default:
 		}
 		if o.StopAfter > 0 && n >= o.StopAfter {
@@ -165,10 +169,18 @@ func (r *Ramp) run(stop chan struct{}, start time.Time) {
 		}
 		if o.Realtime {
 			// The buffer ending at stream frame n+fpb is due when the clock
-			// passes that frame; a late goroutine delivers at once.
+			// passes that frame; a late goroutine delivers at once. On Stop
+			// the buffer the clock is in is finished and delivered, as a
+			// sound card completes its period: every position Now gave
+			// before Stop is then in the recording.
 			due := start.Add(time.Duration(float64(n+fpb) / framesPerSecond * float64(time.Second)))
-			if d := time.Until(due); d > 0 && !sleep(d) {
-				return
+			if d := time.Until(due); d > 0 {
+				if last {
+					time.Sleep(d)
+				} else if !sleep(d) {
+					last = true
+					time.Sleep(time.Until(due))
+				}
 			}
 		} else {
 			for !r.queue.room(int(fpb)) {
@@ -196,6 +208,9 @@ func (r *Ramp) run(stop chan struct{}, start time.Time) {
 		r.delivered.Store(n)
 		if !o.Realtime {
 			r.clock.Store(math.Float64bits(o.Rate.Seconds(n)))
+		}
+		if last {
+			return
 		}
 	}
 }
@@ -229,7 +244,8 @@ func (r *Ramp) Now() float64 {
 }
 
 // Stop stops delivery and waits for the Ramp's goroutine to return; what
-// it delivered stays in the queue.
+// it delivered stays in the queue. A real-time Ramp first finishes the
+// buffer being captured (at most one buffer's time).
 func (r *Ramp) Stop() error {
 	r.mu.Lock()
 	stop := r.stop
