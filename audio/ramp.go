@@ -150,7 +150,7 @@ func (r *Ramp) run(stop chan struct{}, start time.Time) {
 			return true
 		}
 	}
-	var n int64 // next stream frame
+	var n int64   // next stream frame
 	last := false // stopping: deliver the buffer being captured, then return
 	for {
 		select {
