@@ -150,11 +150,15 @@ func (r *Ramp) run(stop chan struct{}, start time.Time) {
 			return true
 		}
 	}
-	var n int64 // next stream frame
+	var n int64   // next stream frame
+	last := false // stopping: deliver the buffer being captured, then return
 	for {
 		select {
 		case <-stop:
-			return
+			if !o.Realtime {
+				return
+			}
+			last = true
 		default:
 		}
 		if o.StopAfter > 0 && n >= o.StopAfter {
@@ -165,10 +169,18 @@ func (r *Ramp) run(stop chan struct{}, start time.Time) {
 		}
 		if o.Realtime {
 			// The buffer ending at stream frame n+fpb is due when the clock
-			// passes that frame; a late goroutine delivers at once.
+			// passes that frame; a late goroutine delivers at once. On Stop
+			// the buffer the clock is in is finished and delivered, as a
+			// sound card completes its period: every position Now gave
+			// before Stop is then in the recording.
 			due := start.Add(time.Duration(float64(n+fpb) / framesPerSecond * float64(time.Second)))
-			if d := time.Until(due); d > 0 && !sleep(d) {
-				return
+			if d := time.Until(due); d > 0 {
+				if last {
+					time.Sleep(d)
+				} else if !sleep(d) {
+					last = true
+					time.Sleep(time.Until(due))
+				}
 			}
 		} else {
 			for !r.queue.room(int(fpb)) {
@@ -197,6 +209,9 @@ func (r *Ramp) run(stop chan struct{}, start time.Time) {
 		if !o.Realtime {
 			r.clock.Store(math.Float64bits(o.Rate.Seconds(n)))
 		}
+		if last {
+			return
+		}
 	}
 }
 
@@ -207,10 +222,13 @@ func (r *Ramp) Done() <-chan struct{} { return r.done }
 func (r *Ramp) Delivered() int64 { return r.delivered.Load() }
 
 // Now returns the stream clock in seconds: when Realtime, wall time since
-// Start (times Speed) but never past the end of the last buffer delivered
-// (half a frame more, so float rounding never puts "now" a frame before
-// it), as a sound card's clock; otherwise the end of the last delivered
-// buffer.
+// Start (times Speed), as a sound card's clock runs between callbacks, so
+// that a position taken between two buffers falls inside the one being
+// captured, not on a buffer boundary; but never more than one buffer past
+// the end of the last buffer delivered (half a frame more, so float
+// rounding never puts "now" a frame before it): a late goroutine holds the
+// clock back as a stalled device would. Otherwise (flat out) it is the end
+// of the last delivered buffer.
 func (r *Ramp) Now() float64 {
 	if r.opt.Realtime {
 		r.mu.Lock()
@@ -219,13 +237,15 @@ func (r *Ramp) Now() float64 {
 		if s.IsZero() {
 			return 0
 		}
-		return min(time.Since(s).Seconds()*r.opt.Speed, (float64(r.delivered.Load())+0.5)/float64(r.opt.Rate))
+		ahead := float64(r.delivered.Load()+int64(r.opt.FramesPerBuffer)) + 0.5
+		return min(time.Since(s).Seconds()*r.opt.Speed, ahead/float64(r.opt.Rate))
 	}
 	return math.Float64frombits(r.clock.Load())
 }
 
 // Stop stops delivery and waits for the Ramp's goroutine to return; what
-// it delivered stays in the queue.
+// it delivered stays in the queue. A real-time Ramp first finishes the
+// buffer being captured (at most one buffer's time).
 func (r *Ramp) Stop() error {
 	r.mu.Lock()
 	stop := r.stop

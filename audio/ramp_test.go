@@ -78,3 +78,45 @@ func TestRampRealtimePacing(t *testing.T) {
 		}
 	}
 }
+
+// TestRampNowBetweenBuffers: a real-time Ramp's clock runs on between its
+// buffers, as a sound card's does, so "now" taken mid-buffer is mid-buffer
+// (a marker is not rounded to a buffer boundary), and it is never more than
+// one buffer ahead of what was delivered.
+func TestRampNowBetweenBuffers(t *testing.T) {
+	const rate, fpb = 48000, 4800 // 100 ms buffers: sub-buffer positions are plain to see
+	r := NewRamp(RampOptions{Channels: 1, Rate: rate, FramesPerBuffer: fpb, Realtime: true})
+	if err := r.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	inside := 0
+	for range 6 {
+		// Just after a buffer arrives, wait a third of a buffer.
+		d0 := r.Delivered()
+		for r.Delivered() == d0 {
+			time.Sleep(time.Millisecond)
+		}
+		d := r.Delivered()
+		time.Sleep(33 * time.Millisecond)
+		now := r.Now() * rate
+		if got := r.Delivered(); got != d {
+			continue // the machine was slow: the next buffer came already
+		}
+		ahead := now - float64(d)
+		if ahead > fpb+0.5 {
+			t.Errorf("Now %.0f is %.0f frames past the %d delivered, more than a buffer", now, ahead, d)
+		}
+		if ahead >= 0.1*fpb && ahead <= 0.9*fpb {
+			inside++
+		}
+		for q := r.Queue(); ; {
+			if _, ok := q.Read(); !ok {
+				break
+			}
+		}
+	}
+	if inside < 3 {
+		t.Errorf("Now fell inside the buffer being captured %d times of 6, want most: it sticks to buffer boundaries", inside)
+	}
+}

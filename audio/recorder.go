@@ -104,6 +104,7 @@ type Recorder struct {
 	// Writer goroutine state.
 	stream   int64        // stream frame of the next frame to write (or gap)
 	frames   atomic.Int64 // file frames written
+	limit    atomic.Int64 // the most file frames to write; 0 = no limit (SetLimit)
 	glitches atomic.Int64
 	writers  []*Writer
 	chunk    [][]float32
@@ -320,9 +321,19 @@ func (r *Recorder) skippedBefore(s int64) int64 {
 func (r *Recorder) Position() int64 {
 	s := r.streamNow()
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	return s - r.skippedBefore(s)
+	p := s - r.skippedBefore(s)
+	r.mu.Unlock()
+	if lim := r.limit.Load(); lim > 0 {
+		p = min(p, lim)
+	}
+	return p
 }
+
+// SetLimit makes n file frames the recording's length: the writer writes
+// no frame beyond it (the rest of the buffer that crosses it is cut, and
+// later buffers are read and discarded until Stop), and Position stops
+// there. n <= 0 removes the limit. Frames already written stay.
+func (r *Recorder) SetLimit(n int64) { r.limit.Store(max(n, 0)) }
 
 // Start creates the track files, starts the source and the writer
 // goroutine, and returns the UTC time of frame 0.
@@ -717,6 +728,11 @@ func (r *Recorder) emit(chunk [][]float32, s, n int64, isGap bool) error {
 	for _, sg := range segs {
 		off, ln := sg[0]-s, sg[1]
 		at := r.frames.Load()
+		if lim := r.limit.Load(); lim > 0 {
+			if ln = min(ln, lim-at); ln <= 0 {
+				break // the set length is written
+			}
+		}
 		for done := int64(0); done < ln; {
 			k := ln - done
 			if isGap {

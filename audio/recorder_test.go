@@ -760,7 +760,8 @@ func TestPositionRightAfterStart(t *testing.T) {
 	if err := rec.Stop(); err != nil {
 		t.Fatal(err)
 	}
-	if p < 48000/10 || p > d {
-		t.Fatalf("Position %d 300 ms after Start (%d frames delivered)", p, d)
+	// The stream clock runs on between buffers, up to one buffer ahead.
+	if p < 48000/10 || p > d+480 {
+		t.Fatalf("Position %d 300 ms after Start (%d frames delivered, buffers of 480)", p, d)
 	}
 }

@@ -7,8 +7,11 @@
 #     both record the real-time fake source (ramp) for BENCH_SECONDS (default 60) and get the
 #     same marker every 2 s on stdin; a third podmark in the room drops a marker every 2 s too,
 #     so the room recorder also receives, records and prints markers, and answers clock requests.
-#  3. The relay under 100 rooms x 3 members (BENCH_RELAY_SECONDS, default 120): see
-#     TestRelayLoad in cmd/podmark (PODMARK_BENCH_RELAY=DURATION).
+#  3. The relay under 100 rooms x 3 members (BENCH_RELAY_SECONDS, default 600; each member drops
+#     a marker every BENCH_RELAY_EVERY seconds, default 10): see TestRelayLoad in cmd/podmark
+#     (PODMARK_BENCH_RELAY=DURATION). It samples RSS and the live Go heap every 10 s, prints the
+#     series and judges whether memory is flat over the second half. Uses no JACK: it need not
+#     hold the stack lock (its CPU figure is then only indicative).
 #
 # Usage: scripts/bench-room.sh [latency|cpu|relay|all]   (default all)
 set -euo pipefail
@@ -54,5 +57,5 @@ PY
 fi
 
 if [ "$what" = relay ] || [ "$what" = all ]; then
-  PODMARK_BENCH_RELAY=${BENCH_RELAY_SECONDS:-120}s go test -run TestRelayLoad -v -timeout 30m ./cmd/podmark | grep -E 'relay|ok|FAIL'
+  PODMARK_BENCH_RELAY=${BENCH_RELAY_SECONDS:-600}s PODMARK_BENCH_RELAY_EVERY=${BENCH_RELAY_EVERY:-10}s go test -run TestRelayLoad -v -timeout 30m ./cmd/podmark | grep -E 'relay|ok|FAIL'
 fi

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -84,12 +85,14 @@ type Client struct {
 	link    LinkState
 	joined  bool // the room's stream and this host's consumer are set up
 	rec     *record
+	out     *outbox // nil without a session folder
 	cc      jetstream.ConsumeContext
 	sent    int64
 	rundown *rundownState
 
 	linkCh  chan struct{} // closed and replaced on every link change
 	refused bool          // the relay refused the credentials (said once)
+	badCert bool          // the relay's certificate was refused (said once)
 }
 
 // noteRefused records a refusal and reports whether it is the first.
@@ -98,6 +101,16 @@ func (c *Client) noteRefused() bool {
 	defer c.mu.Unlock()
 	first := !c.refused
 	c.refused = true
+	return first
+}
+
+// noteCertRefused records a refused certificate and reports whether it is
+// the first.
+func (c *Client) noteCertRefused() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	first := !c.badCert
+	c.badCert = true
 	return first
 }
 
@@ -124,6 +137,18 @@ func Join(cfg Config) (*Client, error) {
 			return nil, err
 		}
 		c.rec = rec
+		out, left, err := openOutbox(cfg.Dir, OutboxRoom{Server: cfg.Link.ServerURL(), Show: cfg.Link.Show, Episode: cfg.Link.Episode, Host: cfg.Host})
+		if err != nil {
+			rec.close()
+			return nil, err
+		}
+		c.out = out
+		if len(left) > 0 {
+			// An earlier run's events go first, in their order.
+			c.queue = append(c.queue, left...)
+			c.idle = make(chan struct{})
+			c.log(fmt.Sprintf("sending %d marker event(s) left unsent in %s", len(left), filepath.Join(cfg.Dir, filepath.FromSlash(OutboxFile))))
+		}
 	}
 	opts := []nats.Option{
 		nats.Name("podmark " + cfg.Host),
@@ -139,6 +164,12 @@ func Join(cfg Config) (*Client, error) {
 		nats.ConnectHandler(func(*nats.Conn) { c.setLink(LinkOnline) }),
 		nats.ReconnectHandler(func(*nats.Conn) { c.setLink(LinkOnline) }),
 		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {
+			if cerr := certError(err); cerr != "" {
+				if c.noteCertRefused() {
+					c.log(fmt.Sprintf("%s %s: %s", cfg.Link, certAdvice(cfg.CA), cerr))
+				}
+				return
+			}
 			low := strings.ToLower(fmt.Sprint(err))
 			if errors.Is(err, nats.ErrAuthorization) || errors.Is(err, nats.ErrAuthExpired) || errors.Is(err, nats.ErrAuthRevoked) ||
 				strings.Contains(low, "authorization") || strings.Contains(low, "authentication") {
@@ -182,6 +213,9 @@ func Join(cfg Config) (*Client, error) {
 	}
 	if l.TLS {
 		if cfg.CA != "" {
+			if err := checkCA(cfg.CA); err != nil {
+				return nil, err
+			}
 			opts = append(opts, nats.RootCAs(cfg.CA))
 		}
 		opts = append(opts, nats.Secure())
@@ -190,6 +224,7 @@ func Join(cfg Config) (*Client, error) {
 	if err != nil {
 		if c.rec != nil {
 			c.rec.close()
+			c.out.close()
 		}
 		return nil, fmt.Errorf("room: %s: %w", l, err)
 	}
@@ -444,6 +479,11 @@ func (c *Client) enqueue(op Op, m markers.Marker) {
 		c.idle = make(chan struct{})
 	}
 	c.queue = append(c.queue, e)
+	if c.out != nil {
+		if err := c.out.add(e); err != nil {
+			c.log(err.Error())
+		}
+	}
 	c.mu.Unlock()
 	select {
 	case c.wake <- struct{}{}:
@@ -494,6 +534,11 @@ func (c *Client) sender() {
 				return
 			}
 		}
+		if c.out != nil {
+			if err := c.out.sync(); err != nil {
+				c.log(err.Error())
+			}
+		}
 		if err := c.waitOnline(c.ctx); err != nil {
 			return
 		}
@@ -515,6 +560,11 @@ func (c *Client) sender() {
 		c.mu.Lock()
 		c.queue = c.queue[1:]
 		c.sent++
+		if c.out != nil {
+			if err := c.out.acked(e.EventID, c.queue); err != nil {
+				c.log(err.Error())
+			}
+		}
 		if len(c.queue) == 0 {
 			close(c.idle)
 		}
@@ -569,9 +619,12 @@ func (c *Client) Close(ctx context.Context) error {
 	c.wg.Wait()
 	c.setLink(LinkClosed)
 	c.nc.Close()
-	var rerr error
+	var rerr, oerr error
 	if c.rec != nil {
 		rerr = c.rec.close()
 	}
-	return errors.Join(ferr, rerr)
+	if c.out != nil {
+		oerr = c.out.close()
+	}
+	return errors.Join(ferr, rerr, oerr)
 }

@@ -365,3 +365,28 @@ func checkUTC(t time.Time) error {
 	}
 	return nil
 }
+
+// OneLine makes s fit a message's text field: control characters (the
+// newlines of a joined error) become "; " or a space, invalid UTF-8 is
+// replaced, and it is cut to max characters. A failed recorder's error
+// is sent this way, so that the presence saying it failed is never
+// refused for its text.
+func OneLine(s string, max int) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	var b strings.Builder
+	for _, r := range strings.TrimSpace(s) {
+		switch {
+		case r == '\n':
+			b.WriteString("; ")
+		case unicode.IsControl(r):
+			b.WriteByte(' ')
+		default:
+			b.WriteRune(r)
+		}
+	}
+	out := []rune(b.String())
+	if len(out) > max {
+		out = out[:max]
+	}
+	return string(out)
+}

@@ -122,3 +122,25 @@ func FuzzDecode(f *testing.F) {
 		_, _ = Decode[Rundown](b, 64<<10)
 	})
 }
+
+// TestOneLine: whatever an error says, the presence carrying it passes
+// validation (a joined error has newlines; a path may hold anything).
+func TestOneLine(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"audio: write a.wav: no space left on device", "audio: write a.wav: no space left on device"},
+		{"audio: write: no space left on device\naudio: close: no space left on device", "audio: write: no space left on device; audio: close: no space left on device"},
+		{"bell\x07 and\r\nline\n", "bell  and ; line"},
+		{"bad \xff utf8", "bad \uFFFD utf8"},
+		{strings.Repeat("é", MaxTitle+10), strings.Repeat("é", MaxTitle)},
+	}
+	for _, tt := range tests {
+		got := OneLine(tt.in, MaxTitle)
+		if got != tt.want {
+			t.Errorf("OneLine(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+		p := Presence{V: Version, Host: "alice", State: StateFailed, Error: got, Rate: 48000, DiskLeft: -1, UTC: time.Now().UTC()}
+		if err := p.Validate(); err != nil {
+			t.Errorf("presence with %q: %v", got, err)
+		}
+	}
+}

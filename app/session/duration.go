@@ -7,6 +7,11 @@ import "time"
 // at a set length (`podmark record --duration`). It is closed at once for
 // d <= 0 and never when the session stops first. Safe for concurrent use.
 //
+// It also makes d the recording's exact length: the writer writes no frame
+// beyond rate×d (the source buffer that crosses it is cut), so two
+// recordings of the same duration have the same number of frames whatever
+// the source's buffer size.
+//
 // It waits on a timer due when the stream should reach the length; then it
 // wakes the writer (which otherwise takes up to a second to write what was
 // captured) and polls every 20 ms until the frames are written; after a
@@ -19,6 +24,7 @@ func (s *Session) Reached(d time.Duration) <-chan struct{} {
 		return ch
 	}
 	limit := s.rate.N(d)
+	s.rec.SetLimit(limit)
 	go func() {
 		remaining := func() time.Duration { return s.rate.D(max(limit-s.Position(), 0)) }
 		t := time.NewTimer(remaining())

@@ -1,12 +1,18 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -18,8 +24,11 @@ import (
 // TestRelayLoad is a benchmark, run by scripts/bench-room.sh relay with
 // PODMARK_BENCH_RELAY=DURATION: a `podmark relay` process serves 100 rooms
 // of 3 members each (in this process), every member publishing presence
-// every second and a marker every 10 s; the relay's CPU and RSS are sampled
-// every 10 s to show whether memory stays flat.
+// every second and a marker every 10 s. Every 10 s it samples the relay's
+// RSS, its live Go heap (the last GC's, from GODEBUG=gctrace=1) and CPU,
+// prints the series, and judges whether memory is flat: over the second
+// half of the run (after the warm-up) the live heap must stay within
+// relayFlat of its mean and RSS must not keep climbing. It fails when not.
 func TestRelayLoad(t *testing.T) {
 	d := os.Getenv("PODMARK_BENCH_RELAY")
 	if d == "" {
@@ -29,9 +38,20 @@ func TestRelayLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// PODMARK_BENCH_RELAY_EVERY: how often each member drops a marker
+	// (default 10s). Faster fills the relay's bounded caches sooner (see
+	// docs/benchmarks.md).
+	every := 10
+	if e := os.Getenv("PODMARK_BENCH_RELAY_EVERY"); e != "" {
+		ed, err := time.ParseDuration(e)
+		if err != nil || ed < time.Second || ed%time.Second != 0 {
+			t.Fatalf("PODMARK_BENCH_RELAY_EVERY=%q: want whole seconds", e)
+		}
+		every = int(ed / time.Second)
+	}
 	bin := podmarkBin(t)
 	dir := t.TempDir()
-	relay, url := startRelayProc(t, bin, filepath.Join(dir, "store"))
+	relay, url, gc := startTracedRelay(t, bin, filepath.Join(dir, "store"))
 	pid := relay.Process.Pid
 	const rooms, members = 100, 3
 	var clients []*room.Client
@@ -65,23 +85,151 @@ func TestRelayLoad(t *testing.T) {
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	sent := 0
+	var series []relaySample
 	for i := 0; time.Since(start) < dur; i++ {
 		<-tick.C
 		for j, c := range clients {
 			c.PublishPresence(room.Presence{State: room.StateRecording, Rate: 48000, Position: int64(i) * 48000, Elapsed: float64(i), DiskLeft: 3600})
-			if (i+j)%10 == 0 {
+			if (i+j)%every == 0 {
 				c.MarkerAdded(markers.Marker{ID: markers.NewID(), Kind: markers.Note, Title: "load", Sample: int64(i) * 48000, UTC: time.Now().UTC()})
 				sent++
 			}
 		}
 		if i%10 == 0 {
-			t.Logf("relay at %3.0f s: RSS %6.1f MB, CPU %.1f s, markers sent %d received %d",
-				time.Since(start).Seconds(), procRSS(t, pid), procCPU(t, pid)-cpu0, sent, received.Load())
+			s := relaySample{At: time.Since(start).Seconds(), RSS: procRSS(t, pid), Heap: gc.live(), CPU: procCPU(t, pid) - cpu0}
+			series = append(series, s)
+			t.Logf("relay at %3.0f s: RSS %6.1f MB, live heap %6.1f MB, CPU %.1f s, markers sent %d received %d",
+				s.At, s.RSS, s.Heap, s.CPU, sent, received.Load())
 		}
 	}
 	el := time.Since(start).Seconds()
-	t.Logf("relay: %d rooms x %d members for %.0f s: CPU %.1f s (%.1f %% of a core), RSS %.1f MB at the end; markers sent %d, received %d (want %d)",
-		rooms, members, el, procCPU(t, pid)-cpu0, 100*(procCPU(t, pid)-cpu0)/el, procRSS(t, pid), sent, received.Load(), 2*sent)
+	t.Logf("relay: %d rooms x %d members, a marker every %d s each, for %.0f s: CPU %.1f s (%.1f %% of a core), RSS %.1f MB at the end; markers sent %d, received %d (want %d)",
+		rooms, members, every, el, procCPU(t, pid)-cpu0, 100*(procCPU(t, pid)-cpu0)/el, procRSS(t, pid), sent, received.Load(), 2*sent)
+	v := judgeFlat(series)
+	t.Logf("relay memory over the second half (%.0f-%.0f s, %d samples): live heap %.1f-%.1f MB (mean %.1f, spread %.1f %%, slope %+.2f MB/min), RSS %.1f-%.1f MB (slope %+.2f MB/min, %.1f x the live heap at the end)",
+		v.From, v.To, v.N, v.HeapMin, v.HeapMax, v.HeapMean, 100*v.HeapSpread, v.HeapSlope, v.RSSMin, v.RSSMax, v.RSSSlope, series[len(series)-1].RSS/max(series[len(series)-1].Heap, 1))
+	// Flat is judged on the live heap, what the relay keeps: RSS also
+	// holds the garbage the GC lets pile up to twice the live heap
+	// (GOGC=100), which the runtime returns to the system lazily.
+	if v.N >= 6 {
+		if v.HeapSpread > relayFlat || v.HeapSlope*10 > relayFlat*v.HeapMean {
+			t.Errorf("relay live heap not flat after the warm-up: spread %.1f %%, %+.2f MB/min (bound %.0f %%)", 100*v.HeapSpread, v.HeapSlope, 100*relayFlat)
+		} else {
+			t.Logf("relay memory: FLAT after the warm-up (live heap within %.0f %%)", 100*relayFlat)
+		}
+	}
+}
+
+// relayFlat is how far the relay's memory may move around its mean after
+// the warm-up and still be called flat (a GC cycle's worth of garbage).
+const relayFlat = 0.15
+
+type relaySample struct{ At, RSS, Heap, CPU float64 }
+
+// flatness summarizes the second half of a relay memory series.
+type flatness struct {
+	N                                  int
+	From, To                           float64
+	HeapMin, HeapMax, HeapMean         float64
+	HeapSpread                         float64 // (max-min)/mean
+	HeapSlope                          float64 // least squares, MB per minute
+	RSSMin, RSSMax, RSSDelta, RSSSlope float64 // slope: least squares, MB per minute
+}
+
+func judgeFlat(series []relaySample) flatness {
+	tail := series[len(series)/2:]
+	var f flatness
+	if len(tail) == 0 {
+		return f
+	}
+	f.N, f.From, f.To = len(tail), tail[0].At, tail[len(tail)-1].At
+	f.HeapMin, f.RSSMin = math.Inf(1), math.Inf(1)
+	var st, sr, stt, str, sh, sth float64
+	for _, s := range tail {
+		f.HeapMin, f.HeapMax = min(f.HeapMin, s.Heap), max(f.HeapMax, s.Heap)
+		f.RSSMin, f.RSSMax = min(f.RSSMin, s.RSS), max(f.RSSMax, s.RSS)
+		f.HeapMean += s.Heap / float64(len(tail))
+		m := s.At / 60
+		st, sr, stt, str = st+m, sr+s.RSS, stt+m*m, str+m*s.RSS
+		sh, sth = sh+s.Heap, sth+m*s.Heap
+	}
+	if f.HeapMean > 0 {
+		f.HeapSpread = (f.HeapMax - f.HeapMin) / f.HeapMean
+	}
+	f.RSSDelta = tail[len(tail)-1].RSS - tail[0].RSS
+	n := float64(len(tail))
+	if den := n*stt - st*st; den > 0 {
+		f.RSSSlope = (n*str - st*sr) / den
+		f.HeapSlope = (n*sth - st*sh) / den
+	}
+	return f
+}
+
+// gcTrace keeps the live heap after the last GC a Go child reported on
+// stderr with GODEBUG=gctrace=1 ("gc 12 @3.4s 1%: ... 41->42->20 MB, ...").
+type gcTrace struct {
+	mu   sync.Mutex
+	heap float64
+	tail []byte
+}
+
+var gcLine = regexp.MustCompile(`gc \d+ @[^:]*:.* \d+->\d+->(\d+) MB`)
+
+func (g *gcTrace) Write(p []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.tail = append(g.tail, p...)
+	for {
+		i := bytes.IndexByte(g.tail, '\n')
+		if i < 0 {
+			break
+		}
+		if m := gcLine.FindSubmatch(g.tail[:i]); m != nil {
+			g.heap, _ = strconv.ParseFloat(string(m[1]), 64)
+		}
+		g.tail = g.tail[i+1:]
+	}
+	return len(p), nil
+}
+
+func (g *gcTrace) live() float64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.heap
+}
+
+// startTracedRelay is startRelayProc with the Go runtime's GC trace on the
+// relay's stderr, parsed into a gcTrace.
+func startTracedRelay(t *testing.T, bin, store string) (*exec.Cmd, string, *gcTrace) {
+	t.Helper()
+	cmd := exec.Command(bin, "relay", "--listen", "127.0.0.1:0", "--store", store, "--quiet")
+	cmd.Env = append(os.Environ(), "GODEBUG=gctrace=1")
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	gc := &gcTrace{}
+	cmd.Stderr = gc
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	urlc := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if m := regexp.MustCompile(`serving (nats://\S+),`).FindStringSubmatch(sc.Text()); m != nil {
+				urlc <- m[1]
+			}
+		}
+	}()
+	select {
+	case u := <-urlc:
+		return cmd, u, gc
+	case <-time.After(30 * time.Second):
+		t.Fatal("relay did not start")
+	}
+	return nil, "", nil
 }
 
 func procRSS(t *testing.T, pid int) float64 {

@@ -346,7 +346,7 @@ func (rj *roomJoin) publishPresence() {
 	case session.StateFailed:
 		p.State = room.StateFailed
 		if err := rj.s.Err(); err != nil {
-			p.Error = truncate(err.Error(), room.MaxTitle)
+			p.Error = room.OneLine(err.Error(), room.MaxTitle)
 		}
 	case session.StateCreated:
 		p.State = room.StateIdle
@@ -363,14 +363,6 @@ func (rj *roomJoin) publishPresence() {
 	if err := rj.c.PublishPresence(p); err != nil {
 		fmt.Fprintf(rj.stderr, "podmark record: presence: %v\n", err)
 	}
-}
-
-func truncate(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n])
-	}
-	return s
 }
 
 func rundownLine(r room.Rundown) string {
@@ -510,6 +502,6 @@ func (rj *roomJoin) leave() {
 	defer cancel()
 	rj.s.SetPublisher(nil)
 	if err := rj.c.Close(ctx); err != nil {
-		fmt.Fprintf(rj.stderr, "podmark record: room: %v (they are in %s)\n", err, session.JournalFile)
+		fmt.Fprintf(rj.stderr, "podmark record: room: %v (they are in %s and %s: 'podmark room sync %s' sends them)\n", err, session.JournalFile, room.OutboxFile, rj.s.Dir())
 	}
 }

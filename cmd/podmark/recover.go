@@ -43,6 +43,7 @@ func runRecover(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			fmt.Fprintf(stderr, "podmark recover: %v\n", err)
 			code = 1
 		}
+		sayOutbox(dir, stderr)
 	}
 	return code
 }

@@ -19,12 +19,13 @@ import (
 )
 
 func init() {
-	register("room", "the show room: watch LINK, markers LINK, invite LINK", runRoom)
+	register("room", "the show room: watch LINK, markers LINK, invite LINK, sync DIR", runRoom)
 }
 
 const roomUsage = `usage: podmark room watch LINK [--creds FILE] [--as NAME] [--for DUR]
        podmark room markers LINK [--creds FILE] [--timeline HOST] --to FORMAT OUT
        podmark room invite LINK --host NAME --auth FILE [--editor] [--token] [--out FILE]
+       podmark room sync DIR [LINK] [--creds FILE] [--room-ca FILE] [--timeout DUR]
 LINK is nats://[TOKEN@]HOST[:PORT]/SHOW/EPISODE (tls:// for TLS).`
 
 func runRoom(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -39,6 +40,8 @@ func runRoom(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return runRoomMarkers(args[1:], stdout, stderr)
 	case "invite":
 		return runRoomInvite(args[1:], stdout, stderr)
+	case "sync":
+		return runRoomSync(args[1:], stdout, stderr)
 	}
 	fmt.Fprintf(stderr, "podmark room: unknown subcommand %q\n%s\n", args[0], roomUsage)
 	return 2
