@@ -49,6 +49,13 @@ if [ ! -f "$WINEPREFIX/system.reg" ]; then
   say "create the Wine prefix $WINEPREFIX"
   DISPLAY= nice -n 15 wine wineboot -i >/dev/null 2>&1 || true
 fi
+# A wineserver lives on while any Wine process does (and 3 s after), and
+# its desktop process (explorer.exe) keeps the display driver it started
+# with: one started without DISPLAY (wineboot above, or any display-less
+# wine run just before this script) gives every later window no X11
+# driver, and GLFW "Failed to create helper window". Wait for it to end,
+# so that the next wine command starts one on $DISPLAY.
+wineserver -w 2>/dev/null || true
 # Go programs need bcryptprimitives.dll (ProcessPrng), which Windows 10
 # and 11 have and Wine 8.0 does not: a stand-in, for this prefix only
 # (scripts/wine/bcryptprimitives.c says why).
@@ -308,6 +315,10 @@ tr -d '\r' <merge-win.out | head -3
 
 say "the window under Wine on Xvfb: ready, and a screenshot"
 [ -n "${DISPLAY:-}" ] || fail "DISPLAY is not set (. scripts/services.sh starts Xvfb)"
+# A fresh wineserver, started here on $DISPLAY (see the wineboot step):
+# the window must not inherit a desktop without a display driver.
+wineserver -k 2>/dev/null || true
+wineserver -w 2>/dev/null || true
 mkdir -p shows
 shot=${SHOT:-$work/window.png}
 (exec wine "$exe" --device ramp --dir shows --host wine --ready-file ready.txt >window.out 2>&1) &

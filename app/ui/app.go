@@ -114,10 +114,16 @@ type polledConfig struct {
 }
 
 // Run opens the window with the real engine and blocks until it is closed.
+// It returns 1, having said why on stderr, when no window can be opened
+// (no display or no OpenGL: ErrNoOpenGL).
 func Run(opts Options) int {
 	a := app.NewWithID(AppID)
 	app.SetMetadata(withFyneDo(a.Metadata()))
-	noDepthBuffer()
+	if err := startGL(); err != nil {
+		fmt.Fprintf(os.Stderr, "podmark: cannot open the window: %v\n"+
+			"podmark: the window needs OpenGL 2.1 or later on a display; the commands (podmark help) work without one\n", err)
+		return 1
+	}
 	keepFrameBuffers()
 	w := NewWindow(a, opts)
 	w.win.SetCloseIntercept(w.onClose)

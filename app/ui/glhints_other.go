@@ -2,5 +2,11 @@
 
 package ui
 
-// noDepthBuffer does nothing where Fyne does not draw through GLFW.
-func noDepthBuffer() {}
+import "errors"
+
+// ErrNoOpenGL is returned (wrapped) by startGL when OpenGL cannot start;
+// where Fyne does not draw through GLFW, startGL has nothing to start.
+var ErrNoOpenGL = errors.New("ui: OpenGL cannot start")
+
+// startGL does nothing where Fyne does not draw through GLFW.
+func startGL() error { return nil }
