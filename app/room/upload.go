@@ -223,18 +223,10 @@ func (u *Uploader) sleep(d time.Duration) bool {
 func (u *Uploader) fail(err error) {
 	u.mu.Lock()
 	u.err = err
-	u.st.State, u.st.Error = UploadFailed, truncateText(err.Error(), MaxTitle)
+	u.st.State, u.st.Error = UploadFailed, OneLine(err.Error(), MaxTitle)
 	u.mu.Unlock()
 	u.log("%v; the local recording is fine, 'podmark upload %s' tries again", err, u.dir)
 	u.cancel()
-}
-
-func truncateText(s string, n int) string {
-	r := []rune(s)
-	if len(r) > n {
-		return string(r[:n])
-	}
-	return s
 }
 
 // ---- the encoder: cuts and encodes what the writer committed ----
@@ -613,8 +605,8 @@ func (u *Uploader) sender() {
 			return
 		}
 		u.mu.Lock()
-		changed := u.st.State != UploadWaiting || u.st.Error != truncateText(err.Error(), MaxTitle)
-		u.st.State, u.st.Error = UploadWaiting, truncateText(err.Error(), MaxTitle)
+		changed := u.st.State != UploadWaiting || u.st.Error != OneLine(err.Error(), MaxTitle)
+		u.st.State, u.st.Error = UploadWaiting, OneLine(err.Error(), MaxTitle)
 		u.mu.Unlock()
 		if changed {
 			u.log("%v; the relay is not taking it now, trying again (the local recording is fine)", err)

@@ -136,7 +136,7 @@ func runUpload(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		p := room.Presence{State: room.StateStopped, Rate: meta.Rate, Position: meta.Frames, Elapsed: float64(meta.Frames) / float64(meta.Rate), DiskLeft: -1, Upload: &st}
 		if meta.State == session.StateFailed {
 			p.State = room.StateFailed
-			p.Error = truncate(meta.Error, room.MaxTitle)
+			p.Error = room.OneLine(meta.Error, room.MaxTitle)
 		}
 		_ = c.PublishPresence(p)
 	}
