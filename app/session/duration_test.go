@@ -26,10 +26,11 @@ func TestReached(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			// The audio starts inside Start: measure from before it.
+			started := time.Now()
 			if err := s.Start(); err != nil {
 				t.Fatal(err)
 			}
-			started := time.Now()
 			reached := s.Reached(tt.d)
 			if tt.pause > 0 {
 				time.Sleep(100 * time.Millisecond)
