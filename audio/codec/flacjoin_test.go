@@ -281,4 +281,3 @@ func (m *memWS) Seek(off int64, whence int) (int64, error) {
 	}
 	return int64(m.pos), nil
 }
-
