@@ -325,6 +325,36 @@ func flacCRC16(c uint16, b []byte) uint16 {
 	return c
 }
 
+// crc16Mul multiplies a and b as polynomials modulo the CRC-16
+// polynomial x^16+x^15+x^2+1.
+func crc16Mul(a, b uint16) uint16 {
+	var r uint16
+	for i := 15; i >= 0; i-- {
+		if r&0x8000 != 0 {
+			r = r<<1 ^ 0x8005
+		} else {
+			r <<= 1
+		}
+		if b>>i&1 != 0 {
+			r ^= a
+		}
+	}
+	return r
+}
+
+// crc16Shift is the CRC-16 state s carried through n zero bytes:
+// s·x^(8n) mod the polynomial.
+func crc16Shift(s uint16, n int) uint16 {
+	p := uint16(1 << 8) // x^8: one byte
+	for ; n > 0; n >>= 1 {
+		if n&1 != 0 {
+			s = crc16Mul(s, p)
+		}
+		p = crc16Mul(p, p)
+	}
+	return s
+}
+
 // FLACJoiner writes standalone FLAC streams of one format and block size
 // one after another as a single FLAC stream, without re-encoding: the
 // first stream's metadata is the model (its SEEKTABLE dropped, as it would
@@ -426,7 +456,12 @@ func (j *FLACJoiner) writeFrame(b []byte, f flacFrame) error {
 	hdr = append(hdr, flacCRC8(hdr))
 	j.hdr = hdr
 	body := b[f.hdrEnd : f.end-2]
-	crc := flacCRC16(flacCRC16(0, hdr), body)
+	// The frame's CRC-16 is linear in the state the header leaves: only
+	// the header changed, so the new CRC is the stored one corrected by
+	// the two headers' difference carried through the body, not a pass
+	// over the body again.
+	stored := binary.BigEndian.Uint16(b[f.end-2:])
+	crc := stored ^ crc16Shift(flacCRC16(0, b[f.start:f.hdrEnd])^flacCRC16(0, hdr), len(body))
 	j.bw.Write(hdr)
 	j.bw.Write(body)
 	if _, err := j.bw.Write([]byte{byte(crc >> 8), byte(crc)}); err != nil {

@@ -281,3 +281,19 @@ func (m *memWS) Seek(off int64, whence int) (int64, error) {
 	}
 	return int64(m.pos), nil
 }
+
+func TestCRC16Shift(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, n := range []int{0, 1, 2, 3, 100, 4097, 70000} {
+		body := make([]byte, n)
+		for i := range body {
+			body[i] = byte(rng.IntN(256))
+		}
+		for _, s := range []uint16{0, 1, 0x8005, 0xffff, 0x1234} {
+			want := flacCRC16(s, body)
+			if got := flacCRC16(0, body) ^ crc16Shift(s, n); got != want {
+				t.Errorf("state %#x through %d bytes: %#x, want %#x", s, n, got, want)
+			}
+		}
+	}
+}
