@@ -12,6 +12,13 @@
 # measured), goal <= 1.1; and the measurement alone, `podmark loudness` on
 # both tracks against `ffmpeg -af ebur128=peak=true` on both (two processes
 # at once, as podmark measures both at once), goal <= 1.0.
+# And for the progressive hand-off (issue 15): the same session with its
+# FLAC already made while recording (segments of app/room SegmentFrames
+# frames encoded by codec.CreateFLAC, as the uploader makes them, plus the
+# manifests, made here beforehand and not timed) exported against the
+# plain session's export in the same run (`podmark export` joins the
+# segments instead of encoding). Every leg's CPU (user+sys) is printed
+# beside its wall time: on the shared machine, CPU varies less than wall.
 # Run it under the shared lock: flock /tmp/podmark-stack.lock scripts/bench-export.sh
 #
 # usage: scripts/bench-export.sh [MINUTES]   (default 60; RUNS=3, BASE=rev)
@@ -20,11 +27,115 @@ minutes=${1:-60}
 seconds=$((minutes * 60))
 root=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d "${TMPDIR:-/tmp}/podmark-bench-export.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+handoff_src="$root/.bench-export-handoff-$$" # inside the module, to build against it
+trap 'rm -rf "$work" "$handoff_src"' EXIT
 for t in sox flac lame ffmpeg git go; do command -v "$t" >/dev/null || { echo "bench-export: $t not found (scripts/setup.sh)" >&2; exit 1; }; done
 
 echo "building podmark..." >&2
 (cd "$root" && go build -o "$work/podmark" ./cmd/podmark)
+mkdir -p "$handoff_src"
+cat > "$handoff_src/main.go" <<'GO'
+// The progressive hand-off of a session's tracks, as podmark's uploader
+// writes it while recording (app/room handoff.go): HANDOFF/tracks/NAME/
+// 000000.seg... (standalone FLAC streams of room.SegmentFrames frames, from
+// codec.CreateFLAC) and HANDOFF/tracks/NAME/manifest.json.
+package main
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/podmark/podmark/app/room"
+	"github.com/podmark/podmark/audio"
+	"github.com/podmark/podmark/audio/codec"
+)
+
+func main() {
+	sess := os.Args[1]
+	var wg sync.WaitGroup
+	for _, rel := range os.Args[2:] {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := handoff(sess, rel); err != nil {
+				fmt.Fprintln(os.Stderr, err)
+				os.Exit(1)
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func handoff(sess, rel string) error {
+	src := filepath.Join(sess, rel)
+	r, err := audio.OpenWAV(src)
+	if err != nil {
+		return err
+	}
+	defer r.Close()
+	info := r.Info()
+	base := strings.TrimSuffix(filepath.Base(rel), ".wav")
+	m := room.Manifest{V: 1, Track: rel, Codec: room.CodecFLAC, Rate: int(info.Rate), Bits: info.Format.String(), Channels: info.Channels, Frames: info.Frames}
+	buf := make([]int32, room.SegmentFrames*info.Channels)
+	for n := 0; int64(n)*room.SegmentFrames < info.Frames; n++ {
+		k := min(room.SegmentFrames, info.Frames-int64(n)*room.SegmentFrames)
+		got := 0
+		for got < int(k)*info.Channels {
+			c, err := r.ReadInt32(buf[got : int(k)*info.Channels])
+			if err != nil {
+				return err
+			}
+			got += c
+		}
+		p := filepath.Join(sess, "handoff", room.SegmentObject(base, n))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		w, err := codec.CreateFLAC(p, codec.FLACOptions{Rate: info.Rate, Channels: info.Channels, Bits: int(info.Format), TotalFrames: k})
+		if err != nil {
+			return err
+		}
+		if err := w.WriteInt32(buf[:got]); err != nil {
+			return err
+		}
+		if err := w.Close(); err != nil {
+			return err
+		}
+		m.Segments = append(m.Segments, room.Segment{N: n, Start: int64(n) * room.SegmentFrames, Frames: k})
+	}
+	f, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	fh, ph := sha256.New(), sha256.New()
+	head := make([]byte, info.DataOffset)
+	if _, err := io.ReadFull(f, head); err != nil {
+		return err
+	}
+	fh.Write(head)
+	if _, err := io.CopyN(io.MultiWriter(fh, ph), f, info.Frames*int64(info.Format.BytesPerSample()*info.Channels)); err != nil {
+		return err
+	}
+	if _, err := io.Copy(fh, f); err != nil {
+		return err
+	}
+	m.Header, m.FileSHA256, m.PCMSHA256 = head, hex.EncodeToString(fh.Sum(nil)), hex.EncodeToString(ph.Sum(nil))
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(sess, "handoff", room.ManifestObject(base)), b, 0o644)
+}
+GO
+(cd "$root" && go build -o "$work/mkhandoff" "./$(basename "$handoff_src")")
 base=${BASE:-203180e}
 echo "building podmark at $base (before loudness)..." >&2
 mkdir -p "$work/base"
@@ -55,6 +166,12 @@ JSON
     i=$((i + 1))
   done
 } > "$sess/markers.jsonl"
+# The same session with the FLAC made while recording, untimed (the
+# uploader did this work during the show): tracks hard-linked.
+echo "making the progressive hand-off's FLAC segments (untimed)..." >&2
+cp -al "$sess" "$work/session-h"
+"$work/mkhandoff" "$work/session-h" tracks/alice-1.wav tracks/bob-1.wav
+du -sh "$work/session-h/handoff" >&2
 # For lame, untimed: the sum panned centre (podmark's review mix is stereo).
 sox -m "$sess/tracks/alice-1.wav" "$sess/tracks/bob-1.wav" -b 16 -c 2 "$work/mix.wav" remix 1 1
 
@@ -64,10 +181,13 @@ cat "$sess"/tracks/*.wav "$work/mix.wav" > /dev/null
 now() { date +%s.%N; }
 runs=${RUNS:-3}
 ours=(); tools=(); ocpu=(); tcpu=(); off=(); based=(); meas=(); ff=()
-timed() { # timed VAR command...: wall seconds of command into VAR
+offcpu=(); basecpu=(); reuse=(); reusecpu=()
+timed() { # timed VAR command...: wall seconds of command into VAR, its CPU seconds into cpu
   local var=$1; shift
-  local t0 t1; t0=$(now); "$@" > "$work/leg.log" 2>&1 || { cat "$work/leg.log" >&2; exit 1; }; t1=$(now)
+  local t0 t1; t0=$(now)
+  /usr/bin/time -f "%U %S" -o "$work/cpu.leg" "$@" > "$work/leg.log" 2>&1 || { cat "$work/leg.log" >&2; exit 1; }; t1=$(now)
   printf -v "$var" '%s' "$(echo "$t1 - $t0" | bc)"
+  cpu=$(awk '{print $1 + $2}' "$work/cpu.leg")
 }
 for ((r = 1; r <= runs; r++)); do
   echo "run $r/$runs: podmark export..." >&2
@@ -85,9 +205,12 @@ for ((r = 1; r <= runs; r++)); do
   ours+=("$(echo "$t1 - $t0" | bc)"); tools+=("$(echo "$t3 - $t2" | bc)")
   ocpu+=("$(awk '{print $1 + $2}' "$work/cpu.ours")"); tcpu+=("$(awk '{print $1 + $2}' "$work/cpu.tools")")
   echo "run $r/$runs: podmark export --loudness off..." >&2
-  rm -rf "$work/b-off"; timed t "$work/podmark" export "$sess" --out "$work/b-off" --loudness off; off+=("$t")
+  rm -rf "$work/b-off"; timed t "$work/podmark" export "$sess" --out "$work/b-off" --loudness off; off+=("$t"); offcpu+=("$cpu")
   echo "run $r/$runs: podmark export at $base..." >&2
-  rm -rf "$work/b-base"; timed t "$work/podmark-base" export "$sess" --out "$work/b-base"; based+=("$t")
+  rm -rf "$work/b-base"; timed t "$work/podmark-base" export "$sess" --out "$work/b-base"; based+=("$t"); basecpu+=("$cpu")
+  echo "run $r/$runs: podmark export of the session with its FLAC made while recording..." >&2
+  rm -rf "$work/b-reuse"; timed t "$work/podmark" export "$work/session-h" --out "$work/b-reuse"; reuse+=("$t"); reusecpu+=("$cpu")
+  cp "$work/leg.log" "$work/reuse.log"
   echo "run $r/$runs: podmark loudness vs ffmpeg ebur128..." >&2
   timed t "$work/podmark" loudness "$sess/tracks/alice-1.wav" "$sess/tracks/bob-1.wav"; meas+=("$t")
   cp "$work/leg.log" "$work/podmark-loudness.txt"
@@ -100,13 +223,16 @@ cat "$work/podmark-loudness.txt" >&2
 grep -h -A12 Summary "$work/ff-a.txt" "$work/ff-b.txt" | grep -E "I:|LRA:|Peak:" >&2
 grep -A4 '^loudness' "$work/export.log" >&2 || true
 "$work/podmark" verify "$work/bundle" >&2
+grep '^flac:' "$work/export.log" "$work/reuse.log" >&2
+"$work/podmark" verify "$work/b-reuse" >&2
+for h in alice-1 bob-1; do cmp "$work/bundle/audio/$h.flac" "$work/b-reuse/audio/$h.flac" && echo "$h.flac: joined = encoded, byte for byte" >&2; done
 ls -l "$work/bundle/audio" "$work/a.flac" "$work/b.flac" "$work/mix.mp3" >&2
 
-python3 - "$minutes" "$(nproc)" "${ours[*]}" "${tools[*]}" "${ocpu[*]}" "${tcpu[*]}" "$(cut -d' ' -f1-3 /proc/loadavg)" "${off[*]}" "${based[*]}" "${meas[*]}" "${ff[*]}" <<'PY'
+python3 - "$minutes" "$(nproc)" "${ours[*]}" "${tools[*]}" "${ocpu[*]}" "${tcpu[*]}" "$(cut -d' ' -f1-3 /proc/loadavg)" "${off[*]}" "${based[*]}" "${meas[*]}" "${ff[*]}" "${offcpu[*]}" "${basecpu[*]}" "${reuse[*]}" "${reusecpu[*]}" <<'PY'
 import sys
 def runs(a): return [float(x) for x in a.split()]
 def fmt(xs): return ' '.join(f'{x:.2f}' for x in xs)
-off, based, meas, ff = (runs(a) for a in sys.argv[8:12])
+off, based, meas, ff, offcpu, basecpu, reuse, reusecpu = (runs(a) for a in sys.argv[8:16])
 minutes, cores = sys.argv[1], sys.argv[2]
 ours = [float(x) for x in sys.argv[3].split()]
 tools = [float(x) for x in sys.argv[4].split()]
@@ -121,6 +247,10 @@ print(f"podmark export --loudness off:   {min(off):.2f} s  (runs: {fmt(off)})")
 print(f"podmark export before loudness:  {min(based):.2f} s  (runs: {fmt(based)})")
 print(f"ratio with loudness / --loudness off: {min(ours) / min(off):.2f}  (goal <= 1.1)")
 print(f"ratio with loudness / before loudness: {min(ours) / min(based):.2f}  (goal <= 1.1)")
+print(f"CPU (user+sys), best run: with loudness {min(ocpu):.2f} s, --loudness off {min(offcpu):.2f} s (runs: {fmt(offcpu)}), before loudness {min(basecpu):.2f} s (runs: {fmt(basecpu)})")
+print(f"CPU ratio with loudness / --loudness off: {min(ocpu) / min(offcpu):.2f}; / before loudness: {min(ocpu) / min(basecpu):.2f}")
+print(f"podmark export, FLAC made while recording (segments joined): {min(reuse):.2f} s  (runs: {fmt(reuse)}); CPU {min(reusecpu):.2f} s (runs: {fmt(reusecpu)})")
+print(f"ratio FLAC reused / current export: wall {min(reuse) / min(ours):.2f}, CPU {min(reusecpu) / min(ocpu):.2f}")
 print(f"podmark loudness, both tracks:   {min(meas):.2f} s  (runs: {fmt(meas)})")
 print(f"ffmpeg ebur128=peak=true, both:  {min(ff):.2f} s  (runs: {fmt(ff)})")
 print(f"ratio podmark loudness / ffmpeg ebur128: {min(meas) / min(ff):.2f}  (goal <= 1.0)")

@@ -2,9 +2,13 @@ package export
 
 import (
 	"context"
+	"crypto/md5"
+	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"math"
 	"os"
@@ -27,137 +31,269 @@ type track struct {
 	info audio.Info
 }
 
-// trackJob reads a recorded track once: it copies the file byte for byte
-// into wavDst (BWF and RF64 chunks kept, hashed on the way), feeds its
-// samples to libFLAC for flacDst and measures their loudness (for a mono
-// or stereo track; nil otherwise). Either destination may be empty. The
-// FLAC is then decoded back and compared sample for sample with the WAV,
-// read through the audio package's reader (an independent path).
-func trackJob(ctx context.Context, t track, wavDst, flacDst string, done *atomic.Int64) (wavFile, flacFile File, lr *loudness.Result, err error) {
-	wavFile, flacFile, lr, err = copyTrack(ctx, t, wavDst, flacDst, done)
-	if err != nil || flacDst == "" {
-		return wavFile, flacFile, lr, err
-	}
-	ref := t.src
-	if wavDst != "" {
-		ref = wavDst // the bundle's copy, just written and cached
-	}
-	encoded := t.info.Frames / 2
-	if err := compareFLAC(ctx, ref, flacDst, func(f int64) { done.Store(encoded + f/2) }); err != nil {
-		return wavFile, flacFile, lr, err
-	}
-	size, sum, err := hashFile(flacDst)
-	if err != nil {
-		return wavFile, flacFile, lr, err
-	}
-	done.Store(t.info.Frames)
-	return wavFile, audioFile(t, "flac", size, sum, t.info.Channels, t.info.Format.String()), lr, nil
+// trackDests are where a track job writes: the WAV copy and the FLAC
+// (either may be empty), and the track's progressive hand-off segments
+// (progressive.go; nil when there are none to reuse).
+type trackDests struct {
+	wav, flac string
+	prog      *progressive
 }
 
-// copyTrack is trackJob's single read of the track: the copy, the FLAC
-// encoding and the measurement.
-func copyTrack(ctx context.Context, t track, wavDst, flacDst string, done *atomic.Int64) (wavFile, flacFile File, lr *loudness.Result, err error) {
-	in, err := os.Open(t.src)
-	if err != nil {
-		return wavFile, flacFile, nil, fmt.Errorf("export: open %q: %w", t.src, err)
-	}
-	defer in.Close()
-	var meter *loudness.Meter
-	if t.info.Channels <= 2 {
-		if meter, err = loudness.NewMeter(int(t.info.Rate), t.info.Channels); err != nil {
-			return wavFile, flacFile, nil, fmt.Errorf("export: %s: %w", t.src, err)
-		}
-		defer meter.Close()
-	}
-	var out *hashingFile
-	if wavDst != "" {
-		if out, err = createHashing(wavDst); err != nil {
-			return wavFile, flacFile, nil, err
-		}
-		defer func() {
-			if out != nil {
-				out.f.Close()
-			}
-		}()
-	}
-	var enc *codec.FLACWriter
-	bps := t.info.Format.BytesPerSample()
-	if flacDst != "" {
-		if t.info.Format != audio.Int16 && t.info.Format != audio.Int24 {
-			return wavFile, flacFile, nil, fmt.Errorf("export: %s: FLAC needs 16- or 24-bit PCM, not %s", t.src, t.info.Format)
-		}
-		enc, err = codec.CreateFLAC(flacDst, codec.FLACOptions{Rate: t.info.Rate, Channels: t.info.Channels, Bits: int(t.info.Format), TotalFrames: t.info.Frames})
-		if err != nil {
-			return wavFile, flacFile, nil, fmt.Errorf("export: %w", err)
-		}
-		defer func() {
-			if enc != nil {
-				enc.Close()
-			}
-		}()
+// trackOut is what a track job made.
+type trackOut struct {
+	wav, flac File
+	loud      *loudness.Result // nil for a track of more than two channels
+	warning   string           // a hand-off that could not be reused, or ""
+}
+
+// trackJob reads a recorded track once: it copies the file byte for byte
+// into d.wav (BWF and RF64 chunks kept, hashed on the way), measures its
+// loudness (a mono or stereo track) and makes d.flac: the track's
+// progressive segments joined when their manifest's PCM hash matches the
+// track (hashed in the same read), else libFLAC fed in the same read. The
+// FLAC is then decoded back and compared sample for sample with the WAV,
+// read through the audio package's reader (an independent path).
+func trackJob(ctx context.Context, t track, d trackDests, done *atomic.Int64) (out trackOut, err error) {
+	reuse := d.flac != "" && d.prog != nil
+	spec := readSpec{wav: d.wav, measure: true, hash: reuse}
+	if !reuse {
+		spec.flac = d.flac
 	}
 	half := int64(1)
-	if enc != nil {
-		half = 2 // encoding is the first half of the job, the check the second
+	if d.flac != "" {
+		half = 2 // reading is the first half of the job, the check the second
 	}
-	blockAlign := int64(bps * t.info.Channels)
+	pass, err := readTrack(ctx, t, spec, func(f int64) { done.Store(f / half) })
+	if err != nil {
+		return out, err
+	}
+	out.wav, out.loud = pass.wav, pass.loud
+	if d.flac == "" {
+		done.Store(t.info.Frames)
+		return out, nil
+	}
+	segments := 0
+	if reuse {
+		segments, out.warning = joinProgressive(t, d, pass)
+	}
+	if reuse && segments == 0 {
+		if err := encodeTrack(ctx, t, d.flac); err != nil {
+			return out, err
+		}
+	}
+	ref := t.src
+	if d.wav != "" {
+		ref = d.wav // the bundle's copy, just written and cached
+	}
+	check := func() error {
+		return compareFLAC(ctx, ref, d.flac, func(f int64) { done.Store(t.info.Frames/2 + f/2) })
+	}
+	err = check()
+	if segments > 0 && errors.Is(err, ErrMismatch) {
+		// The segments held other audio than their manifest says: encode.
+		out.warning = fmt.Sprintf("%s: the progressive FLAC segments do not decode to the track (%v); FLAC encoded afresh", t.rel, err)
+		segments = 0
+		if err = encodeTrack(ctx, t, d.flac); err == nil {
+			err = check()
+		}
+	}
+	if err != nil {
+		return out, err
+	}
+	size, sum, err := hashFile(d.flac)
+	if err != nil {
+		return out, err
+	}
+	done.Store(t.info.Frames)
+	out.flac = audioFile(t, "flac", size, sum, t.info.Channels, t.info.Format.String())
+	out.flac.ReusedSegments = segments
+	return out, nil
+}
+
+// joinProgressive writes d.flac as the join of the track's hand-off
+// segments when the PCM hash of pass matches their manifest. It returns
+// the segments joined (0 when it did not join, the FLAC left to encode)
+// and a warning saying why a hand-off present was not used.
+func joinProgressive(t track, d trackDests, pass readResult) (int, string) {
+	if pass.pcmSHA256 != d.prog.man.PCMSHA256 {
+		return 0, fmt.Sprintf("%s: changed after its progressive FLAC segments were made (PCM SHA-256 differs from %s); FLAC encoded afresh", t.rel, HandoffDir+"/")
+	}
+	n, err := codec.JoinFLACFiles(d.flac, d.prog.segs, pass.md5)
+	if err == nil && n != t.info.Frames {
+		err = fmt.Errorf("the segments hold %d frames, the track %d", n, t.info.Frames)
+	}
+	if err != nil {
+		os.Remove(d.flac)
+		return 0, fmt.Sprintf("%s: progressive FLAC segments not reused (%v); FLAC encoded afresh", t.rel, err)
+	}
+	return len(d.prog.segs), ""
+}
+
+// encodeTrack encodes the track into flacDst in a read of its own: the
+// fallback when its progressive segments could not be used.
+func encodeTrack(ctx context.Context, t track, flacDst string) error {
+	if err := os.Remove(flacDst); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("export: %w", err)
+	}
+	_, err := readTrack(ctx, t, readSpec{flac: flacDst}, func(int64) {})
+	return err
+}
+
+// readSpec says what one read of a track does.
+type readSpec struct {
+	wav, flac string // copy the file to wav, encode its samples to flac ("" for neither)
+	measure   bool   // measure the loudness (of a mono or stereo track)
+	hash      bool   // hash the PCM: SHA-256 and FLAC's MD5
+}
+
+// readResult is what one read of a track made.
+type readResult struct {
+	wav       File
+	loud      *loudness.Result
+	pcmSHA256 string   // hex, when hashed
+	md5       [16]byte // when hashed
+}
+
+// trackSinks are the destinations of one read.
+type trackSinks struct {
+	out   *hashingFile
+	enc   *codec.FLACWriter
+	meter *loudness.Meter
+	sha   hash.Hash
+	md5   hash.Hash
+}
+
+// openSinks creates what spec asks for.
+func openSinks(t track, spec readSpec) (s trackSinks, err error) {
+	defer func() {
+		if err != nil {
+			s.abort()
+		}
+	}()
+	if spec.measure && t.info.Channels <= 2 {
+		if s.meter, err = loudness.NewMeter(int(t.info.Rate), t.info.Channels); err != nil {
+			return s, fmt.Errorf("export: %s: %w", t.src, err)
+		}
+	}
+	if spec.wav != "" {
+		if s.out, err = createHashing(spec.wav); err != nil {
+			return s, err
+		}
+	}
+	if spec.flac != "" {
+		if t.info.Format != audio.Int16 && t.info.Format != audio.Int24 {
+			return s, fmt.Errorf("export: %s: FLAC needs 16- or 24-bit PCM, not %s", t.src, t.info.Format)
+		}
+		s.enc, err = codec.CreateFLAC(spec.flac, codec.FLACOptions{Rate: t.info.Rate, Channels: t.info.Channels, Bits: int(t.info.Format), TotalFrames: t.info.Frames})
+		if err != nil {
+			return s, fmt.Errorf("export: %w", err)
+		}
+	}
+	if spec.hash {
+		s.sha, s.md5 = sha256.New(), md5.New()
+	}
+	return s, nil
+}
+
+// abort releases whatever is still open, after an error.
+func (s *trackSinks) abort() {
+	if s.out != nil {
+		s.out.f.Close()
+	}
+	if s.enc != nil {
+		s.enc.Close()
+	}
+	if s.meter != nil {
+		s.meter.Close()
+	}
+}
+
+// readTrack is one read of the track through the sinks spec asks for;
+// progress gets the frames read so far.
+func readTrack(ctx context.Context, t track, spec readSpec, progress func(int64)) (res readResult, err error) {
+	in, err := os.Open(t.src)
+	if err != nil {
+		return res, fmt.Errorf("export: open %q: %w", t.src, err)
+	}
+	defer in.Close()
+	s, err := openSinks(t, spec)
+	if err != nil {
+		return res, err
+	}
+	defer s.abort()
+	if err := pumpTrack(ctx, t, in, &s, progress); err != nil {
+		return res, err
+	}
+	return s.finish(t, spec)
+}
+
+// pumpTrack reads the whole file into the sinks.
+func pumpTrack(ctx context.Context, t track, in io.Reader, s *trackSinks, progress func(int64)) error {
+	blockAlign := int64(t.info.Format.BytesPerSample() * t.info.Channels)
 	dataStart := t.info.DataOffset
 	buf := make([]byte, 1<<20)
-	pcm := newPCMSink(t, len(buf), enc, meter)
+	pcm := newPCMSink(t, len(buf), s.enc, s.meter)
+	pcm.sha, pcm.md5 = s.sha, s.md5
 	var off int64 // file offset of buf[0]
 	for {
 		if err := ctx.Err(); err != nil {
-			return wavFile, flacFile, nil, err
+			return err
 		}
 		n, rerr := in.Read(buf)
 		if n > 0 {
 			chunk := buf[:n]
-			if out != nil {
-				if _, err := out.Write(chunk); err != nil {
-					return wavFile, flacFile, nil, err
+			if s.out != nil {
+				if _, err := s.out.Write(chunk); err != nil {
+					return err
 				}
 			}
 			if err := pcm.write(chunk, off); err != nil {
-				return wavFile, flacFile, nil, err
+				return err
 			}
 			off += int64(n)
-			done.Store(min(max(off-dataStart, 0)/blockAlign, t.info.Frames) / half)
+			progress(min(max(off-dataStart, 0)/blockAlign, t.info.Frames))
 		}
 		if rerr == io.EOF {
-			break
+			return nil
 		}
 		if rerr != nil {
-			return wavFile, flacFile, nil, fmt.Errorf("export: read %q: %w", t.src, rerr)
+			return fmt.Errorf("export: read %q: %w", t.src, rerr)
 		}
 	}
-	if out != nil {
-		size, sum, err := out.close()
-		out = nil
+}
+
+// finish closes the sinks in order and collects their results.
+func (s *trackSinks) finish(t track, spec readSpec) (res readResult, err error) {
+	if s.out != nil {
+		size, sum, err := s.out.close()
+		s.out = nil
 		if err != nil {
-			return wavFile, flacFile, nil, err
+			return res, err
 		}
-		wavFile = audioFile(t, "wav", size, sum, t.info.Channels, t.info.Format.String())
+		res.wav = audioFile(t, "wav", size, sum, t.info.Channels, t.info.Format.String())
 	}
-	if meter != nil {
-		r, err := meter.Result()
+	if s.meter != nil {
+		r, err := s.meter.Result()
 		if err != nil {
-			return wavFile, flacFile, nil, fmt.Errorf("export: %s: %w", t.src, err)
+			return res, fmt.Errorf("export: %s: %w", t.src, err)
 		}
-		lr = &r
+		res.loud = &r
 	}
-	if enc == nil {
-		done.Store(t.info.Frames)
-		return wavFile, flacFile, lr, nil
+	if s.sha != nil {
+		res.pcmSHA256 = hex.EncodeToString(s.sha.Sum(nil))
+		copy(res.md5[:], s.md5.Sum(nil))
 	}
-	err = enc.Close()
-	enc = nil
-	if err != nil {
-		return wavFile, flacFile, lr, fmt.Errorf("export: %w", err)
+	if s.enc != nil {
+		err := s.enc.Close()
+		s.enc = nil
+		if err != nil {
+			return res, fmt.Errorf("export: %w", err)
+		}
+		if err := syncFile(spec.flac); err != nil {
+			return res, err
+		}
 	}
-	if err := syncFile(flacDst); err != nil {
-		return wavFile, flacFile, lr, err
-	}
-	return wavFile, flacFile, lr, nil
+	return res, nil
 }
 
 // pcmSink takes a track file's bytes as they are read and passes the
@@ -167,6 +303,7 @@ type pcmSink struct {
 	t                  track
 	enc                *codec.FLACWriter
 	meter              *loudness.Meter
+	sha, md5           hash.Hash // the data chunk's bytes, when the track is hashed
 	bps                int
 	blockAlign         int64
 	dataStart, dataEnd int64
@@ -186,7 +323,7 @@ func newPCMSink(t track, bufLen int, enc *codec.FLACWriter, meter *loudness.Mete
 
 // write takes chunk, read at file offset off.
 func (p *pcmSink) write(chunk []byte, off int64) error {
-	if p.enc == nil && p.meter == nil {
+	if p.enc == nil && p.meter == nil && p.sha == nil {
 		return nil
 	}
 	lo, hi := max(p.dataStart, off), min(p.dataEnd, off+int64(len(chunk)))
@@ -194,6 +331,10 @@ func (p *pcmSink) write(chunk []byte, off int64) error {
 		return nil
 	}
 	data := chunk[lo-off : hi-off]
+	if p.sha != nil {
+		p.sha.Write(data)
+		p.md5.Write(data) // FLAC's MD5 is over the samples as little-endian bytes: the 16/24-bit data itself
+	}
 	if len(p.carry) > 0 {
 		data = append(p.carry, data...)
 		p.carry = nil

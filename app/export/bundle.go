@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -40,6 +41,8 @@ type bundle struct {
 
 	files     fileSet
 	warnings  []string
+	jobWarnMu sync.Mutex
+	jobWarn   []string // the audio jobs' warnings (addWarning), joined to warnings for the manifest
 	mix       mixResult
 	trackLoud []*loudness.Result // per track, from its job; nil when not measured
 	rppName   string             // the REAPER project, "" when none
@@ -131,6 +134,13 @@ func (b *bundle) makeFolder() error {
 	return nil
 }
 
+// addWarning records an audio job's warning; concurrent-safe.
+func (b *bundle) addWarning(w string) {
+	b.jobWarnMu.Lock()
+	b.jobWarn = append(b.jobWarn, w)
+	b.jobWarnMu.Unlock()
+}
+
 // abs is the path of a bundle file in the hidden folder; "" stays "".
 func (b *bundle) abs(rel string) string {
 	if rel == "" {
@@ -162,16 +172,27 @@ func (b *bundle) audioJobs(ctx context.Context) []*job {
 				flacRel = "audio/" + t.name + ".flac"
 			}
 		}
+		d := trackDests{wav: b.abs(wavRel), flac: b.abs(flacRel)}
+		if flacRel != "" {
+			var why string
+			if d.prog, why = findProgressive(b.opt.Session, t); why != "" {
+				b.warnings = append(b.warnings, fmt.Sprintf("%s: progressive FLAC segments not reused: %s", t.rel, why))
+			}
+		}
 		jobs = append(jobs, &job{frames: t.info.Frames, run: func(done *atomic.Int64) error {
-			wf, ff, lr, err := trackJob(ctx, t, b.abs(wavRel), b.abs(flacRel), done)
+			out, err := trackJob(ctx, t, d, done)
 			if err != nil {
 				return err
 			}
+			if out.warning != "" {
+				b.addWarning(out.warning)
+			}
+			lr := out.loud
 			b.trackLoud[i] = lr
 			for _, f := range []struct {
 				rel  string
 				file File
-			}{{wavRel, wf}, {flacRel, ff}} {
+			}{{wavRel, out.wav}, {flacRel, out.flac}} {
 				if f.rel != "" {
 					f.file.Path = f.rel
 					if lr != nil {
@@ -287,6 +308,10 @@ func (b *bundle) writeManifest() error {
 		}
 		m.Retime = ri
 	}
+	b.jobWarnMu.Lock()
+	b.warnings = append(b.warnings, b.jobWarn...)
+	b.jobWarn = nil
+	b.jobWarnMu.Unlock()
 	b.warnings = append(b.warnings, b.loudnessWarnings()...)
 	m.Session.Warnings = b.warnings
 	f, err := writeText(b.tmp, "README.txt", writeReadme(m, b.files.sorted(), b.rppName), RoleReadme, "txt", "")

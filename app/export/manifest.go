@@ -84,6 +84,10 @@ type File struct {
 	Source   string  `json:"source,omitempty"`   // the session file it was made from
 	// Loudness is an audio file's measurement (BS.1770-4 / R 128).
 	Loudness *Loudness `json:"loudness,omitempty"`
+	// ReusedSegments is, for a FLAC track, how many segments of the
+	// progressive hand-off (HandoffDir) were joined into it instead of
+	// encoding the track afresh; 0 for a fresh encode.
+	ReusedSegments int `json:"reused_segments,omitempty"`
 }
 
 // The roles of bundle files.

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 
 	"github.com/podmark/podmark/audio"
@@ -61,7 +63,7 @@ func (b *bundle) mixJob(ctx context.Context, done *atomic.Int64) error {
 		pass = b.frames
 		target := b.target()
 		spec.target = &target
-		if l := sum.DualMono(); !math.IsInf(l, -1) {
+		if l := sum + loudness.DualMonoLU; !math.IsInf(l, -1) {
 			spec.gain = loudness.Amp(target - l) // centre-panned stereo is the sum as dual mono
 			// The excerpts' loudness at this gain is where the mix should
 			// land; twice, as more gain means more limiting, which the
@@ -106,14 +108,25 @@ type mixer struct {
 }
 
 func openMixer(tracks []track, frames int64) (*mixer, error) {
+	return openMixerAt(tracks, 0, frames)
+}
+
+// openMixerAt is a mixer of frames from..to.
+func openMixerAt(tracks []track, from, to int64) (*mixer, error) {
 	if len(tracks) == 0 {
 		return nil, errors.New("export: no tracks to mix")
 	}
 	m := &mixer{tracks: tracks, readers: make([]*audio.Reader, len(tracks)), bufs: make([][]float32, len(tracks)),
-		mono: make([]float32, blockFrames), frames: frames}
+		mono: make([]float32, blockFrames), frames: to, pos: from}
 	for i, t := range tracks {
 		r, err := audio.OpenWAV(t.src)
+		if err == nil && from > 0 {
+			err = r.SeekFrame(min(from, r.Info().Frames))
+		}
 		if err != nil {
+			if r != nil {
+				r.Close()
+			}
 			m.Close()
 			return nil, fmt.Errorf("export: %w", err)
 		}
@@ -171,42 +184,89 @@ func (m *mixer) Close() {
 	}
 }
 
-// measureSum is the first pass: the loudness of the plain sum, as mono,
-// and the excerpts of it for the codec probe.
-func measureSum(ctx context.Context, tracks []track, frames int64, ex *excerpts, progress func(int64)) (loudness.Result, error) {
-	mx, err := openMixer(tracks, frames)
+// measureSum is the first pass: the integrated loudness of the plain sum,
+// as mono, and the excerpts of it for the codec probe. The pass stands
+// between the export's start and the encoder's, so it runs in parts side
+// by side (one per CPU, at most sumParts), cut on 100 ms boundaries and
+// pooled by loudness.IntegratedOf.
+func measureSum(ctx context.Context, tracks []track, frames int64, ex *excerpts, progress func(int64)) (float64, error) {
+	rate := int64(tracks[0].info.Rate)
+	parts := int64(min(runtime.NumCPU(), sumParts))
+	if frames < 10*rate {
+		parts = 1
+	}
+	step := rate / 10
+	meters := make([]*loudness.Meter, parts)
+	exs := make([]*excerpts, parts)
+	errs := make([]error, parts)
+	var done atomic.Int64
+	var wg sync.WaitGroup
+	for i := range parts {
+		lo, hi := frames*i/parts/step*step, frames*(i+1)/parts/step*step
+		if i == parts-1 {
+			hi = frames
+		}
+		exs[i] = &excerpts{starts: ex.starts, n: ex.n}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			meters[i], errs[i] = measurePart(ctx, tracks, lo, hi, exs[i], func(n int64) { progress(done.Add(n)) })
+		}()
+	}
+	wg.Wait()
+	for _, m := range meters {
+		if m != nil {
+			defer m.Close()
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return 0, err
+	}
+	for _, e := range exs {
+		ex.buf = append(ex.buf, e.buf...)
+	}
+	l, err := loudness.IntegratedOf(meters...)
 	if err != nil {
-		return loudness.Result{}, err
+		return 0, fmt.Errorf("export: %w", err)
+	}
+	return l, nil
+}
+
+// sumParts bounds the parts measureSum runs side by side.
+const sumParts = 4
+
+// measurePart measures the sum of frames lo..hi into a new integrated
+// meter, which the caller closes.
+func measurePart(ctx context.Context, tracks []track, lo, hi int64, ex *excerpts, progress func(n int64)) (*loudness.Meter, error) {
+	mx, err := openMixerAt(tracks, lo, hi)
+	if err != nil {
+		return nil, err
 	}
 	defer mx.Close()
 	meter, err := loudness.NewIntegratedMeter(int(tracks[0].info.Rate), 1) // the gain needs nothing else
 	if err != nil {
-		return loudness.Result{}, fmt.Errorf("export: %w", err)
+		return nil, fmt.Errorf("export: %w", err)
 	}
-	defer meter.Close()
 	sum := make([]float32, blockFrames)
 	for {
 		if err := ctx.Err(); err != nil {
-			return loudness.Result{}, err
+			meter.Close()
+			return nil, err
 		}
 		n, err := mx.next(sum, nil)
-		if err != nil || n == 0 {
-			if err != nil {
-				return loudness.Result{}, err
-			}
-			break
+		if err == nil && n > 0 {
+			err = meter.Write(sum[:n])
 		}
-		if err := meter.Write(sum[:n]); err != nil {
-			return loudness.Result{}, fmt.Errorf("export: %w", err)
+		if err != nil {
+			meter.Close()
+			return nil, fmt.Errorf("export: %w", err)
+		}
+		if n == 0 {
+			return meter, nil
 		}
 		ex.add(mx.pos-int64(n), sum[:n])
-		progress(mx.pos)
+		progress(int64(n))
 	}
-	r, err := meter.Result()
-	if err != nil {
-		return r, fmt.Errorf("export: %w", err)
-	}
-	return r, nil
 }
 
 // mixSpec is what renderMix makes.

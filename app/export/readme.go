@@ -143,6 +143,9 @@ func describe(f File) string {
 		if f.Format == "wav" {
 			return fmt.Sprintf("recorded track, as recorded (%s)", audioSummary(f))
 		}
+		if f.ReusedSegments > 0 {
+			return fmt.Sprintf("the same track, lossless FLAC (%s), joined from the %d FLAC segments encoded while recording", audioSummary(f), f.ReusedSegments)
+		}
 		return fmt.Sprintf("the same track, lossless FLAC (%s)", audioSummary(f))
 	case RoleMix:
 		if f.Loudness != nil && f.Loudness.Target != nil {

@@ -59,7 +59,9 @@ func Verify(bundle string) (Report, error) {
 	return VerifyContext(context.Background(), bundle)
 }
 
-// VerifyContext is Verify with cancellation.
+// VerifyContext is Verify with cancellation. The steps: read the manifest
+// (checked against manifest.sha256), keep the entries with safe paths,
+// hash every file, decode the audio, list the files nobody listed.
 func VerifyContext(ctx context.Context, bundle string) (Report, error) {
 	var rep Report
 	m, problems, ok, err := readCheckedManifest(bundle)
@@ -68,8 +70,29 @@ func VerifyContext(ctx context.Context, bundle string) (Report, error) {
 		return rep, err
 	}
 	rep.Files = len(m.Files)
+	v := &verifier{ctx: ctx, bundle: bundle, rep: &rep, listed: safeEntries(m.Files, &rep)}
+	// Phase 1 hashes every file; phase 2 decodes the audio, comparing a
+	// FLAC with its WAV only when the WAV itself is intact (so a damaged
+	// WAV is not blamed on the FLAC).
+	v.intact = map[string]bool{}
+	parallel(ctx, v.listed, v.hashOne)
+	parallel(ctx, v.listed, v.decodeOne)
+	if err := ctx.Err(); err != nil {
+		return rep, err
+	}
+	if rep.Warnings, err = unlisted(bundle, v.listed); err != nil {
+		return rep, err
+	}
+	sortProblems(rep.Problems)
+	sort.Strings(rep.Warnings)
+	return rep, nil
+}
+
+// safeEntries maps the manifest's files by path, reporting any path that
+// is not a clean path inside the bundle.
+func safeEntries(files []File, rep *Report) map[string]File {
 	listed := map[string]File{}
-	for _, f := range m.Files {
+	for _, f := range files {
 		clean := path.Clean(f.Path)
 		if f.Path == "" || clean != f.Path || path.IsAbs(clean) || strings.HasPrefix(clean, "../") || clean == ".." {
 			rep.Problems = append(rep.Problems, Problem{f.Path, "unsafe path in the manifest"})
@@ -77,71 +100,79 @@ func VerifyContext(ctx context.Context, bundle string) (Report, error) {
 		}
 		listed[f.Path] = f
 	}
+	return listed
+}
 
-	var mu sync.Mutex
-	problem := func(p, format string, args ...any) {
-		mu.Lock()
-		rep.Problems = append(rep.Problems, Problem{p, fmt.Sprintf(format, args...)})
-		mu.Unlock()
-	}
-	// Phase 1 hashes every file; phase 2 decodes the audio, comparing a
-	// FLAC with its WAV only when the WAV itself is intact (so a damaged
-	// WAV is not blamed on the FLAC).
-	intact := map[string]bool{}
-	parallel(ctx, listed, func(f File) {
-		n, sum, err := hashFile(filepath.Join(bundle, filepath.FromSlash(f.Path)))
-		mu.Lock()
-		rep.Bytes += n
-		mu.Unlock()
-		switch {
-		case errors.Is(err, fs.ErrNotExist):
-			problem(f.Path, "missing")
-		case err != nil:
-			problem(f.Path, "%v", err)
-		case n != f.Size:
-			problem(f.Path, "size %d bytes, the manifest says %d: the file was changed or damaged", n, f.Size)
-		case sum != f.SHA256:
-			problem(f.Path, "SHA-256 %s, the manifest says %s: the file was changed or damaged", sum, f.SHA256)
-		default:
-			mu.Lock()
-			intact[f.Path] = true
-			mu.Unlock()
-		}
-	})
-	parallel(ctx, listed, func(f File) {
-		if _, err := os.Stat(filepath.Join(bundle, filepath.FromSlash(f.Path))); err != nil {
-			return // already reported
-		}
-		if err := decodeCheck(ctx, bundle, f, listed, intact); err != nil {
-			problem(f.Path, "%v", err)
-		} else if f.Role == RoleTrack || f.Role == RoleMix {
-			mu.Lock()
-			rep.Decoded++
-			if f.Loudness != nil {
-				rep.Measured++
-			}
-			mu.Unlock()
-		}
-	})
-	if err := ctx.Err(); err != nil {
-		return rep, err
-	}
+// verifier is one Verify run: its per-file steps run in parallel and
+// report through mu.
+type verifier struct {
+	ctx    context.Context
+	bundle string
+	listed map[string]File
+	mu     sync.Mutex
+	rep    *Report
+	intact map[string]bool // files whose size and SHA-256 match
+}
 
-	if rep.Warnings, err = unlisted(bundle, listed); err != nil {
-		return rep, err
+func (v *verifier) problem(p, format string, args ...any) {
+	v.mu.Lock()
+	v.rep.Problems = append(v.rep.Problems, Problem{p, fmt.Sprintf(format, args...)})
+	v.mu.Unlock()
+}
+
+// hashOne checks one file's size and SHA-256.
+func (v *verifier) hashOne(f File) {
+	n, sum, err := hashFile(filepath.Join(v.bundle, filepath.FromSlash(f.Path)))
+	v.mu.Lock()
+	v.rep.Bytes += n
+	v.mu.Unlock()
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		v.problem(f.Path, "missing")
+	case err != nil:
+		v.problem(f.Path, "%v", err)
+	case n != f.Size:
+		v.problem(f.Path, "size %d bytes, the manifest says %d: the file was changed or damaged", n, f.Size)
+	case sum != f.SHA256:
+		v.problem(f.Path, "SHA-256 %s, the manifest says %s: the file was changed or damaged", sum, f.SHA256)
+	default:
+		v.mu.Lock()
+		v.intact[f.Path] = true
+		v.mu.Unlock()
 	}
-	sort.Slice(rep.Problems, func(i, j int) bool {
-		mi, mj := isManifest(rep.Problems[i].Path), isManifest(rep.Problems[j].Path)
+}
+
+// decodeOne decodes one file that exists (decodeCheck) and counts it.
+func (v *verifier) decodeOne(f File) {
+	if _, err := os.Stat(filepath.Join(v.bundle, filepath.FromSlash(f.Path))); err != nil {
+		return // already reported
+	}
+	// Phase 1 is over: intact is only read now.
+	if err := decodeCheck(v.ctx, v.bundle, f, v.listed, v.intact); err != nil {
+		v.problem(f.Path, "%v", err)
+	} else if f.Role == RoleTrack || f.Role == RoleMix {
+		v.mu.Lock()
+		v.rep.Decoded++
+		if f.Loudness != nil {
+			v.rep.Measured++
+		}
+		v.mu.Unlock()
+	}
+}
+
+// sortProblems orders problems: the manifest's own first, then by path
+// and message.
+func sortProblems(ps []Problem) {
+	sort.Slice(ps, func(i, j int) bool {
+		mi, mj := isManifest(ps[i].Path), isManifest(ps[j].Path)
 		if mi != mj {
-			return mi // the manifest's own problems first
+			return mi
 		}
-		if rep.Problems[i].Path != rep.Problems[j].Path {
-			return rep.Problems[i].Path < rep.Problems[j].Path
+		if ps[i].Path != ps[j].Path {
+			return ps[i].Path < ps[j].Path
 		}
-		return rep.Problems[i].Msg < rep.Problems[j].Msg
+		return ps[i].Msg < ps[j].Msg
 	})
-	sort.Strings(rep.Warnings)
-	return rep, nil
 }
 
 // readCheckedManifest reads the bundle's manifest after checking it against

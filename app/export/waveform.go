@@ -73,74 +73,101 @@ var (
 // (may be short or nil) are lines written under each track's name: its
 // loudness figures.
 func renderWaveform(w io.Writer, title string, names []string, figs [][]string, pk []peaks, frames int64, rate int, ms []waveMarker) error {
-	W, H := WaveformSize(len(names))
-	img := image.NewRGBA(image.Rect(0, 0, W, H))
-	fill(img, img.Bounds(), colBG)
-	x0 := waveMargin + waveNameW
-	cols := waveCols()
-	xOf := func(f int64) int {
-		if frames <= 0 {
-			return x0
-		}
-		return x0 + int(float64(f)*float64(cols)/float64(frames))
-	}
-	dur := time.Duration(float64(frames) / float64(rate) * float64(time.Second))
-	tracks := "tracks"
-	if len(names) == 1 {
-		tracks = "track"
-	}
-	text(img, waveMargin, 4, colText, fmt.Sprintf("%s  (%s, %d Hz, %d %s)", title, fmtClock(dur, true), rate, len(names), tracks))
-
-	// Tracks.
-	top := waveTitleH + waveLabelRs*waveLabelH
+	v := newWaveView(len(names), frames, rate)
+	v.drawTitle(title, len(names))
 	for i, name := range names {
-		y := top + i*(waveTrackH+waveGap)
-		fill(img, image.Rect(x0, y, x0+cols, y+waveTrackH), colTrack)
 		var fig []string
 		if i < len(figs) {
 			fig = figs[i]
 		}
-		ty := y + waveTrackH/2 - 6 - 7*len(fig)
-		text(img, waveMargin, ty, colText, clip(name, (waveNameW-6)/7))
-		for j, l := range fig {
-			text(img, waveMargin, ty+14*(j+1), colRuler, clip(l, (waveNameW-6)/7))
-		}
-		mid := y + waveTrackH/2
-		hline(img, x0, x0+cols, mid, colAxis)
-		half := float64(waveTrackH/2 - 2)
-		for c := 0; c < cols && c < len(pk[i].lo); c++ {
-			lo := mid - int(math.Round(float64(pk[i].hi[c])*half))
-			hi := mid - int(math.Round(float64(pk[i].lo[c])*half))
-			vline(img, x0+c, lo, hi+1, colWave)
-		}
+		v.drawTrack(i, name, fig, pk[i])
 	}
-	bottom := top + len(names)*(waveTrackH+waveGap) - waveGap
-
-	drawMarkers(img, ms, xOf, top, bottom)
-
-	// Ruler: a tick at a round step, labelled.
-	ry := bottom + 4
-	hline(img, x0, x0+cols, ry, colRuler)
-	step := rulerStep(dur, cols)
-	for t := time.Duration(0); t <= dur; t += step {
-		x := xOf(int64(t.Seconds() * float64(rate)))
-		vline(img, x, ry, ry+6, colRuler)
-		label := fmtClock(t, dur >= time.Hour)
-		text(img, min(x+2, W-waveMargin/2-7*len(label)), ry+6, colRuler, label)
-	}
-
-	// Legend.
-	lx, ly := x0, H-waveLegendH+3
-	for _, k := range kindOrder {
-		fill(img, image.Rect(lx, ly+3, lx+10, ly+13), KindColor[k])
-		text(img, lx+14, ly, colText, k)
-		lx += 14 + 7*len(k) + 18
-	}
-
-	if err := png.Encode(w, img); err != nil {
+	bottom := v.top + len(names)*(waveTrackH+waveGap) - waveGap
+	drawMarkers(v.img, ms, v.xOf, v.top, bottom)
+	v.drawRuler(bottom + 4)
+	v.drawLegend()
+	if err := png.Encode(w, v.img); err != nil {
 		return fmt.Errorf("export: waveform: %w", err)
 	}
 	return nil
+}
+
+// waveView is the overview being drawn and its time axis.
+type waveView struct {
+	img      *image.RGBA
+	W, H     int
+	x0, cols int // the time axis: its left edge and width in pixels
+	top      int // the first track's top
+	frames   int64
+	rate     int
+	dur      time.Duration
+}
+
+func newWaveView(tracks int, frames int64, rate int) *waveView {
+	W, H := WaveformSize(tracks)
+	v := &waveView{img: image.NewRGBA(image.Rect(0, 0, W, H)), W: W, H: H, x0: waveMargin + waveNameW, cols: waveCols(),
+		top: waveTitleH + waveLabelRs*waveLabelH, frames: frames, rate: rate,
+		dur: time.Duration(float64(frames) / float64(rate) * float64(time.Second))}
+	fill(v.img, v.img.Bounds(), colBG)
+	return v
+}
+
+// xOf is the x of frame f.
+func (v *waveView) xOf(f int64) int {
+	if v.frames <= 0 {
+		return v.x0
+	}
+	return v.x0 + int(float64(f)*float64(v.cols)/float64(v.frames))
+}
+
+func (v *waveView) drawTitle(title string, tracks int) {
+	noun := "tracks"
+	if tracks == 1 {
+		noun = "track"
+	}
+	text(v.img, waveMargin, 4, colText, fmt.Sprintf("%s  (%s, %d Hz, %d %s)", title, fmtClock(v.dur, true), v.rate, tracks, noun))
+}
+
+// drawTrack draws track i: its name and figures on the left, its peaks.
+func (v *waveView) drawTrack(i int, name string, fig []string, pk peaks) {
+	x0, cols := v.x0, v.cols
+	y := v.top + i*(waveTrackH+waveGap)
+	fill(v.img, image.Rect(x0, y, x0+cols, y+waveTrackH), colTrack)
+	ty := y + waveTrackH/2 - 6 - 7*len(fig)
+	text(v.img, waveMargin, ty, colText, clip(name, (waveNameW-6)/7))
+	for j, l := range fig {
+		text(v.img, waveMargin, ty+14*(j+1), colRuler, clip(l, (waveNameW-6)/7))
+	}
+	mid := y + waveTrackH/2
+	hline(v.img, x0, x0+cols, mid, colAxis)
+	half := float64(waveTrackH/2 - 2)
+	for c := 0; c < cols && c < len(pk.lo); c++ {
+		lo := mid - int(math.Round(float64(pk.hi[c])*half))
+		hi := mid - int(math.Round(float64(pk.lo[c])*half))
+		vline(v.img, x0+c, lo, hi+1, colWave)
+	}
+}
+
+// drawRuler draws the time ruler at ry: a tick at a round step, labelled.
+func (v *waveView) drawRuler(ry int) {
+	hline(v.img, v.x0, v.x0+v.cols, ry, colRuler)
+	step := rulerStep(v.dur, v.cols)
+	for t := time.Duration(0); t <= v.dur; t += step {
+		x := v.xOf(int64(t.Seconds() * float64(v.rate)))
+		vline(v.img, x, ry, ry+6, colRuler)
+		label := fmtClock(t, v.dur >= time.Hour)
+		text(v.img, min(x+2, v.W-waveMargin/2-7*len(label)), ry+6, colRuler, label)
+	}
+}
+
+// drawLegend draws the marker kinds' colours along the bottom.
+func (v *waveView) drawLegend() {
+	lx, ly := v.x0, v.H-waveLegendH+3
+	for _, k := range kindOrder {
+		fill(v.img, image.Rect(lx, ly+3, lx+10, ly+13), KindColor[k])
+		text(v.img, lx+14, ly, colText, k)
+		lx += 14 + 7*len(k) + 18
+	}
 }
 
 // drawMarkers draws the markers: regions as a tinted band, every start as a

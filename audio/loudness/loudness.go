@@ -169,6 +169,35 @@ func (m *Meter) Result() (Result, error) {
 	return r, nil
 }
 
+// IntegratedOf is the integrated loudness (LUFS) of one programme measured
+// in parts by the meters, e.g. its two halves measured side by side: the
+// gating runs over all their 400 ms blocks pooled (libebur128's
+// ebur128_loudness_global_multiple). Parts cut on a 100 ms boundary lose
+// only the three blocks that would straddle each cut. The meters must
+// have the same channel count.
+func IntegratedOf(ms ...*Meter) (float64, error) {
+	if len(ms) == 0 {
+		return Silence, nil
+	}
+	sts := (**C.ebur128_state)(C.malloc(C.size_t(len(ms)) * C.size_t(unsafe.Sizeof(uintptr(0)))))
+	defer C.free(unsafe.Pointer(sts))
+	arr := unsafe.Slice(sts, len(ms))
+	for i, m := range ms {
+		if m.st == nil {
+			return 0, ErrClosed
+		}
+		if m.channels != ms[0].channels {
+			return 0, fmt.Errorf("%w: %d and %d channels pooled", ErrChannels, ms[0].channels, m.channels)
+		}
+		arr[i] = m.st
+	}
+	var v C.double
+	if rc := C.ebur128_loudness_global_multiple(sts, C.size_t(len(ms)), &v); rc != C.EBUR128_SUCCESS {
+		return 0, fmt.Errorf("%w: integrated of %d parts: error %d", ErrLib, len(ms), int(rc))
+	}
+	return float64(v), nil
+}
+
 // Close frees the Meter's state. It is safe to call more than once.
 func (m *Meter) Close() error {
 	if m.st != nil {

@@ -1,6 +1,7 @@
 package loudness
 
 import (
+	"errors"
 	"math"
 	"math/rand/v2"
 	"testing"
@@ -409,5 +410,61 @@ func TestIntegratedMeter(t *testing.T) {
 	}
 	if _, err := im.ShortTerm(); err == nil {
 		t.Error("ShortTerm of an integrated-only meter did not fail")
+	}
+}
+
+// TestIntegratedOf measures the EBU Tech 3341 case 4 sequence (−72, −36,
+// −23, −36, −72 dBFS) in two and three parts cut on 100 ms boundaries and
+// pools them: the same figure as one meter over the whole, within what
+// the few blocks straddling the cuts can change.
+func TestIntegratedOf(t *testing.T) {
+	x := make([]float32, 0, 100*rate*2)
+	for _, s := range []struct{ db, sec float64 }{{-72, 10}, {-36, 10}, {-23, 60}, {-36, 10}, {-72, 10}} {
+		for _, v := range sine(1000, math.Pow(10, s.db/20), s.sec) {
+			x = append(x, v, v)
+		}
+	}
+	whole, err := NewIntegratedMeter(rate, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer whole.Close()
+	if err := whole.Write(x); err != nil {
+		t.Fatal(err)
+	}
+	want, err := whole.Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, cuts := range [][]int{{50}, {15, 55}, {5, 30, 85}} { // seconds
+		var parts []*Meter
+		from := 0
+		for _, c := range append(cuts, 100) {
+			m, err := NewIntegratedMeter(rate, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer m.Close()
+			if err := m.Write(x[from*rate*2 : c*rate*2]); err != nil {
+				t.Fatal(err)
+			}
+			parts = append(parts, m)
+			from = c
+		}
+		got, err := IntegratedOf(parts...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if math.Abs(got-want.Integrated) > 0.01 || math.Abs(got+23) > 0.1 {
+			t.Errorf("cut at %v s: pooled %.4f LUFS, one meter %.4f", cuts, got, want.Integrated)
+		}
+	}
+	mono, err := NewIntegratedMeter(rate, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer mono.Close()
+	if _, err := IntegratedOf(whole, mono); !errors.Is(err, ErrChannels) {
+		t.Errorf("pooling 2- and 1-channel meters: %v, want ErrChannels", err)
 	}
 }

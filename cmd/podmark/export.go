@@ -117,6 +117,9 @@ func runExport(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if res.Zip != "" {
 		fmt.Fprintf(stdout, "%s\n", res.Zip)
 	}
+	for _, l := range export.FLACSources(res.Manifest.Files) {
+		fmt.Fprintf(stdout, "flac: %s\n", l)
+	}
 	if t := export.LoudnessTable(res.Manifest.Files); len(t) > 0 {
 		fmt.Fprintln(stdout, "loudness (BS.1770-4):")
 		for _, l := range t {
