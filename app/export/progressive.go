@@ -29,7 +29,7 @@ import (
 // HandoffDir is the folder of a session that holds the progressive
 // hand-off's local segments and manifests (room.SegmentObject and
 // room.ManifestObject name the files inside it).
-const HandoffDir = "handoff"
+const HandoffDir = room.HandoffDir
 
 // maxHandoffManifest bounds a manifest read from disk (the segment list of
 // a 24-hour track is about 2 MB).
