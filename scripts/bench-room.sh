@@ -11,7 +11,9 @@
 #     a marker every BENCH_RELAY_EVERY seconds, default 10): see TestRelayLoad in cmd/podmark
 #     (PODMARK_BENCH_RELAY=DURATION). It samples RSS and the live Go heap every 10 s, prints the
 #     series and judges whether memory is flat over the second half. Uses no JACK: it need not
-#     hold the stack lock (its CPU figure is then only indicative).
+#     hold the stack lock (its CPU figure is then only indicative). BENCH_RELAY_WARMUP (default
+#     300) seconds come first, a marker a second from every member, to fill the relay's bounded
+#     per-connection caches; they are not judged.
 #
 # Usage: scripts/bench-room.sh [latency|cpu|relay|all]   (default all)
 set -euo pipefail
@@ -57,5 +59,5 @@ PY
 fi
 
 if [ "$what" = relay ] || [ "$what" = all ]; then
-  PODMARK_BENCH_RELAY=${BENCH_RELAY_SECONDS:-600}s PODMARK_BENCH_RELAY_EVERY=${BENCH_RELAY_EVERY:-10}s go test -run TestRelayLoad -v -timeout 30m ./cmd/podmark | grep -E 'relay|ok|FAIL'
+  PODMARK_BENCH_RELAY=${BENCH_RELAY_SECONDS:-600}s PODMARK_BENCH_RELAY_EVERY=${BENCH_RELAY_EVERY:-10}s PODMARK_BENCH_RELAY_WARMUP=${BENCH_RELAY_WARMUP:-300}s go test -run TestRelayLoad -v -timeout 30m ./cmd/podmark | grep -E 'relay|ok|FAIL'
 fi
