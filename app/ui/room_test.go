@@ -397,3 +397,45 @@ func TestRoomUnreachableRecords(t *testing.T) {
 		t.Fatalf("bad link: state %q, problem %q", w.state, w.rm.problem.Text)
 	}
 }
+
+// TestSettingsRoom: the room preferences are checked before they are
+// stored; a bad link stores nothing of the room, a good one is stored and
+// the soundcheck shows the Room section at once.
+func TestSettingsRoom(t *testing.T) {
+	w, drain := newTestWindow(t, Options{Device: "ramp", Channels: 1, Host: "alice"})
+	if w.rm.box.Visible() {
+		t.Fatal("Room section shown without a room link")
+	}
+	save := func(link, kbps string) {
+		t.Helper()
+		w.showSettings()
+		top := w.win.Canvas().Overlays().Top()
+		s := w.lastSettings
+		if got := s.room.kbps.Text; got != "2000" && got != "1500" {
+			t.Fatalf("upload limit field shows %q", got)
+		}
+		s.room.link.SetText(link)
+		s.room.kbps.SetText(kbps)
+		test.Tap(findButton(top, "Save"))
+		drain()
+	}
+	save("nats://127.0.0.1:1/show", "1500")
+	if got := w.prefs.String(prefRoomLink, "unset"); got != "unset" || w.prefs.Int(prefUploadKbps, -1) != -1 {
+		t.Fatalf("a bad link stored link %q, limit %d", got, w.prefs.Int(prefUploadKbps, -1))
+	}
+	if w.rm.box.Visible() {
+		t.Fatal("Room section shown for a refused link")
+	}
+	w.win.Canvas().Overlays().Top().Hide() // the error dialog
+	save("nats://127.0.0.1:1/show/ep1", "1500")
+	if got := w.prefs.String(prefRoomLink, ""); got != "nats://127.0.0.1:1/show/ep1" || w.prefs.Int(prefUploadKbps, -1) != 1500 {
+		t.Fatalf("stored link %q, limit %d", got, w.prefs.Int(prefUploadKbps, -1))
+	}
+	if !w.rm.box.Visible() || w.watch == nil || !strings.HasPrefix(w.rm.link.Text, "Room show/ep1: ") {
+		t.Fatalf("after saving a link: section visible %v, watching %v, link %q", w.rm.box.Visible(), w.watch != nil, w.rm.link.Text)
+	}
+	save("", "1500") // no room any more
+	if w.rm.box.Visible() || w.watch != nil {
+		t.Fatal("Room section still shown after the link was cleared")
+	}
+}
