@@ -344,16 +344,24 @@ func (m *Membership) Next(ctx context.Context) (Rundown, *markers.Marker, error)
 	return r, &mk, nil
 }
 
-// Leave publishes the final presence, waits up to ctx for unsent markers
-// and leaves the room; markers still unsent are named in the error (they
-// are in the local journal all the same).
+// Leave stops publishing presence, says the host left (a failed recording
+// stays failed), waits up to ctx for unsent markers and leaves the room;
+// markers still unsent are named in the error (they are in the local
+// journal all the same). A host that falls silent without leaving is lost
+// to the others.
 func (m *Membership) Leave(ctx context.Context) error {
 	if m == nil {
 		return nil
 	}
-	m.PublishPresence()
 	m.stopOnce.Do(func() { close(m.stop) })
 	m.wg.Wait()
+	p := m.Presence()
+	if p.State != StateFailed {
+		p.State = StateLeft
+	}
+	if err := m.c.PublishPresence(p); err != nil {
+		m.log(fmt.Sprintf("presence: %v", err))
+	}
 	m.s.SetPublisher(nil)
 	if err := m.c.Close(ctx); err != nil {
 		return fmt.Errorf("%w (they are in %s)", err, session.JournalFile)

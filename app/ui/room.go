@@ -681,10 +681,12 @@ func fmtSpan(d time.Duration) string {
 // presenceState is a host's state as its row shows it; silent is how long
 // ago its last presence came.
 func presenceState(p room.Presence, silent time.Duration) (string, widget.Importance) {
-	if silent > LostAfter && p.State != room.StateLeft {
+	if silent > LostAfter && p.State != room.StateLeft && p.State != room.StateFailed {
 		return fmt.Sprintf("lost (silent %s)", fmtSpan(silent)), widget.WarningImportance
 	}
 	switch p.State {
+	case room.StateLeft:
+		return "left the room after " + fmtClock(time.Duration(p.Elapsed*float64(time.Second))), widget.LowImportance
 	case room.StateRecording:
 		return "● recording " + fmtClock(time.Duration(p.Elapsed*float64(time.Second))), widget.DangerImportance
 	case room.StatePaused:

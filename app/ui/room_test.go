@@ -56,6 +56,8 @@ func TestPresenceText(t *testing.T) {
 		{room.Presence{State: room.StateFailed, Error: "disk full", DiskLeft: 0}, 0, "✖ failed: disk full", widget.DangerImportance, "disk 0 s left"},
 		{room.Presence{State: room.StateStopped, Elapsed: 3600, Pending: 2}, 0, "■ stopped 01:00:00", widget.MediumImportance, "2 markers unsent"},
 		{room.Presence{State: room.StateIdle}, 0, "in soundcheck", widget.MediumImportance, "dropped 0"},
+		{room.Presence{State: room.StateLeft, Elapsed: 65}, time.Minute, "left the room after 00:01:05", widget.LowImportance, "seen 1 min 0 s ago"},
+		{room.Presence{State: room.StateFailed, Error: "device lost"}, time.Minute, "✖ failed: device lost", widget.DangerImportance, "seen 1 min 0 s ago"},
 	} {
 		st, imp := presenceState(c.p, c.silent)
 		if st != c.state || imp != c.imp {

@@ -168,6 +168,10 @@ func (rj *roomJoin) onPresence(p room.Presence) {
 		if p.Error != "" {
 			msg = ": " + p.Error
 		}
+		if p.State == room.StateLeft {
+			fmt.Fprintf(rj.stderr, "podmark record: room: %s left the room\n", p.Host)
+			return
+		}
 		fmt.Fprintf(rj.stderr, "podmark record: room: %s is %s%s\n", p.Host, p.State, msg)
 	}
 }
