@@ -351,6 +351,21 @@ func (w *Window) onRecord() {
 	if running(w.state) {
 		return
 	}
+	if w.uploadUnfinished() {
+		dialog.ShowConfirm("The last recording is still uploading",
+			"A new recording leaves the room with the last one, which stops its upload to the editor. Record anyway?",
+			func(ok bool) {
+				if ok {
+					w.record()
+				}
+			}, w.win)
+		return
+	}
+	w.record()
+}
+
+// record starts the new recording (onRecord, once confirmed).
+func (w *Window) record() {
 	root, cfg := w.recordingsRoot(), w.sc.config()
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		w.showError(fmt.Errorf("ui: recordings folder %q: %w", root, err))

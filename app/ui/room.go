@@ -285,6 +285,16 @@ func (w *Window) joinRoom(rec *session.Session) {
 	}
 }
 
+// uploadUnfinished reports whether the last recording's upload is still
+// going (neither verified nor failed).
+func (w *Window) uploadUnfinished() bool {
+	if w.rm.upload == nil || running(w.state) {
+		return false
+	}
+	st := w.rm.upload.Status().State
+	return st != room.UploadVerified && st != room.UploadFailed
+}
+
 // rundownItems is the Rundown tab's plan as the room's rundown items (the
 // first host to join with one sets the room's), or nil.
 func (w *Window) rundownItems() []string {

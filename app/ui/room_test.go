@@ -369,6 +369,12 @@ func TestWindowInRoom(t *testing.T) {
 	if !strings.Contains(w.rm.problem.Text, "claiming to be from editor") {
 		t.Fatalf("the forged announcement was not reported: %q", w.rm.problem.Text)
 	}
+	// Record again while the upload is unfinished: asked first.
+	shortcut(w, scRecord)
+	drain()
+	if w.state != session.StateStopped || w.win.Canvas().Overlays().Top() == nil || w.last.Dir() != dir {
+		t.Fatalf("Record over an unfinished upload: state %q, a question shown %v", w.state, w.win.Canvas().Overlays().Top() != nil)
+	}
 }
 
 // TestRoomUnreachableRecords: a room link whose relay is not there does not
