@@ -251,6 +251,15 @@ func (w *Window) start() {
 
 // onClose asks before closing the window over a running recording.
 func (w *Window) onClose() {
+	if w.uploadUnfinished() {
+		dialog.ShowConfirm("Quit while uploading?", "The last recording is still uploading to the editor; quitting stops the upload.",
+			func(ok bool) {
+				if ok {
+					w.win.Close()
+				}
+			}, w.win)
+		return
+	}
 	if !running(w.state) {
 		w.win.Close()
 		return
