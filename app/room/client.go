@@ -39,6 +39,7 @@ type Config struct {
 	OnPresence func(Presence)   // a host's presence
 	OnRundown  func(Rundown)    // the rundown changed
 	OnLink     func(LinkState)  // the connection to the relay changed
+	OnPulled   func(Pulled)     // an editor has a host's whole session verified (handoff.go)
 	Log        func(msg string) // a problem worth telling the user (dropped message, refused publish...)
 
 	// NoMarkers joins a host without its marker consumer (`podmark upload`
@@ -326,6 +327,11 @@ func (c *Client) subscribeCore() error {
 	})
 	if err != nil {
 		return fmt.Errorf("room: subscribe: %w", err)
+	}
+	if c.cfg.OnPulled != nil {
+		if _, err := c.nc.Subscribe(c.names.AllPulled(), c.onPulled); err != nil {
+			return fmt.Errorf("room: subscribe: %w", err)
+		}
 	}
 	if c.cfg.Watch || c.cfg.Clock == nil {
 		return nil

@@ -71,6 +71,13 @@ func (w *Window) act(a Action) error {
 	case ActionNote:
 		kind = markers.Note
 	case ActionNext:
+		if w.member != nil && w.member.Session() == w.rec {
+			if _, ok := w.member.Client().Rundown(); ok {
+				// The room's rundown: one press in the room advances it.
+				go w.roomNext(w.member)
+				return nil
+			}
+		}
 		kind = markers.Topic
 		if seg, ok := w.rundown.Advance(); ok {
 			kind, title = seg.Kind, seg.Title

@@ -5,6 +5,7 @@
 package ui
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
@@ -23,6 +24,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/podmark/podmark/app/room"
 	"github.com/podmark/podmark/app/session"
 	"github.com/podmark/podmark/markers"
 )
@@ -44,6 +46,11 @@ type Options struct {
 	// host must not pick by accident. A --device preset is honoured either
 	// way.
 	TestInputs bool
+	// Room, Creds and RoomCA preset the room preferences (podmark --room,
+	// --creds, --room-ca); UploadKbps, when UploadKbpsSet, the upload cap.
+	Room, Creds, RoomCA string
+	UploadKbps          int
+	UploadKbpsSet       bool
 	// Ready, when set, is called once the window is shown and ready to record.
 	Ready func()
 }
@@ -68,8 +75,9 @@ type Window struct {
 	prefs prefs
 	opts  Options
 
-	mu      sync.Mutex // guards rec, monitor, rundown and polled (the hotkey and meter goroutines use them)
+	mu      sync.Mutex // guards rec, monitor, rundown, polled and member (the hotkey and meter goroutines use them)
 	rec     *session.Session
+	member  *room.Membership // the last recording's room, kept after Stop for its upload
 	monitor *session.Monitor
 	rundown Rundown
 	polled  polledConfig
@@ -100,6 +108,12 @@ type Window struct {
 	ml *markerList
 	rd *rundownScreen
 	ho *handoffScreen
+	rm *roomScreen
+
+	watch        *room.Client       // the soundcheck's onlooker in the room
+	roomGen      int                // bumped on every room change: late hooks of an older one are dropped
+	uploadCancel context.CancelFunc // stops the last recording's upload
+	roomActive   atomic.Bool        // the Room section is shown (its 1 Hz refresh runs)
 
 	tabs         *container.AppTabs
 	left         *fyne.Container // the left pane (see buildLeft)
@@ -167,6 +181,7 @@ func NewWindow(a fyne.App, opts Options) *Window {
 	w.ml = newMarkerList(w)
 	w.rd = newRundownScreen(w)
 	w.ho = newHandoffScreen(w)
+	w.rm = newRoomScreen(w)
 	w.win.SetContent(w.buildUI())
 	w.win.Resize(defaultSize)
 	registerShortcuts(w)
@@ -201,6 +216,7 @@ func (w *Window) buildLeft() fyne.CanvasObject {
 		w.sc.buildUI(),
 		widget.NewSeparator(),
 		w.rs.buildUI(),
+		w.rm.buildUI(),
 	)
 	return w.left
 }
@@ -236,10 +252,20 @@ func (w *Window) start() {
 	w.grabHotkeys()
 	go w.tick()
 	w.checkRecovery()
+	w.watchRoom()
 }
 
 // onClose asks before closing the window over a running recording.
 func (w *Window) onClose() {
+	if w.uploadUnfinished() {
+		dialog.ShowConfirm("Quit while uploading?", "The last recording is still uploading to the editor; quitting stops the upload.",
+			func(ok bool) {
+				if ok {
+					w.win.Close()
+				}
+			}, w.win)
+		return
+	}
 	if !running(w.state) {
 		w.win.Close()
 		return
@@ -273,6 +299,8 @@ func (w *Window) shutdown() {
 			fyne.LogError("ui: stop recording on close", err)
 		}
 	}
+	w.leaveRoom(true) // after the stop: the room hears the final state
+	w.unwatchRoom()
 	if mon != nil {
 		if err := mon.Close(); err != nil {
 			fyne.LogError("ui: close monitor", err)
@@ -338,6 +366,21 @@ func (w *Window) onRecord() {
 	if running(w.state) {
 		return
 	}
+	if w.uploadUnfinished() {
+		dialog.ShowConfirm("The last recording is still uploading",
+			"A new recording leaves the room with the last one, which stops its upload to the editor. Record anyway?",
+			func(ok bool) {
+				if ok {
+					w.record()
+				}
+			}, w.win)
+		return
+	}
+	w.record()
+}
+
+// record starts the new recording (onRecord, once confirmed).
+func (w *Window) record() {
 	root, cfg := w.recordingsRoot(), w.sc.config()
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		w.showError(fmt.Errorf("ui: recordings folder %q: %w", root, err))
@@ -382,6 +425,8 @@ func (w *Window) onRecord() {
 	w.sc.setEnabled(false)
 	w.rs.setChannels(cfg.Channels)
 	w.rs.setState(w.state)
+	w.joinRoom(rec)
+	w.rm.setStopped(false)
 	go func() {
 		<-rec.Done()
 		w.post(func() { w.onEngineDone(rec) })
@@ -480,6 +525,7 @@ func (w *Window) showFinished(dir string, st session.State, err error) {
 		w.showError(err)
 	}
 	w.ho.show(dir)
+	w.rm.setStopped(true)
 }
 
 func (w *Window) showError(err error) {

@@ -62,10 +62,15 @@ type markerList struct {
 	undo  *widget.Button
 	count *widget.Label
 	stack []markers.Marker // deleted markers, newest last
+
+	// The other hosts' markers (remotemarker.go), on this host's timeline,
+	// and their read-only rows by remoteKey.
+	remote []markers.Marker
+	rrows  map[string]*remoteRow
 }
 
 func newMarkerList(w *Window) *markerList {
-	return &markerList{w: w, rows: map[string]*markerRow{}}
+	return &markerList{w: w, rows: map[string]*markerRow{}, rrows: map[string]*remoteRow{}}
 }
 
 func (l *markerList) buildUI() fyne.CanvasObject {
@@ -82,6 +87,7 @@ func (l *markerList) reset(rec *session.Session, rate audio.SampleRate) {
 	l.rec, l.rate = rec, rate
 	l.ms, l.stack = nil, nil
 	l.rows = map[string]*markerRow{}
+	l.remote, l.rrows = nil, map[string]*remoteRow{}
 	l.undo.Disable()
 	l.rebuild()
 }
@@ -100,6 +106,12 @@ func (l *markerList) add(m markers.Marker) {
 			return
 		}
 	}
+	if len(l.remote) > 0 {
+		// Rows of other hosts' markers are interleaved: lay them out again.
+		l.ms = append(l.ms, m)
+		l.rebuild()
+		return
+	}
 	// Markers arrive in the order they were taken, almost always after
 	// the last one shown; a glitch found late may belong further up.
 	i := len(l.ms)
@@ -114,14 +126,19 @@ func (l *markerList) add(m markers.Marker) {
 	l.showCount()
 }
 
-// currentSegment is the latest topic or sponsor marker.
+// currentSegment is the latest topic or sponsor marker, this host's or,
+// in a room, another host's.
 func (l *markerList) currentSegment() (markers.Marker, bool) {
-	for i := len(l.ms) - 1; i >= 0; i-- {
-		if k := l.ms[i].Kind; k == markers.Topic || k == markers.Sponsor {
-			return l.ms[i], true
+	var cur markers.Marker
+	found := false
+	for _, ms := range [][]markers.Marker{l.ms, l.remote} {
+		for _, m := range ms {
+			if (m.Kind == markers.Topic || m.Kind == markers.Sponsor) && (!found || m.Sample >= cur.Sample) {
+				cur, found = m, true
+			}
 		}
 	}
-	return markers.Marker{}, false
+	return cur, found
 }
 
 func (l *markerList) rebuild() {
@@ -144,21 +161,46 @@ func (l *markerList) rebuild() {
 			delete(l.rows, id)
 		}
 	}
+	if len(l.remote) > 0 {
+		objs = l.mergeRemote(objs)
+	}
 	l.box.Objects = objs
 	l.box.Refresh()
 	l.showCount()
 }
 
+// mergeRemote interleaves the other hosts' rows with own (this host's
+// rows, in l.ms order) by position; at equal positions this host's first.
+func (l *markerList) mergeRemote(own []fyne.CanvasObject) []fyne.CanvasObject {
+	sort.SliceStable(l.remote, func(i, j int) bool { return l.remote[i].Sample < l.remote[j].Sample })
+	out := make([]fyne.CanvasObject, 0, len(own)+len(l.remote))
+	i := 0
+	for _, r := range l.remote {
+		for i < len(own) && l.ms[i].Sample <= r.Sample {
+			out = append(out, own[i])
+			i++
+		}
+		out = append(out, l.rrows[remoteKey(r.Author, r.ID)])
+	}
+	return append(out, own[i:]...)
+}
+
 // showCount shows how many markers there are.
 func (l *markerList) showCount() {
-	switch len(l.ms) {
+	n := len(l.ms) + len(l.remote)
+	var s string
+	switch n {
 	case 0:
-		l.count.SetText("No markers yet")
+		s = "No markers yet"
 	case 1:
-		l.count.SetText("1 marker")
+		s = "1 marker"
 	default:
-		l.count.SetText(fmt.Sprintf("%d markers", len(l.ms)))
+		s = fmt.Sprintf("%d markers", n)
 	}
+	if len(l.remote) > 0 {
+		s += fmt.Sprintf(" (%d from the room)", len(l.remote))
+	}
+	l.count.SetText(s)
 }
 
 func (l *markerList) onRename(id, title string) {

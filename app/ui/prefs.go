@@ -19,6 +19,10 @@ const (
 	prefHotkeyNote    prefKey = "hotkey.note"
 	prefHotkeyNext    prefKey = "hotkey.next"
 	prefRundown       prefKey = "rundown.text"
+	prefRoomLink      prefKey = "room.link"        // nats://[TOKEN@]HOST[:PORT]/SHOW/EPISODE; "" = no room
+	prefRoomCreds     prefKey = "room.creds"       // nkey seed file from `podmark room invite`
+	prefRoomCA        prefKey = "room.ca"          // PEM file of the relay's CA (tls:// links)
+	prefUploadKbps    prefKey = "room.upload_kbps" // the progressive upload's cap, kbit/s (0 = none)
 )
 
 // prefs is typed access to Fyne's preferences.

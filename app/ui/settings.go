@@ -23,6 +23,7 @@ type settingsScreen struct {
 	bits    *widget.Select
 	hotkeys [numActions]*widget.Entry
 	status  *widget.Label
+	room    roomForm
 }
 
 func (w *Window) showSettings() {
@@ -75,6 +76,8 @@ func (s *settingsScreen) buildUI() fyne.CanvasObject {
 	s.status.Wrapping = fyne.TextWrapWord
 	theme := widget.NewLabel("The theme follows the system's light/dark setting.")
 	return container.NewVScroll(container.NewVBox(form,
+		widget.NewLabelWithStyle("Show room (both hosts and the editor in one live show)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		s.room.buildUI(w),
 		widget.NewLabelWithStyle("Global hotkeys (work while another app has the focus)", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		hk, s.status, theme))
 }
@@ -119,6 +122,7 @@ func (s *settingsScreen) onSave() {
 	w.prefs.SetInt(prefRate, rate)
 	w.prefs.SetString(prefBits, s.bits.Selected)
 	w.grabHotkeys()
+	errs = append(errs, s.room.save(w, s.host.Text))
 	if err := errors.Join(errs...); err != nil {
 		w.showError(err)
 	}

@@ -25,6 +25,9 @@ func (w *Window) tick() {
 			lastFree = time.Now()
 		}
 		w.poll(disk, w.showNow(n))
+		if n%meterHz == 0 && w.roomActive.Load() {
+			w.post(func() { w.rm.refresh(time.Now()) }) // "last seen", lost hosts, uploads
+		}
 	}
 }
 

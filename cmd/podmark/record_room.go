@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -37,23 +36,18 @@ func addRoomFlags(fs *flag.FlagSet) *roomFlags {
 	}
 }
 
-// roomJoin is a recording's membership of a room; nil when there is no --room.
+// roomJoin is a recording's membership of a room (app/room's Membership)
+// with the CLI's printing; nil when there is no --room.
 type roomJoin struct {
-	c      *room.Client
+	m      *room.Membership
+	up     *room.Uploader // the progressive hand-off (record_upload.go)
 	s      *session.Session
 	rate   int
-	host   string
 	stdout io.Writer
 	stderr io.Writer
 
-	mu     sync.Mutex
-	clocks map[string][]room.ClockEstimate // every measurement kept, per host
-	fits   map[string]room.ClockFit
-	hosts  map[string]room.Presence
-
-	stop chan struct{}
-	wg   sync.WaitGroup
-	up   *room.Uploader // the progressive hand-off (record_upload.go)
+	mu    sync.Mutex
+	hosts map[string]room.State
 }
 
 // check validates the room flags before the session is created.
@@ -67,12 +61,12 @@ func (rf *roomFlags) check() (room.Link, []string, error) {
 		}
 		return room.Link{}, nil, nil
 	}
+	if *rf.kbps < 0 {
+		return room.Link{}, nil, fmt.Errorf("--upload-kbps %d: want 0 (no cap) or more", *rf.kbps)
+	}
 	l, err := room.ParseLink(*rf.link)
 	if err != nil {
 		return l, nil, fmt.Errorf("--room: %w", err)
-	}
-	if *rf.kbps < 0 {
-		return l, nil, fmt.Errorf("--upload-kbps %d: want 0 (no cap) or more", *rf.kbps)
 	}
 	if *rf.creds != "" {
 		if _, err := os.Stat(*rf.creds); err != nil {
@@ -120,13 +114,9 @@ func joinRoom(rf *roomFlags, s *session.Session, stdout, stderr io.Writer) (*roo
 	if *rf.link == "" {
 		return nil, 0
 	}
-	meta := s.Meta()
-	host := room.SafeHost(meta.Host)
-	rj := &roomJoin{s: s, rate: meta.Rate, host: host, stdout: stdout, stderr: stderr,
-		clocks: map[string][]room.ClockEstimate{}, fits: map[string]room.ClockFit{}, hosts: map[string]room.Presence{}, stop: make(chan struct{})}
-	c, err := room.Join(room.Config{
-		Link: l, Creds: *rf.creds, CA: *rf.ca, Host: host, Rate: meta.Rate, Dir: s.Dir(),
-		Clock:      func() (int64, bool) { return streamClock(s) },
+	rj := &roomJoin{s: s, rate: s.Meta().Rate, stdout: stdout, stderr: stderr, hosts: map[string]room.State{}}
+	m, err := room.JoinSession(s, room.MembershipConfig{
+		Link: l, Creds: *rf.creds, CA: *rf.ca, Rundown: items,
 		OnMarker:   rj.onMarker,
 		OnPresence: rj.onPresence,
 		OnRundown: func(r room.Rundown) {
@@ -143,127 +133,10 @@ func joinRoom(rf *roomFlags, s *session.Session, stdout, stderr io.Writer) (*roo
 		fmt.Fprintf(stderr, "podmark record: --room: %v\n", err)
 		return nil, 2
 	}
-	rj.c = c
-	s.SetPublisher(c)
-	// session.json names this host's room name from the start, so that
-	// merge can find it in the other hosts' room_clock.
-	if err := s.SetRoomClock(session.RoomClock{Host: host, Rate: meta.Rate, Peers: []session.PeerClock{}}); err != nil {
-		fmt.Fprintf(stderr, "podmark record: %v\n", err)
-	}
-	fmt.Fprintf(stderr, "podmark record: joining room %s as %s\n", l, host)
+	rj.m = m
+	fmt.Fprintf(stderr, "podmark record: joining room %s as %s\n", l, m.Host())
 	rj.startUpload(l, *rf.kbps, *rf.creds, *rf.ca)
-	rj.wg.Add(2)
-	go rj.presence()
-	go rj.background(l, items)
 	return rj, 0
-}
-
-// background says when the room cannot be reached yet, proposes the
-// rundown once joined, and measures the other hosts' clocks through the show.
-func (rj *roomJoin) background(l room.Link, items []string) {
-	defer rj.wg.Done()
-	t := time.NewTimer(3 * time.Second)
-	defer t.Stop()
-	joined := false
-	for !joined {
-		select {
-		case <-rj.stop:
-			return
-		case <-t.C:
-			fmt.Fprintf(rj.stderr, "podmark record: room %s not reachable yet; recording anyway, it is joined when it can be\n", l)
-			t.Reset(time.Hour)
-		case <-time.After(50 * time.Millisecond):
-			joined = rj.c.Joined()
-		}
-	}
-	if items != nil {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		r, err := rj.c.ProposeRundown(ctx, items)
-		cancel()
-		if err != nil {
-			fmt.Fprintf(rj.stderr, "podmark record: --rundown: %v\n", err)
-		} else {
-			fmt.Fprintf(rj.stderr, "podmark record: rundown: %s\n", rundownLine(r))
-		}
-	}
-	// Clock: soon after the start, then every 30 s.
-	next := 2 * time.Second
-	for {
-		select {
-		case <-rj.stop:
-			return
-		case <-time.After(next):
-		}
-		next = 30 * time.Second
-		rj.measureClocks()
-	}
-}
-
-// streamClock is the session's clock as the room relates it: the stream
-// position (file frames plus the frames skipped in pauses), and whether it
-// is running (recording, not paused).
-func streamClock(s *session.Session) (int64, bool) {
-	st := s.Status()
-	return st.Position + st.Skipped, st.State == session.StateRecording
-}
-
-// clockRounds is the round trips per clock measurement (the best is kept).
-const clockRounds = 8
-
-// maxClockHistory bounds the measurements kept per host (30 s apart: over
-// 8 hours).
-const maxClockHistory = 1000
-
-func (rj *roomJoin) measureClocks() {
-	rj.mu.Lock()
-	var others []string
-	for h, p := range rj.hosts {
-		if p.State == room.StateRecording {
-			others = append(others, h)
-		}
-	}
-	rj.mu.Unlock()
-	changed := false
-	for _, h := range others {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		est, err := rj.c.MeasureClock(ctx, h, clockRounds, func() (int64, int, bool) {
-			pos, running := streamClock(rj.s)
-			return pos, rj.rate, running
-		})
-		cancel()
-		if err != nil {
-			continue
-		}
-		rj.mu.Lock()
-		hist := append(rj.clocks[h], est)
-		if len(hist) > maxClockHistory {
-			hist = hist[1:]
-		}
-		rj.clocks[h] = hist
-		if fit, ok := room.FitClock(hist); ok {
-			rj.fits[h] = fit
-			changed = true
-		}
-		rj.mu.Unlock()
-	}
-	if changed {
-		rj.saveClocks()
-	}
-}
-
-// saveClocks writes the fitted estimates into session.json (room_clock).
-func (rj *roomJoin) saveClocks() {
-	rc := session.RoomClock{Host: rj.host, Rate: rj.rate, Peers: []session.PeerClock{}}
-	rj.mu.Lock()
-	for _, f := range rj.fits {
-		rc.Peers = append(rc.Peers, session.PeerClock{Host: f.Host, Rate: f.Rate, Offset: f.Offset, DriftPPM: f.DriftPPM,
-			RTT: f.RTT, Rounds: clockRounds, Measurements: f.Measurements, Span: f.Span, Measured: f.Measured})
-	}
-	rj.mu.Unlock()
-	sort.Slice(rc.Peers, func(i, j int) bool { return rc.Peers[i].Host < rc.Peers[j].Host })
-	if err := rj.s.SetRoomClock(rc); err != nil {
-		fmt.Fprintf(rj.stderr, "podmark record: %v\n", err)
-	}
 }
 
 // remoteLine is what `podmark record` prints on stdout for another host's
@@ -288,80 +161,28 @@ type remoteLine struct {
 func (rj *roomJoin) onMarker(r room.Received) {
 	line := remoteLine{Author: r.Author, Op: r.Op, ID: r.ID, Kind: r.Kind, Title: r.Title, Sample: r.Sample, End: r.End,
 		Rate: r.Rate, At: float64(r.Sample) / float64(r.Rate), UTC: r.UTC, Seq: r.Seq}
-	rj.mu.Lock()
-	if f, ok := rj.fits[r.Author]; ok && r.Op != room.OpDelete {
-		v := f.Offset + line.At*(1+f.DriftPPM*1e-6)
+	if v, ok := rj.m.Local(r.Author, line.At); ok && r.Op != room.OpDelete {
 		line.Local = &v
 	}
-	rj.mu.Unlock()
 	b, _ := json.Marshal(line)
 	rj.stdout.Write(append(b, '\n'))
 }
 
 func (rj *roomJoin) onPresence(p room.Presence) {
-	if p.Host == rj.host {
-		return
-	}
 	rj.mu.Lock()
 	old, seen := rj.hosts[p.Host]
-	rj.hosts[p.Host] = p
+	rj.hosts[p.Host] = p.State
 	rj.mu.Unlock()
-	if !seen || old.State != p.State {
+	if !seen || old != p.State {
 		msg := ""
 		if p.Error != "" {
 			msg = ": " + p.Error
 		}
+		if p.State == room.StateLeft {
+			fmt.Fprintf(rj.stderr, "podmark record: room: %s left the room\n", p.Host)
+			return
+		}
 		fmt.Fprintf(rj.stderr, "podmark record: room: %s is %s%s\n", p.Host, p.State, msg)
-	}
-}
-
-// presence publishes this host's state every second and at once when the
-// recording ends.
-func (rj *roomJoin) presence() {
-	defer rj.wg.Done()
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
-	for {
-		select {
-		case <-rj.stop:
-			return
-		case <-rj.s.Done():
-			rj.publishPresence()
-			<-rj.stop
-			return
-		case <-t.C:
-			rj.publishPresence()
-		}
-	}
-}
-
-func (rj *roomJoin) publishPresence() {
-	st := rj.s.Status()
-	p := room.Presence{Rate: rj.rate, Position: st.Position, Elapsed: st.Elapsed.Seconds(), Dropped: st.Dropped, DiskLeft: -1}
-	switch st.State {
-	case session.StateRecording:
-		p.State = room.StateRecording
-	case session.StatePaused:
-		p.State = room.StatePaused
-	case session.StateFailed:
-		p.State = room.StateFailed
-		if err := rj.s.Err(); err != nil {
-			p.Error = room.OneLine(err.Error(), room.MaxTitle)
-		}
-	case session.StateCreated:
-		p.State = room.StateIdle
-	default:
-		p.State = room.StateStopped
-	}
-	for _, l := range st.Levels {
-		p.Level = max(p.Level, min(float64(l.Peak), 1))
-	}
-	if d, err := rj.s.FreeTime(); err == nil {
-		p.DiskLeft = min(d.Seconds(), 1e8)
-	}
-	p.Upload = rj.uploadStatus()
-	if err := rj.c.PublishPresence(p); err != nil {
-		fmt.Fprintf(rj.stderr, "podmark record: presence: %v\n", err)
 	}
 }
 
@@ -467,25 +288,15 @@ func (rj *roomJoin) command(line string) bool {
 func (rj *roomJoin) next() {
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
-	r, advanced, err := rj.c.Next(ctx)
-	if err != nil {
+	r, m, err := rj.m.Next(ctx)
+	switch {
+	case err != nil:
 		fmt.Fprintf(rj.stderr, "podmark record: next: %v; still recording\n", err)
-		return
-	}
-	if !advanced {
+	case m == nil:
 		fmt.Fprintf(rj.stderr, "podmark record: next: already advanced by %s\n", r.By)
-		return
+	default:
+		rj.stdout.Write(AckLine(*m, rj.rate))
 	}
-	title := "(end of rundown)"
-	if r.Current < len(r.Items) {
-		title = r.Items[r.Current]
-	}
-	m, err := rj.s.Mark(markers.Topic, title)
-	if err != nil {
-		fmt.Fprintf(rj.stderr, "podmark record: next: %v\n", err)
-		return
-	}
-	rj.stdout.Write(AckLine(m, rj.rate))
 }
 
 // leave publishes the final presence, waits up to 5 s for unsent markers and
@@ -495,13 +306,9 @@ func (rj *roomJoin) leave() {
 		return
 	}
 	rj.waitUpload()
-	rj.publishPresence()
-	close(rj.stop)
-	rj.wg.Wait()
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	rj.s.SetPublisher(nil)
-	if err := rj.c.Close(ctx); err != nil {
+	if err := rj.m.Leave(ctx); err != nil {
 		fmt.Fprintf(rj.stderr, "podmark record: room: %v (they are in %s and %s: 'podmark room sync %s' sends them)\n", err, session.JournalFile, room.OutboxFile, rj.s.Dir())
 	}
 }

@@ -18,16 +18,17 @@ import (
 // startUpload starts the uploader of the recording and notes the room in
 // the session folder (for a later `podmark upload`).
 func (rj *roomJoin) startUpload(l room.Link, kbps int, creds, ca string) {
-	if err := room.WriteSessionLink(rj.s.Dir(), l, rj.host, creds, ca); err != nil {
+	if err := room.WriteSessionLink(rj.s.Dir(), l, rj.m.Host(), creds, ca); err != nil {
 		fmt.Fprintf(rj.stderr, "podmark record: %v\n", err)
 	}
-	up, err := room.StartUpload(context.Background(), rj.c, rj.s.Dir(), room.UploadOptions{Kbps: kbps,
+	up, err := room.StartUpload(context.Background(), rj.m.Client(), rj.s.Dir(), room.UploadOptions{Kbps: kbps,
 		Log: func(msg string) { fmt.Fprintf(rj.stderr, "podmark record: %s\n", msg) }})
 	if err != nil {
 		fmt.Fprintf(rj.stderr, "podmark record: %v; recording without the hand-off\n", err)
 		return
 	}
 	rj.up = up
+	rj.m.SetUpload(up)
 }
 
 // uploadStatus is the upload's progress for presence; nil without one.
@@ -80,7 +81,7 @@ func (rj *roomJoin) waitUpload() {
 		select {
 		case <-rj.up.Done():
 			st := rj.up.Status()
-			rj.publishPresence()
+			rj.m.PublishPresence()
 			if st.State == room.UploadVerified {
 				fmt.Fprintf(rj.stderr, "podmark record: upload: all sent and verified (%d frames per track)\n", st.Sent)
 			} else {
@@ -91,7 +92,7 @@ func (rj *roomJoin) waitUpload() {
 			fmt.Fprintf(rj.stderr, "podmark record: upload left unfinished (%s); 'podmark upload %s' sends the rest\n", UploadLine(rj.up.Status()), rj.s.Dir())
 			return
 		case <-t.C:
-			rj.publishPresence()
+			rj.m.PublishPresence()
 			st := rj.up.Status()
 			fmt.Fprintf(rj.stderr, "podmark record: upload: %s (%s of %s sent)\n", UploadLine(st),
 				fmtFrames(st.Sent, rj.rate), fmtFrames(st.Recorded, rj.rate))

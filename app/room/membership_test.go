@@ -1,0 +1,95 @@
+package room
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/podmark/podmark/app/session"
+	"github.com/podmark/podmark/markers"
+)
+
+// TestMembership: a recording (the fake source) joins a room through
+// JoinSession: it proposes the rundown, Next drops the topic marker that
+// reaches the other host, presence says recording, stopped, then left.
+func TestMembership(t *testing.T) {
+	r := startRelay(t, t.TempDir())
+	defer r.Close()
+	url := "nats://" + r.Addr().String()
+	l, err := ParseLink(url + "/show/ep1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := session.New(session.Config{Dir: filepath.Join(t.TempDir(), "s"), Host: "alice", Device: "ramp", Channels: 1, Rate: 48000, QueueDir: "-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	states := make(chan State, 100)
+	in := newInbox()
+	bob, err := Join(Config{Link: l, Host: "bob", Rate: 48000, Dir: t.TempDir(), OnMarker: in.add,
+		OnPresence: func(p Presence) {
+			if p.Host == "alice" {
+				states <- p.State
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bob.Close(context.Background())
+	m, err := JoinSession(s, MembershipConfig{Link: l, Rundown: []string{"Intro", "News"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m.Host() != "alice" {
+		t.Fatalf("host %q", m.Host())
+	}
+	waitState := func(want State) {
+		t.Helper()
+		deadline := time.After(10 * time.Second)
+		for {
+			select {
+			case st := <-states:
+				if st == want {
+					return
+				}
+			case <-deadline:
+				t.Fatalf("alice's presence never said %s", want)
+			}
+		}
+	}
+	waitState(StateRecording)
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		if _, ok := m.Client().Rundown(); ok {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the proposed rundown never reached the room")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond)
+	rd, mk, err := m.Next(context.Background())
+	if err != nil || mk == nil || mk.Title != "Intro" || mk.Kind != markers.Topic || rd.Current != 0 {
+		t.Fatalf("Next: %+v %+v %v", rd, mk, err)
+	}
+	got := in.waitN(t, 1, 5*time.Second)
+	if got[0].ID != mk.ID || got[0].Title != "Intro" || got[0].Sample != mk.Sample {
+		t.Fatalf("bob received %+v, want %+v", got[0], mk)
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	waitState(StateStopped)
+	if err := m.Leave(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	waitState(StateLeft)
+	if meta, err := session.Load(s.Dir()); err != nil || meta.RoomClock == nil || meta.RoomClock.Host != "alice" {
+		t.Fatalf("session.json room_clock: %+v %v", meta.RoomClock, err)
+	}
+}

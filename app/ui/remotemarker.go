@@ -1,0 +1,199 @@
+package ui
+
+import (
+	"hash/fnv"
+	"image/color"
+	"strings"
+	"unicode"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/podmark/podmark/app/room"
+	"github.com/podmark/podmark/markers"
+)
+
+// The other hosts' markers in the marker list: each row carries its
+// author's initials on a badge of the author's colour, and is read-only
+// here (only its author can change it; the change comes through the room).
+
+// hostPalette are the author badge colours: dark enough for white initials,
+// apart from each other and from the marker kinds' colours.
+var hostPalette = []color.NRGBA{
+	{R: 0x00, G: 0x79, B: 0x6b, A: 0xff}, // teal
+	{R: 0x39, G: 0x49, B: 0xab, A: 0xff}, // indigo
+	{R: 0xc2, G: 0x18, B: 0x5b, A: 0xff}, // pink
+	{R: 0x6d, G: 0x4c, B: 0x41, A: 0xff}, // brown
+	{R: 0x00, G: 0x83, B: 0x8f, A: 0xff}, // cyan
+	{R: 0xbf, G: 0x36, B: 0x0c, A: 0xff}, // deep orange
+	{R: 0x55, G: 0x8b, B: 0x2f, A: 0xff}, // olive
+	{R: 0x9e, G: 0x6a, B: 0x00, A: 0xff}, // dark gold
+}
+
+// hostColor is host's badge colour: the same on every machine and in
+// every show, from a hash of the name.
+func hostColor(host string) color.NRGBA {
+	h := fnv.New32a()
+	h.Write([]byte(host))
+	return hostPalette[h.Sum32()%uint32(len(hostPalette))]
+}
+
+// initials are up to two letters for host: the first letters of its first
+// two words ("bob-smith" → "BS", "AnnaLee" → "AL"), else its first two
+// letters ("alice" → "AL").
+func initials(host string) string {
+	var words []string
+	cur := []rune{}
+	flush := func() {
+		if len(cur) > 0 {
+			words = append(words, string(cur))
+			cur = cur[:0]
+		}
+	}
+	prev := rune(0)
+	for _, r := range host {
+		switch {
+		case !unicode.IsLetter(r) && !unicode.IsDigit(r):
+			flush()
+		case unicode.IsUpper(r) && unicode.IsLower(prev):
+			flush()
+			cur = append(cur, r)
+		default:
+			cur = append(cur, r)
+		}
+		prev = r
+	}
+	flush()
+	var out []rune
+	switch {
+	case len(words) >= 2:
+		out = []rune{[]rune(words[0])[0], []rune(words[1])[0]}
+	case len(words) == 1:
+		out = []rune(words[0])[:min(2, len([]rune(words[0])))]
+	default:
+		return "?"
+	}
+	return strings.ToUpper(string(out))
+}
+
+// authorBadge is a host's initials on its colour.
+type authorBadge struct {
+	widget.BaseWidget
+	host string
+	bg   *canvas.Rectangle
+	text *canvas.Text
+}
+
+func newAuthorBadge(host string) *authorBadge {
+	b := &authorBadge{host: host}
+	b.bg = canvas.NewRectangle(hostColor(host))
+	b.bg.CornerRadius = 6
+	b.bg.SetMinSize(fyne.NewSize(30, 22))
+	b.text = canvas.NewText(initials(host), color.White)
+	b.text.TextStyle.Bold = true
+	b.text.TextSize = theme.CaptionTextSize()
+	b.text.Alignment = fyne.TextAlignCenter
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+// CreateRenderer implements fyne.Widget.
+func (b *authorBadge) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(container.NewStack(b.bg, container.NewCenter(b.text)))
+}
+
+// remoteKey names another host's marker in the list: ids are per author.
+func remoteKey(author, id string) string { return author + "\x00" + id }
+
+// remoteRow is another host's marker in the list: time on this host's
+// timeline ("≈" until the shared clock has an estimate), kind, the author's
+// badge, title and URL as text. It has no entry and no delete button.
+type remoteRow struct {
+	widget.BaseWidget
+	m     markers.Marker
+	exact bool
+	bar   *canvas.Rectangle
+	icon  *widget.Icon
+	time  *widget.Label
+	badge *authorBadge
+	title *widget.Label
+	by    *widget.Label
+}
+
+func newRemoteRow(l *markerList, m markers.Marker, exact bool) *remoteRow {
+	r := &remoteRow{badge: newAuthorBadge(m.Author)}
+	r.bar = canvas.NewRectangle(kindColor(m.Kind))
+	r.bar.SetMinSize(fyne.NewSize(6, 10))
+	r.icon = widget.NewIcon(kindIcon(m.Kind))
+	r.time = widget.NewLabel("")
+	r.time.TextStyle.Monospace = true
+	r.title = widget.NewLabel("")
+	r.title.Truncation = fyne.TextTruncateEllipsis
+	r.by = widget.NewLabel("")
+	r.by.Importance = widget.LowImportance
+	r.ExtendBaseWidget(r)
+	r.set(l, m, exact)
+	return r
+}
+
+func (r *remoteRow) set(l *markerList, m markers.Marker, exact bool) {
+	r.m, r.exact = m, exact
+	r.bar.FillColor = kindColor(m.Kind)
+	r.bar.Refresh()
+	r.icon.SetResource(kindIcon(m.Kind))
+	t := l.fmtTime(m.Sample)
+	if !exact {
+		t = "≈" + t
+	}
+	setLabel(r.time, t)
+	title := m.Title
+	if title == "" {
+		title = "Untitled " + string(m.Kind)
+	}
+	if m.URL != "" {
+		title += "  " + m.URL
+	}
+	setLabel(r.title, title)
+	setLabel(r.by, "by "+m.Author)
+}
+
+// CreateRenderer implements fyne.Widget.
+func (r *remoteRow) CreateRenderer() fyne.WidgetRenderer {
+	left := container.NewHBox(r.bar, r.icon, r.time, container.NewCenter(r.badge))
+	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, left, r.by, r.title))
+}
+
+// applyRemote shows another host's marker event, m placed on this host's
+// timeline (exact: through the shared clock).
+func (l *markerList) applyRemote(op room.Op, m markers.Marker, exact bool) {
+	if l.rec == nil {
+		return
+	}
+	k := remoteKey(m.Author, m.ID)
+	i := -1
+	for j := range l.remote {
+		if remoteKey(l.remote[j].Author, l.remote[j].ID) == k {
+			i = j
+			break
+		}
+	}
+	switch {
+	case op == room.OpDelete:
+		if i < 0 {
+			return
+		}
+		l.remote = append(l.remote[:i], l.remote[i+1:]...)
+		delete(l.rrows, k)
+	case i >= 0:
+		l.remote[i] = m
+		l.rrows[k].set(l, m, exact)
+	default:
+		l.remote = append(l.remote, m)
+		l.rrows[k] = newRemoteRow(l, m, exact)
+	}
+	l.rebuild()
+	l.w.rs.showSegmentTitle()
+}
