@@ -36,12 +36,13 @@ func runUpload(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "\nflags:")
 		fs.PrintDefaults()
 	}
-	link := fs.String("room", "", "room `link` (default: the one DIR was recorded in)")
-	creds := fs.String("creds", "", "room credentials `file` (nkey seed); default: the one DIR was recorded with")
-	ca := fs.String("room-ca", "", "PEM `file` of the CA that signed the relay's TLS certificate")
-	kbps := fs.Int("upload-kbps", room.DefaultUploadKbps, "cap of the upload in `kbit/s` (0 = no cap)")
+	var u uploadCall
+	fs.StringVar(&u.link, "room", "", "room `link` (default: the one DIR was recorded in)")
+	fs.StringVar(&u.creds, "creds", "", "room credentials `file` (nkey seed); default: the one DIR was recorded with")
+	fs.StringVar(&u.ca, "room-ca", "", "PEM `file` of the CA that signed the relay's TLS certificate")
+	fs.IntVar(&u.kbps, "upload-kbps", room.DefaultUploadKbps, "cap of the upload in `kbit/s` (0 = no cap)")
+	u.stdout, u.stderr = stdout, stderr
 	// flags may follow DIR
-	var dir string
 	rest := args
 	for {
 		if err := fs.Parse(rest); err != nil {
@@ -50,87 +51,116 @@ func runUpload(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if fs.NArg() == 0 {
 			break
 		}
-		if dir != "" {
+		if u.dir != "" {
 			fmt.Fprintf(stderr, "podmark upload: unexpected argument %q\n", fs.Arg(0))
 			return 2
 		}
-		dir, rest = fs.Arg(0), fs.Args()[1:]
+		u.dir, rest = fs.Arg(0), fs.Args()[1:]
 	}
-	bad := func(format string, a ...any) int {
-		fmt.Fprintf(stderr, "podmark upload: "+format+"\n", a...)
-		return 2
-	}
-	if dir == "" {
+	if u.dir == "" {
 		fs.Usage()
 		return 2
 	}
-	if *kbps < 0 {
-		return bad("--upload-kbps %d: want 0 (no cap) or more", *kbps)
-	}
-	meta, err := session.Load(dir)
+	l, err := u.resolve()
 	if err != nil {
-		return bad("%v", err)
+		u.say("%v", err)
+		return 2
 	}
-	if meta.State.Unfinished() {
-		return bad("%s was not finalized (state %s): run 'podmark recover %s' first", dir, meta.State, dir)
-	}
-	if meta.State == session.StateCreated {
-		return bad("%s holds no recording", dir)
-	}
-	sl, slErr := room.ReadSessionLink(dir)
-	host := room.SafeHost(meta.Host)
-	if slErr == nil {
-		host = sl.Host
-	}
-	if *link == "" {
-		if slErr != nil {
-			if errors.Is(slErr, os.ErrNotExist) {
-				return bad("--room is required: %s was not recorded with --room", dir)
-			}
-			return bad("--room is required: %v", slErr)
-		}
-		*link = sl.Link
-		if sl.Secret && *creds == "" && sl.Creds == "" {
-			fmt.Fprintf(stderr, "podmark upload: the room link had a token, not kept in %s: if the relay refuses, give --room with it\n", room.LinkFile)
-		}
-	}
-	if *creds == "" && slErr == nil {
-		*creds = sl.Creds
-	}
-	if *ca == "" && slErr == nil {
-		*ca = sl.CA
-	}
-	l, err := room.ParseLink(*link)
-	if err != nil {
-		return bad("--room: %v", err)
-	}
-	if *creds != "" {
-		if _, err := os.Stat(*creds); err != nil {
-			return bad("--creds: %v", err)
-		}
-	}
-	say := func(format string, a ...any) { fmt.Fprintf(stderr, "podmark upload: "+format+"\n", a...) }
-	c, err := room.Join(room.Config{Link: l, Creds: *creds, CA: *ca, Host: host, Rate: meta.Rate, NoMarkers: true,
+	c, err := room.Join(room.Config{Link: l, Creds: u.creds, CA: u.ca, Host: u.host, Rate: u.meta.Rate, NoMarkers: true,
 		OnLink: func(st room.LinkState) {
 			if st != room.LinkClosed {
-				say("room %s: %s", l, st)
+				u.say("room %s: %s", l, st)
 			}
 		},
-		Log: func(msg string) { say("%s", msg) }})
+		Log: func(msg string) { u.say("%s", msg) }})
 	if err != nil {
-		return bad("--room: %v", err)
+		u.say("--room: %v", err)
+		return 2
 	}
 	defer c.Close(context.Background())
-	up, err := room.StartUpload(context.Background(), c, dir, room.UploadOptions{Kbps: *kbps, Log: func(msg string) { say("%s", msg) }})
+	up, err := room.StartUpload(context.Background(), c, u.dir, room.UploadOptions{Kbps: u.kbps, Log: func(msg string) { u.say("%s", msg) }})
 	if err != nil {
-		say("%v", err)
+		u.say("%v", err)
 		return 1
 	}
 	defer up.Close()
-	say("sending %s to %s as %s (cap %s)", dir, l, host, kbpsText(*kbps))
+	u.say("sending %s to %s as %s (cap %s)", u.dir, l, u.host, kbpsText(u.kbps))
+	return u.wait(c, up)
+}
+
+// uploadCall is a `podmark upload` call: its flags and the session.
+type uploadCall struct {
+	dir, link, creds, ca string
+	kbps                 int
+	meta                 session.Meta
+	host                 string
+	stdout, stderr       io.Writer
+}
+
+func (u *uploadCall) say(format string, a ...any) {
+	fmt.Fprintf(u.stderr, "podmark upload: "+format+"\n", a...)
+}
+
+// resolve checks the flags and the session, and finds the room (--room, or
+// the one the session was recorded in, from room/link.json), the host name
+// and the credentials.
+func (u *uploadCall) resolve() (room.Link, error) {
+	if u.kbps < 0 {
+		return room.Link{}, fmt.Errorf("--upload-kbps %d: want 0 (no cap) or more", u.kbps)
+	}
+	meta, err := session.Load(u.dir)
+	if err != nil {
+		return room.Link{}, err
+	}
+	if meta.State.Unfinished() {
+		return room.Link{}, fmt.Errorf("%s was not finalized (state %s): run 'podmark recover %s' first", u.dir, meta.State, u.dir)
+	}
+	if meta.State == session.StateCreated {
+		return room.Link{}, fmt.Errorf("%s holds no recording", u.dir)
+	}
+	u.meta = meta
+	sl, slErr := room.ReadSessionLink(u.dir)
+	u.host = room.SafeHost(meta.Host)
+	if slErr == nil {
+		u.host = sl.Host
+	}
+	if u.link == "" {
+		if slErr != nil {
+			if errors.Is(slErr, os.ErrNotExist) {
+				return room.Link{}, fmt.Errorf("--room is required: %s was not recorded with --room", u.dir)
+			}
+			return room.Link{}, fmt.Errorf("--room is required: %v", slErr)
+		}
+		u.link = sl.Link
+		if sl.Secret && u.creds == "" && sl.Creds == "" {
+			u.say("the room link had a token, not kept in %s: if the relay refuses, give --room with it", room.LinkFile)
+		}
+	}
+	if u.creds == "" && slErr == nil {
+		u.creds = sl.Creds
+	}
+	if u.ca == "" && slErr == nil {
+		u.ca = sl.CA
+	}
+	l, err := room.ParseLink(u.link)
+	if err != nil {
+		return l, fmt.Errorf("--room: %v", err)
+	}
+	if u.creds != "" {
+		if _, err := os.Stat(u.creds); err != nil {
+			return l, fmt.Errorf("--creds: %v", err)
+		}
+	}
+	return l, nil
+}
+
+// wait shows the upload's progress once a second, with this host's
+// presence, until it is sent and verified (0), fails or is interrupted (1).
+func (u *uploadCall) wait(c *room.Client, up *room.Uploader) int {
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
+	meta := u.meta
 	presence := func() {
 		st := up.Status()
 		p := room.Presence{State: room.StateStopped, Rate: meta.Rate, Position: meta.Frames, Elapsed: float64(meta.Frames) / float64(meta.Rate), DiskLeft: -1, Upload: &st}
@@ -148,21 +178,21 @@ func runUpload(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			presence()
 			st := up.Status()
 			if st.State != room.UploadVerified {
-				say("%s", UploadLine(st))
+				u.say("%s", UploadLine(st))
 				return 1
 			}
-			say("all sent and verified: %d frames per track, %d track(s)", st.Sent, len(meta.Tracks))
+			u.say("all sent and verified: %d frames per track, %d track(s)", st.Sent, len(meta.Tracks))
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
 			_ = c.Flush(ctx)
 			return 0
 		case <-sigs:
-			say("stopped (%s); run it again to send the rest", UploadLine(up.Status()))
+			u.say("stopped (%s); run it again to send the rest", UploadLine(up.Status()))
 			return 1
 		case <-t.C:
 			presence()
 			st := up.Status()
-			fmt.Fprintf(stdout, "upload %s: %s of %s sent\n", UploadLine(st), fmtFrames(st.Sent, meta.Rate), fmtFrames(st.Recorded, meta.Rate))
+			fmt.Fprintf(u.stdout, "upload %s: %s of %s sent\n", UploadLine(st), fmtFrames(st.Sent, meta.Rate), fmtFrames(st.Recorded, meta.Rate))
 		}
 	}
 }
