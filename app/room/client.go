@@ -129,29 +129,115 @@ func Join(cfg Config) (*Client, error) {
 	if !cfg.Watch && (cfg.Rate < MinRate || cfg.Rate > MaxRate) {
 		return nil, fmt.Errorf("room: rate %d", cfg.Rate)
 	}
+	auth, err := authOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
 	c := &Client{cfg: cfg, names: NamesOf(cfg.Link), wake: make(chan struct{}, 1), idle: make(chan struct{}),
 		link: LinkConnecting, linkCh: make(chan struct{})}
 	close(c.idle)
-	if cfg.Dir != "" && !cfg.Watch {
-		rec, err := openRecord(cfg.Dir)
-		if err != nil {
-			return nil, err
-		}
-		c.rec = rec
-		out, left, err := openOutbox(cfg.Dir, OutboxRoom{Server: cfg.Link.ServerURL(), Show: cfg.Link.Show, Episode: cfg.Link.Episode, Host: cfg.Host})
-		if err != nil {
-			rec.close()
-			return nil, err
-		}
-		c.out = out
-		if len(left) > 0 {
-			// An earlier run's events go first, in their order.
-			c.queue = append(c.queue, left...)
-			c.idle = make(chan struct{})
-			c.log(fmt.Sprintf("sending %d marker event(s) left unsent in %s", len(left), filepath.Join(cfg.Dir, filepath.FromSlash(OutboxFile))))
-		}
+	if err := c.openLocal(); err != nil {
+		return nil, err
 	}
-	opts := []nats.Option{
+	l := cfg.Link
+	nc, err := nats.Connect(l.ServerURL(), append(c.connOptions(), auth...)...)
+	if err != nil {
+		c.closeLocal()
+		return nil, fmt.Errorf("room: %s: %w", l, err)
+	}
+	c.nc = nc
+	c.js, err = jetstream.New(nc)
+	if err != nil {
+		nc.Close()
+		c.closeLocal()
+		return nil, fmt.Errorf("room: %w", err)
+	}
+	if nc.IsConnected() {
+		c.setLink(LinkOnline)
+	}
+	c.ctx, c.cancel = context.WithCancel(context.Background())
+	if err := c.subscribeCore(); err != nil {
+		nc.Close()
+		c.closeLocal()
+		return nil, err
+	}
+	c.wg.Add(2)
+	go c.setup()
+	go c.sender()
+	return c, nil
+}
+
+// openLocal opens the session folder's room record and outbox (a host
+// with a session folder); an earlier run's unsent events are queued first.
+func (c *Client) openLocal() error {
+	cfg := c.cfg
+	if cfg.Dir == "" || cfg.Watch {
+		return nil
+	}
+	rec, err := openRecord(cfg.Dir)
+	if err != nil {
+		return err
+	}
+	out, left, err := openOutbox(cfg.Dir, OutboxRoom{Server: cfg.Link.ServerURL(), Show: cfg.Link.Show, Episode: cfg.Link.Episode, Host: cfg.Host})
+	if err != nil {
+		rec.close()
+		return err
+	}
+	c.rec, c.out = rec, out
+	if len(left) > 0 {
+		// An earlier run's events go first, in their order.
+		c.queue = append(c.queue, left...)
+		c.idle = make(chan struct{})
+		c.log(fmt.Sprintf("sending %d marker event(s) left unsent in %s", len(left), filepath.Join(cfg.Dir, filepath.FromSlash(OutboxFile))))
+	}
+	return nil
+}
+
+// closeLocal closes what openLocal opened (a Join that failed).
+func (c *Client) closeLocal() {
+	if c.rec != nil {
+		c.rec.close()
+		c.out.close()
+	}
+}
+
+// authOptions are the connection's credentials (--creds, or the link's
+// user or token) and TLS settings.
+func authOptions(cfg Config) ([]nats.Option, error) {
+	var opts []nats.Option
+	l := cfg.Link
+	switch {
+	case cfg.Creds != "":
+		o, err := nats.NkeyOptionFromSeed(cfg.Creds)
+		if err != nil {
+			return nil, fmt.Errorf("room: --creds %s: %w", cfg.Creds, err)
+		}
+		opts = append(opts, o)
+	case l.User != "":
+		opts = append(opts, nats.UserInfo(l.User, l.Password))
+	case l.Token != "":
+		opts = append(opts, nats.Token(l.Token))
+	}
+	if l.TLS {
+		if cfg.CA != "" {
+			if err := checkCA(cfg.CA); err != nil {
+				return nil, err
+			}
+			opts = append(opts, nats.RootCAs(cfg.CA))
+		}
+		opts = append(opts, nats.Secure())
+	}
+	return opts, nil
+}
+
+// connOptions are the connection's reconnect policy and the handlers that
+// turn its events into link states and messages the host can act on.
+func (c *Client) connOptions() []nats.Option {
+	cfg := c.cfg
+	refused := func(err error) {
+		c.log(fmt.Sprintf("the relay refused these credentials for %s (%v): check --creds or the link's token", cfg.Link, err))
+	}
+	return []nats.Option{
 		nats.Name("podmark " + cfg.Host),
 		nats.RetryOnFailedConnect(true),
 		nats.MaxReconnects(-1),
@@ -175,13 +261,13 @@ func Join(cfg Config) (*Client, error) {
 			if errors.Is(err, nats.ErrAuthorization) || errors.Is(err, nats.ErrAuthExpired) || errors.Is(err, nats.ErrAuthRevoked) ||
 				strings.Contains(low, "authorization") || strings.Contains(low, "authentication") {
 				if c.noteRefused() {
-					c.log(fmt.Sprintf("the relay refused these credentials for %s (%v): check --creds or the link's token", cfg.Link, err))
+					refused(err)
 				}
 			}
 		}),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
 			if errors.Is(err, nats.ErrAuthorization) || errors.Is(err, nats.ErrAuthExpired) {
-				c.log(fmt.Sprintf("the relay refused these credentials for %s (%v): check --creds or the link's token", cfg.Link, err))
+				refused(err)
 			}
 			if c.getLink() != LinkClosed {
 				c.setLink(LinkOffline)
@@ -193,60 +279,12 @@ func Join(cfg Config) (*Client, error) {
 				return
 			}
 			if errors.Is(err, nats.ErrAuthorization) {
-				c.log(fmt.Sprintf("the relay refused these credentials for %s (%v): check --creds or the link's token", cfg.Link, err))
+				refused(err)
 				return
 			}
 			c.log(err.Error())
 		}),
 	}
-	l := cfg.Link
-	switch {
-	case cfg.Creds != "":
-		o, err := nats.NkeyOptionFromSeed(cfg.Creds)
-		if err != nil {
-			return nil, fmt.Errorf("room: --creds %s: %w", cfg.Creds, err)
-		}
-		opts = append(opts, o)
-	case l.User != "":
-		opts = append(opts, nats.UserInfo(l.User, l.Password))
-	case l.Token != "":
-		opts = append(opts, nats.Token(l.Token))
-	}
-	if l.TLS {
-		if cfg.CA != "" {
-			if err := checkCA(cfg.CA); err != nil {
-				return nil, err
-			}
-			opts = append(opts, nats.RootCAs(cfg.CA))
-		}
-		opts = append(opts, nats.Secure())
-	}
-	nc, err := nats.Connect(l.ServerURL(), opts...)
-	if err != nil {
-		if c.rec != nil {
-			c.rec.close()
-			c.out.close()
-		}
-		return nil, fmt.Errorf("room: %s: %w", l, err)
-	}
-	c.nc = nc
-	c.js, err = jetstream.New(nc)
-	if err != nil {
-		nc.Close()
-		return nil, fmt.Errorf("room: %w", err)
-	}
-	if nc.IsConnected() {
-		c.setLink(LinkOnline)
-	}
-	c.ctx, c.cancel = context.WithCancel(context.Background())
-	if err := c.subscribeCore(); err != nil {
-		nc.Close()
-		return nil, err
-	}
-	c.wg.Add(2)
-	go c.setup()
-	go c.sender()
-	return c, nil
 }
 
 func (c *Client) log(msg string) {
