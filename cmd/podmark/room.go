@@ -148,49 +148,20 @@ func runRoomMarkers(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "podmark room markers: need LINK, --to FORMAT and OUT")
 		return 2
 	}
-	var mu sync.Mutex
-	var got []room.Received
-	var last uint64
-	c, ok := cf.join("markers", rest[0], stderr, room.Config{OnMarker: func(r room.Received) {
-		mu.Lock()
-		got = append(got, r)
-		last = r.Seq
-		mu.Unlock()
-	}})
+	var col eventCollector
+	c, ok := cf.join("markers", rest[0], stderr, room.Config{OnMarker: col.add})
 	if !ok {
 		return 2
 	}
 	defer c.Close(context.Background())
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	for !c.Joined() {
-		if ctx.Err() != nil {
-			fmt.Fprintf(stderr, "podmark room markers: cannot reach the room (%s)\n", c.Link())
-			return 1
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	want, err := c.LastSeq(ctx)
+	got, err := col.all(ctx, c)
 	if err != nil {
 		fmt.Fprintf(stderr, "podmark room markers: %v\n", err)
 		return 1
 	}
-	for {
-		mu.Lock()
-		done := last >= want
-		mu.Unlock()
-		if done {
-			break
-		}
-		if ctx.Err() != nil {
-			fmt.Fprintf(stderr, "podmark room markers: only %d of %d events arrived\n", last, want)
-			return 1
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	mu.Lock()
 	ms, rates := room.Replay(got)
-	mu.Unlock()
 	if len(ms) == 0 {
 		fmt.Fprintln(stderr, "podmark room markers: the room has no markers")
 		return 1
@@ -232,6 +203,50 @@ func runRoomMarkers(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stderr, "podmark room markers: %d markers from %d host(s) on %s's timeline (%s), in %s\n", len(placed), len(hosts), host, tl.Source, rest[1])
 	return 0
+}
+
+// eventCollector gathers a room's marker events as a watcher receives them.
+type eventCollector struct {
+	mu   sync.Mutex
+	got  []room.Received
+	last uint64
+}
+
+func (e *eventCollector) add(r room.Received) {
+	e.mu.Lock()
+	e.got = append(e.got, r)
+	e.last = r.Seq
+	e.mu.Unlock()
+}
+
+// all waits until c has joined and every event the room's stream held
+// when it joined has arrived, and returns them.
+func (e *eventCollector) all(ctx context.Context, c *room.Client) ([]room.Received, error) {
+	for !c.Joined() {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("cannot reach the room (%s)", c.Link())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	want, err := c.LastSeq(ctx)
+	if err != nil {
+		return nil, err
+	}
+	for {
+		e.mu.Lock()
+		last := e.last
+		e.mu.Unlock()
+		if last >= want {
+			break
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("only %d of %d events arrived", last, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]room.Received(nil), e.got...), nil
 }
 
 func runRoomInvite(args []string, stdout, stderr io.Writer) int {
