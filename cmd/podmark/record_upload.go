@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/podmark/podmark/app/room"
+	"github.com/podmark/podmark/app/session"
 )
 
 // startUpload starts the uploader of the recording and notes the room in
@@ -71,6 +72,12 @@ func (rj *roomJoin) waitUpload() {
 		return
 	}
 	defer rj.up.Close()
+	if rj.s.Meta().State == session.StateFailed {
+		// A failed recording (a lost device, a full disk) needs the host
+		// first; the upload may not be able to finish here at all.
+		fmt.Fprintf(rj.stderr, "podmark record: upload left unfinished (%s): the recording failed; 'podmark upload %s' sends what was recorded (after 'podmark recover %s' if it asks for it)\n", UploadLine(rj.up.Status()), rj.s.Dir(), rj.s.Dir())
+		return
+	}
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
