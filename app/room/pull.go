@@ -191,24 +191,11 @@ func dialPull(cfg PullConfig, log func(string)) (*nats.Conn, error) {
 		nats.ReconnectHandler(func(*nats.Conn) { log("reconnected to the relay") }),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { log(err.Error()) }),
 	}
-	switch {
-	case cfg.Creds != "":
-		o, err := nats.NkeyOptionFromSeed(cfg.Creds)
-		if err != nil {
-			return nil, fmt.Errorf("room: --creds %s: %w", cfg.Creds, err)
-		}
-		opts = append(opts, o)
-	case l.User != "":
-		opts = append(opts, nats.UserInfo(l.User, l.Password))
-	case l.Token != "":
-		opts = append(opts, nats.Token(l.Token))
+	auth, err := authOptions(Config{Link: l, Creds: cfg.Creds, CA: cfg.CA})
+	if err != nil {
+		return nil, err
 	}
-	if l.TLS {
-		if cfg.CA != "" {
-			opts = append(opts, nats.RootCAs(cfg.CA))
-		}
-		opts = append(opts, nats.Secure())
-	}
+	opts = append(opts, auth...)
 	nc, err := nats.Connect(l.ServerURL(), opts...)
 	if err != nil {
 		return nil, fmt.Errorf("room: %s: %w", l, err)
