@@ -84,6 +84,7 @@ func (rj *roomJoin) waitUpload() {
 	fmt.Fprintf(rj.stderr, "podmark record: sending the rest to the room (Ctrl-C leaves it for 'podmark upload %s')\n", rj.s.Dir())
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
+	var waiting time.Time // since when the relay has been out of reach
 	for {
 		select {
 		case <-rj.up.Done():
@@ -98,14 +99,29 @@ func (rj *roomJoin) waitUpload() {
 		case <-sigs:
 			fmt.Fprintf(rj.stderr, "podmark record: upload left unfinished (%s); 'podmark upload %s' sends the rest\n", UploadLine(rj.up.Status()), rj.s.Dir())
 			return
-		case <-t.C:
+		case now := <-t.C:
 			rj.m.PublishPresence()
 			st := rj.up.Status()
 			fmt.Fprintf(rj.stderr, "podmark record: upload: %s (%s of %s sent)\n", UploadLine(st),
 				fmtFrames(st.Sent, rj.rate), fmtFrames(st.Recorded, rj.rate))
+			switch {
+			case st.State != room.UploadWaiting:
+				waiting = time.Time{}
+			case waiting.IsZero():
+				waiting = now
+			case now.Sub(waiting) >= giveUpWaiting:
+				// The relay is gone (or refuses this host): the terminal is
+				// the host's, not the upload's.
+				fmt.Fprintf(rj.stderr, "podmark record: upload left unfinished: the relay has been out of reach for %v (%s); 'podmark upload %s' sends the rest\n", giveUpWaiting, UploadLine(st), rj.s.Dir())
+				return
+			}
 		}
 	}
 }
+
+// giveUpWaiting is how long `record` waits after Stop for a relay that is
+// out of reach before it leaves the rest of the upload to `podmark upload`.
+const giveUpWaiting = 8 * time.Second
 
 // fmtFrames formats a frame count as H:MM:SS.
 func fmtFrames(n int64, rate int) string {
