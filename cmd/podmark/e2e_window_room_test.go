@@ -137,11 +137,18 @@ func TestE2EWindowRoom(t *testing.T) {
 	xdo(t, "key", "t")
 	time.Sleep(300 * time.Millisecond)
 	xdo(t, "key", "s")
+	// A JACK xrun on this loaded machine drops a glitch marker, which the
+	// room carries too: only the key presses are counted.
 	var got []room.Received
 	waitFor(t, 10*time.Second, func() bool {
 		rs, err := room.ReadRecord(filepath.Join(bob.dir, filepath.FromSlash(room.RecordFile)))
-		got = rs
-		return err == nil && len(rs) >= 2
+		got = got[:0]
+		for _, r := range rs {
+			if r.Kind != markers.Glitch {
+				got = append(got, r)
+			}
+		}
+		return err == nil && len(got) >= 2
 	})
 	if len(got) != 2 || got[0].Author != "alice" || got[0].Kind != markers.Topic || got[1].Kind != markers.Sponsor {
 		t.Fatalf("bob's %s: %+v", room.RecordFile, got)
