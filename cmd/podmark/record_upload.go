@@ -14,6 +14,7 @@ import (
 
 	"github.com/podmark/podmark/app/room"
 	"github.com/podmark/podmark/app/session"
+	"github.com/podmark/podmark/markers"
 )
 
 // startUpload starts the uploader of the recording and notes the room in
@@ -123,11 +124,11 @@ func (rj *roomJoin) waitUpload() {
 // out of reach before it leaves the rest of the upload to `podmark upload`.
 const giveUpWaiting = 8 * time.Second
 
-// fmtFrames formats a frame count as H:MM:SS.
+// fmtFrames formats a frame count as H:MM:SS (markers.Clock, the one
+// time formatter).
 func fmtFrames(n int64, rate int) string {
 	if rate <= 0 {
-		return "0:00:00"
+		n, rate = 0, 1
 	}
-	s := n / int64(rate)
-	return fmt.Sprintf("%d:%02d:%02d", s/3600, s/60%60, s%60)
+	return markers.Clock(markers.SamplesToDuration(n, rate), markers.ClockLayout{HourDigits: 1})
 }
