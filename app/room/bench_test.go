@@ -4,16 +4,12 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 
-	toxiproxy "github.com/Shopify/toxiproxy/v2"
-	"github.com/Shopify/toxiproxy/v2/collectors"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
-
 	"github.com/podmark/podmark/markers"
+
+	"github.com/podmark/podmark/internal/netfault"
 )
 
 // benchLatency sends count markers from alice (through addr) to bob, each
@@ -70,18 +66,7 @@ func BenchmarkMarkerLatency150ms(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer r.Close()
-	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
-	srv.Metrics.ProxyMetrics = collectors.NewProxyMetricCollectors()
-	proxy := toxiproxy.NewProxy(srv, "relay", "127.0.0.1:0", r.Addr().String())
-	if err := proxy.Start(); err != nil {
-		b.Fatal(err)
-	}
-	defer proxy.Stop()
-	for _, s := range []string{"upstream", "downstream"} {
-		js := fmt.Sprintf(`{"name":"lat-%s","type":"latency","stream":%q,"attributes":{"latency":150,"jitter":30}}`, s, s)
-		if _, err := proxy.Toxics.AddToxicJson(strings.NewReader(js)); err != nil {
-			b.Fatal(err)
-		}
-	}
+	proxy := netfault.Start(b, "relay", r.Addr().String())
+	proxy.Both(b, "lat", "latency", `{"latency":150,"jitter":30}`)
 	benchLatency(b, r, "nats://"+proxy.Listen, 200, 400*time.Millisecond)
 }

@@ -4,15 +4,10 @@ import (
 	"context"
 	"fmt"
 	"sort"
-	"strings"
 	"testing"
 	"time"
 
-	toxiproxy "github.com/Shopify/toxiproxy/v2"
-	"github.com/Shopify/toxiproxy/v2/collectors"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
-
+	"github.com/podmark/podmark/internal/netfault"
 	"github.com/podmark/podmark/markers"
 )
 
@@ -26,28 +21,7 @@ func TestFaults(t *testing.T) {
 	}
 	r := startRelay(t, t.TempDir())
 	defer r.Close()
-	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
-	srv.Metrics.ProxyMetrics = collectors.NewProxyMetricCollectors()
-	proxy := toxiproxy.NewProxy(srv, "relay", "127.0.0.1:0", r.Addr().String())
-	if err := proxy.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer proxy.Stop()
-	toxic := func(name, typ, stream, attrs string) {
-		t.Helper()
-		js := fmt.Sprintf(`{"name":%q,"type":%q,"stream":%q,"attributes":%s}`, name, typ, stream, attrs)
-		if _, err := proxy.Toxics.AddToxicJson(strings.NewReader(js)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	untoxic := func(names ...string) {
-		t.Helper()
-		for _, n := range names {
-			if err := proxy.Toxics.RemoveToxic(context.Background(), n); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	proxy := netfault.Start(t, "relay", r.Addr().String())
 	var alog logBuf
 	link, _ := ParseLink("nats://" + proxy.Listen + "/show/ep1")
 	a, err := Join(Config{Link: link, Host: "alice", Rate: 48000, Dir: t.TempDir(), Log: alog.log})
@@ -68,8 +42,7 @@ func TestFaults(t *testing.T) {
 	}
 
 	// Latency 150 ms ± 30 ms each way.
-	toxic("lat-up", "latency", "upstream", `{"latency":150,"jitter":30}`)
-	toxic("lat-down", "latency", "downstream", `{"latency":150,"jitter":30}`)
+	proxy.Both(t, "lat", "latency", `{"latency":150,"jitter":30}`)
 	var lat []time.Duration
 	for range 20 {
 		time.Sleep(400 * time.Millisecond) // the previous event's ack is back: one event is in flight at a time
@@ -80,11 +53,10 @@ func TestFaults(t *testing.T) {
 	}
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	t.Logf("with 150±30 ms added: p50 %v, max %v", lat[len(lat)/2], lat[len(lat)-1])
-	untoxic("lat-up", "lat-down")
+	proxy.RemoveBoth(t, "lat")
 
 	// A 30 s outage: everything blackholed.
-	toxic("out-up", "timeout", "upstream", `{"timeout":0}`)
-	toxic("out-down", "timeout", "downstream", `{"timeout":0}`)
+	proxy.Outage(t)
 	waitUntil(t, 10*time.Second, func() bool { return a.Link() == LinkOffline })
 	for range 30 {
 		send(1)
@@ -93,14 +65,14 @@ func TestFaults(t *testing.T) {
 	if a.Pending() == 0 {
 		t.Error("nothing pending during the outage")
 	}
-	untoxic("out-up", "out-down")
+	proxy.EndOutage(t)
 	bIn.waitN(t, n, 60*time.Second)
 
 	// A connection reset.
-	toxic("reset", "reset_peer", "downstream", `{"timeout":0}`)
+	proxy.Add(t, "reset", "reset_peer", "downstream", `{"timeout":0}`)
 	send(10)
 	time.Sleep(2 * time.Second)
-	untoxic("reset")
+	proxy.Remove(t, "reset")
 	got := bIn.waitN(t, n, 60*time.Second)
 	time.Sleep(time.Second)
 	bIn.mu.Lock()

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,15 +14,13 @@ import (
 	"testing"
 	"time"
 
-	toxiproxy "github.com/Shopify/toxiproxy/v2"
-	"github.com/Shopify/toxiproxy/v2/collectors"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
 
 	"github.com/podmark/podmark/app/session"
 	"github.com/podmark/podmark/audio"
+
+	"github.com/podmark/podmark/internal/netfault"
 )
 
 // segs counts the segments of a track of frames frames.
@@ -157,20 +154,7 @@ func TestUploadRateCap(t *testing.T) {
 func TestUploadOutage(t *testing.T) {
 	r := startRelay(t, t.TempDir())
 	defer r.Close()
-	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
-	srv.Metrics.ProxyMetrics = collectors.NewProxyMetricCollectors()
-	proxy := toxiproxy.NewProxy(srv, "relay", "127.0.0.1:0", r.Addr().String())
-	if err := proxy.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer proxy.Stop()
-	toxic := func(name, typ, stream, attrs string) {
-		t.Helper()
-		js := fmt.Sprintf(`{"name":%q,"type":%q,"stream":%q,"attributes":%s}`, name, typ, stream, attrs)
-		if _, err := proxy.Toxics.AddToxicJson(strings.NewReader(js)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	proxy := netfault.Start(t, "relay", r.Addr().String())
 	dir := filepath.Join(t.TempDir(), "s")
 	recordRamp(t, dir, "alice", audio.Float32, 1, 4*SegmentFrames+7, "ramp:fast")
 	var lb logBuf
@@ -181,16 +165,11 @@ func TestUploadOutage(t *testing.T) {
 	}
 	defer up.Close()
 	waitUntil(t, 30*time.Second, func() bool { return up.Status().Sent >= SegmentFrames })
-	toxic("out-up", "timeout", "upstream", `{"timeout":0}`)
-	toxic("out-down", "timeout", "downstream", `{"timeout":0}`)
+	proxy.Outage(t)
 	waitUntil(t, 15*time.Second, func() bool { return up.Status().State == UploadWaiting })
 	during := up.Status()
 	time.Sleep(3 * time.Second)
-	for _, n := range []string{"out-up", "out-down"} {
-		if err := proxy.Toxics.RemoveToxic(context.Background(), n); err != nil {
-			t.Fatal(err)
-		}
-	}
+	proxy.EndOutage(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
 	if err := up.Wait(ctx); err != nil {

@@ -10,12 +10,9 @@ import (
 	"testing"
 	"time"
 
-	toxiproxy "github.com/Shopify/toxiproxy/v2"
-	"github.com/Shopify/toxiproxy/v2/collectors"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
-
 	"github.com/podmark/podmark/app/session"
+
+	"github.com/podmark/podmark/internal/netfault"
 )
 
 // TestPullStopToVerified is a benchmark, run by scripts/bench-pull.sh with
@@ -49,20 +46,9 @@ func TestPullStopToVerified(t *testing.T) {
 	}
 	_, url := startRelayProc(t, bin, filepath.Join(work, "store"))
 	relayAddr := strings.TrimPrefix(url, "nats://")
-	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
-	srv.Metrics.ProxyMetrics = collectors.NewProxyMetricCollectors()
 	link2M := func(name string) string {
-		p := toxiproxy.NewProxy(srv, name, "127.0.0.1:0", relayAddr)
-		if err := p.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(p.Stop)
-		for _, s := range []string{"upstream", "downstream"} {
-			js := fmt.Sprintf(`{"name":"bw-%s","type":"bandwidth","stream":%q,"attributes":{"rate":250}}`, s, s)
-			if _, err := p.Toxics.AddToxicJson(strings.NewReader(js)); err != nil {
-				t.Fatal(err)
-			}
-		}
+		p := netfault.Start(t, name, relayAddr)
+		p.Both(t, "bw", "bandwidth", `{"rate":250}`)
 		return "nats://" + p.Listen
 	}
 	hostLink := link2M("host") + "/benchpull/ep1"

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -62,7 +61,7 @@ func TestRelayLoad(t *testing.T) {
 	bin := podmarkBin(t)
 	dir := t.TempDir()
 	relay, url, gc := startTracedRelay(t, bin, filepath.Join(dir, "store"))
-	pid := relay.Process.Pid
+	pid := relay.cmd.Process.Pid
 	const rooms, members = 100, 3
 	var clients []*room.Client
 	var received atomic.Int64
@@ -228,36 +227,14 @@ func (g *gcTrace) live() float64 {
 
 // startTracedRelay is startRelayProc with the Go runtime's GC trace on the
 // relay's stderr, parsed into a gcTrace.
-func startTracedRelay(t *testing.T, bin, store string) (*exec.Cmd, string, *gcTrace) {
+func startTracedRelay(t *testing.T, bin, store string) (*child, string, *gcTrace) {
 	t.Helper()
-	cmd := exec.Command(bin, "relay", "--listen", "127.0.0.1:0", "--store", store, "--quiet")
+	cmd := exec.Command(bin, relayArgs("127.0.0.1:0", store)...)
 	cmd.Env = append(os.Environ(), "GODEBUG=gctrace=1")
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
 	gc := &gcTrace{}
 	cmd.Stderr = gc
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	urlc := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if m := regexp.MustCompile(`serving (nats://\S+),`).FindStringSubmatch(sc.Text()); m != nil {
-				urlc <- m[1]
-			}
-		}
-	}()
-	select {
-	case u := <-urlc:
-		return cmd, u, gc
-	case <-time.After(30 * time.Second):
-		t.Fatal("relay did not start")
-	}
-	return nil, "", nil
+	c, url := startRelayCmd(t, cmd)
+	return c, url, gc
 }
 
 func procRSS(t *testing.T, pid int) float64 {

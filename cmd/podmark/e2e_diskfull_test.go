@@ -43,14 +43,10 @@ func TestE2EDiskFullJACK(t *testing.T) {
 	dir := filepath.Join(disk, "s")
 	before := jackPorts(t)
 	child := startRecordChild(t, bin, "--out", dir, "--device", dev, "--channels", "2", "--rate", "48000", "--host", "df")
-	t.Cleanup(func() { child.cmd.Process.Kill() })
 	in0 := waitNewPort(t, before, "", ":in_0", 10*time.Second)
 	startJackPlayer(t, noise, in0, strings.TrimSuffix(in0, ":in_0")+":in_1").Play()
-	done := make(chan error, 1)
-	go func() { done <- child.cmd.Wait() }()
-	select {
-	case err = <-done:
-	case <-time.After(20 * time.Second):
+	err, ok := child.wait(20 * time.Second)
+	if !ok {
 		t.Fatalf("podmark record did not stop on the full disk:\n%s", child.stderr.String())
 	}
 	stderr := child.stderr.String()

@@ -6,7 +6,6 @@ package main
 // not call t.Parallel, so they never fight over JACK ports or the display.
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
@@ -252,40 +251,28 @@ func (p *jackPlayer) Wait() error { return p.cmd.Wait() }
 // recordChild is a `podmark record` child process: its stdin for marker
 // commands, its acknowledgements decoded from stdout, and its stderr.
 type recordChild struct {
-	cmd    *exec.Cmd
-	stdin  io.WriteCloser
-	acks   chan Ack // closed when stdout ends
-	stderr *lockedBuffer
+	*child
+	stdin io.WriteCloser
+	acks  chan Ack // closed when stdout ends
 }
 
 // startRecordChild starts `podmark record args...`. A stdout line that is not
 // an acknowledgement fails the test.
 func startRecordChild(t *testing.T, bin string, args ...string) *recordChild {
 	t.Helper()
-	c := &recordChild{cmd: exec.Command(bin, append([]string{"record"}, args...)...), acks: make(chan Ack, 256), stderr: &lockedBuffer{}}
+	cmd := exec.Command(bin, append([]string{"record"}, args...)...)
+	c := &recordChild{acks: make(chan Ack, 256)}
 	var err error
-	if c.stdin, err = c.cmd.StdinPipe(); err != nil {
+	if c.stdin, err = cmd.StdinPipe(); err != nil {
 		t.Fatal(err)
 	}
-	stdout, err := c.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.cmd.Stderr = c.stderr
-	if err := c.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			var a Ack
-			if err := json.Unmarshal(sc.Bytes(), &a); err != nil {
-				t.Errorf("ack line %q: %v", sc.Text(), err)
-				continue
-			}
-			c.acks <- a
+	c.child = startChild(t, cmd, func(b []byte) {
+		var a Ack
+		if err := json.Unmarshal(b, &a); err != nil {
+			t.Errorf("ack line %q: %v", b, err)
+			return
 		}
-		close(c.acks)
-	}()
+		c.acks <- a
+	}, func() { close(c.acks) })
 	return c
 }

@@ -70,7 +70,6 @@ func kill9JACKRun(t *testing.T, bin, dev, noise string, played []float32, delay 
 	dir := filepath.Join(t.TempDir(), "session")
 	before := jackPorts(t)
 	child := startRecordChild(t, bin, "--out", dir, "--device", dev, "--channels", "2", "--rate", strconv.Itoa(rate), "--host", "kj")
-	t.Cleanup(func() { child.cmd.Process.Kill() })
 	in0 := waitNewPort(t, before, "", ":in_0", 10*time.Second)
 	startJackPlayer(t, noise, in0, strings.TrimSuffix(in0, ":in_0")+":in_1").Play()
 
@@ -99,10 +98,7 @@ func kill9JACKRun(t *testing.T, bin, dev, noise string, played []float32, delay 
 	}
 	time.Sleep(time.Until(meta.StartUTC.Add(delay)))
 	killTime := time.Now()
-	if err := child.cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	child.cmd.Wait()
+	child.kill(t)
 	for a := range child.acks {
 		acked = append(acked, a)
 	}

@@ -37,7 +37,6 @@ func startRecorder(t *testing.T, bin, dev, dir, host string) *recorder {
 	t.Helper()
 	before := jackPorts(t)
 	r := &recorder{recordChild: startRecordChild(t, bin, "--out", dir, "--device", dev, "--channels", "1", "--rate", "48000", "--bits", "24", "--host", host, "--title", "merge e2e"), dir: dir}
-	t.Cleanup(func() { r.cmd.Process.Kill(); r.cmd.Wait() })
 	deadline := time.Now().Add(15 * time.Second)
 	for r.port == "" {
 		for p := range jackPorts(t) {
@@ -71,15 +70,12 @@ func (r *recorder) send(t *testing.T, line string) {
 func (r *recorder) stop(t *testing.T) {
 	t.Helper()
 	r.send(t, "stop")
-	done := make(chan error, 1)
-	go func() { done <- r.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Fatalf("podmark record %s: %v\n%s", r.dir, err, r.stderr.String())
-		}
-	case <-time.After(20 * time.Second):
+	err, ok := r.wait(20 * time.Second)
+	if !ok {
 		t.Fatalf("podmark record %s did not stop", r.dir)
+	}
+	if err != nil {
+		t.Fatalf("podmark record %s: %v\n%s", r.dir, err, r.stderr.String())
 	}
 }
 

@@ -35,15 +35,12 @@ import (
 	"testing"
 	"time"
 
-	toxiproxy "github.com/Shopify/toxiproxy/v2"
-	"github.com/Shopify/toxiproxy/v2/collectors"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/rs/zerolog"
 
 	"github.com/podmark/podmark/app/room"
 	"github.com/podmark/podmark/app/session"
+	"github.com/podmark/podmark/internal/netfault"
 	"github.com/podmark/podmark/markers"
 )
 
@@ -89,15 +86,12 @@ func stopAndWait(t *testing.T, c *roomChild, within time.Duration) {
 	t.Helper()
 	c.send(t, "stop")
 	c.stdin.Close()
-	done := make(chan error, 1)
-	go func() { done <- c.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("record exited: %v\n%s", err, c.stderr.String())
-		}
-	case <-time.After(within):
+	err, ok := c.wait(within)
+	if !ok {
 		t.Fatalf("record did not stop within %v; stderr:\n%s", within, c.stderr.String())
+	}
+	if err != nil {
+		t.Errorf("record exited: %v\n%s", err, c.stderr.String())
 	}
 }
 
@@ -171,33 +165,10 @@ func TestE2EPullJACK(t *testing.T) {
 	_, url := startRelayProc(t, bin, filepath.Join(work, "store"))
 	relayAddr := strings.TrimPrefix(url, "nats://")
 
-	srv := toxiproxy.NewServer(toxiproxy.NewMetricsContainer(prometheus.NewRegistry()), zerolog.Nop())
-	srv.Metrics.ProxyMetrics = collectors.NewProxyMetricCollectors()
-	proxy := toxiproxy.NewProxy(srv, "relay", "127.0.0.1:0", relayAddr)
-	if err := proxy.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer proxy.Stop()
-	toxic := func(name, typ, stream, attrs string) {
-		t.Helper()
-		js := fmt.Sprintf(`{"name":%q,"type":%q,"stream":%q,"attributes":%s}`, name, typ, stream, attrs)
-		if _, err := proxy.Toxics.AddToxicJson(strings.NewReader(js)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	untoxic := func(names ...string) {
-		t.Helper()
-		for _, n := range names {
-			if err := proxy.Toxics.RemoveToxic(context.Background(), n); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	proxy := netfault.Start(t, "relay", relayAddr)
 	// 1 Mbit/s (125 KB/s) and 100 ms each way on bob's link.
-	toxic("bw-up", "bandwidth", "upstream", `{"rate":125}`)
-	toxic("bw-down", "bandwidth", "downstream", `{"rate":125}`)
-	toxic("lat-up", "latency", "upstream", `{"latency":100}`)
-	toxic("lat-down", "latency", "downstream", `{"latency":100}`)
+	proxy.Both(t, "bw", "bandwidth", `{"rate":125}`)
+	proxy.Both(t, "lat", "latency", `{"latency":100}`)
 
 	link := url + "/pullshow/ep1"
 	bobLink := "nats://" + proxy.Listen + "/pullshow/ep1"
@@ -218,15 +189,14 @@ func TestE2EPullJACK(t *testing.T) {
 	bob.send(t, "topic Clocks")
 	time.Sleep(30 * time.Second)
 	// 30 s with bob's link dead (every byte blackholed), markers dropped meanwhile.
-	toxic("out-up", "timeout", "upstream", `{"timeout":0}`)
-	toxic("out-down", "timeout", "downstream", `{"timeout":0}`)
+	proxy.Outage(t)
 	outFrom := time.Since(bobStart)
 	bob.send(t, "sponsor During the outage")
 	time.Sleep(15 * time.Second)
 	alice.send(t, "note Bob is offline")
 	bob.send(t, "edit cough")
 	time.Sleep(15 * time.Second)
-	untoxic("out-up", "out-down")
+	proxy.EndOutage(t)
 	outTo := time.Since(bobStart)
 	if err := play.Wait(); err != nil {
 		t.Fatalf("sndfile-jackplay: %v", err)
@@ -322,10 +292,7 @@ func TestE2EPullAfterKill9(t *testing.T) {
 	time.Sleep(14 * time.Second) // past two segments, the upload behind at 300 kbit/s
 	rec.send(t, "note About to crash")
 	time.Sleep(500 * time.Millisecond)
-	if err := rec.cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	rec.cmd.Wait()
+	rec.kill(t)
 	if o, err := exec.Command(bin, "recover", dir).CombinedOutput(); err != nil {
 		t.Fatalf("recover: %v\n%s", err, o)
 	}

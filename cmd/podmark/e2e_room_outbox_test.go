@@ -3,7 +3,6 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 	"os/exec"
 	"path/filepath"
 	"strings"
@@ -24,16 +23,7 @@ func TestE2ERoomOutboxAfterKill(t *testing.T) {
 	dir := t.TempDir()
 	store := filepath.Join(dir, "store")
 	port := freeLoopbackPort(t)
-	startRelay := func() *exec.Cmd {
-		cmd := exec.Command(bin, "relay", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--store", store, "--quiet")
-		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		return cmd
-	}
-	relay := startRelay()
+	relay := startFixedRelay(t, bin, store, port)
 	link := fmt.Sprintf("nats://127.0.0.1:%d/show/ep1", port)
 	aliceDir := filepath.Join(dir, "alice")
 	a := startRoomChild(t, bin, "--out", aliceDir, "--device", "ramp", "--host", "alice", "--room", link)
@@ -46,19 +36,13 @@ func TestE2ERoomOutboxAfterKill(t *testing.T) {
 	for range 3 {
 		b.next(t, true, 5*time.Second)
 	}
-	if err := relay.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	relay.Wait()
+	relay.kill(t)
 	waitFor(t, 10*time.Second, func() bool { return strings.Contains(a.stderr.String(), ": offline") })
 	for i := range 4 {
 		a.send(t, fmt.Sprintf("note offline %d", i))
 		a.next(t, false, 5*time.Second) // acknowledged to alice at once
 	}
-	if err := a.cmd.Process.Kill(); err != nil { // SIGKILL: no goodbye
-		t.Fatal(err)
-	}
-	a.cmd.Wait()
+	a.kill(t) // SIGKILL: no goodbye
 	n, ob, err := room.OutboxPending(aliceDir)
 	if err != nil || n != 4 || ob.Link() != link || ob.Host != "alice" {
 		t.Fatalf("alice's outbox after the kill: %d pending for %+v, %v; want the 4 offline markers", n, ob, err)
@@ -69,7 +53,7 @@ func TestE2ERoomOutboxAfterKill(t *testing.T) {
 		!strings.Contains(string(out), "podmark room sync "+aliceDir) {
 		t.Errorf("recover: %v\n%s", err, out)
 	}
-	startRelay()
+	startFixedRelay(t, bin, store, port)
 	out, err := exec.Command(bin, "room", "sync", aliceDir).CombinedOutput()
 	if err != nil {
 		t.Fatalf("room sync: %v\n%s", err, out)

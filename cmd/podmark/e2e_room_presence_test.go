@@ -102,7 +102,7 @@ func TestE2ERoomPresenceFailed(t *testing.T) {
 		t.Errorf("room watch's failed presence has error %q", failed.Error)
 	}
 	mu.Unlock()
-	if err := a.cmd.Wait(); err == nil || a.cmd.ProcessState.ExitCode() != 1 {
+	if err, ok := a.wait(20 * time.Second); !ok || err == nil || a.cmd.ProcessState.ExitCode() != 1 {
 		t.Errorf("alice's podmark exited %v, want 1", err)
 	}
 	b.stop(t)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -34,41 +32,28 @@ type roomLine struct {
 }
 
 type roomChild struct {
-	cmd    *exec.Cmd
-	stdin  io.WriteCloser
-	lines  chan roomLine
-	stderr *lockedBuffer
+	*child
+	stdin io.WriteCloser
+	lines chan roomLine // closed when stdout ends
 }
 
 func startRoomChild(t *testing.T, bin string, args ...string) *roomChild {
 	t.Helper()
-	c := &roomChild{cmd: exec.Command(bin, append([]string{"record"}, args...)...), lines: make(chan roomLine, 4096), stderr: &lockedBuffer{}}
+	cmd := exec.Command(bin, append([]string{"record"}, args...)...)
+	c := &roomChild{lines: make(chan roomLine, 4096)}
 	var err error
-	if c.stdin, err = c.cmd.StdinPipe(); err != nil {
+	if c.stdin, err = cmd.StdinPipe(); err != nil {
 		t.Fatal(err)
 	}
-	out, err := c.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	c.cmd.Stderr = c.stderr
-	if err := c.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { c.cmd.Process.Kill(); c.cmd.Wait() })
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			var l roomLine
-			if err := json.Unmarshal(sc.Bytes(), &l); err != nil {
-				t.Errorf("stdout line %q: %v", sc.Text(), err)
-				continue
-			}
-			l.seen = time.Now()
-			c.lines <- l
+	c.child = startChild(t, cmd, func(b []byte) {
+		var l roomLine
+		if err := json.Unmarshal(b, &l); err != nil {
+			t.Errorf("stdout line %q: %v", b, err)
+			return
 		}
-		close(c.lines)
-	}()
+		l.seen = time.Now()
+		c.lines <- l
+	}, func() { close(c.lines) })
 	return c
 }
 
@@ -100,51 +85,14 @@ func (c *roomChild) next(t *testing.T, remote bool, within time.Duration) roomLi
 
 func (c *roomChild) stop(t *testing.T) {
 	t.Helper()
-	c.send(t, "stop")
-	c.stdin.Close()
-	done := make(chan error, 1)
-	go func() { done <- c.cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("record exited: %v\n%s", err, c.stderr.String())
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatalf("record did not stop; stderr:\n%s", c.stderr.String())
-	}
+	stopAndWait(t, c, 20*time.Second)
 }
 
 // startRelayProc runs `podmark relay` on a free loopback port and returns
-// its URL.
-func startRelayProc(t *testing.T, bin, store string, args ...string) (*exec.Cmd, string) {
+// it with its URL.
+func startRelayProc(t *testing.T, bin, store string, args ...string) (*child, string) {
 	t.Helper()
-	cmd := exec.Command(bin, append([]string{"relay", "--listen", "127.0.0.1:0", "--store", store, "--quiet"}, args...)...)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	errb := &lockedBuffer{}
-	cmd.Stderr = errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	urlc := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if m := regexp.MustCompile(`serving (nats://\S+),`).FindStringSubmatch(sc.Text()); m != nil {
-				urlc <- m[1]
-			}
-		}
-	}()
-	select {
-	case u := <-urlc:
-		return cmd, u
-	case <-time.After(30 * time.Second):
-		t.Fatalf("relay did not start: %s", errb.String())
-	}
-	return nil, ""
+	return startRelayCmd(t, exec.Command(bin, relayArgs("127.0.0.1:0", store, args...)...))
 }
 
 // TestE2ERoomTwoHosts: two `podmark record --room` and a `podmark relay`:
@@ -327,16 +275,7 @@ func TestE2ERoomRelayKilled(t *testing.T) {
 	dir := t.TempDir()
 	store := filepath.Join(dir, "store")
 	port := freeLoopbackPort(t)
-	startFixed := func() *exec.Cmd {
-		cmd := exec.Command(bin, "relay", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--store", store, "--quiet")
-		cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-		return cmd
-	}
-	relay := startFixed()
+	relay := startFixedRelay(t, bin, store, port)
 	link := fmt.Sprintf("nats://127.0.0.1:%d/show/ep1", port)
 	a := startRoomChild(t, bin, "--out", filepath.Join(dir, "alice"), "--device", "ramp", "--host", "alice", "--room", link)
 	b := startRoomChild(t, bin, "--out", filepath.Join(dir, "bob"), "--device", "ramp", "--host", "bob", "--room", link)
@@ -347,17 +286,14 @@ func TestE2ERoomRelayKilled(t *testing.T) {
 	for range 10 {
 		b.next(t, true, 5*time.Second)
 	}
-	if err := relay.Process.Kill(); err != nil { // SIGKILL
-		t.Fatal(err)
-	}
-	relay.Wait()
+	relay.kill(t) // SIGKILL
 	waitFor(t, 10*time.Second, func() bool { return strings.Contains(a.stderr.String(), ": offline") })
 	for i := range 10 {
 		a.send(t, fmt.Sprintf("note offline %d", i))
 		a.next(t, false, 5*time.Second) // acknowledged locally while the room is down
 	}
 	time.Sleep(2 * time.Second)
-	startFixed()
+	startFixedRelay(t, bin, store, port)
 	var titles []string
 	for range 10 {
 		titles = append(titles, b.next(t, true, 30*time.Second).Title)
@@ -462,12 +398,10 @@ func TestE2ERoomUnreachable(t *testing.T) {
 	}
 }
 
-func startFixedRelay(t *testing.T, bin, store string, port int) {
+// startFixedRelay runs `podmark relay` on the given loopback port (to be
+// killed and restarted on the same address) and returns once it serves.
+func startFixedRelay(t *testing.T, bin, store string, port int) *child {
 	t.Helper()
-	cmd := exec.Command(bin, "relay", "--listen", fmt.Sprintf("127.0.0.1:%d", port), "--store", store, "--quiet")
-	cmd.Stdout, cmd.Stderr = io.Discard, io.Discard
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	c, _ := startRelayCmd(t, exec.Command(bin, relayArgs(fmt.Sprintf("127.0.0.1:%d", port), store)...))
+	return c
 }

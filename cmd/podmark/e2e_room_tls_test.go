@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
@@ -11,9 +10,7 @@ import (
 	"math/big"
 	"net"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -75,33 +72,11 @@ func TestE2ERoomTLS(t *testing.T) {
 	bin := podmarkBin(t)
 	dir := t.TempDir()
 	ca, cert, key, otherCA := writeTestPKI(t, dir)
-	cmd := exec.Command(bin, "relay", "--listen", "127.0.0.1:0", "--store", filepath.Join(dir, "store"), "--quiet", "--tls-cert", cert, "--tls-key", key)
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
+	_, url := startRelayProc(t, bin, filepath.Join(dir, "store"), "--tls-cert", cert, "--tls-key", key)
+	if !strings.HasPrefix(url, "tls://") {
+		t.Fatalf("relay with a certificate serves %s, want tls://", url)
 	}
-	errb := &lockedBuffer{}
-	cmd.Stderr = errb
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if m := regexp.MustCompile(`serving \w+://(\S+),`).FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
-			}
-		}
-	}()
-	var link string
-	select {
-	case a := <-addr:
-		link = "tls://" + a + "/show/ep1"
-	case <-time.After(30 * time.Second):
-		t.Fatalf("relay did not start: %s", errb.String())
-	}
+	link := url + "/show/ep1"
 	a := startRoomChild(t, bin, "--out", filepath.Join(dir, "alice"), "--device", "ramp", "--host", "alice", "--room", link, "--room-ca", ca)
 	b := startRoomChild(t, bin, "--out", filepath.Join(dir, "bob"), "--device", "ramp", "--host", "bob", "--room", link, "--room-ca", ca)
 	c := startRoomChild(t, bin, "--out", filepath.Join(dir, "carol"), "--device", "ramp", "--host", "carol", "--room", link, "--room-ca", otherCA)

@@ -46,7 +46,7 @@ func TestE2EUpload(t *testing.T) {
 	if err := a.cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	if err := a.cmd.Wait(); err != nil {
+	if err, ok := a.wait(30 * time.Second); !ok || err != nil {
 		t.Fatalf("record after Ctrl-C in the upload wait: %v\n%s", err, a.stderr.String())
 	}
 	if !strings.Contains(a.stderr.String(), "upload left unfinished") || !strings.Contains(a.stderr.String(), "podmark upload "+sess) {
