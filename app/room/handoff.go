@@ -59,6 +59,10 @@ const (
 	HdrPCMSHA256 = "Podmark-Pcm-Sha256" // hex SHA-256 of the segment's bytes in the WAV data chunk
 	HdrCodec     = "Podmark-Codec"      // CodecFLAC or CodecPCM
 	HdrRecovered = "Podmark-Recovered"  // "1": written out by `podmark recover`
+	// HdrDataOffset is the byte offset of the first audio byte in the
+	// host's WAV file (the length of the manifest's Header): the editor
+	// writes each segment's audio where it will stay in the rebuilt file.
+	HdrDataOffset = "Podmark-Data-Offset"
 )
 
 // Segment describes one segment of a track as its manifest lists it.

@@ -7,8 +7,8 @@ package room
 // On disk, for host H in the output folder DIR:
 //
 //	DIR/H.partial/                 while H is being pulled (never looks complete)
-//	DIR/H.partial/tracks/T.pcm.part  T's audio data as it arrives, at its final offsets
-//	DIR/H.partial/tracks/T.wav       T rebuilt (header + data + trailer) and verified
+//	DIR/H.partial/tracks/T.wav.part  T's audio data as it arrives, where it stays in T.wav
+//	DIR/H.partial/tracks/T.wav       T completed (header + data + trailer) and verified
 //	DIR/H/                         H.partial renamed once everything is verified
 //	DIR/H/room/pulled.json         what was verified (PullReceipt); a re-run skips H
 //
@@ -16,8 +16,16 @@ package room
 // SHA-256 digest; its decoded audio is then hashed and compared with the
 // segment's Podmark-Pcm-Sha256. A segment that fails either is fetched again;
 // one that stays damaged ends H's pull with a DamagedError naming the host,
-// track and time range. A rebuilt track must match its manifest's frame
-// count, data SHA-256 and file SHA-256 before it is renamed to T.wav.
+// track and time range. The audio's SHA-256 is carried along as the
+// segments arrive in order, so completing a track when its manifest comes
+// is the same small work however long the show was: the manifest's header
+// written in front of the audio (segments say where the audio starts, in
+// Podmark-Data-Offset), its trailer after it, the frame count and the
+// audio's SHA-256 checked, the file synced and renamed to T.wav. The file
+// is then header + audio + trailer byte for byte, which is the host's file
+// whose SHA-256 the manifest states. Segments from a host that does not say
+// where its audio starts go to T.pcm.part, and the track is rebuilt from it
+// by copying, hashing the whole file.
 
 import (
 	"bytes"
@@ -27,6 +35,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path/filepath"
@@ -480,9 +489,19 @@ type hostPull struct {
 type trackPull struct {
 	name   string         // base name, "alice-1"
 	have   map[int]string // segment → object digest verified on disk
-	align  int            // bytes per frame in the WAV data (0 = not known yet)
-	frames int64          // frames on disk (contiguous or not: the end of the furthest segment)
-	built  string         // file SHA-256 of the rebuilt T.wav, once verified
+	segs   map[int]segHeaders
+	align  int    // bytes per frame in the WAV data (0 = not known yet)
+	data   string // the file the audio goes into ("" = not chosen yet): T.wav.part or T.pcm.part
+	off    int64  // where the audio starts in data
+	frames int64  // frames on disk (contiguous or not: the end of the furthest segment)
+	built  string // file SHA-256 of the completed T.wav, once verified
+
+	// The audio's SHA-256 over segments 0..hashed-1, in order, and the
+	// object digests it covers.
+	sum       hash.Hash
+	hashed    int
+	hashedEnd int64
+	hashedDig []string
 }
 
 func (h *hostPull) progress() HostPull {
@@ -728,7 +747,7 @@ func safeTrackPath(p string) bool {
 func (h *hostPull) track(name string) *trackPull {
 	t := h.tracks[name]
 	if t == nil {
-		t = &trackPull{name: name, have: map[int]string{}}
+		t = &trackPull{name: name, have: map[int]string{}, segs: map[int]segHeaders{}, sum: sha256.New()}
 		h.tracks[name] = t
 	}
 	return t
@@ -736,6 +755,35 @@ func (h *hostPull) track(name string) *trackPull {
 
 func (h *hostPull) pcmPath(t *trackPull) string {
 	return filepath.Join(h.dir, "tracks", t.name+".pcm.part")
+}
+
+// partPath is where a track's audio is written in place: T.wav.part.
+func (h *hostPull) partPath(t *trackPull) string { return h.wavPath(t) + ".part" }
+
+// chooseData picks, on the first segment of a track, the file its audio
+// goes into: T.wav.part at the host's data offset, or T.pcm.part at 0 when
+// the host does not say where its audio starts.
+func (h *hostPull) chooseData(t *trackPull, hd segHeaders) error {
+	if t.data != "" {
+		if hd.dataOff >= 0 && t.data == h.partPath(t) && hd.dataOff != t.off {
+			return h.errorf("track %s: a segment puts the audio at byte %d, earlier ones at %d", t.name, hd.dataOff, t.off)
+		}
+		return nil
+	}
+	if hd.dataOff < 0 {
+		t.data, t.off = h.pcmPath(t), 0
+		return nil
+	}
+	t.data, t.off = h.partPath(t), hd.dataOff
+	// A track completed before (its manifest replaced since): its audio is
+	// in T.wav, at the same place.
+	if !fileExists(t.data) && fileExists(h.wavPath(t)) {
+		if err := os.Rename(h.wavPath(t), t.data); err != nil {
+			return h.errorf("%w", err)
+		}
+		t.built = ""
+	}
+	return nil
 }
 
 func (h *hostPull) wavPath(t *trackPull) string {
@@ -814,8 +862,13 @@ func (h *hostPull) pullSmall(ctx context.Context, name string) error {
 // segHeaders are a segment's object headers.
 type segHeaders struct {
 	start, frames int64
+	dataOff       int64 // Podmark-Data-Offset, -1 when the host does not send it
 	pcmSHA, codec string
 }
+
+// maxDataOffset bounds Podmark-Data-Offset: a WAV header podmark writes is
+// under 1 KiB; a hostile value must not make a sparse file of terabytes.
+const maxDataOffset = 1 << 20
 
 func parseSegHeaders(info *jetstream.ObjectInfo) (segHeaders, error) {
 	var s segHeaders
@@ -824,6 +877,14 @@ func parseSegHeaders(info *jetstream.ObjectInfo) (segHeaders, error) {
 	s.start, err1 = strconv.ParseInt(hd.Get(HdrStart), 10, 64)
 	s.frames, err2 = strconv.ParseInt(hd.Get(HdrFrames), 10, 64)
 	s.pcmSHA, s.codec = strings.ToLower(hd.Get(HdrPCMSHA256)), hd.Get(HdrCodec)
+	s.dataOff = -1
+	if v := hd.Get(HdrDataOffset); v != "" {
+		off, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || off < 12 || off > maxDataOffset {
+			return s, fmt.Errorf("%s: bad %s header %q", info.Name, HdrDataOffset, v)
+		}
+		s.dataOff = off
+	}
 	switch {
 	case err1 != nil || err2 != nil || s.start < 0 || s.frames <= 0 || s.frames > SegmentFrames:
 		return s, fmt.Errorf("%s: bad %s/%s headers %q/%q", info.Name, HdrStart, HdrFrames, hd.Get(HdrStart), hd.Get(HdrFrames))
@@ -836,16 +897,18 @@ func parseSegHeaders(info *jetstream.ObjectInfo) (segHeaders, error) {
 }
 
 // pullSegment fetches segment n of t, decodes it, checks its audio against
-// Podmark-Pcm-Sha256 and writes it into T.pcm.part. A segment already in
-// T.pcm.part (an earlier run) is only hashed.
+// Podmark-Pcm-Sha256 and writes it into the track's data file. A segment
+// already there (an earlier run) is only hashed.
 func (h *hostPull) pullSegment(ctx context.Context, t *trackPull, n int, info *jetstream.ObjectInfo) error {
 	hd, err := parseSegHeaders(info)
 	if err != nil {
 		return h.errorf("track %s: %w", t.name, err)
 	}
+	if err := h.chooseData(t, hd); err != nil {
+		return err
+	}
 	if t.align > 0 && h.onDisk(t, hd) {
-		h.gotSegment(t, n, info.Digest, hd)
-		return nil
+		return h.gotSegment(t, n, info.Digest, hd, nil)
 	}
 	var lastErr error
 	for attempt := 0; attempt <= h.p.cfg.Retries; attempt++ {
@@ -884,11 +947,10 @@ func (h *hostPull) pullSegment(ctx context.Context, t *trackPull, n int, info *j
 			return h.errorf("track %s segment %d: %d bytes per frame, earlier segments %d", t.name, n, align, t.align)
 		}
 		t.align = align
-		if err := h.writeAt(t, hd.start*int64(align), pcm); err != nil {
+		if err := h.writeAt(t, t.off+hd.start*int64(align), pcm); err != nil {
 			return err
 		}
-		h.gotSegment(t, n, info.Digest, hd)
-		return nil
+		return h.gotSegment(t, n, info.Digest, hd, pcm)
 	}
 	if transient(lastErr) {
 		return h.errorf("track %s segment %d: %w", t.name, n, lastErr)
@@ -902,9 +964,19 @@ func (h *hostPull) pullSegment(ctx context.Context, t *trackPull, n int, info *j
 		From: sr.D(hd.start), To: sr.D(hd.start + hd.frames), Err: lastErr}
 }
 
-func (h *hostPull) gotSegment(t *trackPull, n int, digest string, hd segHeaders) {
+// gotSegment records segment n of t as on disk and verified (pcm: its
+// audio, when it was just decoded) and carries the track's audio hash on.
+func (h *hostPull) gotSegment(t *trackPull, n int, digest string, hd segHeaders, pcm []byte) error {
 	t.have[n] = digest
+	t.segs[n] = hd
 	t.frames = max(t.frames, hd.start+hd.frames)
+	if n < t.hashed && t.hashedDig[n] != digest { // replaced (a recovered tail): hash again from the start
+		t.sum.Reset()
+		t.hashed, t.hashedEnd, t.hashedDig = 0, 0, nil
+	}
+	if err := h.hashOn(t, n, pcm); err != nil {
+		return err
+	}
 	total := 0
 	for _, o := range h.tracks {
 		total += len(o.have)
@@ -913,18 +985,51 @@ func (h *hostPull) gotSegment(t *trackPull, n int, digest string, hd segHeaders)
 	h.segments = total
 	h.frames = max(h.frames, t.frames)
 	h.mu.Unlock()
+	return nil
 }
 
-// onDisk reports whether T.pcm.part already holds the segment's audio.
+// hashOn adds to the track's audio hash every segment that now follows the
+// hashed ones without a gap: n from pcm when given, the others read back.
+func (h *hostPull) hashOn(t *trackPull, n int, pcm []byte) error {
+	for {
+		hd, ok := t.segs[t.hashed]
+		if !ok || hd.start != t.hashedEnd {
+			return nil
+		}
+		if t.hashed == n && pcm != nil {
+			t.sum.Write(pcm)
+		} else {
+			f, err := os.Open(t.data)
+			if err != nil {
+				return h.errorf("%w", err)
+			}
+			size := hd.frames * int64(t.align)
+			got, err := io.Copy(t.sum, io.NewSectionReader(f, t.off+hd.start*int64(t.align), size))
+			f.Close()
+			if err == nil && got != size {
+				err = fmt.Errorf("%s: %d bytes of segment %d, want %d", t.data, got, t.hashed, size)
+			}
+			if err != nil {
+				return h.errorf("track %s: %w", t.name, err)
+			}
+		}
+		t.hashedDig = append(t.hashedDig, t.have[t.hashed])
+		t.hashed++
+		t.hashedEnd += hd.frames
+	}
+}
+
+// onDisk reports whether the track's data file already holds the segment's
+// audio.
 func (h *hostPull) onDisk(t *trackPull, hd segHeaders) bool {
-	f, err := os.Open(h.pcmPath(t))
+	f, err := os.Open(t.data)
 	if err != nil {
 		return false
 	}
 	defer f.Close()
 	n := hd.frames * int64(t.align)
 	s := sha256.New()
-	got, err := io.Copy(s, io.NewSectionReader(f, hd.start*int64(t.align), n))
+	got, err := io.Copy(s, io.NewSectionReader(f, t.off+hd.start*int64(t.align), n))
 	return err == nil && got == n && hex.EncodeToString(s.Sum(nil)) == hd.pcmSHA
 }
 
@@ -989,13 +1094,13 @@ func (h *hostPull) decode(t *trackPull, b []byte, hd segHeaders) (pcm []byte, al
 }
 
 func (h *hostPull) writeAt(t *trackPull, off int64, b []byte) error {
-	f, err := os.OpenFile(h.pcmPath(t), os.O_WRONLY|os.O_CREATE, 0o644)
+	f, err := os.OpenFile(t.data, os.O_WRONLY|os.O_CREATE, 0o644)
 	if err != nil {
 		return h.errorf("%w", err)
 	}
 	_, werr := f.WriteAt(b, off)
 	if err := errors.Join(werr, f.Close()); err != nil {
-		return h.errorf("%s: %w", h.pcmPath(t), err)
+		return h.errorf("%s: %w", t.data, err)
 	}
 	return nil
 }
@@ -1089,7 +1194,88 @@ func (h *hostPull) build(ctx context.Context, t *trackPull, info *jetstream.Obje
 	if len(m.Segments) > 0 && t.align == 0 {
 		return nil
 	}
+	if len(m.Segments) > 0 && t.data == h.partPath(t) && t.off == int64(len(m.Header)) && hashCovers(t, m) {
+		if err := h.finishInPlace(t, m); err != nil {
+			return err
+		}
+	} else if err := h.rebuild(t, m); err != nil {
+		return err
+	}
+	h.small["manifest:"+t.name] = info.Digest
+	h.mu.Lock()
+	h.rate = m.Rate
+	h.mu.Unlock()
+	return nil
+}
+
+// hashCovers reports whether the track's carried audio hash covers exactly
+// the segments m lists, as they are on disk.
+func hashCovers(t *trackPull, m Manifest) bool {
+	if t.hashed != len(m.Segments) {
+		return false
+	}
+	for _, s := range m.Segments {
+		hd := t.segs[s.N]
+		if t.hashedDig[s.N] != t.have[s.N] || hd.start != s.Start || hd.frames != s.Frames {
+			return false
+		}
+	}
+	return true
+}
+
+// finishInPlace completes T.wav.part, whose audio is already where it
+// belongs and hashed: the audio's SHA-256 checked against the manifest,
+// the manifest's header written in front and its trailer after, synced and
+// renamed to T.wav. Its work does not grow with the track's length.
+func (h *hostPull) finishInPlace(t *trackPull, m Manifest) error {
+	wav := h.wavPath(t)
+	if got := hex.EncodeToString(t.sum.Sum(nil)); got != m.PCMSHA256 {
+		return h.errorf("track %s: its audio's SHA-256 is %s, its manifest says %s", t.name, got[:12], m.PCMSHA256[:12])
+	}
+	if !fileExists(t.data) && fileExists(wav) { // completed before, its manifest replaced since
+		if err := os.Rename(wav, t.data); err != nil {
+			return h.errorf("%w", err)
+		}
+	}
+	end := t.off + m.Frames*int64(t.align)
+	f, err := os.OpenFile(t.data, os.O_RDWR, 0)
+	if err != nil {
+		return h.errorf("track %s: %w", t.name, err)
+	}
+	_, err = f.WriteAt(m.Header, 0)
+	if err == nil {
+		err = f.Truncate(end)
+	}
+	if err == nil && len(m.Trailer) > 0 {
+		_, err = f.WriteAt(m.Trailer, end)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(t.data, wav)
+	}
+	if err != nil {
+		return h.errorf("track %s: %w", t.name, err)
+	}
+	// header + audio + trailer, each as the manifest states them: the
+	// host's file, whose SHA-256 the manifest gives.
+	t.built = m.FileSHA256
+	return nil
+}
+
+// rebuild writes T.wav from the manifest's header, the audio in the
+// track's data file and the trailer, hashing the audio and the whole file
+// as it copies, and renames it once both hashes match the manifest's.
+func (h *hostPull) rebuild(t *trackPull, m Manifest) error {
+	wav := h.wavPath(t)
 	part := wav + ".part"
+	if t.data == part {
+		part = wav + ".new"
+	}
 	f, err := os.Create(part)
 	if err != nil {
 		return h.errorf("%w", err)
@@ -1100,12 +1286,12 @@ func (h *hostPull) build(ctx context.Context, t *trackPull, info *jetstream.Obje
 	var pcmLen int64
 	if err == nil && len(m.Segments) > 0 {
 		var src *os.File
-		if src, err = os.Open(h.pcmPath(t)); err == nil {
+		if src, err = os.Open(t.data); err == nil {
 			pcmLen = m.Frames * int64(t.align)
 			var n int64
-			n, err = io.Copy(io.MultiWriter(w, pcmSum), io.NewSectionReader(src, 0, pcmLen))
+			n, err = io.Copy(io.MultiWriter(w, pcmSum), io.NewSectionReader(src, t.off, pcmLen))
 			if err == nil && n != pcmLen {
-				err = fmt.Errorf("%s: %d bytes, want %d", h.pcmPath(t), n, pcmLen)
+				err = fmt.Errorf("%s: %d bytes, want %d", t.data, n, pcmLen)
 			}
 			src.Close()
 		}
@@ -1135,11 +1321,10 @@ func (h *hostPull) build(ctx context.Context, t *trackPull, info *jetstream.Obje
 	if err := os.Rename(part, wav); err != nil {
 		return h.errorf("%w", err)
 	}
+	if t.data == h.partPath(t) {
+		os.Remove(t.data) // its audio is in T.wav now
+	}
 	t.built = gotFile
-	h.small["manifest:"+t.name] = info.Digest
-	h.mu.Lock()
-	h.rate = m.Rate
-	h.mu.Unlock()
 	return nil
 }
 

@@ -93,6 +93,10 @@ type testUploader struct {
 	obs   jetstream.ObjectStore
 	names Names
 	sent  map[string][]Segment // track → segments put
+	// noDataOffset leaves Podmark-Data-Offset out of the segments' headers,
+	// as an uploader that does not send it (the editor then rebuilds the
+	// track by copying).
+	noDataOffset bool
 }
 
 func newTestUploader(t *testing.T, ctx context.Context, js jetstream.JetStream, names Names, h testHost) *testUploader {
@@ -158,6 +162,9 @@ func (u *testUploader) putSegments(ctx context.Context, from, to int) {
 			meta.Headers.Set(HdrFrames, fmt.Sprint(frames))
 			meta.Headers.Set(HdrPCMSHA256, hex.EncodeToString(sum[:]))
 			meta.Headers.Set(HdrCodec, codecName)
+			if !u.noDataOffset {
+				meta.Headers.Set(HdrDataOffset, fmt.Sprint(info.DataOffset))
+			}
 			oi, err := u.obs.Put(ctx, meta, bytes.NewReader(body))
 			if err != nil {
 				u.t.Fatal(err)
@@ -301,13 +308,21 @@ func sameFiles(t *testing.T, h testHost, dir string) {
 // rest, bext headers) and finds every file identical to the host's, the
 // receipts written and the pulls announced.
 func TestPullRebuildsSessionsByteIdentical(t *testing.T) {
+	for _, noOffset := range []bool{false, true} {
+		t.Run(fmt.Sprintf("noDataOffset=%v", noOffset), func(t *testing.T) { testPullByteIdentical(t, noOffset) })
+	}
+}
+
+func testPullByteIdentical(t *testing.T, noDataOffset bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	rig := newPullRig(t)
 	alice := makeTestHost(t, "alice", 2*SegmentFrames+12345, audio.Int24, audio.Int16)
 	bob := makeTestHost(t, "bob", SegmentFrames/2+7, audio.Float32)
 	for _, h := range []testHost{alice, bob} {
-		newTestUploader(t, ctx, rig.js, rig.names, h).upload(ctx)
+		u := newTestUploader(t, ctx, rig.js, rig.names, h)
+		u.noDataOffset = noDataOffset
+		u.upload(ctx)
 	}
 	var mu sync.Mutex
 	var got []Pulled
@@ -375,12 +390,23 @@ func TestPullRebuildsSessionsByteIdentical(t *testing.T) {
 // and leaves only alice.partial with no finished-looking track; after the
 // rest arrives a second run fetches only what is new (plus one segment per
 // track to learn the frame size), and a third run skips the verified copy.
+//
+// With Podmark-Data-Offset the half-pulled audio is in T.wav.part already
+// where T.wav will have it (the header's bytes still to come); without it,
+// in T.pcm.part from byte 0.
 func TestPullResumes(t *testing.T) {
+	for _, noOffset := range []bool{false, true} {
+		t.Run(fmt.Sprintf("noDataOffset=%v", noOffset), func(t *testing.T) { testPullResumes(t, noOffset) })
+	}
+}
+
+func testPullResumes(t *testing.T, noDataOffset bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	rig := newPullRig(t)
 	alice := makeTestHost(t, "alice", 4*SegmentFrames+100, audio.Int24)
 	u := newTestUploader(t, ctx, rig.js, rig.names, alice)
+	u.noDataOffset = noDataOffset
 	u.putSmall(ctx)
 	u.putSegments(ctx, 0, 3)
 	out := t.TempDir()
@@ -398,6 +424,25 @@ func TestPullResumes(t *testing.T) {
 	wavs, _ := filepath.Glob(filepath.Join(out, "alice.partial", "tracks", "*.wav"))
 	if len(wavs) > 0 {
 		t.Errorf("a half-pulled host has finished-looking tracks: %v", wavs)
+	}
+	for _, tr := range alice.tracks {
+		info, _, data, _ := wavParts(t, filepath.Join(alice.dir, "tracks", tr+".wav"))
+		part, pcm := filepath.Join(out, "alice.partial", "tracks", tr+".wav.part"), filepath.Join(out, "alice.partial", "tracks", tr+".pcm.part")
+		want, off, other := part, info.DataOffset, pcm
+		if noDataOffset {
+			want, off, other = pcm, 0, part
+		}
+		b, err := os.ReadFile(want)
+		if err != nil {
+			t.Fatalf("half-pulled %s: %v", tr, err)
+		}
+		n := int64(3 * SegmentFrames * 3) // three 24-bit mono segments
+		if int64(len(b)) != off+n || !bytes.Equal(b[off:], data[:n]) {
+			t.Errorf("%s holds %d bytes, want the first three segments' audio at byte %d", want, len(b), off)
+		}
+		if fileExists(other) {
+			t.Errorf("%s exists as well as %s", other, want)
+		}
 	}
 	u.putSegments(ctx, 3, -1)
 	u.finish(ctx)
@@ -631,4 +676,40 @@ func FuzzParseManifest(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestSegmentHeadersDataOffset: Podmark-Data-Offset is optional, and a
+// value no WAV header podmark writes could have (below the RIFF header's
+// 12 bytes, above 1 MiB, not a number) is refused, naming the object.
+func TestSegmentHeadersDataOffset(t *testing.T) {
+	for _, tc := range []struct {
+		value string
+		want  int64
+		bad   bool
+	}{
+		{"", -1, false},
+		{"80", 80, false},
+		{"1048576", 1 << 20, false},
+		{"11", 0, true},
+		{"-80", 0, true},
+		{"1048577", 0, true},
+		{"99999999999999", 0, true},
+		{"0x50", 0, true},
+	} {
+		info := &jetstream.ObjectInfo{ObjectMeta: jetstream.ObjectMeta{Name: SegmentObject("alice-1", 3), Headers: nats.Header{}}}
+		info.Headers.Set(HdrStart, "0")
+		info.Headers.Set(HdrFrames, "10")
+		info.Headers.Set(HdrPCMSHA256, strings.Repeat("ab", 32))
+		info.Headers.Set(HdrCodec, CodecFLAC)
+		if tc.value != "" {
+			info.Headers.Set(HdrDataOffset, tc.value)
+		}
+		hd, err := parseSegHeaders(info)
+		switch {
+		case tc.bad && (err == nil || !strings.Contains(err.Error(), info.Name) || !strings.Contains(err.Error(), HdrDataOffset)):
+			t.Errorf("%s %q: %v, want an error naming the object and the header", HdrDataOffset, tc.value, err)
+		case !tc.bad && (err != nil || hd.dataOff != tc.want):
+			t.Errorf("%s %q: %d, %v; want %d", HdrDataOffset, tc.value, hd.dataOff, err, tc.want)
+		}
+	}
 }

@@ -816,6 +816,7 @@ func (u *Uploader) putSegment(obs jetstream.ObjectStore, held map[string]*jetstr
 	h.Set(HdrFrames, strconv.FormatInt(seg.Frames, 10))
 	h.Set(HdrPCMSHA256, seg.PCMSHA256)
 	h.Set(HdrCodec, SegmentCodec(t.format))
+	h.Set(HdrDataOffset, strconv.FormatInt(t.dataOff, 10))
 	if recovered {
 		h.Set(HdrRecovered, "1")
 	}
