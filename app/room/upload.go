@@ -16,6 +16,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path"
@@ -114,6 +115,13 @@ type upTrack struct {
 	man    *Manifest    // built once done
 	manRaw []byte       // its JSON, as put
 	remote map[int]bool // segments already in the bucket when the upload (re)started
+
+	// The SHA-256 of the audio of the segments encoded so far, in order
+	// (the encoder's goroutine only): the manifest's PCMSHA256 without
+	// reading the track again at Stop. nil once it cannot be carried on
+	// (recover cut into an encoded segment).
+	pcmSum  hash.Hash
+	pcmSumd int64 // frames it covers
 }
 
 // StartUpload starts uploading the session folder dir through c (a host's
@@ -299,12 +307,18 @@ func (u *Uploader) encodeOnce() (bool, error) {
 				return false, err
 			}
 		}
-		if final {
-			if err := u.buildManifest(t, meta); err != nil {
-				return false, err
-			}
-		}
 		recorded = minFrames(recorded, t.avail)
+	}
+	if final {
+		// The last segments go out while the finished files are hashed
+		// for their manifests, every track at once.
+		select {
+		case u.wake <- struct{}{}:
+		default:
+		}
+		if err := u.buildManifests(meta); err != nil {
+			return false, err
+		}
 	}
 	u.mu.Lock()
 	u.st.Recorded = max(recorded, 0)
@@ -338,7 +352,7 @@ func (u *Uploader) openTracks(meta session.Meta) ([]*upTrack, error) {
 		if err := CheckName("track", name); err != nil {
 			return nil, fmt.Errorf("%w: track %s: %v", ErrUpload, tr.File, err)
 		}
-		t := &upTrack{file: tr.File, name: name, path: filepath.Join(u.dir, filepath.FromSlash(tr.File)), format: format, rate: meta.Rate}
+		t := &upTrack{file: tr.File, name: name, path: filepath.Join(u.dir, filepath.FromSlash(tr.File)), format: format, rate: meta.Rate, pcmSum: sha256.New()}
 		if err := t.open(); err != nil {
 			for _, o := range ts {
 				o.f.Close()
@@ -405,6 +419,7 @@ func (u *Uploader) reopenFinal(t *upTrack) error {
 		// Recover cut a torn frame inside a segment already encoded: cut
 		// again from there.
 		keep := int(info.Frames / SegmentFrames)
+		t.pcmSum = nil // it covers audio recover cut
 		u.mu.Lock()
 		t.segs, t.sizes = t.segs[:keep], t.sizes[:keep]
 		t.acked = min(t.acked, keep)
@@ -439,6 +454,10 @@ func (u *Uploader) encodeSegment(t *upTrack, n int, start, frames int64) error {
 	}
 	sum := sha256.Sum256(pcm)
 	seg := Segment{N: n, Start: start, Frames: frames, PCMSHA256: hex.EncodeToString(sum[:])}
+	if t.pcmSum != nil && start == t.pcmSumd {
+		t.pcmSum.Write(pcm)
+		t.pcmSumd += frames
+	}
 	obj := SegmentObject(t.name, n)
 	p := u.localPath(obj)
 	if size, ok := localMatches(p, t.format, pcm, frames); ok {
@@ -549,6 +568,25 @@ func localMatches(p string, f audio.SampleFormat, pcm []byte, frames int64) (int
 	return int64(len(b)), total == frames && bytes.Equal(si[18:34], sum[:])
 }
 
+// buildManifests builds the manifest of every track not done yet, side by
+// side.
+func (u *Uploader) buildManifests(meta session.Meta) error {
+	errs := make([]error, len(u.tracks))
+	var wg sync.WaitGroup
+	for i, t := range u.tracks {
+		if t.done {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = u.buildManifest(t, meta)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
 // buildManifest hashes the finalized track file and writes its manifest
 // into HandoffDir (digests are filled in as the segments are acknowledged).
 func (u *Uploader) buildManifest(t *upTrack, meta session.Meta) error {
@@ -571,9 +609,14 @@ func (u *Uploader) buildManifest(t *upTrack, meta session.Meta) error {
 	if _, err := t.f.ReadAt(trailer, dataEnd); err != nil && len(trailer) > 0 {
 		return fmt.Errorf("%w: read %s: %v", ErrUpload, t.path, err)
 	}
-	fileSum, pcmSum := sha256.New(), sha256.New()
+	fileSum, pcmSum := sha256.New(), t.pcmSum
+	var audioTo io.Writer = fileSum
+	if pcmSum == nil || t.pcmSumd != t.avail { // not carried along: hash the audio here too
+		pcmSum = sha256.New()
+		audioTo = io.MultiWriter(fileSum, pcmSum)
+	}
 	fileSum.Write(header)
-	if _, err := io.Copy(io.MultiWriter(fileSum, pcmSum), io.NewSectionReader(t.f, t.dataOff, dataEnd-t.dataOff)); err != nil {
+	if _, err := io.Copy(audioTo, io.NewSectionReader(t.f, t.dataOff, dataEnd-t.dataOff)); err != nil {
 		return fmt.Errorf("%w: read %s: %v", ErrUpload, t.path, err)
 	}
 	fileSum.Write(trailer)
