@@ -35,6 +35,25 @@ type peaks struct {
 	lo, hi []float32
 }
 
+// gather takes the block mono that starts at frame pos into the columns
+// (of cols over frames) it spans, one column's run of samples at a time:
+// frame x belongs to column x*cols/frames, so a column ends before the
+// first x with x*cols ≥ (col+1)*frames.
+func (p peaks) gather(pos int64, mono []float32, cols int, frames int64) {
+	for k := 0; k < len(mono); {
+		col := (pos + int64(k)) * int64(cols) / frames
+		next := ((col+1)*frames + int64(cols) - 1) / int64(cols)
+		run := mono[k:min(int64(len(mono)), next-pos)]
+		lo, hi := p.lo[col], p.hi[col]
+		for _, v := range run {
+			lo = min(lo, v)
+			hi = max(hi, v)
+		}
+		p.lo[col], p.hi[col] = lo, hi
+		k += len(run)
+	}
+}
+
 // mixResult is what the mix job learned.
 type mixResult struct {
 	file    File // the MP3 (zero when no MP3 was asked for)
@@ -296,14 +315,7 @@ func renderMix(ctx context.Context, spec mixSpec, progress func(int64)) (res mix
 	for i := range res.peaks {
 		res.peaks[i] = peaks{lo: make([]float32, spec.cols), hi: make([]float32, spec.cols)}
 	}
-	gatherPeaks := func(i int, pos int64, mono []float32) {
-		p := res.peaks[i]
-		for k, v := range mono {
-			col := int((pos + int64(k)) * int64(spec.cols) / spec.frames)
-			p.lo[col] = min(p.lo[col], v)
-			p.hi[col] = max(p.hi[col], v)
-		}
-	}
+	gatherPeaks := func(i int, pos int64, mono []float32) { res.peaks[i].gather(pos, mono, spec.cols, spec.frames) }
 	sum := make([]float32, blockFrames)
 	if spec.mp3Path == "" {
 		for {
