@@ -53,6 +53,9 @@ type Options struct {
 	UploadKbpsSet       bool
 	// Ready, when set, is called once the window is shown and ready to record.
 	Ready func()
+	// AtExit, when set, is called just before the window ends the process
+	// (after the recording is finalised): podmark flushes its CPU profile.
+	AtExit func()
 }
 
 // errNotRecording is returned by marker actions outside a recording.
@@ -159,7 +162,12 @@ func Run(opts Options) int {
 	// save at exit truncates the file while its own file watcher may still
 	// read it, which logged "Preferences load error: EOF". Once the window
 	// is gone and the recording finalised, the process ends here instead.
-	a.Lifecycle().SetOnStopped(func() { os.Exit(0) })
+	a.Lifecycle().SetOnStopped(func() {
+		if opts.AtExit != nil {
+			opts.AtExit()
+		}
+		os.Exit(0)
+	})
 	w.win.Show()
 	w.start()
 	if opts.Ready != nil {
