@@ -78,14 +78,29 @@ func NewLevelMeter(label string, onClearClip func()) *LevelMeter {
 // redraws when something visible changed.
 func (m *LevelMeter) SetLevel(peak, rms float32, clipped bool) {
 	clipped = clipped || m.clipped
+	readout := m.readoutDB()
 	if now := time.Now(); peak > m.holdPeak || now.After(m.holdUntil) {
 		m.holdPeak, m.holdUntil = peak, now.Add(500*time.Millisecond)
 	}
-	if dbPos(peak) == dbPos(m.peak) && dbPos(rms) == dbPos(m.rms) && clipped == m.clipped {
+	// The readout counts too: after a peak the bars may stand still (a
+	// pause) while the held number falls back.
+	if dbPos(peak) == dbPos(m.peak) && dbPos(rms) == dbPos(m.rms) && clipped == m.clipped && m.readoutDB() == readout {
 		return
 	}
 	m.peak, m.rms, m.clipped = peak, rms, clipped
 	m.Refresh()
+}
+
+// noReadout is readoutDB's "-inf": no signal.
+const noReadout = math.MinInt
+
+// readoutDB is the dB readout's value: the held peak in whole dBFS, or
+// noReadout.
+func (m *LevelMeter) readoutDB() int {
+	if m.holdPeak <= 0 {
+		return noReadout
+	}
+	return int(math.Round(20 * math.Log10(float64(m.holdPeak))))
 }
 
 // Clipped reports whether the clip latch is set.
@@ -206,12 +221,8 @@ func (r *meterRenderer) Refresh() {
 	}
 	fg := theme.Color(theme.ColorNameForeground)
 	db := "-inf"
-	if m.holdPeak > 0 {
-		v := math.Round(20 * math.Log10(float64(m.holdPeak)))
-		if v == 0 {
-			v = 0 // not "-0 dB"
-		}
-		db = fmt.Sprintf("%.0f dB", v)
+	if v := m.readoutDB(); v != noReadout {
+		db = fmt.Sprintf("%d dB", v)
 	}
 	// Texts are refreshed only when they change (a text refresh costs a
 	// new texture on the software renderer).

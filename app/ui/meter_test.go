@@ -3,6 +3,7 @@ package ui
 import (
 	"math"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -95,5 +96,24 @@ func TestLevelMeterBarsDoNotOverlap(t *testing.T) {
 			r.bg.TopRightCornerRadius != meterRadius || r.bg.CornerRadius != 0 {
 			t.Fatalf("level %+v: bg corners %+v", lv, r.bg)
 		}
+	}
+}
+
+// TestLevelMeterReadoutFallsBack: after a peak the held readout goes back
+// to "-inf" once the hold is over, although the bars (silent input) no
+// longer move.
+func TestLevelMeterReadoutFallsBack(t *testing.T) {
+	test.NewTempApp(t)
+	m := NewLevelMeter("1", nil)
+	r := test.WidgetRenderer(m).(*meterRenderer)
+	m.SetLevel(0.5, 0.2, false)
+	m.SetLevel(0, 0, false)
+	if r.db.Text != "-6 dB" {
+		t.Fatalf("readout %q right after the peak, want -6 dB (held)", r.db.Text)
+	}
+	m.holdUntil = time.Now().Add(-time.Millisecond) // the hold is over
+	m.SetLevel(0, 0, false)
+	if r.db.Text != "-inf" {
+		t.Fatalf("readout %q in silence after the hold, want -inf", r.db.Text)
 	}
 }
