@@ -98,7 +98,7 @@ func runWindowScenario(t *testing.T, device string) (dir string, shown []markers
 	if filepath.Dir(dir) != root {
 		t.Fatalf("session folder %s is not inside the recordings folder %s", dir, root)
 	}
-	wait := func(d time.Duration) { time.Sleep(d); w.poll(false, true); drain() }
+	wait := func(d time.Duration) { time.Sleep(d); w.poll(false); drain() }
 	wait(150 * time.Millisecond)
 
 	test.TypeOnCanvas(c, "n") // next planned segment: "Intro"
