@@ -367,7 +367,7 @@ func TestGlobalHotkeyAction(t *testing.T) {
 	if fire == nil {
 		t.Fatal("hotkeys were not grabbed")
 	}
-	if !strings.Contains(w.rs.hotkeys.Text, "Ctrl+Alt+1 topic") {
+	if !strings.Contains(w.rs.hotkeys.Text, "Ctrl+Alt + 1 topic") {
 		t.Fatalf("hotkey line %q", w.rs.hotkeys.Text)
 	}
 	w.rd.text.SetText("sponsor: Bolt")
