@@ -15,7 +15,7 @@ import (
 // meterFloorDB is the bottom of the meter scale.
 const meterFloorDB = -60
 
-// meterRadius rounds the scale's and the clip light's corners.
+// meterRadius rounds the clip light's corners.
 const meterRadius = 3
 
 var (
@@ -141,9 +141,9 @@ func (m *LevelMeter) CreateRenderer() fyne.WidgetRenderer {
 		label: canvas.NewText(m.Label, theme.Color(theme.ColorNameForeground)),
 		db:    canvas.NewText("", theme.Color(theme.ColorNameForeground)),
 	}
-	// The scale's corners are set one by one (place); 0 there means "as
-	// CornerRadius", so that stays 0.
-	r.bg.TopRightCornerRadius, r.bg.BottomRightCornerRadius = meterRadius, meterRadius
+	// The scale is square: Fyne shades a rectangle with any rounded corner
+	// with its rounded-rectangle program over its whole area, about twice
+	// the cost of a square one on a software renderer, on every frame.
 	r.clip.CornerRadius = meterRadius
 	r.label.TextStyle.Bold = true
 	r.db.TextSize = theme.CaptionTextSize()
@@ -197,15 +197,9 @@ func (r *meterRenderer) place() {
 	// every frame, so drawing it under the RMS bar would be wasted work.
 	r.peak.Move(fyne.NewPos(r.barX+rp*r.barW, 0))
 	r.peak.Resize(fyne.NewSize(max(pp-rp, 0)*r.barW, r.h))
-	// Likewise the scale's background starts where the RMS bar ends; its
-	// left corners are square there, so the two meet without a notch.
+	// Likewise the scale's background starts where the RMS bar ends.
 	r.bg.Move(fyne.NewPos(r.barX+rp*r.barW, 0))
 	r.bg.Resize(fyne.NewSize((1-rp)*r.barW, r.h))
-	left := float32(0) // square: falls back to CornerRadius, 0
-	if rp == 0 {
-		left = meterRadius
-	}
-	r.bg.TopLeftCornerRadius, r.bg.BottomLeftCornerRadius = left, left
 }
 
 func (r *meterRenderer) Refresh() {
