@@ -26,7 +26,7 @@ type Config struct {
 	// owns it from New on and closes it when it stops (or when New fails).
 	Source audio.Source
 
-	FramesPerBuffer int           // source buffer size; 0 = the device's choice (256 for the ramp)
+	FramesPerBuffer int           // source buffer size; 0 = the device's choice (1024 for the ramp)
 	SyncEvery       time.Duration // header patch + fsync period of the tracks; 0 = DefaultSyncEvery
 	StallTimeout    time.Duration // no buffers this long = device lost; 0 = 2 s
 	RF64Threshold   int64         // data size at which tracks become RF64; 0 = 4 GiB

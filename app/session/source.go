@@ -32,6 +32,9 @@ import (
 // kill -9 and recover included.
 const RampDevice = "ramp"
 
+// rampPeriod is the ramp's buffer size when Config.FramesPerBuffer is 0.
+const rampPeriod = 1024
+
 // DefaultFastFactor is the speed of ramp:fast.
 const DefaultFastFactor = 50
 
@@ -84,8 +87,13 @@ func OpenSource(cfg Config) (audio.Source, error) {
 			return nil, fmt.Errorf("%w: %d channels, device %q has %d", ErrConfig, cfg.Channels, cfg.Device, maxCh)
 		}
 		fpb := cfg.FramesPerBuffer
-		if speed > 0 && fpb == 0 {
-			fpb = 1024 // fewer, larger buffers for the fast modes
+		if fpb == 0 {
+			// JACK-like 1024-frame periods (21 ms at 48 kHz, as jackd -p
+			// 1024): 47 wake-ups a second instead of 187 with 256, which
+			// on a 2-core machine was most of an idle recording's CPU. The
+			// capture queue is a file, so kill -9 still loses nothing it
+			// holds (at most the period being captured).
+			fpb = rampPeriod
 		}
 		r := audio.NewRamp(audio.RampOptions{Channels: cfg.Channels, Rate: cfg.Rate, FramesPerBuffer: fpb, Realtime: true, Speed: speed,
 			QueueFile: cfg.queueFile, QueueTag: cfg.queueTag})

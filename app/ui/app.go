@@ -53,16 +53,19 @@ type Options struct {
 	UploadKbpsSet       bool
 	// Ready, when set, is called once the window is shown and ready to record.
 	Ready func()
+	// AtExit, when set, is called just before the window ends the process
+	// (after the recording is finalised): podmark flushes its CPU profile.
+	AtExit func()
 }
 
 // errNotRecording is returned by marker actions outside a recording.
 var errNotRecording = errors.New("ui: not recording")
 
-// Display rates: meters and clocks are redrawn meterHz times a second while
-// the window has the focus, and backgroundHz times a second while another
-// app (the call) has it. The engine is read meterHz times a second either
-// way and the peaks in between are held (see peakHold), so a peak still
-// shows at the lower rate.
+// Display rates: meters and clocks are read from the engine and redrawn
+// meterHz times a second while the window has the focus, and backgroundHz
+// times a second while another app (the call) has it. The engine's meter
+// readings are the peaks since the last reading, so a peak still shows at
+// the lower rate.
 const (
 	meterHz      = 30
 	backgroundHz = 10
@@ -92,9 +95,10 @@ type Window struct {
 
 	stopTick     chan struct{}
 	tickOnce     sync.Once
-	meterPending atomic.Bool // a meter update is queued for the Fyne goroutine
-	background   atomic.Bool // another app has the focus: redraw at backgroundHz
-	hold         peakHold    // tick goroutine only
+	meterPending atomic.Bool   // a meter update is queued for the Fyne goroutine
+	background   atomic.Bool   // another app has the focus: redraw at backgroundHz
+	rateChanged  chan struct{} // setBackground tells the ticker the rate changed
+	hold         peakHold      // tick goroutine only
 
 	marks markQueue // marker actions waiting for the journal (see act)
 
@@ -159,7 +163,12 @@ func Run(opts Options) int {
 	// save at exit truncates the file while its own file watcher may still
 	// read it, which logged "Preferences load error: EOF". Once the window
 	// is gone and the recording finalised, the process ends here instead.
-	a.Lifecycle().SetOnStopped(func() { os.Exit(0) })
+	a.Lifecycle().SetOnStopped(func() {
+		if opts.AtExit != nil {
+			opts.AtExit()
+		}
+		os.Exit(0)
+	})
 	w.win.Show()
 	w.start()
 	if opts.Ready != nil {
@@ -174,7 +183,7 @@ func Run(opts Options) int {
 // NewWindow builds the window on a; call start to begin metering and
 // global hotkeys.
 func NewWindow(a fyne.App, opts Options) *Window {
-	w := &Window{app: a, opts: opts, prefs: prefs{a.Preferences()}, stopTick: make(chan struct{}), post: fyne.Do, grab: GrabHotkeys}
+	w := &Window{app: a, opts: opts, prefs: prefs{a.Preferences()}, stopTick: make(chan struct{}), rateChanged: make(chan struct{}, 1), post: fyne.Do, grab: GrabHotkeys}
 	w.win = a.NewWindow("podmark")
 	w.sc = newSoundcheckScreen(w)
 	w.rs = newRecordScreen(w)

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"os/exec"
 	"testing"
 	"time"
@@ -73,5 +74,28 @@ func TestGrabHotkeysX11(t *testing.T) {
 	}
 	if err := h.Close(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestHotkeysText: the shared modifiers are said once; mixed chords are
+// listed in full.
+func TestHotkeysText(t *testing.T) {
+	ctrlAlt := ModCtrl | ModAlt
+	tests := []struct {
+		chords map[Action]Chord
+		err    error
+		want   string
+	}{
+		{map[Action]Chord{ActionTopic: {ctrlAlt, "1"}, ActionSponsor: {ctrlAlt, "2"}, ActionEdit: {ctrlAlt, "3"}, ActionNote: {ctrlAlt, "4"}, ActionNext: {ctrlAlt, "5"}}, nil,
+			"From any app: Ctrl+Alt + 1 topic · 2 sponsor · 3 edit · 4 note · 5 next segment"},
+		{map[Action]Chord{ActionTopic: {ctrlAlt, "1"}, ActionNote: {ModSuper, "m"}}, nil,
+			"From any app: Ctrl+Alt+1 topic · Super+M note"},
+		{map[Action]Chord{ActionEdit: {ModCtrl | ModShift, "e"}}, errors.New("grab"),
+			"From any app: Ctrl+Shift + E edit (some could not be set up: see Settings)"},
+	}
+	for _, tt := range tests {
+		if got := hotkeysText(tt.chords, tt.err); got != tt.want {
+			t.Errorf("hotkeysText(%v) = %q, want %q", tt.chords, got, tt.want)
+		}
 	}
 }

@@ -127,7 +127,7 @@ func TestLeftPaneLayout(t *testing.T) {
 	w.sc.title.SetText("Episode 12: a title long enough to be cut off in the summary line of a narrow window")
 	check := func(state string) {
 		t.Helper()
-		w.poll(false, true)
+		w.poll(false)
 		drain()
 		// The smallest the window can be: its content's minimum plus the
 		// window's own padding.

@@ -76,7 +76,7 @@ func newMarkerList(w *Window) *markerList {
 func (l *markerList) buildUI() fyne.CanvasObject {
 	l.box = container.NewVBox()
 	l.undo = widget.NewButtonWithIcon("Undo delete", theme.ContentUndoIcon(), l.onUndo)
-	l.undo.Disable()
+	l.setUndo(false)
 	l.count = widget.NewLabel("No markers yet")
 	head := container.NewBorder(nil, nil, l.count, l.undo)
 	return container.NewBorder(head, nil, nil, nil, container.NewVScroll(l.box))
@@ -88,7 +88,7 @@ func (l *markerList) reset(rec *session.Session, rate audio.SampleRate) {
 	l.ms, l.stack = nil, nil
 	l.rows = map[string]*markerRow{}
 	l.remote, l.rrows = nil, map[string]*remoteRow{}
-	l.undo.Disable()
+	l.setUndo(false)
 	l.rebuild()
 }
 
@@ -245,9 +245,17 @@ func (l *markerList) onDelete(id string) {
 		}
 	}
 	l.undo.SetText(fmt.Sprintf("Undo delete of %s %q", m.Kind, m.Title))
-	l.undo.Enable()
+	l.setUndo(true)
 	l.rebuild()
 	l.w.ho.revalidate()
+}
+
+// setUndo shows the Undo button, enabled, while there is a delete to undo,
+// and hides it otherwise (a disabled button is noise to read, and its
+// background is shaded on every frame while the meters move).
+func (l *markerList) setUndo(on bool) {
+	enable(l.undo, on)
+	show(l.undo, on)
 }
 
 // onUndo restores the most recently deleted marker (Ctrl+Z).
@@ -264,7 +272,7 @@ func (l *markerList) onUndo() {
 	l.ms = append(l.ms, m)
 	if len(l.stack) == 0 {
 		l.undo.SetText("Undo delete")
-		l.undo.Disable()
+		l.setUndo(false)
 	}
 	l.rebuild()
 	l.w.ho.revalidate()

@@ -15,7 +15,7 @@ import (
 // meterFloorDB is the bottom of the meter scale.
 const meterFloorDB = -60
 
-// meterRadius rounds the scale's and the clip light's corners.
+// meterRadius rounds the clip light's corners.
 const meterRadius = 3
 
 var (
@@ -78,14 +78,29 @@ func NewLevelMeter(label string, onClearClip func()) *LevelMeter {
 // redraws when something visible changed.
 func (m *LevelMeter) SetLevel(peak, rms float32, clipped bool) {
 	clipped = clipped || m.clipped
+	readout := m.readoutDB()
 	if now := time.Now(); peak > m.holdPeak || now.After(m.holdUntil) {
 		m.holdPeak, m.holdUntil = peak, now.Add(500*time.Millisecond)
 	}
-	if dbPos(peak) == dbPos(m.peak) && dbPos(rms) == dbPos(m.rms) && clipped == m.clipped {
+	// The readout counts too: after a peak the bars may stand still (a
+	// pause) while the held number falls back.
+	if dbPos(peak) == dbPos(m.peak) && dbPos(rms) == dbPos(m.rms) && clipped == m.clipped && m.readoutDB() == readout {
 		return
 	}
 	m.peak, m.rms, m.clipped = peak, rms, clipped
 	m.Refresh()
+}
+
+// noReadout is readoutDB's "-inf": no signal.
+const noReadout = math.MinInt
+
+// readoutDB is the dB readout's value: the held peak in whole dBFS, or
+// noReadout.
+func (m *LevelMeter) readoutDB() int {
+	if m.holdPeak <= 0 {
+		return noReadout
+	}
+	return int(math.Round(20 * math.Log10(float64(m.holdPeak))))
 }
 
 // Clipped reports whether the clip latch is set.
@@ -126,9 +141,9 @@ func (m *LevelMeter) CreateRenderer() fyne.WidgetRenderer {
 		label: canvas.NewText(m.Label, theme.Color(theme.ColorNameForeground)),
 		db:    canvas.NewText("", theme.Color(theme.ColorNameForeground)),
 	}
-	// The scale's corners are set one by one (place); 0 there means "as
-	// CornerRadius", so that stays 0.
-	r.bg.TopRightCornerRadius, r.bg.BottomRightCornerRadius = meterRadius, meterRadius
+	// The scale is square: Fyne shades a rectangle with any rounded corner
+	// with its rounded-rectangle program over its whole area, about twice
+	// the cost of a square one on a software renderer, on every frame.
 	r.clip.CornerRadius = meterRadius
 	r.label.TextStyle.Bold = true
 	r.db.TextSize = theme.CaptionTextSize()
@@ -182,15 +197,9 @@ func (r *meterRenderer) place() {
 	// every frame, so drawing it under the RMS bar would be wasted work.
 	r.peak.Move(fyne.NewPos(r.barX+rp*r.barW, 0))
 	r.peak.Resize(fyne.NewSize(max(pp-rp, 0)*r.barW, r.h))
-	// Likewise the scale's background starts where the RMS bar ends; its
-	// left corners are square there, so the two meet without a notch.
+	// Likewise the scale's background starts where the RMS bar ends.
 	r.bg.Move(fyne.NewPos(r.barX+rp*r.barW, 0))
 	r.bg.Resize(fyne.NewSize((1-rp)*r.barW, r.h))
-	left := float32(0) // square: falls back to CornerRadius, 0
-	if rp == 0 {
-		left = meterRadius
-	}
-	r.bg.TopLeftCornerRadius, r.bg.BottomLeftCornerRadius = left, left
 }
 
 func (r *meterRenderer) Refresh() {
@@ -206,12 +215,8 @@ func (r *meterRenderer) Refresh() {
 	}
 	fg := theme.Color(theme.ColorNameForeground)
 	db := "-inf"
-	if m.holdPeak > 0 {
-		v := math.Round(20 * math.Log10(float64(m.holdPeak)))
-		if v == 0 {
-			v = 0 // not "-0 dB"
-		}
-		db = fmt.Sprintf("%.0f dB", v)
+	if v := m.readoutDB(); v != noReadout {
+		db = fmt.Sprintf("%d dB", v)
 	}
 	// Texts are refreshed only when they change (a text refresh costs a
 	// new texture on the software renderer).

@@ -3,6 +3,7 @@ package ui
 import (
 	"math"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -87,13 +88,30 @@ func TestLevelMeterBarsDoNotOverlap(t *testing.T) {
 				r.rms.Position().X, r.rms.Size().Width, r.peak.Position().X, r.peak.Size().Width,
 				r.bg.Position().X, r.bg.Size().Width, r.barX, r.barW)
 		}
-		wantLeft := float32(0)
-		if r.rms.Size().Width == 0 {
-			wantLeft = meterRadius
-		}
-		if r.bg.TopLeftCornerRadius != wantLeft || r.bg.BottomLeftCornerRadius != wantLeft ||
-			r.bg.TopRightCornerRadius != meterRadius || r.bg.CornerRadius != 0 {
+		// Square: a rounded corner would shade the whole scale with the
+		// dearer rounded-rectangle program on every frame.
+		if r.bg.TopLeftCornerRadius != 0 || r.bg.BottomLeftCornerRadius != 0 ||
+			r.bg.TopRightCornerRadius != 0 || r.bg.BottomRightCornerRadius != 0 || r.bg.CornerRadius != 0 {
 			t.Fatalf("level %+v: bg corners %+v", lv, r.bg)
 		}
+	}
+}
+
+// TestLevelMeterReadoutFallsBack: after a peak the held readout goes back
+// to "-inf" once the hold is over, although the bars (silent input) no
+// longer move.
+func TestLevelMeterReadoutFallsBack(t *testing.T) {
+	test.NewTempApp(t)
+	m := NewLevelMeter("1", nil)
+	r := test.WidgetRenderer(m).(*meterRenderer)
+	m.SetLevel(0.5, 0.2, false)
+	m.SetLevel(0, 0, false)
+	if r.db.Text != "-6 dB" {
+		t.Fatalf("readout %q right after the peak, want -6 dB (held)", r.db.Text)
+	}
+	m.holdUntil = time.Now().Add(-time.Millisecond) // the hold is over
+	m.SetLevel(0, 0, false)
+	if r.db.Text != "-inf" {
+		t.Fatalf("readout %q in silence after the hold, want -inf", r.db.Text)
 	}
 }

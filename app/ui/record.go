@@ -78,6 +78,10 @@ func (r *recordScreen) buildUI() fyne.CanvasObject {
 	for a := Action(0); a < numActions; a++ {
 		a := a
 		b := widget.NewButtonWithIcon(fmt.Sprintf("%s (%s)", a, keys[a]), icons[a], func() { r.w.actUI(a) })
+		// Flat, toolbar-style: their rounded backgrounds were the largest
+		// shaded area of each frame while recording (about a fifth of the
+		// window's CPU on a software renderer); the hover still shows them.
+		b.Importance = widget.LowImportance
 		r.markBtns[a] = b
 		btns = append(btns, b)
 	}
@@ -224,8 +228,23 @@ func (r *recordScreen) setState(s session.State) {
 	enable(r.record, !running)
 	enable(r.pause, running)
 	enable(r.stop, running)
+	// The transport shows only what applies: Record, or Pause and Stop. A
+	// disabled button still costs its shaded background on every frame,
+	// and Fyne repaints the whole window 30 times a second while the
+	// meters move.
+	show(r.record, !running)
+	show(r.pause, running)
+	show(r.stop, running)
 	for _, b := range r.markBtns {
 		enable(b, running)
+	}
+}
+
+func show(o fyne.CanvasObject, on bool) {
+	if on {
+		o.Show()
+	} else {
+		o.Hide()
 	}
 }
 
@@ -236,17 +255,43 @@ func (r *recordScreen) showHotkeys(chords map[Action]Chord, err error) {
 		r.hotkeys.SetText("No global hotkeys here: only the buttons and the in-window keys T, S, E, M, N work (with the podmark window focused).")
 		return
 	}
+	r.hotkeys.SetText(hotkeysText(chords, err))
+}
+
+// hotkeysText is the line that lists the global hotkeys: the modifiers
+// every chord shares said once ("From any app: Ctrl+Alt + 1 topic · 2
+// sponsor …"), so it fits one line at the default size (less to read and
+// to draw while recording).
+func hotkeysText(chords map[Action]Chord, err error) string {
+	same := true
+	var mods Mods
+	first := true
+	for _, c := range chords {
+		if first {
+			mods, first = c.Mods, false
+		} else if c.Mods != mods {
+			same = false
+		}
+	}
 	var parts []string
 	for a := Action(0); a < numActions; a++ {
 		if c, ok := chords[a]; ok {
-			parts = append(parts, c.String()+" "+strings.ToLower(a.String()))
+			k := c.String()
+			if same {
+				k = Chord{Key: c.Key}.String()
+			}
+			parts = append(parts, k+" "+strings.ToLower(a.String()))
 		}
 	}
 	text := "From any app: " + strings.Join(parts, " · ")
+	if same && mods != 0 {
+		held := strings.TrimSuffix(Chord{Mods: mods, Key: "x"}.String(), "+X")
+		text = "From any app: " + held + " + " + strings.Join(parts, " · ")
+	}
 	if err != nil {
 		text += " (some could not be set up: see Settings)"
 	}
-	r.hotkeys.SetText(text)
+	return text
 }
 
 // flash shows a short hint under the buttons for a few seconds.

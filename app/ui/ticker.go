@@ -7,44 +7,68 @@ import (
 	"github.com/podmark/podmark/audio"
 )
 
-// tick reads the engine meterHz times a second off the Fyne goroutine and
-// hands what it read to the Fyne goroutine meterHz times a second while the
-// window has the focus, backgroundHz times while it has not.
+// tick reads the engine and hands what it read to the Fyne goroutine
+// meterHz times a second while the window has the focus, backgroundHz times
+// while it has not. The engine's levels are the peaks since its last
+// reading, so a slower rate still shows every peak; reading at the display
+// rate (not always at meterHz) spares the wake-ups nobody would see.
 func (w *Window) tick() {
-	t := time.NewTicker(time.Second / meterHz)
+	hz := w.displayHz()
+	t := time.NewTicker(time.Second / time.Duration(hz))
 	defer t.Stop()
-	var lastFree time.Time
-	for n := 0; ; n++ {
+	var lastFree, lastRoom time.Time
+	for {
 		select {
 		case <-w.stopTick:
 			return
+		case <-w.rateChanged:
+			// Back in front: the next update at once, then the full rate.
+			if h := w.displayHz(); h != hz {
+				hz = h
+				t.Reset(time.Second / time.Duration(hz))
+			}
 		case <-t.C:
 		}
-		disk := time.Since(lastFree) > 5*time.Second
+		now := time.Now()
+		disk := now.Sub(lastFree) > 5*time.Second
 		if disk {
-			lastFree = time.Now()
+			lastFree = now
 		}
-		w.poll(disk, w.showNow(n))
-		if n%meterHz == 0 && w.roomActive.Load() {
+		w.poll(disk)
+		if now.Sub(lastRoom) >= time.Second && w.roomActive.Load() {
+			lastRoom = now
 			w.post(func() { w.rm.refresh(time.Now()) }) // "last seen", lost hosts, uploads
 		}
 	}
 }
 
-// showNow reports whether reading n is shown: every reading while the
-// window has the focus, every third (10 Hz) while it has not.
-func (w *Window) showNow(n int) bool {
-	return !w.background.Load() || n%(meterHz/backgroundHz) == 0
+// displayHz is the rate meters and clocks are updated at: meterHz while the
+// window has the focus, backgroundHz while another app has it.
+func (w *Window) displayHz() int {
+	if w.background.Load() {
+		return backgroundHz
+	}
+	return meterHz
 }
 
 // setBackground switches the display rate: on when another app has the
-// focus (Fyne's lifecycle: the app left the foreground).
-func (w *Window) setBackground(on bool) { w.background.Store(on) }
+// focus (Fyne's lifecycle: the app left the foreground). The ticker takes
+// the new rate at once.
+func (w *Window) setBackground(on bool) {
+	if w.background.Swap(on) == on {
+		return
+	}
+	select {
+	case w.rateChanged <- struct{}{}:
+	default: // one pending change is enough: the ticker reads the flag
+	}
+}
 
-// poll reads levels and status (and, with disk, the free space); with show
-// it hands them to the Fyne goroutine through w.post, else it only holds
-// the peaks for the next update. It never touches widgets.
-func (w *Window) poll(disk, show bool) {
+// poll reads levels and status (and, with disk, the free space) and hands
+// them to the Fyne goroutine through w.post, unless the last update is
+// still queued there: then it only holds the peaks for the next update. It
+// never touches widgets.
+func (w *Window) poll(disk bool) {
 	w.mu.Lock()
 	rec, mon, pc := w.rec, w.monitor, w.polled
 	w.mu.Unlock()
@@ -61,7 +85,7 @@ func (w *Window) poll(disk, show bool) {
 	// One meter update in flight at a time: if the Fyne goroutine is slower
 	// than the poll (a busy software renderer), readings are held rather
 	// than queued, so memory stays flat and no peak is lost.
-	if show && (rec != nil || mon != nil) && w.meterPending.CompareAndSwap(false, true) {
+	if (rec != nil || mon != nil) && w.meterPending.CompareAndSwap(false, true) {
 		st.Levels = w.hold.take()
 		w.post(func() {
 			defer w.meterPending.Store(false)
@@ -79,8 +103,9 @@ func (w *Window) poll(disk, show bool) {
 }
 
 // peakHold keeps, per channel, the highest peak and any clip between two
-// display updates: the engine is read meterHz times a second, the display
-// may be updated less often, and a short peak in between must still show.
+// display updates: the engine's readings are the peaks since the last one,
+// but a reading taken while the Fyne goroutine has not yet shown the last
+// (a slow renderer) is not shown by itself, and its peak must still show.
 // The RMS shown is the latest.
 type peakHold struct{ lv []audio.Level }
 

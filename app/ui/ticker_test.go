@@ -2,6 +2,7 @@ package ui
 
 import (
 	"testing"
+	"time"
 
 	"github.com/podmark/podmark/audio"
 )
@@ -44,29 +45,71 @@ func TestPeakHold(t *testing.T) {
 	}
 }
 
-// TestBackgroundRate: behind the call app the window is updated every
-// third reading (10 Hz), focused at every reading (30 Hz), and a peak read
-// between two updates reaches the meter.
+// TestBackgroundRate: behind the call app the engine is read and the
+// window updated backgroundHz times a second, focused meterHz times; the
+// ticker hears of each change once, at once (so coming back to the front
+// brings the full rate back without waiting for a slow tick).
 func TestBackgroundRate(t *testing.T) {
+	w, _ := newTestWindow(t, Options{Dir: t.TempDir(), Channels: 1, Device: "ramp"})
+	pending := func() bool {
+		select {
+		case <-w.rateChanged:
+			return true
+		default:
+			return false
+		}
+	}
+	steps := []struct {
+		background bool
+		wantHz     int
+		wantNudge  bool
+	}{
+		{false, meterHz, false}, // the start: focused, nothing changed
+		{true, backgroundHz, true},
+		{true, backgroundHz, false}, // told twice: one change
+		{false, meterHz, true},
+	}
+	for i, s := range steps {
+		w.setBackground(s.background)
+		if got := w.displayHz(); got != s.wantHz {
+			t.Errorf("step %d: background %v: %d Hz, want %d", i, s.background, got, s.wantHz)
+		}
+		if got := pending(); got != s.wantNudge {
+			t.Errorf("step %d: background %v: ticker nudged %v, want %v", i, s.background, got, s.wantNudge)
+		}
+	}
+}
+
+// TestPeakHeldWhileQueued: while an update is still queued for the Fyne
+// goroutine (a slow renderer), the readings in between are held, and the
+// highest peak and any clip among them reach the next update.
+func TestPeakHeldWhileQueued(t *testing.T) {
 	w, drain := newTestWindow(t, Options{Dir: t.TempDir(), Channels: 1, Device: "ramp"})
 	posts := 0
 	inner := w.post
 	w.post = func(f func()) { posts++; inner(f) }
-	w.setBackground(true)
-	for n := 0; n < 9; n++ {
-		w.poll(false, w.showNow(n))
-		drain()
+	audioFlows := func() { time.Sleep(50 * time.Millisecond) } // a few ramp periods
+	audioFlows()
+	w.poll(false) // queued, not yet run
+	audioFlows()
+	w.poll(false) // held
+	audioFlows()
+	w.poll(false) // held
+	if posts != 1 {
+		t.Fatalf("%d updates queued while one was pending, want 1", posts)
 	}
-	if posts != 3 {
-		t.Fatalf("behind the call app: %d updates for 9 readings, want 3", posts)
+	if len(w.hold.lv) != 1 || w.hold.lv[0].Peak == 0 {
+		t.Fatalf("the readings in between were not held: %+v", w.hold.lv)
 	}
-	w.setBackground(false)
-	posts = 0
-	for n := 0; n < 9; n++ {
-		w.poll(false, w.showNow(n))
-		drain()
+	held := w.hold.lv[0].Peak
+	drain()
+	audioFlows()
+	w.poll(false)
+	drain()
+	if posts != 2 {
+		t.Fatalf("%d updates, want 2", posts)
 	}
-	if posts != 9 {
-		t.Fatalf("focused: %d updates for 9 readings, want 9", posts)
+	if got := w.rs.meters[0].Peak(); dbPos(got) < dbPos(held) {
+		t.Errorf("meter shows peak %v, below the %v held in between", got, held)
 	}
 }

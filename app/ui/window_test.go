@@ -98,7 +98,7 @@ func runWindowScenario(t *testing.T, device string) (dir string, shown []markers
 	if filepath.Dir(dir) != root {
 		t.Fatalf("session folder %s is not inside the recordings folder %s", dir, root)
 	}
-	wait := func(d time.Duration) { time.Sleep(d); w.poll(false, true); drain() }
+	wait := func(d time.Duration) { time.Sleep(d); w.poll(false); drain() }
 	wait(150 * time.Millisecond)
 
 	test.TypeOnCanvas(c, "n") // next planned segment: "Intro"
@@ -110,13 +110,14 @@ func runWindowScenario(t *testing.T, device string) (dir string, shown []markers
 	if w.rs.segment.Text != "Acme VPN" || w.rs.segClock.Text != "00:00:00" {
 		t.Fatalf("current segment shows %q %q, want the sponsor read just started", w.rs.segment.Text, w.rs.segClock.Text)
 	}
-	// The fake source delivers 256-frame buffers and, like a capture queue,
-	// places a marker at the latest delivered frame: presses closer than a
-	// buffer (5.3 ms) would share a sample, so they are 20 ms apart here.
+	// The fake source delivers 1024-frame buffers (21 ms); its clock runs
+	// on between them as a sound card's does, but never more than a buffer
+	// past the last one delivered: presses are 30 ms apart here so that a
+	// late source goroutine cannot give two of them one sample.
 	test.TypeOnCanvas(c, "e")
-	wait(20 * time.Millisecond)
+	wait(30 * time.Millisecond)
 	test.TypeOnCanvas(c, "m")
-	wait(20 * time.Millisecond)
+	wait(30 * time.Millisecond)
 	test.Tap(w.rs.markBtns[ActionSponsor])
 	test.TypeOnCanvas(c, "x") // not a marker key
 	wait(50 * time.Millisecond)
@@ -367,7 +368,7 @@ func TestGlobalHotkeyAction(t *testing.T) {
 	if fire == nil {
 		t.Fatal("hotkeys were not grabbed")
 	}
-	if !strings.Contains(w.rs.hotkeys.Text, "Ctrl+Alt+1 topic") {
+	if !strings.Contains(w.rs.hotkeys.Text, "Ctrl+Alt + 1 topic") {
 		t.Fatalf("hotkey line %q", w.rs.hotkeys.Text)
 	}
 	w.rd.text.SetText("sponsor: Bolt")

@@ -83,5 +83,6 @@ func runWindowCmd(args []string, stderr io.Writer) int {
 			}
 		}
 	}
+	o.AtExit = stopProfile
 	return ui.Run(o)
 }
