@@ -68,7 +68,7 @@ var errNotRecording = errors.New("ui: not recording")
 // the lower rate.
 const (
 	meterHz      = 30
-	backgroundHz = 10
+	backgroundHz = 5
 )
 
 // Window is podmark's main window and the controller behind its screens.
