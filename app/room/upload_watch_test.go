@@ -2,15 +2,15 @@ package room
 
 import (
 	"bytes"
-	"io"
-	"slices"
-
 	"context"
-	"golang.org/x/time/rate"
+	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
+
+	"golang.org/x/time/rate"
 
 	"github.com/podmark/podmark/app/session"
 	"github.com/podmark/podmark/audio"
