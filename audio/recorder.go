@@ -62,6 +62,11 @@ type RecorderConfig struct {
 	// OnGlitch is called from the writer goroutine after lostFrames of
 	// silence were inserted at file frame atFrame.
 	OnGlitch func(atFrame, lostFrames int64)
+	// OnDrained is called from the writer goroutine each time it has
+	// handed everything it wrote to the OS: every track file then holds
+	// frames frames (readable through another handle; the header is
+	// patched and synced only every SyncEvery). It must not block.
+	OnDrained func(frames int64)
 }
 
 // ErrDeviceLost reports a source that stopped delivering buffers.
@@ -617,6 +622,9 @@ func (r *Recorder) writerLoop() {
 			// Everything read is with the OS now: the queue may let it
 			// go (a persistent one after recording where it was).
 			r.q.Commit(r.appendState(r.stateBuf[:0]))
+			if r.cfg.OnDrained != nil {
+				r.cfg.OnDrained(r.frames.Load())
+			}
 			if r.started {
 				r.tick.wait(r.stopReq) // Stop wakes it at once to finish
 			} else {

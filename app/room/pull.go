@@ -50,6 +50,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/podmark/podmark/app/session"
 	"github.com/podmark/podmark/audio"
 	"github.com/podmark/podmark/audio/codec"
 )
@@ -729,8 +730,15 @@ func (h *hostPull) skipVerified(done *jetstream.ObjectInfo) bool {
 			return false
 		}
 	}
+	rate := 0 // unknown: the length is then shown as "?"
+	if meta, err := session.Load(h.final); err == nil {
+		rate = meta.Rate
+	}
 	h.mu.Lock()
 	h.state, h.done, h.frames = PullSkipped, true, r.Frames
+	if rate > 0 {
+		h.rate = rate
+	}
 	h.mu.Unlock()
 	return true
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/podmark/podmark/app/session"
 	"github.com/podmark/podmark/audio"
 	"github.com/podmark/podmark/audio/codec"
 )
@@ -458,8 +459,12 @@ func testPullResumes(t *testing.T, noDataOffset bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if hp := res.Hosts[0]; hp.State != PullSkipped || hp.Bytes != 0 {
-		t.Errorf("third run: %+v, want skipped with nothing fetched", hp)
+	meta, err := session.Load(alice.dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if hp := res.Hosts[0]; hp.State != PullSkipped || hp.Bytes != 0 || hp.Frames != meta.Frames || hp.Rate != meta.Rate {
+		t.Errorf("third run: %+v, want skipped with nothing fetched, %d frames at %d Hz (its length, not \"?\")", hp, meta.Frames, meta.Rate)
 	}
 	sameFiles(t, alice, filepath.Join(out, "alice"))
 }

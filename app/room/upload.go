@@ -61,7 +61,11 @@ type UploadOptions struct {
 	// Log tells the user about a problem (a refused put, the relay out of
 	// reach); called from the uploader's goroutines.
 	Log func(msg string)
-	// Poll is how often the track files are looked at; 0 = 250 ms.
+	// Poll is how often the track files are looked at; 0 = 250 ms. While
+	// the session is recorded by this process (session.Running), the
+	// uploader looks when the session says another segment is on disk or
+	// its state changed (session.Session.Watch), and otherwise only every
+	// WatchPoll.
 	Poll time.Duration
 	// MetaEvery is how often session.json, the journal and the room record
 	// are put again while recording, when they changed; 0 = 10 s.
@@ -84,8 +88,13 @@ type Uploader struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	wg     sync.WaitGroup
-	done   chan struct{} // closed when verified (or the uploader ended)
-	wake   chan struct{} // the encoder has new segments
+	done   chan struct{}    // closed when verified (or the uploader ended)
+	wake   chan struct{}    // the encoder has new segments
+	live   *session.Session // the recording of dir in this process, or nil
+
+	// The encoder goroutine's buffers, reused from segment to segment.
+	pcmBuf []byte
+	intBuf []int32
 
 	mu        sync.Mutex
 	st        Upload
@@ -154,20 +163,37 @@ func StartUpload(ctx context.Context, c *Client, dir string, opt UploadOptions) 
 		u.lim = rate.NewLimiter(rate.Limit(bps), limBurst)
 	}
 	u.ctx, u.cancel = context.WithCancel(ctx)
+	u.live = session.Running(dir)
 	u.wg.Add(2)
 	go u.encoder()
 	go u.sender()
 	return u, nil
 }
 
-// limBurst is the token bucket's depth in bytes: a few ms at the cap.
-const limBurst = 8 << 10
+// limBurst is the token bucket's depth in bytes: one chunk, which the
+// object store publishes as one message anyway (130 ms at the default cap).
+// Each wait for tokens is a timer that wakes the Go runtime; waiting once
+// per chunk rather than in smaller pieces puts the same bytes on the link
+// at the same times.
+const limBurst = UploadChunk
+
+// WatchPoll is how often the uploader looks at the folder of a recording
+// it watches (UploadOptions.Poll), in case it missed a signal.
+const WatchPoll = 5 * time.Second
 
 // Status is the upload's progress now.
 func (u *Uploader) Status() Upload {
 	u.mu.Lock()
 	st := u.st
+	final, rate := u.final, u.rate
 	u.mu.Unlock()
+	if u.live != nil && !final && rate > 0 {
+		// Between looks at the folder, the recording's own count.
+		if f := u.live.Frames(); f > st.Recorded {
+			st.Recorded = f
+			st.BehindMS = max(st.Recorded-st.Sent, 0) * 1000 / int64(rate)
+		}
+	}
 	if st.State == UploadSending && u.c.Link() != LinkOnline {
 		st.State = UploadWaiting
 	}
@@ -241,6 +267,16 @@ func (u *Uploader) fail(err error) {
 
 func (u *Uploader) encoder() {
 	defer u.wg.Done()
+	poll := u.opt.Poll
+	var changes <-chan struct{}
+	if u.live != nil {
+		// Watch before the first look: a change after it is signalled.
+		ch, stop := u.live.Watch(SegmentFrames)
+		defer stop()
+		changes, poll = ch, max(poll, WatchPoll)
+	}
+	t := time.NewTimer(poll)
+	defer t.Stop()
 	for {
 		finished, err := u.encodeOnce()
 		if err != nil {
@@ -250,8 +286,12 @@ func (u *Uploader) encoder() {
 		if finished {
 			return
 		}
-		if !u.sleep(u.opt.Poll) {
+		t.Reset(poll)
+		select {
+		case <-u.ctx.Done():
 			return
+		case <-changes:
+		case <-t.C:
 		}
 	}
 }
@@ -285,6 +325,7 @@ func (u *Uploader) encodeOnce() (bool, error) {
 		u.mu.Unlock()
 	}
 	recorded := int64(-1)
+	progressed := false
 	for _, t := range u.tracks {
 		if t.done {
 			recorded = minFrames(recorded, t.avail)
@@ -306,6 +347,7 @@ func (u *Uploader) encodeOnce() (bool, error) {
 			if err := u.encodeSegment(t, len(t.segs), start, n); err != nil {
 				return false, err
 			}
+			progressed = true
 		}
 		recorded = minFrames(recorded, t.avail)
 	}
@@ -327,9 +369,11 @@ func (u *Uploader) encodeOnce() (bool, error) {
 	}
 	u.updateLocked()
 	u.mu.Unlock()
-	select {
-	case u.wake <- struct{}{}:
-	default:
+	if progressed || final {
+		select {
+		case u.wake <- struct{}{}:
+		default:
+		}
 	}
 	return final, nil
 }
@@ -434,13 +478,22 @@ func (u *Uploader) localPath(obj string) string {
 	return filepath.Join(u.dir, HandoffDir, filepath.FromSlash(obj))
 }
 
-// readPCM reads frames [start, start+n) of the track as stored in the WAV.
-func (t *upTrack) readPCM(start, n int64) ([]byte, error) {
-	b := make([]byte, n*t.align)
+// readPCM reads frames [start, start+n) of the track as stored in the WAV,
+// into buf when it is large enough.
+func (t *upTrack) readPCM(buf []byte, start, n int64) ([]byte, error) {
+	b := grow(buf, int(n*t.align))
 	if _, err := t.f.ReadAt(b, t.dataOff+start*t.align); err != nil {
 		return nil, fmt.Errorf("%w: read %s: %v", ErrUpload, t.path, err)
 	}
 	return b, nil
+}
+
+// grow returns b resliced to n, or a new slice when b is too short.
+func grow[T any](b []T, n int) []T {
+	if cap(b) < n {
+		return make([]T, n)
+	}
+	return b[:n]
 }
 
 // encodeSegment cuts segment n of t and keeps it in HandoffDir: a FLAC
@@ -448,10 +501,11 @@ func (t *upTrack) readPCM(start, n int64) ([]byte, error) {
 // the raw bytes. A copy left by an earlier run is kept when it holds
 // exactly these samples.
 func (u *Uploader) encodeSegment(t *upTrack, n int, start, frames int64) error {
-	pcm, err := t.readPCM(start, frames)
+	pcm, err := t.readPCM(u.pcmBuf, start, frames)
 	if err != nil {
 		return err
 	}
+	u.pcmBuf = pcm
 	sum := sha256.Sum256(pcm)
 	seg := Segment{N: n, Start: start, Frames: frames, PCMSHA256: hex.EncodeToString(sum[:])}
 	if t.pcmSum != nil && start == t.pcmSumd {
@@ -471,7 +525,8 @@ func (u *Uploader) encodeSegment(t *upTrack, n int, start, frames int64) error {
 	if t.format == audio.Float32 {
 		err = writeFileSync(tmp, pcm)
 	} else {
-		err = encodeFLAC(tmp, t, pcm)
+		u.intBuf = pcmInts(u.intBuf, t.format, pcm)
+		err = encodeFLAC(tmp, t, u.intBuf)
 	}
 	if err != nil {
 		os.Remove(tmp)
@@ -517,23 +572,25 @@ func SegmentCodec(f audio.SampleFormat) string {
 	return CodecFLAC
 }
 
-// pcmInts turns 16- or 24-bit little-endian mono PCM into samples.
-func pcmInts(f audio.SampleFormat, pcm []byte) []int32 {
-	bps := f.BytesPerSample()
-	out := make([]int32, len(pcm)/bps)
-	for i := range out {
-		b := pcm[i*bps:]
-		if bps == 2 {
-			out[i] = int32(int16(binary.LittleEndian.Uint16(b)))
-		} else {
-			out[i] = int32(uint32(b[0])<<8|uint32(b[1])<<16|uint32(b[2])<<24) >> 8
+// pcmInts turns 16- or 24-bit little-endian mono PCM into samples, in
+// out when it is large enough.
+func pcmInts(out []int32, f audio.SampleFormat, pcm []byte) []int32 {
+	if f.BytesPerSample() == 2 {
+		out = grow(out, len(pcm)/2)
+		for i := range out {
+			out[i] = int32(int16(binary.LittleEndian.Uint16(pcm[2*i:])))
 		}
+		return out
+	}
+	out = grow(out, len(pcm)/3)
+	for i := range out {
+		b := pcm[3*i : 3*i+3 : 3*i+3]
+		out[i] = int32(uint32(b[0])<<8|uint32(b[1])<<16|uint32(b[2])<<24) >> 8
 	}
 	return out
 }
 
-func encodeFLAC(p string, t *upTrack, pcm []byte) error {
-	samples := pcmInts(t.format, pcm)
+func encodeFLAC(p string, t *upTrack, samples []int32) error {
 	w, err := codec.CreateFLAC(p, codec.FLACOptions{Rate: audio.SampleRate(t.rate), Channels: 1, Bits: int(t.format),
 		Level: 5, BlockSize: FLACBlock, TotalFrames: int64(len(samples))})
 	if err != nil {
@@ -724,12 +781,17 @@ func (u *Uploader) sendOnce() error {
 			nextMeta = time.Now().Add(u.opt.MetaEvery)
 		}
 		if !sent {
+			// Nothing to send until the encoder has more, or the
+			// session files are due again.
+			t := time.NewTimer(max(time.Until(nextMeta), 0))
 			select {
 			case <-u.ctx.Done():
+				t.Stop()
 				return u.ctx.Err()
 			case <-u.wake:
-			case <-time.After(time.Second):
+			case <-t.C:
 			}
+			t.Stop()
 		}
 	}
 }
@@ -898,8 +960,9 @@ func (u *Uploader) put(obs jetstream.ObjectStore, meta jetstream.ObjectMeta, r i
 }
 
 // limitedReader meters reads through a token bucket. It fills p whole
-// (the object store makes one chunk of each Read), waiting for tokens in
-// pieces of the bucket's depth.
+// (the object store makes one chunk of each Read), then waits for the
+// tokens of what it read, in pieces of the bucket's depth (one wait per
+// chunk when the depth is the chunk size).
 type limitedReader struct {
 	r   io.Reader
 	lim *rate.Limiter
@@ -907,25 +970,18 @@ type limitedReader struct {
 }
 
 func (l *limitedReader) Read(p []byte) (int, error) {
-	n := 0
-	for n < len(p) {
-		k := min(len(p)-n, l.lim.Burst())
-		if err := l.lim.WaitN(l.ctx, k); err != nil {
-			return n, err
-		}
-		m, err := io.ReadFull(l.r, p[n:n+k])
-		n += m
-		if err == io.ErrUnexpectedEOF || err == io.EOF {
-			if n == 0 {
-				return 0, io.EOF
-			}
-			return n, nil
-		}
-		if err != nil {
-			return n, err
-		}
+	n, err := io.ReadFull(l.r, p)
+	if err == io.ErrUnexpectedEOF {
+		err = nil // the last chunk; the next Read says io.EOF
 	}
-	return n, nil
+	for k := n; k > 0; {
+		m := min(k, l.lim.Burst())
+		if werr := l.lim.WaitN(l.ctx, m); werr != nil {
+			return 0, werr
+		}
+		k -= m
+	}
+	return n, err
 }
 
 // metaObjects are the session's small files, put as they change.

@@ -95,6 +95,7 @@ type Session struct {
 
 	hooksMu sync.Mutex
 	hooks   Hooks
+	watch   watchers // Watch (watch.go)
 
 	onceStop sync.Once
 }
@@ -152,12 +153,15 @@ func New(cfg Config) (*Session, error) {
 		RF64Threshold: cfg.RF64Threshold,
 		StallTimeout:  cfg.StallTimeout,
 		OnGlitch:      s.onGlitch,
+		OnDrained:     s.onDrained,
 	})
 	if err != nil {
 		closeSrc()
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
+	s.register() // before session.json exists: a reader that finds it finds the Session
 	if err := s.createFolder(existed); err != nil {
+		s.unregister()
 		if s.journal != nil {
 			s.journal.Close()
 		}
@@ -269,6 +273,7 @@ func (s *Session) emitState(st State) {
 	if f := s.getHooks().OnState; f != nil {
 		f(st)
 	}
+	s.signalWatchers()
 }
 
 // Dir is the session folder.
@@ -505,6 +510,7 @@ func (s *Session) finish(final State, cause error) {
 				f(err)
 			}
 		}
+		s.unregister()
 		s.emitState(final)
 		close(s.done)
 	})
