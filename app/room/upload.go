@@ -527,6 +527,9 @@ func (u *Uploader) encodeSegment(t *upTrack, n int, start, frames int64) error {
 	} else {
 		u.intBuf = pcmInts(u.intBuf, t.format, pcm)
 		err = encodeFLAC(tmp, t, u.intBuf)
+		if err == nil {
+			err = syncPath(tmp) // libFLAC wrote it; on disk before it gets its name
+		}
 	}
 	if err != nil {
 		os.Remove(tmp)
@@ -548,6 +551,21 @@ func (u *Uploader) addSeg(t *upTrack, seg Segment, size int64) {
 	t.segs = append(t.segs, seg)
 	t.sizes = append(t.sizes, size)
 	u.mu.Unlock()
+}
+
+// syncPath fsyncs the file at p: a segment renamed into place is complete
+// on disk, so a power cut cannot leave one whose STREAMINFO passes the
+// restart's check with its frames missing.
+func syncPath(p string) error {
+	f, err := os.OpenFile(p, os.O_RDWR, 0)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrUpload, err)
+	}
+	serr := f.Sync()
+	if err := errors.Join(serr, f.Close()); err != nil {
+		return fmt.Errorf("%w: sync %s: %v", ErrUpload, p, err)
+	}
+	return nil
 }
 
 func writeFileSync(p string, b []byte) error {
