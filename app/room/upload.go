@@ -24,6 +24,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/nats-io/nats.go"
@@ -131,6 +132,8 @@ type upTrack struct {
 	// (recover cut into an encoded segment).
 	pcmSum  hash.Hash
 	pcmSumd int64 // frames it covers
+
+	dataOffHdr atomic.Int64 // dataOff for the sender's Podmark-Data-Offset (the encoder reopens the file)
 }
 
 // StartUpload starts uploading the session folder dir through c (a host's
@@ -427,6 +430,7 @@ func (t *upTrack) open() error {
 		return fmt.Errorf("%w: %s: %d channel(s), %v, %d Hz: not what %s says", ErrUpload, t.path, info.Channels, info.Format, info.Rate, session.MetaFile)
 	}
 	t.f, t.dataOff, t.align = f, info.DataOffset, int64(t.format.BytesPerSample())
+	t.dataOffHdr.Store(info.DataOffset)
 	return nil
 }
 
@@ -939,7 +943,7 @@ func (u *Uploader) putSegment(obs jetstream.ObjectStore, held map[string]*jetstr
 	h.Set(HdrFrames, strconv.FormatInt(seg.Frames, 10))
 	h.Set(HdrPCMSHA256, seg.PCMSHA256)
 	h.Set(HdrCodec, SegmentCodec(t.format))
-	h.Set(HdrDataOffset, strconv.FormatInt(t.dataOff, 10))
+	h.Set(HdrDataOffset, strconv.FormatInt(t.dataOffHdr.Load(), 10))
 	if recovered {
 		h.Set(HdrRecovered, "1")
 	}
