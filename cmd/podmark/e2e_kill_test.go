@@ -81,10 +81,7 @@ func kill9Run(t *testing.T, bin string, rate int, delay time.Duration) {
 		time.Sleep(time.Duration(20+rand.IntN(120)) * time.Millisecond)
 	}
 	killTime := time.Now()
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	cmd.Wait()
+	child.kill(t)
 	var acked []Ack
 	for a := range acks {
 		acked = append(acked, a)

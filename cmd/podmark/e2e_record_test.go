@@ -104,15 +104,10 @@ func TestE2ERecordJACK(t *testing.T) {
 	if _, err := io.WriteString(stdin, "stop\n"); err != nil {
 		t.Fatal(err)
 	}
-	recDone := make(chan error, 1)
-	go func() { recDone <- rec.Wait() }()
-	select {
-	case err := <-recDone:
-		if err != nil {
-			t.Fatalf("podmark record: %v\nstderr:\n%s", err, stderr.String())
-		}
-	case <-time.After(20 * time.Second):
+	if err, ok := child.wait(20 * time.Second); !ok {
 		t.Fatalf("podmark record did not stop; stderr:\n%s", stderr.String())
+	} else if err != nil {
+		t.Fatalf("podmark record: %v\nstderr:\n%s", err, stderr.String())
 	}
 
 	// 4. The session: stopped, nothing dropped.
