@@ -129,7 +129,9 @@ func TestNextAdvancesOnce(t *testing.T) {
 	if got, err := b.ProposeRundown(ctx, []string{"Other"}); err != nil || len(got.Items) != 3 {
 		t.Fatalf("second rundown replaced the first: %+v, %v", got, err)
 	}
+	late := 0 // third presses that came after the window and so advanced
 	for round := range 3 {
+		start := time.Now()
 		var wg sync.WaitGroup
 		adv := make([]bool, 2)
 		for i, c := range []*Client{a, b} {
@@ -147,8 +149,18 @@ func TestNextAdvancesOnce(t *testing.T) {
 		if adv[0] == adv[1] {
 			t.Fatalf("round %d: both presses advanced=%v", round, adv[0])
 		}
-		if _, ok, _ := a.Next(ctx); ok {
-			t.Errorf("round %d: a third press within %v advanced", round, NextWindow)
+		_, ok, _ := a.Next(ctx)
+		switch took := time.Since(start); {
+		case took >= NextWindow:
+			// A loaded machine (the race detector, other tests) made the
+			// presses themselves take longer than the window: the third is
+			// no longer "within" it, so it says nothing.
+			t.Logf("round %d: the presses took %v, longer than the %v window", round, took, NextWindow)
+			if ok {
+				late++
+			}
+		case ok:
+			t.Errorf("round %d: a third press %v after the first two advanced (window %v)", round, took, NextWindow)
 		}
 		time.Sleep(NextWindow + 100*time.Millisecond)
 	}
@@ -157,8 +169,8 @@ func TestNextAdvancesOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	rd, err := Decode[Rundown](e.Value(), maxRundown)
-	if err != nil || rd.Current != 2 {
-		t.Errorf("after three rounds rundown = %+v, %v; want current 2", rd, err)
+	if err != nil || rd.Current != 2+late {
+		t.Errorf("after three rounds (%d late third presses) rundown = %+v, %v; want current %d", late, rd, err, 2+late)
 	}
 }
 
