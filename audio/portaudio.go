@@ -218,6 +218,26 @@ func Devices() ([]Device, error) {
 	return devs, errors.Join(err, paReleaseLocked())
 }
 
+// Hold initializes PortAudio and keeps it initialized until release is
+// called (once), so that Devices and OpenPortAudio calls in between do not
+// each pay for an initialization: PortAudio scans every host API on each
+// (ALSA opens every device, JACK connects a client), a few hundred
+// milliseconds. Devices plugged in while it is held are listed only after
+// the last holder and stream have let go. It is safe for concurrent use.
+func Hold() (release func() error, err error) {
+	paMu.Lock()
+	defer paMu.Unlock()
+	if err := paAcquire(); err != nil {
+		return nil, err
+	}
+	var once sync.Once
+	return func() error {
+		err := error(nil)
+		once.Do(func() { err = paRelease() })
+		return err
+	}, nil
+}
+
 // FindDevice picks a device by index (as listed by Devices) or exact name;
 // "" picks the default input device.
 func FindDevice(devs []Device, spec string) (Device, error) {

@@ -143,6 +143,54 @@ func TestPortAudioDevicesConcurrent(t *testing.T) {
 	}
 }
 
+// TestPortAudioHold: while a Hold is kept, listing devices and opening a
+// stream reuse the one initialization (no Terminate in between, so no new
+// scan of the host APIs); releasing it, twice even, terminates PortAudio
+// once nothing else uses it.
+func TestPortAudioHold(t *testing.T) {
+	testenv.JACK(t)
+	refs := func() int {
+		paMu.Lock()
+		defer paMu.Unlock()
+		return paRefs
+	}
+	if n := refs(); n != 0 {
+		t.Fatalf("PortAudio users before the test: %d", n)
+	}
+	release, err := Hold()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := refs(); n != 1 {
+		t.Fatalf("users while held: %d, want 1", n)
+	}
+	jd, _ := jackDevice(t)
+	if n := refs(); n != 1 {
+		t.Fatalf("users after Devices while held: %d, want 1 (PortAudio stayed initialized)", n)
+	}
+	src, err := OpenPortAudio(StreamConfig{Device: strconv.Itoa(jd.Index), Channels: 1, Rate: 48000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := refs(); n != 2 {
+		t.Fatalf("users with a stream open while held: %d, want 2", n)
+	}
+	for range 2 {
+		if err := release(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := refs(); n != 1 {
+		t.Fatalf("users after releasing the hold (twice) with the stream open: %d, want 1", n)
+	}
+	if err := src.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := refs(); n != 0 {
+		t.Fatalf("users after the stream closed: %d, want 0", n)
+	}
+}
+
 func TestPortAudioCaptureJACK(t *testing.T) {
 	testenv.JACK(t)
 	jd, _ := jackDevice(t)

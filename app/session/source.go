@@ -145,6 +145,17 @@ func Devices() ([]audio.Device, error) {
 	return devs, nil
 }
 
+// HoldDevices keeps the audio host APIs initialized until release is
+// called (audio.Hold): a Devices call and a device opened in between start
+// at once instead of scanning the host APIs again.
+func HoldDevices() (release func() error, err error) {
+	release, err = audio.Hold()
+	if err != nil {
+		return nil, fmt.Errorf("session: list devices: %w", err)
+	}
+	return release, nil
+}
+
 // ParseRate parses a --rate value: 44100 or 48000.
 func ParseRate(s string) (audio.SampleRate, error) {
 	n, err := strconv.Atoi(strings.TrimSpace(s))

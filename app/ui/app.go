@@ -93,6 +93,13 @@ type Window struct {
 	hotkeys   Hotkeys
 	hotkeyErr error
 
+	// inputs, when set, delivers the device list read in the background
+	// since launch (prefetchInputs); loadDevices takes it instead of
+	// listing again. inputsHold keeps the audio host APIs initialized from
+	// then until the monitor has opened its device.
+	inputs     <-chan prefetchedInputs
+	inputsHold func() error
+
 	stopTick     chan struct{}
 	tickOnce     sync.Once
 	meterPending atomic.Bool   // a meter update is queued for the Fyne goroutine
@@ -143,7 +150,16 @@ func Run(opts Options) int {
 		return 1
 	}
 	keepFrameBuffers()
-	w := NewWindow(a, opts)
+	// The audio host APIs are scanned (a few hundred ms: ALSA opens every
+	// device, JACK connects) while the window is made and filled.
+	inputs := prefetchInputs(opts.TestInputs)
+	// The window is made and shown first, then filled: making it (the
+	// OpenGL context, on this goroutine) and loading the fonts the screens
+	// are measured with (warmFonts, on another) take about as long, and
+	// they run side by side.
+	fonts := warmFonts()
+	w := newWindowFrame(a, opts)
+	w.inputs = inputs
 	w.win.SetCloseIntercept(w.onClose)
 	w.win.SetOnClosed(w.shutdown)
 	// Behind the call app, meters and clocks are redrawn less often.
@@ -170,6 +186,8 @@ func Run(opts Options) int {
 		os.Exit(0)
 	})
 	w.win.Show()
+	<-fonts
+	w.fill()
 	w.start()
 	if opts.Ready != nil {
 		// Queued from another goroutine once the event loop runs, so it
@@ -180,11 +198,38 @@ func Run(opts Options) int {
 	return 0
 }
 
+// warmFonts loads, in the background, the fonts of the text styles the
+// window uses (Fyne parses each style's fonts when its first text is
+// measured); the channel is closed when they are loaded.
+func warmFonts() <-chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for _, st := range []fyne.TextStyle{{}, {Bold: true}, {Monospace: true}} {
+			fyne.MeasureText("podmark 0:00:00", theme.TextSize(), st)
+		}
+	}()
+	return done
+}
+
 // NewWindow builds the window on a; call start to begin metering and
 // global hotkeys.
 func NewWindow(a fyne.App, opts Options) *Window {
+	w := newWindowFrame(a, opts)
+	w.fill()
+	return w
+}
+
+// newWindowFrame makes the window, empty, at its default size.
+func newWindowFrame(a fyne.App, opts Options) *Window {
 	w := &Window{app: a, opts: opts, prefs: prefs{a.Preferences()}, stopTick: make(chan struct{}), rateChanged: make(chan struct{}, 1), post: fyne.Do, grab: GrabHotkeys}
 	w.win = a.NewWindow("podmark")
+	w.win.Resize(defaultSize)
+	return w
+}
+
+// fill builds the screens into the window made by newWindowFrame.
+func (w *Window) fill() {
 	w.sc = newSoundcheckScreen(w)
 	w.rs = newRecordScreen(w)
 	w.ml = newMarkerList(w)
@@ -194,7 +239,6 @@ func NewWindow(a fyne.App, opts Options) *Window {
 	w.win.SetContent(w.buildUI())
 	w.win.Resize(defaultSize)
 	registerShortcuts(w)
-	return w
 }
 
 // defaultSize is the window's size when it opens.
@@ -256,12 +300,26 @@ func withFyneDo(m fyne.AppMetadata) fyne.AppMetadata {
 // start begins soundcheck metering, global hotkeys, the meter ticker and the
 // recovery check.
 func (w *Window) start() {
-	w.sc.loadDevices()
-	w.restartMonitor()
+	w.openInputs()
 	w.grabHotkeys()
 	go w.tick()
 	w.checkRecovery()
 	w.watchRoom()
+}
+
+// openInputs fills the input picker (from w.inputs when the list was
+// read in the background) and starts the soundcheck meters.
+func (w *Window) openInputs() {
+	w.sc.loadDevices()
+	w.restartMonitor()
+	if w.inputsHold != nil {
+		// The monitor holds its own device now (or failed to open it):
+		// later lists see devices plugged in since.
+		if err := w.inputsHold(); err != nil {
+			fyne.LogError("ui: release the audio devices", err)
+		}
+		w.inputsHold = nil
+	}
 }
 
 // onClose asks before closing the window over a running recording.

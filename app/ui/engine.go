@@ -47,6 +47,30 @@ func listInputs(testing bool) ([]inputChoice, error) {
 	return out, err
 }
 
+// prefetchedInputs is a device list read in the background (prefetchInputs).
+type prefetchedInputs struct {
+	devs    []inputChoice
+	err     error
+	release func() error // ends the hold on the audio host APIs; nil if there is none
+}
+
+// prefetchInputs lists the input devices in the background, keeping the
+// audio host APIs initialized (session.HoldDevices) so that opening the
+// monitor's device after it does not scan them again; the receiver calls
+// release once the monitor is open.
+func prefetchInputs(testing bool) <-chan prefetchedInputs {
+	ch := make(chan prefetchedInputs, 1)
+	go func() {
+		release, herr := session.HoldDevices()
+		devs, err := listInputs(testing)
+		if err == nil && herr != nil {
+			err = herr
+		}
+		ch <- prefetchedInputs{devs: devs, err: err, release: release}
+	}()
+	return ch
+}
+
 // freeTime is how long the recordings folder root can still record cfg.
 func freeTime(root string, cfg session.Config) (time.Duration, error) {
 	dir := root

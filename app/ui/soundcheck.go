@@ -89,7 +89,15 @@ func (s *soundcheckScreen) buildUI() fyne.CanvasObject {
 
 // loadDevices fills the device picker from the engine's device list.
 func (s *soundcheckScreen) loadDevices() {
-	devs, err := listInputs(s.w.opts.TestInputs)
+	var devs []inputChoice
+	var err error
+	if ch := s.w.inputs; ch != nil {
+		s.w.inputs = nil
+		p := <-ch
+		devs, err, s.w.inputsHold = p.devs, p.err, p.release
+	} else {
+		devs, err = listInputs(s.w.opts.TestInputs)
+	}
 	if err != nil {
 		// Keep going: the preset device (or the default) may still open,
 		// and the monitor will say so if it does not.

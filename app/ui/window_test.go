@@ -37,8 +37,7 @@ func newTestWindow(t *testing.T, opts Options) (*Window, func()) {
 		}
 	}
 	w.win.Show()
-	w.sc.loadDevices()
-	w.restartMonitor()
+	w.openInputs()
 	t.Cleanup(func() {
 		w.shutdown()
 		drain()
@@ -406,3 +405,48 @@ func TestGlobalHotkeyAction(t *testing.T) {
 type nopHotkeys struct{}
 
 func (nopHotkeys) Close() error { return nil }
+
+// TestPrefetchedInputs: at launch the device list is read in the
+// background while the window is made (prefetchInputs); the picker is
+// filled from that list, not by listing again, and the hold that kept the
+// audio host APIs initialized is released once, after the monitor opened.
+func TestPrefetchedInputs(t *testing.T) {
+	a := test.NewTempApp(t)
+	w := NewWindow(a, Options{Dir: t.TempDir(), Device: "ramp", Channels: 2, Rate: 48000, TestInputs: true})
+	w.post = func(func()) {}
+	w.grab = func(map[Action]Chord, func(Action)) (Hotkeys, error) { return nil, ErrHotkeysUnsupported }
+	t.Cleanup(w.shutdown)
+	studio := inputChoice{Spec: "7", Label: "7: Studio mic (2 ch)", Channels: 2}
+	released := 0
+	ch := make(chan prefetchedInputs, 1)
+	ch <- prefetchedInputs{devs: []inputChoice{studio, rampChoice}, release: func() error {
+		released++
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		if w.monitor == nil {
+			t.Error("the hold was released before the monitor opened its device")
+		}
+		return nil
+	}}
+	w.inputs = ch
+	w.win.Show()
+	w.openInputs()
+	if released != 1 {
+		t.Fatalf("hold released %d times, want 1", released)
+	}
+	want := []string{"Default input", studio.Label, rampChoice.Label}
+	if !slices.Equal(w.sc.device.Options, want) {
+		t.Fatalf("picker %q, want the prefetched list %q", w.sc.device.Options, want)
+	}
+	if w.sc.device.Selected != rampChoice.Label {
+		t.Fatalf("selected %q, want the preset %q", w.sc.device.Selected, rampChoice.Label)
+	}
+	if w.inputs != nil || w.inputsHold != nil {
+		t.Fatal("the prefetched list and its hold were not let go")
+	}
+	// A second fill (no prefetch left) lists again and releases nothing.
+	w.openInputs()
+	if released != 1 {
+		t.Fatalf("hold released %d times after a second fill, want 1", released)
+	}
+}
