@@ -174,7 +174,7 @@ func StartUpload(ctx context.Context, c *Client, dir string, opt UploadOptions) 
 }
 
 // limBurst is the token bucket's depth in bytes: one chunk, which the
-// object store publishes as one message anyway (130 ms at the default cap).
+// putter publishes as one message anyway (130 ms at the default cap).
 // Each wait for tokens is a timer that wakes the Go runtime; waiting once
 // per chunk rather than in smaller pieces puts the same bytes on the link
 // at the same times.
@@ -760,6 +760,11 @@ func (u *Uploader) sendOnce() error {
 	if err != nil {
 		return err
 	}
+	op, err := newObjPutter(u.c.nc, u.bucket)
+	if err != nil {
+		return err
+	}
+	defer op.Close()
 	u.setState(UploadSending, "")
 	metaSent := map[string]string{}
 	for name, info := range held {
@@ -789,15 +794,15 @@ func (u *Uploader) sendOnce() error {
 			u.mu.Unlock()
 			firstRun = false
 		}
-		sent, err := u.sendSegments(obs, held)
+		sent, err := u.sendSegments(op, held)
 		if err != nil {
 			return err
 		}
 		if final && !sent && u.allAcked() {
-			return u.finish(obs, held, metaSent)
+			return u.finish(obs, op, held, metaSent)
 		}
 		if time.Now().After(nextMeta) {
-			if err := u.putMeta(obs, metaSent); err != nil {
+			if err := u.putMeta(op, held, metaSent); err != nil {
 				return err
 			}
 			nextMeta = time.Now().Add(u.opt.MetaEvery)
@@ -887,7 +892,7 @@ func (u *Uploader) allAcked() bool {
 // sendSegments sends the next unacknowledged segment of each track, round
 // robin (so every track advances together); it reports whether it sent or
 // acknowledged any.
-func (u *Uploader) sendSegments(obs jetstream.ObjectStore, held map[string]*jetstream.ObjectInfo) (bool, error) {
+func (u *Uploader) sendSegments(op *objPutter, held map[string]*jetstream.ObjectInfo) (bool, error) {
 	progressed := false
 	u.mu.Lock()
 	tracks := u.tracks
@@ -903,7 +908,7 @@ func (u *Uploader) sendSegments(obs jetstream.ObjectStore, held map[string]*jets
 		recovered := u.sessState == session.StateRecovered && !t.remote[i] && i > maxKey(t.remote)
 		u.mu.Unlock()
 		obj := SegmentObject(t.name, seg.N)
-		info, err := u.putSegment(obs, held, t, seg, size, obj, recovered)
+		info, err := u.putSegment(op, held, t, seg, size, obj, recovered)
 		if err != nil {
 			return progressed, err
 		}
@@ -928,16 +933,19 @@ func maxKey(m map[int]bool) int {
 
 // putSegment puts one segment unless the bucket holds it already with the
 // same samples (resume), and returns the object's info.
-func (u *Uploader) putSegment(obs jetstream.ObjectStore, held map[string]*jetstream.ObjectInfo, t *upTrack, seg Segment, size int64, obj string, recovered bool) (*jetstream.ObjectInfo, error) {
+func (u *Uploader) putSegment(op *objPutter, held map[string]*jetstream.ObjectInfo, t *upTrack, seg Segment, size int64, obj string, recovered bool) (*jetstream.ObjectInfo, error) {
 	if info := held[obj]; info != nil && info.Headers.Get(HdrPCMSHA256) == seg.PCMSHA256 &&
 		info.Headers.Get(HdrFrames) == strconv.FormatInt(seg.Frames, 10) && info.Size == uint64(size) {
 		return info, nil
 	}
-	f, err := os.Open(u.localPath(obj))
+	// Read whole (a few hundred KiB): one system call, not one per chunk.
+	b, err := os.ReadFile(u.localPath(obj))
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUpload, err)
 	}
-	defer f.Close()
+	if int64(len(b)) != size {
+		return nil, fmt.Errorf("%w: %s: %d bytes, was %d when encoded", ErrUpload, u.localPath(obj), len(b), size)
+	}
 	h := nats.Header{}
 	h.Set(HdrStart, strconv.FormatInt(seg.Start, 10))
 	h.Set(HdrFrames, strconv.FormatInt(seg.Frames, 10))
@@ -947,32 +955,26 @@ func (u *Uploader) putSegment(obs jetstream.ObjectStore, held map[string]*jetstr
 	if recovered {
 		h.Set(HdrRecovered, "1")
 	}
-	info, err := u.put(obs, jetstream.ObjectMeta{Name: obj, Headers: h}, f, size)
-	if err != nil {
-		return nil, err
-	}
-	held[obj] = info
-	return info, nil
+	return u.put(op, held, jetstream.ObjectMeta{Name: obj, Headers: h}, b)
 }
 
-// put puts one object through the cap, with a deadline that fits its size.
-// After a failure it asks the relay whether the object arrived all the
-// same (a lost acknowledgement), so that nothing is sent twice.
-func (u *Uploader) put(obs jetstream.ObjectStore, meta jetstream.ObjectMeta, r io.Reader, size int64) (*jetstream.ObjectInfo, error) {
+// put puts one object through the cap (objPutter), with a deadline that
+// fits its size, and notes it in held. After a failure the sender lists
+// the bucket again (sendOnce), so that a put whose acknowledgement was
+// lost but which arrived is not sent twice.
+func (u *Uploader) put(op *objPutter, held map[string]*jetstream.ObjectInfo, meta jetstream.ObjectMeta, data []byte) (*jetstream.ObjectInfo, error) {
 	meta.Opts = &jetstream.ObjectMetaOptions{ChunkSize: UploadChunk}
 	limit := 30 * time.Second
 	if u.opt.Kbps > 0 {
-		limit += 3 * time.Duration(float64(size)*8/float64(u.opt.Kbps*1000)*float64(time.Second))
+		limit += 3 * time.Duration(float64(len(data))*8/float64(u.opt.Kbps*1000)*float64(time.Second))
 	}
 	ctx, cancel := context.WithTimeout(u.ctx, limit)
 	defer cancel()
 	ctx, stop := u.c.whileOnline(ctx)
 	defer stop()
-	if u.lim != nil {
-		r = &limitedReader{r: r, lim: u.lim, ctx: ctx}
-	}
-	info, err := obs.Put(ctx, meta, r)
+	info, err := op.Put(ctx, meta, data, u.lim, held[meta.Name])
 	if err == nil {
+		held[meta.Name] = info
 		return info, nil
 	}
 	if u.ctx.Err() != nil {
@@ -981,37 +983,12 @@ func (u *Uploader) put(obs jetstream.ObjectStore, meta jetstream.ObjectMeta, r i
 	return nil, fmt.Errorf("room: put %s: %w", meta.Name, err)
 }
 
-// limitedReader meters reads through a token bucket. It fills p whole
-// (the object store makes one chunk of each Read), then waits for the
-// tokens of what it read, in pieces of the bucket's depth (one wait per
-// chunk when the depth is the chunk size).
-type limitedReader struct {
-	r   io.Reader
-	lim *rate.Limiter
-	ctx context.Context
-}
-
-func (l *limitedReader) Read(p []byte) (int, error) {
-	n, err := io.ReadFull(l.r, p)
-	if err == io.ErrUnexpectedEOF {
-		err = nil // the last chunk; the next Read says io.EOF
-	}
-	for k := n; k > 0; {
-		m := min(k, l.lim.Burst())
-		if werr := l.lim.WaitN(l.ctx, m); werr != nil {
-			return 0, werr
-		}
-		k -= m
-	}
-	return n, err
-}
-
 // metaObjects are the session's small files, put as they change.
 var metaObjects = []string{ObjSession, ObjJournal, ObjRecord}
 
 // putMeta puts session.json, the journal and the room record when they
 // changed since they were last put (sent maps object → digest).
-func (u *Uploader) putMeta(obs jetstream.ObjectStore, sent map[string]string) error {
+func (u *Uploader) putMeta(op *objPutter, held map[string]*jetstream.ObjectInfo, sent map[string]string) error {
 	for _, obj := range metaObjects {
 		b, err := os.ReadFile(filepath.Join(u.dir, filepath.FromSlash(obj)))
 		if errors.Is(err, os.ErrNotExist) {
@@ -1026,7 +1003,7 @@ func (u *Uploader) putMeta(obs jetstream.ObjectStore, sent map[string]string) er
 		if sent[obj] == d {
 			continue
 		}
-		info, err := u.put(obs, jetstream.ObjectMeta{Name: obj}, bytes.NewReader(b), int64(len(b)))
+		info, err := u.put(op, held, jetstream.ObjectMeta{Name: obj}, b)
 		if err != nil {
 			return err
 		}
@@ -1037,7 +1014,7 @@ func (u *Uploader) putMeta(obs jetstream.ObjectStore, sent map[string]string) er
 
 // finish puts the manifests, the final session files and UploadDone, and
 // checks the relay's copy.
-func (u *Uploader) finish(obs jetstream.ObjectStore, held map[string]*jetstream.ObjectInfo, metaSent map[string]string) error {
+func (u *Uploader) finish(obs jetstream.ObjectStore, op *objPutter, held map[string]*jetstream.ObjectInfo, metaSent map[string]string) error {
 	u.mu.Lock()
 	tracks := u.tracks
 	var names []string
@@ -1069,13 +1046,11 @@ func (u *Uploader) finish(obs jetstream.ObjectStore, held map[string]*jetstream.
 		if held[obj] != nil && held[obj].Digest == digestOf(t.manRaw) {
 			continue
 		}
-		info, err := u.put(obs, jetstream.ObjectMeta{Name: obj}, bytes.NewReader(t.manRaw), int64(len(t.manRaw)))
-		if err != nil {
+		if _, err := u.put(op, held, jetstream.ObjectMeta{Name: obj}, t.manRaw); err != nil {
 			return err
 		}
-		held[obj] = info
 	}
-	if err := u.putMeta(obs, metaSent); err != nil {
+	if err := u.putMeta(op, held, metaSent); err != nil {
 		return err
 	}
 	if err := u.verify(obs); err != nil {
@@ -1085,7 +1060,7 @@ func (u *Uploader) finish(obs jetstream.ObjectStore, held map[string]*jetstream.
 	if err != nil {
 		return fmt.Errorf("room: %w", err)
 	}
-	if _, err := u.put(obs, jetstream.ObjectMeta{Name: ObjDone}, bytes.NewReader(done), int64(len(done))); err != nil {
+	if _, err := u.put(op, held, jetstream.ObjectMeta{Name: ObjDone}, done); err != nil {
 		return err
 	}
 	u.mu.Lock()
