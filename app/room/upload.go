@@ -91,6 +91,7 @@ type Uploader struct {
 	wg     sync.WaitGroup
 	done   chan struct{}    // closed when verified (or the uploader ended)
 	wake   chan struct{}    // the encoder has new segments
+	online context.Context  // the sender's: ends with ctx or when the link is lost
 	live   *session.Session // the recording of dir in this process, or nil
 
 	// The encoder goroutine's buffers, reused from segment to segment.
@@ -765,6 +766,13 @@ func (u *Uploader) sendOnce() error {
 		return err
 	}
 	defer op.Close()
+	// One watch of the link for the whole attempt, not one per put (a
+	// goroutine started and woken for each of about 65 objects a minute):
+	// once the link is lost, the put in flight fails at once and so does
+	// this attempt; the sender tries again when the link is back.
+	online, stopOnline := u.c.whileOnline(u.ctx)
+	defer stopOnline()
+	u.online = online
 	u.setState(UploadSending, "")
 	metaSent := map[string]string{}
 	for name, info := range held {
@@ -815,6 +823,9 @@ func (u *Uploader) sendOnce() error {
 			case <-u.ctx.Done():
 				t.Stop()
 				return u.ctx.Err()
+			case <-online.Done():
+				t.Stop()
+				return errLinkLost
 			case <-u.wake:
 			case <-t.C:
 			}
@@ -968,10 +979,8 @@ func (u *Uploader) put(op *objPutter, held map[string]*jetstream.ObjectInfo, met
 	if u.opt.Kbps > 0 {
 		limit += 3 * time.Duration(float64(len(data))*8/float64(u.opt.Kbps*1000)*float64(time.Second))
 	}
-	ctx, cancel := context.WithTimeout(u.ctx, limit)
+	ctx, cancel := context.WithTimeout(u.online, limit)
 	defer cancel()
-	ctx, stop := u.c.whileOnline(ctx)
-	defer stop()
 	info, err := op.Put(ctx, meta, data, u.lim, held[meta.Name])
 	if err == nil {
 		held[meta.Name] = info
@@ -979,6 +988,9 @@ func (u *Uploader) put(op *objPutter, held map[string]*jetstream.ObjectInfo, met
 	}
 	if u.ctx.Err() != nil {
 		return nil, u.ctx.Err()
+	}
+	if u.online.Err() != nil {
+		err = errLinkLost
 	}
 	return nil, fmt.Errorf("room: put %s: %w", meta.Name, err)
 }
@@ -1137,6 +1149,9 @@ func (u *Uploader) updateLocked() {
 		u.st.BehindMS = max(u.st.Recorded-u.st.Sent, 0) * 1000 / int64(u.rate)
 	}
 }
+
+// errLinkLost ends a send attempt when the link to the relay is lost.
+var errLinkLost = errors.New("room: the link to the relay was lost")
 
 // whileOnline returns a context that ends with ctx or as soon as the link
 // to the relay is lost: a put in flight then fails at once (its
