@@ -182,8 +182,11 @@ func StartUpload(ctx context.Context, c *Client, dir string, opt UploadOptions) 
 const limBurst = UploadChunk
 
 // WatchPoll is how often the uploader looks at the folder of a recording
-// it watches (UploadOptions.Poll), in case it missed a signal.
-const WatchPoll = 5 * time.Second
+// it watches (UploadOptions.Poll), in case it missed a signal. Watch never
+// drops one (TestUploadWatchesLiveSession follows a recording with no look
+// at all), so this is a last resort: at 5 s it came before nearly every
+// segment's signal (5.46 s apart) and doubled the encoder's wake-ups.
+const WatchPoll = 30 * time.Second
 
 // Status is the upload's progress now.
 func (u *Uploader) Status() Upload {
