@@ -97,6 +97,8 @@ type Uploader struct {
 	// The encoder goroutine's buffers, reused from segment to segment.
 	pcmBuf []byte
 	intBuf []int32
+	// The sender goroutine's: the segment being put.
+	segBuf []byte
 
 	mu        sync.Mutex
 	st        Upload
@@ -952,13 +954,11 @@ func (u *Uploader) putSegment(op *objPutter, held map[string]*jetstream.ObjectIn
 		info.Headers.Get(HdrFrames) == strconv.FormatInt(seg.Frames, 10) && info.Size == uint64(size) {
 		return info, nil
 	}
-	// Read whole (a few hundred KiB): one system call, not one per chunk.
-	b, err := os.ReadFile(u.localPath(obj))
+	// Read whole (a few hundred KiB) into the sender's buffer: one system
+	// call, not one per chunk, and no garbage per segment.
+	b, err := u.readSegment(u.localPath(obj), size)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUpload, err)
-	}
-	if int64(len(b)) != size {
-		return nil, fmt.Errorf("%w: %s: %d bytes, was %d when encoded", ErrUpload, u.localPath(obj), len(b), size)
+		return nil, err
 	}
 	h := nats.Header{}
 	h.Set(HdrStart, strconv.FormatInt(seg.Start, 10))
@@ -970,6 +970,25 @@ func (u *Uploader) putSegment(op *objPutter, held map[string]*jetstream.ObjectIn
 		h.Set(HdrRecovered, "1")
 	}
 	return u.put(op, held, jetstream.ObjectMeta{Name: obj, Headers: h}, b)
+}
+
+// readSegment reads the local segment file p, which must be size bytes,
+// into the sender's buffer (valid until the next call).
+func (u *Uploader) readSegment(p string, size int64) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUpload, err)
+	}
+	defer f.Close()
+	u.segBuf = grow(u.segBuf, int(size)+1)
+	n, err := io.ReadFull(f, u.segBuf)
+	if err != io.ErrUnexpectedEOF || int64(n) != size {
+		if err == nil || err == io.ErrUnexpectedEOF {
+			err = fmt.Errorf("not the %d bytes it had when encoded", size)
+		}
+		return nil, fmt.Errorf("%w: %s: %v", ErrUpload, p, err)
+	}
+	return u.segBuf[:n], nil
 }
 
 // put puts one object through the cap (objPutter), with a deadline that
