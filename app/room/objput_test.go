@@ -153,11 +153,19 @@ func TestObjPutRefusesGap(t *testing.T) {
 		_, err := rig.p.Put(ctx, jetstream.ObjectMeta{Name: "gap"}, testData(3*UploadChunk, 1), lim, nil)
 		errc <- err
 	}()
-	time.Sleep(100 * time.Millisecond) // the first chunk is out, the next waits for tokens
+	// The first chunk is stored; the next waits half a second for tokens.
+	stream, err := rig.js.Stream(ctx, "OBJ_PUTTEST")
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 5*time.Second, func() bool {
+		si, err := stream.Info(ctx)
+		return err == nil && si.State.Msgs >= 1
+	})
 	if _, err := rig.js.Publish(ctx, "$O.PUTTEST.C.stray", []byte("x")); err != nil {
 		t.Fatal(err)
 	}
-	err := <-errc
+	err = <-errc
 	if !errors.Is(err, ErrPutRefused) {
 		t.Fatalf("put with a gap: %v, want ErrPutRefused", err)
 	}
