@@ -37,6 +37,13 @@ type MembershipConfig struct {
 	OnLink     func(LinkState) // the connection to the relay changed
 	OnPulled   func(Pulled)    // an editor has a host's session verified
 	Log        func(msg string)
+
+	// CallerTicks says the caller calls PublishPresence about every second
+	// (`podmark record` does it on its status line's tick), so the
+	// membership does not keep a second 1 s ticker of its own: each timer
+	// wakes the Go runtime, and two a second cost twice one. The membership
+	// still publishes at once when the recording ends.
+	CallerTicks bool
 }
 
 // Membership is a recording's membership of a room. Its methods are
@@ -251,13 +258,17 @@ func (m *Membership) onPresence(p Presence) {
 	}
 }
 
-// presence publishes this host's state every second, and at once when the
-// recording ends; it goes on after the end (stopped, with the upload's
-// progress) until Leave.
+// presence publishes this host's state every second (unless the caller
+// does, CallerTicks), and at once when the recording ends; it goes on after
+// the end (stopped, with the upload's progress) until Leave.
 func (m *Membership) presence() {
 	defer m.wg.Done()
-	t := time.NewTicker(time.Second)
-	defer t.Stop()
+	var tick <-chan time.Time
+	if !m.cfg.CallerTicks {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		tick = t.C
+	}
 	done := m.s.Done()
 	for {
 		select {
@@ -266,7 +277,7 @@ func (m *Membership) presence() {
 		case <-done:
 			done = nil
 			m.PublishPresence()
-		case <-t.C:
+		case <-tick:
 			m.PublishPresence()
 		}
 	}

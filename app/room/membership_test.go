@@ -93,3 +93,68 @@ func TestMembership(t *testing.T) {
 		t.Fatalf("session.json room_clock: %+v %v", meta.RoomClock, err)
 	}
 }
+
+// TestMembershipCallerTicks: with CallerTicks the membership publishes no
+// presence of its own while recording (the caller's PublishPresence does),
+// and still publishes at once when the recording ends.
+func TestMembershipCallerTicks(t *testing.T) {
+	r := startRelay(t, t.TempDir())
+	defer r.Close()
+	url := "nats://" + r.Addr().String()
+	l, err := ParseLink(url + "/show/ep1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := session.New(session.Config{Dir: filepath.Join(t.TempDir(), "s"), Host: "alice", Device: "ramp", Channels: 1, Rate: 48000, QueueDir: "-"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	states := make(chan State, 100)
+	bob, err := Join(Config{Link: l, Host: "bob", Rate: 48000, Dir: t.TempDir(),
+		OnPresence: func(p Presence) {
+			if p.Host == "alice" {
+				states <- p.State
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bob.Close(context.Background())
+	m, err := JoinSession(s, MembershipConfig{Link: l, CallerTicks: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 10*time.Second, func() bool { return m.Client().Joined() && bob.Joined() })
+	time.Sleep(300 * time.Millisecond) // bob's presence subscription is in place
+	select {
+	case st := <-states:
+		t.Fatalf("presence %s without a caller's tick", st)
+	case <-time.After(2500 * time.Millisecond):
+	}
+	m.PublishPresence()
+	select {
+	case st := <-states:
+		if st != StateRecording {
+			t.Fatalf("presence %s, want recording", st)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("PublishPresence reached nobody")
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case st := <-states:
+		if st != StateStopped {
+			t.Fatalf("presence %s at the end, want stopped", st)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no presence when the recording ended")
+	}
+	if err := m.Leave(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -91,11 +91,14 @@ type Uploader struct {
 	wg     sync.WaitGroup
 	done   chan struct{}    // closed when verified (or the uploader ended)
 	wake   chan struct{}    // the encoder has new segments
+	online context.Context  // the sender's: ends with ctx or when the link is lost
 	live   *session.Session // the recording of dir in this process, or nil
 
 	// The encoder goroutine's buffers, reused from segment to segment.
 	pcmBuf []byte
 	intBuf []int32
+	// The sender goroutine's: the segment being put.
+	segBuf []byte
 
 	mu        sync.Mutex
 	st        Upload
@@ -174,15 +177,18 @@ func StartUpload(ctx context.Context, c *Client, dir string, opt UploadOptions) 
 }
 
 // limBurst is the token bucket's depth in bytes: one chunk, which the
-// object store publishes as one message anyway (130 ms at the default cap).
+// putter publishes as one message anyway (130 ms at the default cap).
 // Each wait for tokens is a timer that wakes the Go runtime; waiting once
 // per chunk rather than in smaller pieces puts the same bytes on the link
 // at the same times.
 const limBurst = UploadChunk
 
 // WatchPoll is how often the uploader looks at the folder of a recording
-// it watches (UploadOptions.Poll), in case it missed a signal.
-const WatchPoll = 5 * time.Second
+// it watches (UploadOptions.Poll), in case it missed a signal. Watch never
+// drops one (TestUploadWatchesLiveSession follows a recording with no look
+// at all), so this is a last resort: at 5 s it came before nearly every
+// segment's signal (5.46 s apart) and doubled the encoder's wake-ups.
+const WatchPoll = 30 * time.Second
 
 // Status is the upload's progress now.
 func (u *Uploader) Status() Upload {
@@ -760,6 +766,18 @@ func (u *Uploader) sendOnce() error {
 	if err != nil {
 		return err
 	}
+	op, err := newObjPutter(u.c.nc, u.bucket)
+	if err != nil {
+		return err
+	}
+	defer op.Close()
+	// One watch of the link for the whole attempt, not one per put (a
+	// goroutine started and woken for each of about 65 objects a minute):
+	// once the link is lost, the put in flight fails at once and so does
+	// this attempt; the sender tries again when the link is back.
+	online, stopOnline := u.c.whileOnline(u.ctx)
+	defer stopOnline()
+	u.online = online
 	u.setState(UploadSending, "")
 	metaSent := map[string]string{}
 	for name, info := range held {
@@ -789,15 +807,15 @@ func (u *Uploader) sendOnce() error {
 			u.mu.Unlock()
 			firstRun = false
 		}
-		sent, err := u.sendSegments(obs, held)
+		sent, err := u.sendSegments(op, held)
 		if err != nil {
 			return err
 		}
 		if final && !sent && u.allAcked() {
-			return u.finish(obs, held, metaSent)
+			return u.finish(obs, op, held, metaSent)
 		}
 		if time.Now().After(nextMeta) {
-			if err := u.putMeta(obs, metaSent); err != nil {
+			if err := u.putMeta(op, held, metaSent); err != nil {
 				return err
 			}
 			nextMeta = time.Now().Add(u.opt.MetaEvery)
@@ -810,6 +828,9 @@ func (u *Uploader) sendOnce() error {
 			case <-u.ctx.Done():
 				t.Stop()
 				return u.ctx.Err()
+			case <-online.Done():
+				t.Stop()
+				return errLinkLost
 			case <-u.wake:
 			case <-t.C:
 			}
@@ -887,7 +908,7 @@ func (u *Uploader) allAcked() bool {
 // sendSegments sends the next unacknowledged segment of each track, round
 // robin (so every track advances together); it reports whether it sent or
 // acknowledged any.
-func (u *Uploader) sendSegments(obs jetstream.ObjectStore, held map[string]*jetstream.ObjectInfo) (bool, error) {
+func (u *Uploader) sendSegments(op *objPutter, held map[string]*jetstream.ObjectInfo) (bool, error) {
 	progressed := false
 	u.mu.Lock()
 	tracks := u.tracks
@@ -903,7 +924,7 @@ func (u *Uploader) sendSegments(obs jetstream.ObjectStore, held map[string]*jets
 		recovered := u.sessState == session.StateRecovered && !t.remote[i] && i > maxKey(t.remote)
 		u.mu.Unlock()
 		obj := SegmentObject(t.name, seg.N)
-		info, err := u.putSegment(obs, held, t, seg, size, obj, recovered)
+		info, err := u.putSegment(op, held, t, seg, size, obj, recovered)
 		if err != nil {
 			return progressed, err
 		}
@@ -928,16 +949,17 @@ func maxKey(m map[int]bool) int {
 
 // putSegment puts one segment unless the bucket holds it already with the
 // same samples (resume), and returns the object's info.
-func (u *Uploader) putSegment(obs jetstream.ObjectStore, held map[string]*jetstream.ObjectInfo, t *upTrack, seg Segment, size int64, obj string, recovered bool) (*jetstream.ObjectInfo, error) {
+func (u *Uploader) putSegment(op *objPutter, held map[string]*jetstream.ObjectInfo, t *upTrack, seg Segment, size int64, obj string, recovered bool) (*jetstream.ObjectInfo, error) {
 	if info := held[obj]; info != nil && info.Headers.Get(HdrPCMSHA256) == seg.PCMSHA256 &&
 		info.Headers.Get(HdrFrames) == strconv.FormatInt(seg.Frames, 10) && info.Size == uint64(size) {
 		return info, nil
 	}
-	f, err := os.Open(u.localPath(obj))
+	// Read whole (a few hundred KiB) into the sender's buffer: one system
+	// call, not one per chunk, and no garbage per segment.
+	b, err := u.readSegment(u.localPath(obj), size)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", ErrUpload, err)
+		return nil, err
 	}
-	defer f.Close()
 	h := nats.Header{}
 	h.Set(HdrStart, strconv.FormatInt(seg.Start, 10))
 	h.Set(HdrFrames, strconv.FormatInt(seg.Frames, 10))
@@ -947,63 +969,52 @@ func (u *Uploader) putSegment(obs jetstream.ObjectStore, held map[string]*jetstr
 	if recovered {
 		h.Set(HdrRecovered, "1")
 	}
-	info, err := u.put(obs, jetstream.ObjectMeta{Name: obj, Headers: h}, f, size)
-	if err != nil {
-		return nil, err
-	}
-	held[obj] = info
-	return info, nil
+	return u.put(op, held, jetstream.ObjectMeta{Name: obj, Headers: h}, b)
 }
 
-// put puts one object through the cap, with a deadline that fits its size.
-// After a failure it asks the relay whether the object arrived all the
-// same (a lost acknowledgement), so that nothing is sent twice.
-func (u *Uploader) put(obs jetstream.ObjectStore, meta jetstream.ObjectMeta, r io.Reader, size int64) (*jetstream.ObjectInfo, error) {
+// readSegment reads the local segment file p, which must be size bytes,
+// into the sender's buffer (valid until the next call).
+func (u *Uploader) readSegment(p string, size int64) ([]byte, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUpload, err)
+	}
+	defer f.Close()
+	u.segBuf = grow(u.segBuf, int(size)+1)
+	n, err := io.ReadFull(f, u.segBuf)
+	if err != io.ErrUnexpectedEOF || int64(n) != size {
+		if err == nil || err == io.ErrUnexpectedEOF {
+			err = fmt.Errorf("not the %d bytes it had when encoded", size)
+		}
+		return nil, fmt.Errorf("%w: %s: %v", ErrUpload, p, err)
+	}
+	return u.segBuf[:n], nil
+}
+
+// put puts one object through the cap (objPutter), with a deadline that
+// fits its size, and notes it in held. After a failure the sender lists
+// the bucket again (sendOnce), so that a put whose acknowledgement was
+// lost but which arrived is not sent twice.
+func (u *Uploader) put(op *objPutter, held map[string]*jetstream.ObjectInfo, meta jetstream.ObjectMeta, data []byte) (*jetstream.ObjectInfo, error) {
 	meta.Opts = &jetstream.ObjectMetaOptions{ChunkSize: UploadChunk}
 	limit := 30 * time.Second
 	if u.opt.Kbps > 0 {
-		limit += 3 * time.Duration(float64(size)*8/float64(u.opt.Kbps*1000)*float64(time.Second))
+		limit += 3 * time.Duration(float64(len(data))*8/float64(u.opt.Kbps*1000)*float64(time.Second))
 	}
-	ctx, cancel := context.WithTimeout(u.ctx, limit)
+	ctx, cancel := context.WithTimeout(u.online, limit)
 	defer cancel()
-	ctx, stop := u.c.whileOnline(ctx)
-	defer stop()
-	if u.lim != nil {
-		r = &limitedReader{r: r, lim: u.lim, ctx: ctx}
-	}
-	info, err := obs.Put(ctx, meta, r)
+	info, err := op.Put(ctx, meta, data, u.lim, held[meta.Name])
 	if err == nil {
+		held[meta.Name] = info
 		return info, nil
 	}
 	if u.ctx.Err() != nil {
 		return nil, u.ctx.Err()
 	}
+	if u.online.Err() != nil {
+		err = errLinkLost
+	}
 	return nil, fmt.Errorf("room: put %s: %w", meta.Name, err)
-}
-
-// limitedReader meters reads through a token bucket. It fills p whole
-// (the object store makes one chunk of each Read), then waits for the
-// tokens of what it read, in pieces of the bucket's depth (one wait per
-// chunk when the depth is the chunk size).
-type limitedReader struct {
-	r   io.Reader
-	lim *rate.Limiter
-	ctx context.Context
-}
-
-func (l *limitedReader) Read(p []byte) (int, error) {
-	n, err := io.ReadFull(l.r, p)
-	if err == io.ErrUnexpectedEOF {
-		err = nil // the last chunk; the next Read says io.EOF
-	}
-	for k := n; k > 0; {
-		m := min(k, l.lim.Burst())
-		if werr := l.lim.WaitN(l.ctx, m); werr != nil {
-			return 0, werr
-		}
-		k -= m
-	}
-	return n, err
 }
 
 // metaObjects are the session's small files, put as they change.
@@ -1011,7 +1022,7 @@ var metaObjects = []string{ObjSession, ObjJournal, ObjRecord}
 
 // putMeta puts session.json, the journal and the room record when they
 // changed since they were last put (sent maps object → digest).
-func (u *Uploader) putMeta(obs jetstream.ObjectStore, sent map[string]string) error {
+func (u *Uploader) putMeta(op *objPutter, held map[string]*jetstream.ObjectInfo, sent map[string]string) error {
 	for _, obj := range metaObjects {
 		b, err := os.ReadFile(filepath.Join(u.dir, filepath.FromSlash(obj)))
 		if errors.Is(err, os.ErrNotExist) {
@@ -1026,7 +1037,7 @@ func (u *Uploader) putMeta(obs jetstream.ObjectStore, sent map[string]string) er
 		if sent[obj] == d {
 			continue
 		}
-		info, err := u.put(obs, jetstream.ObjectMeta{Name: obj}, bytes.NewReader(b), int64(len(b)))
+		info, err := u.put(op, held, jetstream.ObjectMeta{Name: obj}, b)
 		if err != nil {
 			return err
 		}
@@ -1037,7 +1048,7 @@ func (u *Uploader) putMeta(obs jetstream.ObjectStore, sent map[string]string) er
 
 // finish puts the manifests, the final session files and UploadDone, and
 // checks the relay's copy.
-func (u *Uploader) finish(obs jetstream.ObjectStore, held map[string]*jetstream.ObjectInfo, metaSent map[string]string) error {
+func (u *Uploader) finish(obs jetstream.ObjectStore, op *objPutter, held map[string]*jetstream.ObjectInfo, metaSent map[string]string) error {
 	u.mu.Lock()
 	tracks := u.tracks
 	var names []string
@@ -1069,13 +1080,11 @@ func (u *Uploader) finish(obs jetstream.ObjectStore, held map[string]*jetstream.
 		if held[obj] != nil && held[obj].Digest == digestOf(t.manRaw) {
 			continue
 		}
-		info, err := u.put(obs, jetstream.ObjectMeta{Name: obj}, bytes.NewReader(t.manRaw), int64(len(t.manRaw)))
-		if err != nil {
+		if _, err := u.put(op, held, jetstream.ObjectMeta{Name: obj}, t.manRaw); err != nil {
 			return err
 		}
-		held[obj] = info
 	}
-	if err := u.putMeta(obs, metaSent); err != nil {
+	if err := u.putMeta(op, held, metaSent); err != nil {
 		return err
 	}
 	if err := u.verify(obs); err != nil {
@@ -1085,7 +1094,7 @@ func (u *Uploader) finish(obs jetstream.ObjectStore, held map[string]*jetstream.
 	if err != nil {
 		return fmt.Errorf("room: %w", err)
 	}
-	if _, err := u.put(obs, jetstream.ObjectMeta{Name: ObjDone}, bytes.NewReader(done), int64(len(done))); err != nil {
+	if _, err := u.put(op, held, jetstream.ObjectMeta{Name: ObjDone}, done); err != nil {
 		return err
 	}
 	u.mu.Lock()
@@ -1162,6 +1171,9 @@ func (u *Uploader) updateLocked() {
 		u.st.BehindMS = max(u.st.Recorded-u.st.Sent, 0) * 1000 / int64(u.rate)
 	}
 }
+
+// errLinkLost ends a send attempt when the link to the relay is lost.
+var errLinkLost = errors.New("room: the link to the relay was lost")
 
 // whileOnline returns a context that ends with ctx or as soon as the link
 // to the relay is lost: a put in flight then fails at once (its

@@ -1,16 +1,11 @@
 package room
 
 import (
-	"bytes"
 	"context"
-	"io"
 	"os"
 	"path/filepath"
-	"slices"
 	"testing"
 	"time"
-
-	"golang.org/x/time/rate"
 
 	"github.com/podmark/podmark/app/session"
 	"github.com/podmark/podmark/audio"
@@ -72,48 +67,3 @@ func TestUploadWatchesLiveSession(t *testing.T) {
 // TestLimitedReader: each Read returns a whole chunk (the object store makes
 // one message of each), the last one short, then io.EOF, and every byte
 // read was paid for with the bucket's tokens.
-func TestLimitedReader(t *testing.T) {
-	for _, tc := range []struct {
-		size, chunk int
-		reads       []int
-	}{
-		{0, 8, nil},
-		{5, 8, []int{5}},
-		{16, 8, []int{8, 8}},
-		{20, 8, []int{8, 8, 4}},
-		{100, 64, []int{64, 36}},
-	} {
-		data := make([]byte, tc.size)
-		for i := range data {
-			data[i] = byte(i)
-		}
-		// 1 token a second: a Read that waited for more than the bucket
-		// holds would block and fail at the deadline.
-		lim := rate.NewLimiter(1, tc.size+1)
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		l := &limitedReader{r: bytes.NewReader(data), lim: lim, ctx: ctx}
-		var got []int
-		var all []byte
-		p := make([]byte, tc.chunk)
-		for {
-			n, err := l.Read(p)
-			if n > 0 {
-				got = append(got, n)
-				all = append(all, p[:n]...)
-			}
-			if err == io.EOF {
-				break
-			}
-			if err != nil {
-				t.Fatalf("size %d chunk %d: %v", tc.size, tc.chunk, err)
-			}
-		}
-		cancel()
-		if !slices.Equal(got, tc.reads) || !bytes.Equal(all, data) {
-			t.Errorf("size %d chunk %d: reads %v, want %v (data intact: %v)", tc.size, tc.chunk, got, tc.reads, bytes.Equal(all, data))
-		}
-		if left := lim.Tokens(); left < 0.5 || left > 1.5+5 {
-			t.Errorf("size %d: %.1f tokens left of %d, want about 1 (every byte paid)", tc.size, left, tc.size+1)
-		}
-	}
-}

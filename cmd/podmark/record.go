@@ -109,7 +109,7 @@ func runRecord(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return code
 	}
 	defer rj.leave()
-	rl := &recording{s: s, meta: s.Meta(), duration: *duration, stdout: so, stderr: se, note: rj.uploadNote}
+	rl := &recording{s: s, meta: s.Meta(), duration: *duration, stdout: so, stderr: se, note: rj.statusNote}
 	return rl.run(rj.filter(stdin))
 }
 

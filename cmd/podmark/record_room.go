@@ -128,6 +128,9 @@ func joinRoom(rf *roomFlags, s *session.Session, stdout, stderr io.Writer) (*roo
 			}
 		},
 		Log: func(msg string) { fmt.Fprintf(stderr, "podmark record: %s\n", msg) },
+		// The status line's tick publishes presence (statusNote), and
+		// waitUpload's after Stop: one wake-up a second for both.
+		CallerTicks: true,
 	})
 	if err != nil {
 		fmt.Fprintf(stderr, "podmark record: --room: %v\n", err)

@@ -42,6 +42,17 @@ func (rj *roomJoin) uploadStatus() *room.Upload {
 	return &st
 }
 
+// statusNote runs on the status line's tick while recording: it publishes
+// this host's presence (the membership has no ticker of its own,
+// MembershipConfig.CallerTicks) and returns the line's upload field.
+func (rj *roomJoin) statusNote() string {
+	if rj == nil {
+		return ""
+	}
+	rj.m.PublishPresence()
+	return rj.uploadNote()
+}
+
 // uploadNote is the status line's upload field ("" without an upload).
 func (rj *roomJoin) uploadNote() string {
 	st := rj.uploadStatus()
