@@ -93,12 +93,7 @@ type Window struct {
 	hotkeys   Hotkeys
 	hotkeyErr error
 
-	stopTick     chan struct{}
-	tickOnce     sync.Once
-	meterPending atomic.Bool   // a meter update is queued for the Fyne goroutine
-	background   atomic.Bool   // another app has the focus: redraw at backgroundHz
-	rateChanged  chan struct{} // setBackground tells the ticker the rate changed
-	hold         peakHold      // tick goroutine only
+	background atomic.Bool // another app has the focus: redraw at backgroundHz
 
 	marks markQueue // marker actions waiting for the journal (see act)
 
@@ -106,6 +101,8 @@ type Window struct {
 	state  session.State // "" before the first recording (soundcheck)
 	closed bool
 	last   *session.Session
+
+	disp displayClock
 
 	sc *soundcheckScreen
 	rs *recordScreen
@@ -183,7 +180,7 @@ func Run(opts Options) int {
 // NewWindow builds the window on a; call start to begin metering and
 // global hotkeys.
 func NewWindow(a fyne.App, opts Options) *Window {
-	w := &Window{app: a, opts: opts, prefs: prefs{a.Preferences()}, stopTick: make(chan struct{}), rateChanged: make(chan struct{}, 1), post: fyne.Do, grab: GrabHotkeys}
+	w := &Window{app: a, opts: opts, prefs: prefs{a.Preferences()}, post: fyne.Do, grab: GrabHotkeys}
 	w.win = a.NewWindow("podmark")
 	w.sc = newSoundcheckScreen(w)
 	w.rs = newRecordScreen(w)
@@ -253,13 +250,13 @@ func withFyneDo(m fyne.AppMetadata) fyne.AppMetadata {
 	return m
 }
 
-// start begins soundcheck metering, global hotkeys, the meter ticker and the
+// start begins soundcheck metering, global hotkeys, the display clock and the
 // recovery check.
 func (w *Window) start() {
 	w.sc.loadDevices()
 	w.restartMonitor()
 	w.grabHotkeys()
-	go w.tick()
+	w.startClock()
 	w.checkRecovery()
 	w.watchRoom()
 }
@@ -291,7 +288,7 @@ func (w *Window) onClose() {
 // shutdown stops everything the window started; a running recording is
 // stopped cleanly so its files are finalised.
 func (w *Window) shutdown() {
-	w.tickOnce.Do(func() { close(w.stopTick) })
+	w.stopClock()
 	w.closed = true
 	if w.hotkeys != nil {
 		if err := w.hotkeys.Close(); err != nil {
