@@ -100,12 +100,7 @@ type Window struct {
 	inputs     <-chan prefetchedInputs
 	inputsHold func() error
 
-	stopTick     chan struct{}
-	tickOnce     sync.Once
-	meterPending atomic.Bool   // a meter update is queued for the Fyne goroutine
-	background   atomic.Bool   // another app has the focus: redraw at backgroundHz
-	rateChanged  chan struct{} // setBackground tells the ticker the rate changed
-	hold         peakHold      // tick goroutine only
+	background atomic.Bool // another app has the focus: redraw at backgroundHz
 
 	marks markQueue // marker actions waiting for the journal (see act)
 
@@ -113,6 +108,8 @@ type Window struct {
 	state  session.State // "" before the first recording (soundcheck)
 	closed bool
 	last   *session.Session
+
+	disp displayClock
 
 	sc *soundcheckScreen
 	rs *recordScreen
@@ -222,7 +219,7 @@ func NewWindow(a fyne.App, opts Options) *Window {
 
 // newWindowFrame makes the window, empty, at its default size.
 func newWindowFrame(a fyne.App, opts Options) *Window {
-	w := &Window{app: a, opts: opts, prefs: prefs{a.Preferences()}, stopTick: make(chan struct{}), rateChanged: make(chan struct{}, 1), post: fyne.Do, grab: GrabHotkeys}
+	w := &Window{app: a, opts: opts, prefs: prefs{a.Preferences()}, post: fyne.Do, grab: GrabHotkeys}
 	w.win = a.NewWindow("podmark")
 	w.win.Resize(defaultSize)
 	return w
@@ -297,12 +294,12 @@ func withFyneDo(m fyne.AppMetadata) fyne.AppMetadata {
 	return m
 }
 
-// start begins soundcheck metering, global hotkeys, the meter ticker and the
+// start begins soundcheck metering, global hotkeys, the display clock and the
 // recovery check.
 func (w *Window) start() {
 	w.openInputs()
 	w.grabHotkeys()
-	go w.tick()
+	w.startClock()
 	w.checkRecovery()
 	w.watchRoom()
 }
@@ -349,7 +346,7 @@ func (w *Window) onClose() {
 // shutdown stops everything the window started; a running recording is
 // stopped cleanly so its files are finalised.
 func (w *Window) shutdown() {
-	w.tickOnce.Do(func() { close(w.stopTick) })
+	w.stopClock()
 	w.closed = true
 	if w.hotkeys != nil {
 		if err := w.hotkeys.Close(); err != nil {

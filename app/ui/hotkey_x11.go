@@ -6,6 +6,7 @@ package ui
 #cgo LDFLAGS: -lX11
 #include <X11/Xlib.h>
 #include <X11/keysym.h>
+#include <errno.h>
 #include <poll.h>
 #include <stdlib.h>
 
@@ -37,9 +38,12 @@ static int grab(Display *d, int keycode, unsigned int mods) {
 	return 0;
 }
 
-// waitKey waits up to timeoutMs for a key press on d; returns 1 and fills
-// keycode/state on a press, 0 on timeout, -1 when the connection broke.
-static int waitKey(Display *d, int timeoutMs, int *keycode, unsigned int *state) {
+// waitKey blocks until a key press on d or until wake becomes readable;
+// returns 1 and fills keycode/state on a press, 0 when woken, -1 when the
+// connection broke. It never wakes by itself: a cgo call that returns on a
+// timeout would wake the process (and the Go runtime's monitor thread,
+// which polls every 20 µs for a while after each such call) for nothing.
+static int waitKey(Display *d, int wake, int *keycode, unsigned int *state) {
 	for (;;) {
 		while (XPending(d) > 0) {
 			XEvent ev;
@@ -50,11 +54,14 @@ static int waitKey(Display *d, int timeoutMs, int *keycode, unsigned int *state)
 				return 1;
 			}
 		}
-		struct pollfd p = { .fd = ConnectionNumber(d), .events = POLLIN };
-		int n = poll(&p, 1, timeoutMs);
-		if (n < 0) return -1;
-		if (n == 0) return 0;
-		if (p.revents & (POLLERR | POLLHUP)) return -1;
+		struct pollfd p[2] = {{ .fd = ConnectionNumber(d), .events = POLLIN }, { .fd = wake, .events = POLLIN }};
+		int n = poll(p, 2, -1);
+		if (n < 0) {
+			if (errno == EINTR) continue;
+			return -1;
+		}
+		if (p[1].revents) return 0;
+		if (p[0].revents & (POLLERR | POLLHUP)) return -1;
 	}
 }
 */
@@ -63,6 +70,7 @@ import "C"
 import (
 	"errors"
 	"fmt"
+	"os"
 	"runtime"
 	"sync"
 	"unsafe"
@@ -72,6 +80,8 @@ type x11Hotkeys struct {
 	stop chan struct{}
 	done chan struct{}
 	once sync.Once
+	// wake is written to by Close: it ends the grabber's wait (wakeR).
+	wakeR, wake *os.File
 }
 
 type x11Grab struct {
@@ -99,11 +109,17 @@ func x11Mods(m Mods) C.uint {
 
 func grabHotkeys(chords map[Action]Chord, fire func(Action)) (Hotkeys, error) {
 	ready := make(chan error, 1)
-	h := &x11Hotkeys{stop: make(chan struct{}), done: make(chan struct{})}
+	wakeR, wake, err := os.Pipe()
+	if err != nil {
+		return nil, fmt.Errorf("ui: hotkeys: %w", err)
+	}
+	h := &x11Hotkeys{stop: make(chan struct{}), done: make(chan struct{}), wakeR: wakeR, wake: wake}
+	wakeFd := C.int(wakeR.Fd())
 	go func() {
 		// One OS thread owns this private X connection for its whole life.
 		runtime.LockOSThread()
 		defer close(h.done)
+		defer wakeR.Close()
 		d := C.XOpenDisplay(nil)
 		if d == nil {
 			ready <- fmt.Errorf("%w: cannot open the X display", ErrHotkeysUnsupported)
@@ -145,7 +161,7 @@ func grabHotkeys(chords map[Action]Chord, fire func(Action)) (Hotkeys, error) {
 				return
 			default:
 			}
-			switch C.waitKey(d, 100, &kc, &st) {
+			switch C.waitKey(d, wakeFd, &kc, &st) {
 			case 1:
 				for _, g := range grabs {
 					if g.keycode == kc && g.mods == st {
@@ -158,17 +174,27 @@ func grabHotkeys(chords map[Action]Chord, fire func(Action)) (Hotkeys, error) {
 			}
 		}
 	}()
-	err := <-ready
+	err = <-ready
 	if errors.Is(err, ErrHotkeysUnsupported) {
 		<-h.done
-		return nil, err
+		return nil, errors.Join(err, wake.Close())
 	}
 	return h, err
 }
 
 // Close releases the grabs (closing the X connection ungrabs them).
 func (h *x11Hotkeys) Close() error {
-	h.once.Do(func() { close(h.stop) })
+	var err error
+	h.once.Do(func() {
+		close(h.stop)
+		if _, werr := h.wake.Write([]byte{0}); werr != nil {
+			err = fmt.Errorf("ui: release hotkeys: %w", werr)
+		}
+		<-h.done
+		if cerr := h.wake.Close(); cerr != nil && err == nil {
+			err = fmt.Errorf("ui: release hotkeys: %w", cerr)
+		}
+	})
 	<-h.done
-	return nil
+	return err
 }

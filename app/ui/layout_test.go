@@ -53,6 +53,9 @@ func layoutOf(w *Window) []placed {
 		case *container.Scroll:
 			walk(x.Content, pos, left, paneW)
 			return
+		case *container.ThemeOverride:
+			walk(x.Content, pos, left, paneW)
+			return
 		case *container.Split:
 			walk(x.Leading, pos, true, x.Leading.Size().Width)
 			walk(x.Trailing, pos, false, 0)
@@ -127,7 +130,7 @@ func TestLeftPaneLayout(t *testing.T) {
 	w.sc.title.SetText("Episode 12: a title long enough to be cut off in the summary line of a narrow window")
 	check := func(state string) {
 		t.Helper()
-		w.poll(false)
+		w.update()
 		drain()
 		// The smallest the window can be: its content's minimum plus the
 		// window's own padding.

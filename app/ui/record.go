@@ -55,7 +55,9 @@ func (r *recordScreen) buildUI() fyne.CanvasObject {
 	r.pause = widget.NewButtonWithIcon("Pause", theme.MediaPauseIcon(), r.w.onPause)
 	r.stop = widget.NewButtonWithIcon("Stop", theme.MediaStopIcon(), r.w.onStopClicked)
 	big := layout.NewGridWrapLayout(fyne.NewSize(150, 56))
-	transport := container.New(big, r.record, r.pause, r.stop)
+	// Square corners: the two large buttons are repainted with every meter
+	// update, and a rounded one costs twice the shading (see squareCorners).
+	transport := withSquareCorners(container.New(big, r.record, r.pause, r.stop))
 	r.meterBox = container.NewVBox()
 	r.scale = newMeterScale()
 	r.dropped = widget.NewLabel("Dropped frames: 0 · glitches: 0")

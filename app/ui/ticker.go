@@ -3,42 +3,71 @@ package ui
 import (
 	"time"
 
-	"github.com/podmark/podmark/app/session"
-	"github.com/podmark/podmark/audio"
+	"fyne.io/fyne/v2"
 )
 
-// tick reads the engine and hands what it read to the Fyne goroutine
-// meterHz times a second while the window has the focus, backgroundHz times
-// while it has not. The engine's levels are the peaks since its last
-// reading, so a slower rate still shows every peak; reading at the display
-// rate (not always at meterHz) spares the wake-ups nobody would see.
-func (w *Window) tick() {
-	hz := w.displayHz()
-	t := time.NewTicker(time.Second / time.Duration(hz))
-	defer t.Stop()
-	var lastFree, lastRoom time.Time
-	for {
-		select {
-		case <-w.stopTick:
-			return
-		case <-w.rateChanged:
-			// Back in front: the next update at once, then the full rate.
-			if h := w.displayHz(); h != hz {
-				hz = h
-				t.Reset(time.Second / time.Duration(hz))
-			}
-		case <-t.C:
-		}
-		now := time.Now()
-		disk := now.Sub(lastFree) > 5*time.Second
-		if disk {
-			lastFree = now
-		}
-		w.poll(disk)
-		if now.Sub(lastRoom) >= time.Second && w.roomActive.Load() {
-			lastRoom = now
-			w.post(func() { w.rm.refresh(time.Now()) }) // "last seen", lost hosts, uploads
-		}
+// The display clock. Meters and clocks are read from the engine and shown
+// on the Fyne goroutine, from Fyne's own event loop (an endless
+// fyne.Animation, ticked at the start of each of the loop's 60 Hz rounds,
+// just before the frame is drawn), not from a ticker goroutine that hands
+// each reading over with fyne.Do. The loop wakes 60 times a second for its
+// own events anyway; a ticker goroutine and the fyne.Do behind it woke the
+// process twice more per update, and each such wake-up from idle sets the
+// Go runtime's monitor thread (sysmon) polling every 20 µs for a
+// millisecond: behind the call that monitor was the largest single cost of
+// the window process. The engine's meter readings are the peaks since the
+// last reading, so a slower display rate still shows every peak.
+
+// frameSlack is how early a display update may come: the event loop ticks
+// every 1/60 s with some jitter, so an update is due once its period less
+// half a loop round has passed (every second round at 30 Hz, every
+// twelfth at 5 Hz).
+const frameSlack = time.Second / 120
+
+// displayClock is the state of the display updates (Fyne goroutine only).
+type displayClock struct {
+	anim     *fyne.Animation
+	lastRead time.Time // the engine was last read and shown
+	lastDisk time.Time // free disk space last measured
+	lastRoom time.Time // the Room section last refreshed
+}
+
+// startClock starts the display updates on Fyne's event loop; shutdown
+// stops them.
+func (w *Window) startClock() {
+	a := fyne.NewAnimation(time.Hour, func(float32) { w.onFrame(time.Now()) })
+	a.RepeatCount = fyne.AnimationRepeatForever
+	w.disp.anim = a
+	w.app.Driver().StartAnimation(a)
+}
+
+func (w *Window) stopClock() {
+	if w.disp.anim != nil {
+		w.app.Driver().StopAnimation(w.disp.anim)
+		w.disp.anim = nil
+	}
+}
+
+// onFrame runs on the Fyne goroutine at every round of the event loop: it
+// reads the engine and shows it when a display update is due (displayHz),
+// measures free disk space every 5 s (off the Fyne goroutine) and
+// refreshes the Room section once a second while it is shown.
+func (w *Window) onFrame(now time.Time) {
+	if w.closed {
+		return
+	}
+	period := time.Second / time.Duration(w.displayHz())
+	if now.Sub(w.disp.lastRead) >= period-frameSlack {
+		w.disp.lastRead = now
+		w.update()
+	}
+	if now.Sub(w.disp.lastDisk) > 5*time.Second {
+		w.disp.lastDisk = now
+		w.measureDisk()
+	}
+	if now.Sub(w.disp.lastRoom) >= time.Second && w.roomActive.Load() {
+		w.disp.lastRoom = now
+		w.rm.refresh(now) // "last seen", lost hosts, uploads
 	}
 }
 
@@ -52,81 +81,37 @@ func (w *Window) displayHz() int {
 }
 
 // setBackground switches the display rate: on when another app has the
-// focus (Fyne's lifecycle: the app left the foreground). The ticker takes
-// the new rate at once.
-func (w *Window) setBackground(on bool) {
-	if w.background.Swap(on) == on {
-		return
-	}
-	select {
-	case w.rateChanged <- struct{}{}:
-	default: // one pending change is enough: the ticker reads the flag
-	}
-}
+// focus (Fyne's lifecycle: the app left the foreground). The next round of
+// the event loop uses the new rate, so coming back to the front brings the
+// full rate back at once.
+func (w *Window) setBackground(on bool) { w.background.Store(on) }
 
-// poll reads levels and status (and, with disk, the free space) and hands
-// them to the Fyne goroutine through w.post, unless the last update is
-// still queued there: then it only holds the peaks for the next update. It
-// never touches widgets.
-func (w *Window) poll(disk bool) {
+// update reads levels and status from the recording, or levels from the
+// soundcheck monitor, and shows them. Fyne goroutine only.
+func (w *Window) update() {
 	w.mu.Lock()
-	rec, mon, pc := w.rec, w.monitor, w.polled
+	rec, mon := w.rec, w.monitor
 	w.mu.Unlock()
-	var st session.Status
 	switch {
 	case rec != nil:
-		st = rec.Status()
+		w.rs.showStatus(rec.Status())
 	case mon != nil:
-		st.Levels = mon.Levels(nil)
+		w.rs.showLevels(mon.Levels(nil))
 	}
-	if rec != nil || mon != nil {
-		st.Levels = w.hold.add(st.Levels)
+}
+
+// measureDisk measures the free space of the recordings folder on another
+// goroutine (a slow or network disk must not stall the window) and shows
+// it through w.post.
+func (w *Window) measureDisk() {
+	w.mu.Lock()
+	pc := w.polled
+	w.mu.Unlock()
+	if pc.cfg.Rate <= 0 {
+		return
 	}
-	// One meter update in flight at a time: if the Fyne goroutine is slower
-	// than the poll (a busy software renderer), readings are held rather
-	// than queued, so memory stays flat and no peak is lost.
-	if (rec != nil || mon != nil) && w.meterPending.CompareAndSwap(false, true) {
-		st.Levels = w.hold.take()
-		w.post(func() {
-			defer w.meterPending.Store(false)
-			if rec != nil {
-				w.rs.showStatus(st)
-			} else {
-				w.rs.showLevels(st.Levels)
-			}
-		})
-	}
-	if disk && pc.cfg.Rate > 0 {
+	go func() {
 		free, err := freeTime(pc.root, pc.cfg)
 		w.post(func() { w.sc.setFree(free, err) })
-	}
-}
-
-// peakHold keeps, per channel, the highest peak and any clip between two
-// display updates: the engine's readings are the peaks since the last one,
-// but a reading taken while the Fyne goroutine has not yet shown the last
-// (a slow renderer) is not shown by itself, and its peak must still show.
-// The RMS shown is the latest.
-type peakHold struct{ lv []audio.Level }
-
-// add merges a reading and returns the held levels so far.
-func (h *peakHold) add(lv []audio.Level) []audio.Level {
-	if len(h.lv) != len(lv) {
-		h.lv = append(h.lv[:0], lv...)
-		return h.lv
-	}
-	for i, l := range lv {
-		held := &h.lv[i]
-		held.Peak = max(held.Peak, l.Peak)
-		held.RMS = l.RMS
-		held.Clipped = held.Clipped || l.Clipped
-	}
-	return h.lv
-}
-
-// take returns the held levels (a copy) and starts a new hold.
-func (h *peakHold) take() []audio.Level {
-	out := append([]audio.Level(nil), h.lv...)
-	h.lv = h.lv[:0]
-	return out
+	}()
 }

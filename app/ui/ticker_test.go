@@ -3,113 +3,77 @@ package ui
 import (
 	"testing"
 	"time"
-
-	"github.com/podmark/podmark/audio"
 )
 
-// TestPeakHold: between two display updates (three engine readings at
-// 30 Hz behind the call app) the highest peak and any clip are kept; the
-// RMS shown is the latest; a new hold starts after each update.
-func TestPeakHold(t *testing.T) {
-	tests := []struct {
-		name  string
-		reads [][]audio.Level
-		want  []audio.Level
-	}{
-		{"one reading", [][]audio.Level{{{Peak: 0.5, RMS: 0.2}}}, []audio.Level{{Peak: 0.5, RMS: 0.2}}},
-		{"a short peak in the middle", [][]audio.Level{{{Peak: 0.1, RMS: 0.05}}, {{Peak: 0.9, RMS: 0.3}}, {{Peak: 0.2, RMS: 0.1}}},
-			[]audio.Level{{Peak: 0.9, RMS: 0.1}}},
-		{"a clip in between", [][]audio.Level{{{Peak: 0.1}, {Peak: 0.1}}, {{Peak: 1, Clipped: true}, {Peak: 0.2}}, {{Peak: 0.1}, {Peak: 0.3}}},
-			[]audio.Level{{Peak: 1, Clipped: true}, {Peak: 0.3}}},
-		{"the channel count changed", [][]audio.Level{{{Peak: 0.9}}, {{Peak: 0.1}, {Peak: 0.2}}},
-			[]audio.Level{{Peak: 0.1}, {Peak: 0.2}}},
-	}
-	for _, tt := range tests {
-		var h peakHold
-		for _, r := range tt.reads {
-			h.add(r)
-		}
-		got := h.take()
-		if len(got) != len(tt.want) {
-			t.Fatalf("%s: %+v, want %+v", tt.name, got, tt.want)
-		}
-		for i := range got {
-			if got[i] != tt.want[i] {
-				t.Errorf("%s: channel %d = %+v, want %+v", tt.name, i, got[i], tt.want[i])
+// TestDisplayRate drives the window's display clock as Fyne's event loop
+// does (a round every 1/60 s, with some jitter) and counts the engine
+// readings shown: meterHz a second while the window has the focus,
+// backgroundHz behind the call app, and the full rate back at the first
+// round after the window comes to the front again.
+func TestDisplayRate(t *testing.T) {
+	w, _ := newTestWindow(t, Options{Dir: t.TempDir(), Channels: 1, Device: "ramp"})
+	now := time.Now()
+	round := 0
+	// rounds runs the event loop for d and returns how many readings were shown.
+	rounds := func(d time.Duration) int {
+		shown := 0
+		for end := now.Add(d); now.Before(end); round++ {
+			jitter := time.Duration(round%3-1) * time.Millisecond // -1, 0, +1 ms
+			now = now.Add(time.Second/60 + jitter)
+			before := w.disp.lastRead
+			w.onFrame(now)
+			if w.disp.lastRead != before {
+				shown++
 			}
 		}
-		h.add([]audio.Level{{Peak: 0.05}})
-		if after := h.take(); after[0].Peak != 0.05 || after[0].Clipped {
-			t.Errorf("%s: the hold did not start again: %+v", tt.name, after)
-		}
+		return shown
 	}
-}
-
-// TestBackgroundRate: behind the call app the engine is read and the
-// window updated backgroundHz times a second, focused meterHz times; the
-// ticker hears of each change once, at once (so coming back to the front
-// brings the full rate back without waiting for a slow tick).
-func TestBackgroundRate(t *testing.T) {
-	w, _ := newTestWindow(t, Options{Dir: t.TempDir(), Channels: 1, Device: "ramp"})
-	pending := func() bool {
-		select {
-		case <-w.rateChanged:
-			return true
-		default:
-			return false
-		}
-	}
-	steps := []struct {
+	rounds(time.Second) // settle
+	tests := []struct {
+		name       string
 		background bool
-		wantHz     int
-		wantNudge  bool
+		want       int
 	}{
-		{false, meterHz, false}, // the start: focused, nothing changed
-		{true, backgroundHz, true},
-		{true, backgroundHz, false}, // told twice: one change
-		{false, meterHz, true},
+		{"focused", false, meterHz},
+		{"behind the call", true, backgroundHz},
+		{"focused again", false, meterHz},
 	}
-	for i, s := range steps {
-		w.setBackground(s.background)
-		if got := w.displayHz(); got != s.wantHz {
-			t.Errorf("step %d: background %v: %d Hz, want %d", i, s.background, got, s.wantHz)
+	for _, tt := range tests {
+		w.setBackground(tt.background)
+		if tt.name == "focused again" {
+			// The first round after coming back shows a reading at once.
+			if got := rounds(time.Second / 60); got != 1 {
+				t.Errorf("%s: the first round showed %d readings, want 1", tt.name, got)
+			}
 		}
-		if got := pending(); got != s.wantNudge {
-			t.Errorf("step %d: background %v: ticker nudged %v, want %v", i, s.background, got, s.wantNudge)
+		if got := rounds(10 * time.Second); got < 10*tt.want-1 || got > 10*tt.want+1 {
+			t.Errorf("%s: %d readings in 10 s, want %d", tt.name, got, 10*tt.want)
 		}
 	}
 }
 
-// TestPeakHeldWhileQueued: while an update is still queued for the Fyne
-// goroutine (a slow renderer), the readings in between are held, and the
-// highest peak and any clip among them reach the next update.
-func TestPeakHeldWhileQueued(t *testing.T) {
-	w, drain := newTestWindow(t, Options{Dir: t.TempDir(), Channels: 1, Device: "ramp"})
-	posts := 0
-	inner := w.post
-	w.post = func(f func()) { posts++; inner(f) }
-	audioFlows := func() { time.Sleep(50 * time.Millisecond) } // a few ramp periods
-	audioFlows()
-	w.poll(false) // queued, not yet run
-	audioFlows()
-	w.poll(false) // held
-	audioFlows()
-	w.poll(false) // held
-	if posts != 1 {
-		t.Fatalf("%d updates queued while one was pending, want 1", posts)
+// TestPeakBetweenUpdates: behind the call app, the rounds of the event loop
+// between two display updates do not read the engine, and the next update
+// shows the highest peak since the last one. The ramp input is a
+// full-scale sawtooth of 1.37 s: a reading that covers 1.5 s of it peaks
+// at full scale, while one buffer of it does so once in 64.
+func TestPeakBetweenUpdates(t *testing.T) {
+	w, _ := newTestWindow(t, Options{Dir: t.TempDir(), Channels: 2, Device: "ramp"})
+	w.setBackground(true)
+	t0 := time.Now()
+	w.onFrame(t0)
+	if w.disp.lastRead != t0 {
+		t.Fatal("the first round did not read the engine")
 	}
-	if len(w.hold.lv) != 1 || w.hold.lv[0].Peak == 0 {
-		t.Fatalf("the readings in between were not held: %+v", w.hold.lv)
+	time.Sleep(1500 * time.Millisecond) // the audio flows in real time
+	w.onFrame(t0.Add(100 * time.Millisecond))
+	if w.disp.lastRead != t0 {
+		t.Fatal("a round before the next background update read the engine")
 	}
-	held := w.hold.lv[0].Peak
-	drain()
-	audioFlows()
-	w.poll(false)
-	drain()
-	if posts != 2 {
-		t.Fatalf("%d updates, want 2", posts)
-	}
-	if got := w.rs.meters[0].Peak(); dbPos(got) < dbPos(held) {
-		t.Errorf("meter shows peak %v, below the %v held in between", got, held)
+	w.onFrame(t0.Add(time.Second / backgroundHz))
+	for i, m := range w.rs.meters {
+		if dbPos(m.Peak()) != 1 {
+			t.Errorf("meter %d shows peak %v after 1.5 s of a full-scale ramp, want full scale", i+1, m.Peak())
+		}
 	}
 }

@@ -97,7 +97,7 @@ func runWindowScenario(t *testing.T, device string) (dir string, shown []markers
 	if filepath.Dir(dir) != root {
 		t.Fatalf("session folder %s is not inside the recordings folder %s", dir, root)
 	}
-	wait := func(d time.Duration) { time.Sleep(d); w.poll(false); drain() }
+	wait := func(d time.Duration) { time.Sleep(d); w.update(); drain() }
 	wait(150 * time.Millisecond)
 
 	test.TypeOnCanvas(c, "n") // next planned segment: "Intro"
@@ -356,7 +356,7 @@ func TestWindowSession(t *testing.T) {
 }
 
 // TestGlobalHotkeyAction fires the global-hotkey path from its own
-// goroutine while the meter poller runs, as the X11 grabber does: the marker
+// goroutine while the meters run, as the X11 grabber does: the marker
 // is placed by the engine at once and the UI learns of it through post
 // (run with -race).
 func TestGlobalHotkeyAction(t *testing.T) {
@@ -372,7 +372,6 @@ func TestGlobalHotkeyAction(t *testing.T) {
 	}
 	w.rd.text.SetText("sponsor: Bolt")
 	shortcut(w, scRecord)
-	go w.tick()
 	time.Sleep(200 * time.Millisecond)
 	done := make(chan struct{})
 	go func() {
@@ -381,6 +380,7 @@ func TestGlobalHotkeyAction(t *testing.T) {
 		close(done)
 	}()
 	for deadline := time.Now().Add(5 * time.Second); len(w.ml.ms) < 2; {
+		w.onFrame(time.Now()) // the meters and clocks, as Fyne's event loop runs them
 		drain()
 		if time.Now().After(deadline) {
 			t.Fatalf("hotkey markers did not reach the list: %v", w.ml.ms)
