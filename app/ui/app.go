@@ -177,6 +177,9 @@ func Run(opts Options) int {
 	// read it, which logged "Preferences load error: EOF". Once the window
 	// is gone and the recording finalised, the process ends here instead.
 	a.Lifecycle().SetOnStopped(func() {
+		// Fyne quits on SIGINT/SIGTERM by itself too; when it comes first,
+		// the handler above never runs, so the recording is finalised here.
+		w.shutdown()
 		if opts.AtExit != nil {
 			opts.AtExit()
 		}
@@ -346,6 +349,9 @@ func (w *Window) onClose() {
 // shutdown stops everything the window started; a running recording is
 // stopped cleanly so its files are finalised.
 func (w *Window) shutdown() {
+	if w.closed {
+		return // closing the window and quitting the app both call it
+	}
 	w.stopClock()
 	w.closed = true
 	if w.hotkeys != nil {
