@@ -72,9 +72,12 @@ func (w *Window) onFrame(now time.Time) {
 }
 
 // displayHz is the rate meters and clocks are updated at: meterHz while the
-// window has the focus, backgroundHz while another app has it.
+// window has the focus, backgroundHz while another app has it or a dialog
+// covers the window (the meters are dimmed under it, and every update
+// repaints the dialog and its full-window shade too: with the recovery
+// dialog up at 30 Hz the window took half a core).
 func (w *Window) displayHz() int {
-	if w.background.Load() {
+	if w.background.Load() || w.win.Canvas().Overlays().Top() != nil {
 		return backgroundHz
 	}
 	return meterHz

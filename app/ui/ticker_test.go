@@ -3,13 +3,15 @@ package ui
 import (
 	"testing"
 	"time"
+
+	"fyne.io/fyne/v2/dialog"
 )
 
 // TestDisplayRate drives the window's display clock as Fyne's event loop
 // does (a round every 1/60 s, with some jitter) and counts the engine
 // readings shown: meterHz a second while the window has the focus,
-// backgroundHz behind the call app, and the full rate back at the first
-// round after the window comes to the front again.
+// backgroundHz behind the call app or under a dialog, and the full rate
+// back at the first round after the window comes to the front again.
 func TestDisplayRate(t *testing.T) {
 	w, _ := newTestWindow(t, Options{Dir: t.TempDir(), Channels: 1, Device: "ramp"})
 	now := time.Now()
@@ -32,14 +34,27 @@ func TestDisplayRate(t *testing.T) {
 	tests := []struct {
 		name       string
 		background bool
+		dialog     bool // a dialog covers the window
 		want       int
 	}{
-		{"focused", false, meterHz},
-		{"behind the call", true, backgroundHz},
-		{"focused again", false, meterHz},
+		{"focused", false, false, meterHz},
+		{"behind the call", true, false, backgroundHz},
+		{"focused again", false, false, meterHz},
+		{"focused, a dialog up", false, true, backgroundHz},
+		{"behind the call, a dialog up", true, true, backgroundHz},
+		{"focused, the dialog closed", false, false, meterHz},
 	}
+	var dlg dialog.Dialog
 	for _, tt := range tests {
 		w.setBackground(tt.background)
+		switch {
+		case tt.dialog && dlg == nil:
+			dlg = dialog.NewInformation("Unfinished recordings", "1 recording did not finish.", w.win)
+			dlg.Show()
+		case !tt.dialog && dlg != nil:
+			dlg.Hide()
+			dlg = nil
+		}
 		if tt.name == "focused again" {
 			// The first round after coming back shows a reading at once.
 			if got := rounds(time.Second / 60); got != 1 {
