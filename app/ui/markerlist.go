@@ -59,6 +59,7 @@ type markerList struct {
 	ms    []markers.Marker
 	rows  map[string]*markerRow
 	box   *fyne.Container
+	lay   *rowStack // box's layout: hides the rows scrolled out of view
 	undo  *widget.Button
 	count *widget.Label
 	stack []markers.Marker // deleted markers, newest last
@@ -74,12 +75,25 @@ func newMarkerList(w *Window) *markerList {
 }
 
 func (l *markerList) buildUI() fyne.CanvasObject {
-	l.box = container.NewVBox()
+	l.lay = newRowStack()
+	l.box = container.New(l.lay)
 	l.undo = widget.NewButtonWithIcon("Undo delete", theme.ContentUndoIcon(), l.onUndo)
 	l.setUndo(false)
 	l.count = widget.NewLabel("No markers yet")
 	head := container.NewBorder(nil, nil, l.count, l.undo)
-	return container.NewBorder(head, nil, nil, nil, container.NewVScroll(l.box))
+	sc := container.NewVScroll(l.box)
+	l.lay.scroll = sc
+	sc.OnScrolled = func(fyne.Position) { l.cullRows() }
+	return container.NewBorder(head, nil, nil, nil, sc)
+}
+
+// cullRows shows the rows near the list's view and hides the others, if
+// the view moved since the last time (scrolled, resized, or the scroll
+// offset clamped after rows went). Fyne goroutine only.
+func (l *markerList) cullRows() {
+	if l.lay != nil {
+		l.lay.cull(l.box.Objects, false)
+	}
 }
 
 // reset attaches the list to a new recording and clears it.

@@ -56,6 +56,7 @@ func (w *Window) onFrame(now time.Time) {
 	if w.closed {
 		return
 	}
+	w.ml.cullRows()
 	period := time.Second / time.Duration(w.displayHz())
 	if now.Sub(w.disp.lastRead) >= period-frameSlack {
 		w.disp.lastRead = now
