@@ -10,14 +10,13 @@ import (
 	"github.com/podmark/podmark/markers"
 )
 
-// TestMembership: a recording (the fake source) joins a room through
-// JoinSession: it proposes the rundown, Next drops the topic marker that
-// reaches the other host, presence says recording, stopped, then left.
-func TestMembership(t *testing.T) {
+// recordingInRoom starts a relay and alice's recording (the fake source)
+// and returns the room's link; the relay closes when the test ends.
+func recordingInRoom(t *testing.T) (Link, *session.Session) {
+	t.Helper()
 	r := startRelay(t, t.TempDir())
-	defer r.Close()
-	url := "nats://" + r.Addr().String()
-	l, err := ParseLink(url + "/show/ep1")
+	t.Cleanup(func() { r.Close() })
+	l, err := ParseLink("nats://" + r.Addr().String() + "/show/ep1")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -28,6 +27,14 @@ func TestMembership(t *testing.T) {
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
 	}
+	return l, s
+}
+
+// TestMembership: a recording (the fake source) joins a room through
+// JoinSession: it proposes the rundown, Next drops the topic marker that
+// reaches the other host, presence says recording, stopped, then left.
+func TestMembership(t *testing.T) {
+	l, s := recordingInRoom(t)
 	states := make(chan State, 100)
 	in := newInbox()
 	bob, err := Join(Config{Link: l, Host: "bob", Rate: 48000, Dir: t.TempDir(), OnMarker: in.add,
@@ -98,20 +105,7 @@ func TestMembership(t *testing.T) {
 // presence of its own while recording (the caller's PublishPresence does),
 // and still publishes at once when the recording ends.
 func TestMembershipCallerTicks(t *testing.T) {
-	r := startRelay(t, t.TempDir())
-	defer r.Close()
-	url := "nats://" + r.Addr().String()
-	l, err := ParseLink(url + "/show/ep1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := session.New(session.Config{Dir: filepath.Join(t.TempDir(), "s"), Host: "alice", Device: "ramp", Channels: 1, Rate: 48000, QueueDir: "-"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
+	l, s := recordingInRoom(t)
 	states := make(chan State, 100)
 	bob, err := Join(Config{Link: l, Host: "bob", Rate: 48000, Dir: t.TempDir(),
 		OnPresence: func(p Presence) {
