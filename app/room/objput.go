@@ -30,7 +30,6 @@ package room
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/json"
@@ -42,6 +41,7 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+	"github.com/nats-io/nuid"
 	"golang.org/x/time/rate"
 )
 
@@ -90,18 +90,6 @@ func (p *objPutter) reply() string {
 	return p.inbox + "." + strconv.FormatUint(p.n, 10)
 }
 
-// newNUID returns a fresh chunk subject token like nats.go's (22 characters
-// of [0-9A-Za-z]), so chunks of a replaced object never share a subject.
-func newNUID() string {
-	const digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
-	var b [22]byte
-	_, _ = rand.Read(b[:]) // crypto/rand.Read does not fail
-	for i := range b {
-		b[i] = digits[int(b[i])%len(digits)]
-	}
-	return string(b[:])
-}
-
 // Put stores data as object meta.Name (chunks of meta.Opts.ChunkSize, or
 // UploadChunk), waiting on lim for the tokens of each chunk before it is
 // published (nil: no cap). old is the object's info before the put, or nil:
@@ -118,9 +106,9 @@ func (p *objPutter) Put(ctx context.Context, meta jetstream.ObjectMeta, data []b
 		meta.Opts.ChunkSize = UploadChunk
 	}
 	p.drain()
-	nuid := newNUID()
-	chunkSubj := "$O." + p.bucket + ".C." + nuid
-	info := &jetstream.ObjectInfo{ObjectMeta: meta, Bucket: p.bucket, NUID: nuid}
+	nid := nuid.Next() // the chunk subject's token, as nats.go's Put makes it
+	chunkSubj := "$O." + p.bucket + ".C." + nid
+	info := &jetstream.ObjectInfo{ObjectMeta: meta, Bucket: p.bucket, NUID: nid}
 	h := sha256.New()
 	size := int(meta.Opts.ChunkSize)
 	var firstReply string
@@ -174,7 +162,7 @@ func (p *objPutter) Put(ctx context.Context, meta jetstream.ObjectMeta, data []b
 		p.purge(chunkSubj)
 		return nil, err
 	}
-	if old != nil && old.NUID != "" && old.NUID != nuid && !old.Deleted {
+	if old != nil && old.NUID != "" && old.NUID != nid && !old.Deleted {
 		p.purge("$O." + p.bucket + ".C." + old.NUID)
 	}
 	info.ModTime = time.Now().UTC() // as nats.go's Put returns it (the stored meta has none)
