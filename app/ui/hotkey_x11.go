@@ -187,10 +187,14 @@ func (h *x11Hotkeys) Close() error {
 	var err error
 	h.once.Do(func() {
 		close(h.stop)
-		if _, werr := h.wake.Write([]byte{0}); werr != nil {
-			err = fmt.Errorf("ui: release hotkeys: %w", werr)
+		select {
+		case <-h.done: // the X connection broke: nobody reads the pipe
+		default:
+			if _, werr := h.wake.Write([]byte{0}); werr != nil {
+				err = fmt.Errorf("ui: release hotkeys: %w", werr)
+			}
+			<-h.done
 		}
-		<-h.done
 		if cerr := h.wake.Close(); cerr != nil && err == nil {
 			err = fmt.Errorf("ui: release hotkeys: %w", cerr)
 		}
