@@ -18,6 +18,13 @@ launches=${2:-5}
 bare_secs=${3:-60}
 cd "$(dirname "$0")/.."
 : "${DISPLAY:?DISPLAY is not set: run . scripts/services.sh first}"
+# Another podmark window on the display would take the focus the bench
+# gives (xdotool finds windows by name) and leave the measured one at its
+# background rate.
+if xdotool search --name '^podmark$' >/dev/null 2>&1; then
+  echo "bench-window: a podmark window is already open on $DISPLAY: close it first" >&2
+  exit 1
+fi
 tmp=$(mktemp -d)
 bare_src=.bench-window-bare-$$ # inside the module so it builds with its Fyne
 trap 'rm -rf "$tmp" "$bare_src"' EXIT
