@@ -110,6 +110,8 @@ func (l *markerList) reset(rec *session.Session, rate audio.SampleRate) {
 // already shown is updated in place. One row is added or changed: the
 // other rows stay as they are.
 func (l *markerList) add(m markers.Marker) {
+	follow := l.atEnd()
+	defer l.follow(follow)
 	for i := range l.ms {
 		if l.ms[i].ID == m.ID {
 			l.ms[i] = m
@@ -138,6 +140,32 @@ func (l *markerList) add(m markers.Marker) {
 	l.box.Objects = slices.Insert(l.box.Objects, i, fyne.CanvasObject(row))
 	l.box.Refresh()
 	l.showCount()
+}
+
+// atEnd tells whether the list shows its last row (or has no scrolling
+// to do): the view then follows new markers, as a chat log does, so the
+// marker a host just dropped is in view to be titled. A host who scrolled
+// up to title an earlier one keeps their place.
+func (l *markerList) atEnd() bool {
+	sc := l.lay.scroll
+	if sc == nil {
+		return true
+	}
+	const slack = 4 // pixels: rounding of the offset
+	return sc.Offset.Y >= sc.Content.Size().Height-sc.Size().Height-slack
+}
+
+// follow scrolls to the end when the list was there before a change.
+func (l *markerList) follow(wasAtEnd bool) {
+	sc := l.lay.scroll
+	if !wasAtEnd || sc == nil {
+		return
+	}
+	sc.Refresh() // the content takes its new height
+	if sc.Content.Size().Height > sc.Size().Height {
+		sc.ScrollToBottom()
+		l.cullRows()
+	}
 }
 
 // currentSegment is the latest topic or sponsor marker, this host's or,

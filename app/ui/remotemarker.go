@@ -173,6 +173,7 @@ func (l *markerList) applyRemote(op room.Op, m markers.Marker, exact bool) {
 		return
 	}
 	k := remoteKey(m.Author, m.ID)
+	follow := l.atEnd()
 	i := -1
 	for j := range l.remote {
 		if remoteKey(l.remote[j].Author, l.remote[j].ID) == k {
@@ -195,5 +196,6 @@ func (l *markerList) applyRemote(op room.Op, m markers.Marker, exact bool) {
 		l.rrows[k] = newRemoteRow(l, m, exact)
 	}
 	l.rebuild()
+	l.follow(follow)
 	l.w.rs.showSegmentTitle()
 }

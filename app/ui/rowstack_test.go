@@ -40,6 +40,12 @@ func TestMarkerListCullsRowsOutOfView(t *testing.T) {
 	if got, most := shown(), int(sc.Size().Height/rowH)+2; got == 0 || got > most {
 		t.Fatalf("%d of %d rows shown in a %.0f px view (rows %.0f px): want 1..%d", got, n, sc.Size().Height, rowH, most)
 	}
+	// The view followed the markers as they came: the newest is in view.
+	if !l.rows["m119"].Visible() || l.rows["m000"].Visible() {
+		t.Fatal("after the adds: the newest row must show, the first not")
+	}
+	sc.ScrollToTop()
+	l.cullRows()
 	if !l.rows["m000"].Visible() || l.rows["m119"].Visible() {
 		t.Fatal("at the top: the first row must show, the last not")
 	}
@@ -67,5 +73,54 @@ func TestMarkerListCullsRowsOutOfView(t *testing.T) {
 	l.rebuild()
 	if len(l.box.Objects) != n || !l.rows["m060"].Visible() {
 		t.Fatalf("after a rebuild: %d rows, row 60 shown %v", len(l.box.Objects), l.rows["m060"].Visible())
+	}
+}
+
+// TestMarkerListFollowsNewMarkers: while the list shows its end, a new
+// marker (this host's or another host's) scrolls into view, so the host
+// can title the one just dropped; a host who scrolled up to title an
+// earlier marker keeps their place while markers keep coming.
+func TestMarkerListFollowsNewMarkers(t *testing.T) {
+	w, _ := newTestWindow(t, Options{Dir: t.TempDir(), Channels: 1, Device: "ramp"})
+	w.win.Resize(defaultSize)
+	l := w.ml
+	l.reset(nil, 48000)
+	sc := l.lay.scroll
+	add := func(i int) {
+		l.add(markers.Marker{ID: fmt.Sprintf("m%03d", i), Kind: markers.Topic, Sample: int64(i) * 48000})
+	}
+	inView := func(id string) bool {
+		r := l.rows[id]
+		y := r.Position().Y - sc.Offset.Y
+		return r.Visible() && y >= -1 && y+r.Size().Height <= sc.Size().Height+1
+	}
+	for i := range 60 {
+		add(i)
+		if id := fmt.Sprintf("m%03d", i); !inView(id) {
+			t.Fatalf("marker %d of 60 added at the end: not in view (offset %.0f, row at %.0f, view %.0f high)",
+				i, sc.Offset.Y, l.rows[id].Position().Y, sc.Size().Height)
+		}
+	}
+	if sc.Offset.Y <= 0 {
+		t.Fatal("60 markers: the list never scrolled")
+	}
+	// The host scrolls up to an earlier marker: new ones do not move the view.
+	sc.ScrollToOffset(fyne.NewPos(0, l.rows["m010"].Position().Y))
+	l.cullRows()
+	at := sc.Offset.Y
+	for i := 60; i < 70; i++ {
+		add(i)
+	}
+	if sc.Offset.Y != at || !inView("m010") {
+		t.Fatalf("scrolled up to marker 10: the view moved from %.0f to %.0f", at, sc.Offset.Y)
+	}
+	if inView("m069") {
+		t.Fatal("scrolled up: the newest marker must not be in view")
+	}
+	// Back at the end, following resumes.
+	sc.ScrollToBottom()
+	add(70)
+	if !inView("m070") {
+		t.Fatal("back at the end: the new marker is not in view")
 	}
 }
