@@ -19,7 +19,10 @@
 # on identical channels `jack_capture -f flac` (one stereo stream, libFLAC's side channel all
 # zeros) encodes half the information podmark's two mono tracks do.
 #
-# Options (environment): BENCH_SECONDS (default 60); BENCH_FLOOR (above); BENCH_BINARY, a prebuilt podmark to measure
+# Options (environment): BENCH_SECONDS (default 60); BENCH_FLOOR (above); BENCH_BINARY_B, a second
+# prebuilt podmark recording the same stream into the same room at the same time (as host
+# "benchb"), its CPU printed next to the first's: two builds compared in one run, under the same
+# load; BENCH_BINARY, a prebuilt podmark to measure
 # instead of building this tree (to alternate two builds in one lock hold); BENCH_ENV, extra
 # NAME=VALUE words for podmark's environment (e.g. GODEBUG=gctrace=1: its lines go to the log,
 # BENCH_KEEP keeps it); BENCH_KEEP, a directory that receives podmark's log and the segments'
@@ -37,6 +40,8 @@ else
   go build -o "$tmp/podmark" ./cmd/podmark
 fi
 pm=$tmp/podmark
+pmb=""
+if [ -n "${BENCH_BINARY_B:-}" ]; then cp "$BENCH_BINARY_B" "$tmp/podmark-b"; pmb=$tmp/podmark-b; fi
 . scripts/jack-bench.sh
 . scripts/services.sh
 dev=$("$pm" devices | awk -F'\t' '$3 == "JACK Audio Connection Kit" { print $1; exit }')
@@ -67,6 +72,14 @@ sleep $((secs + 120)) | rusage "$tmp/pm.time" env ${BENCH_ENV:-} \
   "$pm" record --out "$tmp/pm" --device "$dev" --channels 2 --rate 48000 --bits 24 \
   --host bench --duration "${secs}s" --room "$url/bench/upload" >"$tmp/pm.out" 2>"$tmp/pm.log" &
 feed_new_client "$before" "podmark" "$tmp/pm.log" "$tmp/pm/session.json"
+if [ -n "$pmb" ]; then
+  before=$(jack_lsp)
+  # shellcheck disable=SC2086
+  sleep $((secs + 120)) | rusage "$tmp/pmb.time" env ${BENCH_ENV:-} \
+    "$pmb" record --out "$tmp/pmb" --device "$dev" --channels 2 --rate 48000 --bits 24 \
+    --host benchb --duration "${secs}s" --room "$url/bench/upload" >"$tmp/pmb.out" 2>"$tmp/pmb.log" &
+  feed_new_client "$before" "podmark B" "$tmp/pmb.log" "$tmp/pmb/session.json"
+fi
 rusage "$tmp/jc.time" \
   jack_capture --daemon --channels 2 --bitdepth 24 -f flac --port "$jp:out_1" --port "$jp:out_2" \
   --recording-time "$secs" --filename "$tmp/jc.flac" &
@@ -76,16 +89,18 @@ ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 steady=""
 if [ "$secs" -gt 90 ]; then
   (
-    pmpid=""; jcpid=""
+    pmpid=""; jcpid=""; pbpid=""
     for _ in $(seq 100); do
       pmpid=$(pgrep -n -f "^$pm record" || true); jcpid=$(pgrep -n -x jack_capture || true)
-      [ -n "$pmpid" ] && [ -n "$jcpid" ] && break
+      [ -z "$pmb" ] || pbpid=$(pgrep -n -f "^$pmb record" || true)
+      [ -n "$pmpid" ] && [ -n "$jcpid" ] && { [ -z "$pmb" ] || [ -n "$pbpid" ]; } && break
       sleep 0.05
     done
     [ -n "$pmpid" ] && [ -n "$jcpid" ] || { echo "bench: podmark ($pmpid) or jack_capture ($jcpid) not found" >&2; exit 1; }
-    sleep 60; a1=$(ticks "$pmpid"); b1=$(ticks "$jcpid"); t1=$(date +%s.%N)
-    sleep $((secs - 63)); a2=$(ticks "$pmpid"); b2=$(ticks "$jcpid"); t2=$(date +%s.%N)
-    echo "$a1 $a2 $b1 $b2 $t1 $t2 $(getconf CLK_TCK)" >"$tmp/steady"
+    c1=0; c2=0
+    sleep 60; a1=$(ticks "$pmpid"); b1=$(ticks "$jcpid"); [ -z "$pbpid" ] || c1=$(ticks "$pbpid"); t1=$(date +%s.%N)
+    sleep $((secs - 63)); a2=$(ticks "$pmpid"); b2=$(ticks "$jcpid"); [ -z "$pbpid" ] || c2=$(ticks "$pbpid"); t2=$(date +%s.%N)
+    echo "$a1 $a2 $b1 $b2 $t1 $t2 $(getconf CLK_TCK) $c1 $c2" >"$tmp/steady"
   ) &
   steady=$!
 fi
@@ -99,6 +114,7 @@ done
 wait "$jctime" || { echo "bench: jack_capture failed" >&2; exit 1; }
 [ -z "$steady" ] || wait "$steady" || { echo "bench: the steady-state sampler failed" >&2; exit 1; }
 for _ in $(seq 600); do [ -s "$tmp/pm.time" ] && break; sleep 0.1; done
+if [ -n "$pmb" ]; then for _ in $(seq 1200); do [ -s "$tmp/pmb.time" ] && break; sleep 0.1; done; fi
 kill "$play" 2>/dev/null || true
 [ -n "$verified" ] || { echo "bench: the upload was not verified:" >&2; tail -20 "$tmp/pm.log" >&2; exit 1; }
 pm_cpu=$(cpu_of "$tmp/pm.time"); jc_cpu=$(cpu_of "$tmp/jc.time")
@@ -110,9 +126,16 @@ echo "upload: jack_capture -f flac    $jc_cpu s CPU (user/sys/maxrss: $(cat "$tm
 echo "upload: lag while recording: $lag"
 awk -v a="$stopped" -v b="$verified" 'BEGIN { printf "upload: Stop -> all sent and verified: %.2f s\n", b - a }'
 awk -v a="$pm_cpu" -v b="$jc_cpu" 'BEGIN { if (b > 0) printf "upload: ratio podmark record --room / jack_capture -f flac = %.2f (goal <= 1.0)\n", a / b }'
+if [ -n "$pmb" ]; then
+  grep -q 'upload: all sent and verified' "$tmp/pmb.log" || { echo "bench: B's upload was not verified:" >&2; tail -20 "$tmp/pmb.log" >&2; exit 1; }
+  pmb_cpu=$(cpu_of "$tmp/pmb.time")
+  echo "upload: B: podmark record --room  $pmb_cpu s CPU (user/sys/maxrss: $(cat "$tmp/pmb.time")), in the same run"
+  awk -v a="$pmb_cpu" -v b="$jc_cpu" -v c="$pm_cpu" 'BEGIN { if (b > 0) printf "upload: B: ratio %.2f; B / A = %.3f\n", a / b, a / c }'
+fi
 if [ -n "$steady" ]; then
   awk '{ m = ($6 - $5) / 60; pm = ($2 - $1) / $7 / m; jc = ($4 - $3) / $7 / m
-         printf "upload: steady state (%.1f min from minute 1): podmark %.3f s/min, jack_capture %.3f s/min, ratio %.2f\n", m, pm, jc, pm / jc }' "$tmp/steady"
+         printf "upload: steady state (%.1f min from minute 1): podmark %.3f s/min, jack_capture %.3f s/min, ratio %.2f\n", m, pm, jc, pm / jc
+         if ($9 > 0) { pb = ($9 - $8) / $7 / m; printf "upload: B: steady state podmark %.3f s/min, ratio %.2f; B / A = %.3f\n", pb, pb / jc, pb / pm } }' "$tmp/steady"
 fi
 if [ -n "${BENCH_KEEP:-}" ]; then
   mkdir -p "$BENCH_KEEP"
