@@ -30,7 +30,7 @@ func register(name, summary string, run func(args []string, stdin io.Reader, std
 // runWindow opens the GUI; set by window.go so that main.go stays free of Fyne.
 var runWindow func(args []string, stderr io.Writer) int
 
-// stopProfile flushes PODMARK_CPUPROFILE; the window, which ends the
+// stopProfile flushes PODMARK_CPUPROFILE and PODMARK_MEMPROFILE; the window, which ends the
 // process from its own event loop, calls it too (ui.Options.AtExit).
 var stopProfile = func() {}
 
