@@ -248,6 +248,13 @@ func (c *Client) connOptions() []nats.Option {
 		// Find a dead link within about 3 s, not the default 4 minutes.
 		nats.PingInterval(time.Second),
 		nats.MaxPingsOutstanding(3),
+		// Nothing this podmark publishes is for itself: its presence, its
+		// clock replies and its pulled announcements are for the others
+		// (Membership drops its own presence anyway), and what it stores in
+		// JetStream comes back through consumers, which echo does not
+		// concern. Without echo the relay does not send a host its own
+		// presence every second (a read and a wake-up of two goroutines).
+		nats.NoEcho(),
 		nats.ConnectHandler(func(*nats.Conn) { c.setLink(LinkOnline) }),
 		nats.ReconnectHandler(func(*nats.Conn) { c.setLink(LinkOnline) }),
 		nats.ReconnectErrHandler(func(_ *nats.Conn, err error) {
@@ -447,7 +454,7 @@ func (c *Client) setupOnce() error {
 	if err != nil {
 		return fmt.Errorf("consumer: %w", err)
 	}
-	cc, err := cons.Consume(c.onStreamMsg, jetstream.PullHeartbeat(2*time.Second), jetstream.PullExpiry(10*time.Second))
+	cc, err := cons.Consume(c.onStreamMsg, jetstream.PullHeartbeat(consumeHeartbeat), jetstream.PullExpiry(consumeExpiry))
 	if err != nil {
 		return fmt.Errorf("consume: %w", err)
 	}
@@ -460,6 +467,19 @@ func (c *Client) setupOnce() error {
 	c.mu.Unlock()
 	return nil
 }
+
+// consumeExpiry and consumeHeartbeat are the marker consumer's pull
+// request lifetime and idle heartbeat: an idle room costs a heartbeat
+// every 10 s and a new pull request every 30 s (each a message and a
+// wake-up of the read loop and the consumer's goroutine; at 2 s and 10 s it
+// was 36 a minute, now 8). They only find a pull request the relay lost
+// while the connection stayed up (a cluster's consumer leader moving), in
+// 2 heartbeats: a dead link is found by nats.go's 1 s pings in about 3 s
+// (connOptions), and after a reconnect the consumer pulls again at once.
+const (
+	consumeExpiry    = 30 * time.Second
+	consumeHeartbeat = 10 * time.Second
+)
 
 // onStreamMsg takes one marker event from the room's stream: validated,
 // recorded in room/markers.jsonl (once: by stream sequence) and handed to

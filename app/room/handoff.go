@@ -25,6 +25,10 @@ const SegmentFrames = 64 * 4096
 // FLACBlock is the FLAC block size of every segment.
 const FLACBlock = 4096
 
+// SegmentLevel is the libFLAC compression level of the segments
+// (codec.FLACOptions.Level).
+const SegmentLevel = 5
+
 // The segment codecs.
 const (
 	CodecFLAC = "flac" // a standalone FLAC stream (16- and 24-bit tracks)

@@ -507,7 +507,7 @@ func grow[T any](b []T, n int) []T {
 }
 
 // encodeSegment cuts segment n of t and keeps it in HandoffDir: a FLAC
-// stream (blocks of FLACBlock frames, level 5) or, for 32-bit float tracks,
+// stream (blocks of FLACBlock frames, SegmentLevel) or, for 32-bit float tracks,
 // the raw bytes. A copy left by an earlier run is kept when it holds
 // exactly these samples.
 func (u *Uploader) encodeSegment(t *upTrack, n int, start, frames int64) error {
@@ -536,7 +536,7 @@ func (u *Uploader) encodeSegment(t *upTrack, n int, start, frames int64) error {
 		err = writeFileSync(tmp, pcm)
 	} else {
 		u.intBuf = pcmInts(u.intBuf, t.format, pcm)
-		err = encodeFLAC(tmp, t, u.intBuf)
+		err = encodeFLAC(tmp, t.rate, t.format, SegmentLevel, u.intBuf)
 		if err == nil {
 			err = syncPath(tmp) // libFLAC wrote it; on disk before it gets its name
 		}
@@ -618,9 +618,11 @@ func pcmInts(out []int32, f audio.SampleFormat, pcm []byte) []int32 {
 	return out
 }
 
-func encodeFLAC(p string, t *upTrack, samples []int32) error {
-	w, err := codec.CreateFLAC(p, codec.FLACOptions{Rate: audio.SampleRate(t.rate), Channels: 1, Bits: int(t.format),
-		Level: 5, BlockSize: FLACBlock, TotalFrames: int64(len(samples))})
+// encodeFLAC writes samples (mono) as a FLAC stream in blocks of FLACBlock
+// frames at libFLAC level (codec.FLACOptions.Level) into the file p.
+func encodeFLAC(p string, rate int, format audio.SampleFormat, level int, samples []int32) error {
+	w, err := codec.CreateFLAC(p, codec.FLACOptions{Rate: audio.SampleRate(rate), Channels: 1, Bits: int(format),
+		Level: level, BlockSize: FLACBlock, TotalFrames: int64(len(samples))})
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrUpload, err)
 	}

@@ -96,8 +96,9 @@ type FLACOptions struct {
 	Rate     audio.SampleRate
 	Channels int // 1..8
 	Bits     int // 16 or 24 (4..32 accepted by libFLAC)
-	// Level is the libFLAC compression level 0..8; 0 means 5, the level of
-	// `flac -5`, which this encoder matches without the CLI's 8 KiB padding.
+	// Level is the libFLAC compression level 1..8, or FLACLevel0 for
+	// libFLAC's level 0; 0 means 5, the level of `flac -5`, which this
+	// encoder matches without the CLI's 8 KiB padding.
 	Level int
 	// Verify makes libFLAC decode every frame as it is encoded and compare it
 	// sample for sample with the input (the CLI's -V).
@@ -109,6 +110,11 @@ type FLACOptions struct {
 	// into one stream block for block.
 	BlockSize int
 }
+
+// FLACLevel0 asks FLACOptions for libFLAC's compression level 0 (fixed
+// predictors only, no stereo decorrelation), since a Level of 0 means the
+// default, 5.
+const FLACLevel0 = -1
 
 // FLACWriter encodes integer PCM into a FLAC file through libFLAC.
 // A FLACWriter is not safe for concurrent use; separate writers run in
@@ -134,11 +140,14 @@ func CreateFLAC(path string, opt FLACOptions) (*FLACWriter, error) {
 		return nil, fmt.Errorf("codec: flac %q: sample rate %d", path, opt.Rate)
 	}
 	level := opt.Level
-	if level == 0 {
+	switch level {
+	case 0:
 		level = 5
+	case FLACLevel0:
+		level = 0
 	}
 	if level < 0 || level > 8 {
-		return nil, fmt.Errorf("codec: flac %q: compression level %d (want 0..8)", path, level)
+		return nil, fmt.Errorf("codec: flac %q: compression level %d (want 1..8, or FLACLevel0)", path, opt.Level)
 	}
 	enc := C.FLAC__stream_encoder_new()
 	if enc == nil {

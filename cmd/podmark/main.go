@@ -13,6 +13,8 @@ import (
 	"slices"
 	"sort"
 	"strings"
+
+	"github.com/podmark/podmark/app/room"
 )
 
 // command is one subcommand: it parses args and returns the exit code.
@@ -30,11 +32,14 @@ func register(name, summary string, run func(args []string, stdin io.Reader, std
 // runWindow opens the GUI; set by window.go so that main.go stays free of Fyne.
 var runWindow func(args []string, stderr io.Writer) int
 
-// stopProfile flushes PODMARK_CPUPROFILE; the window, which ends the
+// stopProfile flushes PODMARK_CPUPROFILE and PODMARK_MEMPROFILE; the window, which ends the
 // process from its own event loop, calls it too (ui.Options.AtExit).
 var stopProfile = func() {}
 
 func main() {
+	if len(os.Args) < 2 || os.Args[1] != "relay" {
+		room.StopServerSampler() // only a relay needs it
+	}
 	stopProfile = startProfile(os.Stderr)
 	code := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stopProfile()

@@ -177,8 +177,16 @@ func (r *recording) loop(lines <-chan string, sigs <-chan os.Signal) (why string
 	if r.duration > 0 {
 		reached = r.s.Reached(r.duration)
 	}
-	status := time.NewTicker(time.Second)
-	defer status.Stop()
+	// The status line (and the room's presence, statusNote) comes right
+	// after the writer hands a second of audio to the OS, in the same
+	// wake-up of the process as the writer's, not on a timer of its own:
+	// each wake-up sets the Go runtime polling for a few milliseconds.
+	// When no second is written (paused, a stalled device), the fallback
+	// still prints one every statusFallback.
+	written, stopWatch := r.s.Watch(int64(r.meta.Rate))
+	defer stopWatch()
+	fallback := time.NewTimer(statusFallback)
+	defer fallback.Stop()
 	for ticks := 0; ; {
 		select {
 		case sig := <-sigs:
@@ -198,15 +206,31 @@ func (r *recording) loop(lines <-chan string, sigs <-chan os.Signal) (why string
 			}
 		case <-reached:
 			return "duration reached"
-		case <-status.C:
-			fmt.Fprintln(r.stderr, StatusLine(r.s.Status())+r.note())
-			if ticks++; ticks%10 == 0 {
-				r.warnSpace()
-			}
+		case <-written:
+			r.status(&ticks, fallback)
+		case <-fallback.C:
+			r.status(&ticks, fallback)
 		case <-r.s.Done():
 			return "stopped by itself"
 		}
 	}
+}
+
+// statusFallback is the longest gap between two status lines: a little
+// over the second the writer's signals come at, so that it only fires when
+// they do not (paused, a stalled device) or come late (the writer wakes
+// every 0.95 s, so one second boundary in about 20 is crossed a wake-up
+// late).
+const statusFallback = 1100 * time.Millisecond
+
+// status prints the status line and, every tenth, warns of low disk space;
+// it re-arms the fallback.
+func (r *recording) status(ticks *int, fallback *time.Timer) {
+	fmt.Fprintln(r.stderr, StatusLine(r.s.Status())+r.note())
+	if *ticks++; *ticks%10 == 0 {
+		r.warnSpace()
+	}
+	fallback.Reset(statusFallback)
 }
 
 // command runs one stdin line; it reports whether the line was "stop".
