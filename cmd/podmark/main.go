@@ -13,8 +13,6 @@ import (
 	"slices"
 	"sort"
 	"strings"
-
-	"github.com/podmark/podmark/app/room"
 )
 
 // command is one subcommand: it parses args and returns the exit code.
@@ -37,9 +35,6 @@ var runWindow func(args []string, stderr io.Writer) int
 var stopProfile = func() {}
 
 func main() {
-	if len(os.Args) < 2 || os.Args[1] != "relay" {
-		room.StopServerSampler() // only a relay needs it
-	}
 	stopProfile = startProfile(os.Stderr)
 	code := run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
 	stopProfile()
