@@ -35,18 +35,8 @@ func recordingInRoom(t *testing.T) (Link, *session.Session) {
 // reaches the other host, presence says recording, stopped, then left.
 func TestMembership(t *testing.T) {
 	l, s := recordingInRoom(t)
-	states := make(chan State, 100)
 	in := newInbox()
-	bob, err := Join(Config{Link: l, Host: "bob", Rate: 48000, Dir: t.TempDir(), OnMarker: in.add,
-		OnPresence: func(p Presence) {
-			if p.Host == "alice" {
-				states <- p.State
-			}
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bob.Close(context.Background())
+	_, states := joinBobWatchingAlice(t, l, in.add)
 	m, err := JoinSession(s, MembershipConfig{Link: l, Rundown: []string{"Intro", "News"}})
 	if err != nil {
 		t.Fatal(err)
@@ -106,17 +96,7 @@ func TestMembership(t *testing.T) {
 // and still publishes at once when the recording ends.
 func TestMembershipCallerTicks(t *testing.T) {
 	l, s := recordingInRoom(t)
-	states := make(chan State, 100)
-	bob, err := Join(Config{Link: l, Host: "bob", Rate: 48000, Dir: t.TempDir(),
-		OnPresence: func(p Presence) {
-			if p.Host == "alice" {
-				states <- p.State
-			}
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer bob.Close(context.Background())
+	bob, states := joinBobWatchingAlice(t, l, nil)
 	m, err := JoinSession(s, MembershipConfig{Link: l, CallerTicks: true})
 	if err != nil {
 		t.Fatal(err)
@@ -151,4 +131,23 @@ func TestMembershipCallerTicks(t *testing.T) {
 	if err := m.Leave(context.Background()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// joinBobWatchingAlice joins host bob to the room of link l (markers to
+// onMarker, if any); alice's presence states arrive on the channel. Bob
+// leaves when the test ends.
+func joinBobWatchingAlice(t *testing.T, l Link, onMarker func(Received)) (*Client, <-chan State) {
+	t.Helper()
+	states := make(chan State, 100)
+	bob, err := Join(Config{Link: l, Host: "bob", Rate: 48000, Dir: t.TempDir(), OnMarker: onMarker,
+		OnPresence: func(p Presence) {
+			if p.Host == "alice" {
+				states <- p.State
+			}
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bob.Close(context.Background()) })
+	return bob, states
 }
