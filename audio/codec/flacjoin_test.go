@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -97,7 +98,7 @@ func TestJoinFLAC(t *testing.T) {
 			if info.Frames != int64(len(tc.pcm)/tc.ch) || info.Channels != tc.ch || info.Bits != tc.bits {
 				t.Fatalf("STREAMINFO %+v", info)
 			}
-			if !slicesEqual(got, tc.pcm) {
+			if !slices.Equal(got, tc.pcm) {
 				t.Fatal("decoded samples differ from the PCM")
 			}
 			raw := filepath.Join(d, "dec.raw")
@@ -125,18 +126,6 @@ func encodeWhole(t *testing.T, path string, s []int32, ch, bits int) {
 	if err := w.Close(); err != nil {
 		t.Fatal(err)
 	}
-}
-
-func slicesEqual(a, b []int32) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestJoinFLACRejects(t *testing.T) {
