@@ -45,10 +45,12 @@ type Options struct {
 	MinTurn time.Duration
 	// Bleed is how far, in dB, a voice must lie below another track's
 	// voice (each measured against its own track's speech level) to be
-	// taken as that voice's bleed rather than a second speaker; default 12.
+	// taken as that voice's bleed rather than a second speaker, where the
+	// bleed's lag could not be measured; default 12.
 	Bleed float64
-	// BleedDelay is how long after the other voice bleed may still arrive
-	// (a host without headphones hears the call late); default 300 ms.
+	// BleedDelay is how late the other voice's bleed may arrive (a host
+	// without headphones hears the call late): the longest lag measured;
+	// default 300 ms.
 	BleedDelay time.Duration
 	// TailHold is how long the end of a stretch of speech is carried on,
 	// while its level keeps falling, through frames that look like bleed
@@ -261,15 +263,7 @@ func percentile(v []float64, q float64) float64 {
 // are a speaker's own speech (speechOf) and the turns they make (turnsOf).
 func decide(power [][]float32, hop int, frames int64, opt Options) ([]Turn, []Stats) {
 	ns := len(power)
-	d := &decision{
-		opt: opt, hop: hop, hops: len(power[0]),
-		stats: make([]Stats, ns), sm: make([][]float32, ns),
-		voiced: make([][]bool, ns), rel: make([][]float32, ns),
-	}
-	for k, p := range power {
-		d.voicing(k, p)
-	}
-	d.newBleedModel()
+	d := newDecision(power, hop, opt)
 	var turns []Turn
 	for k := range ns {
 		turns = append(turns, d.turnsOf(k, d.speechOf(k), frames)...)
@@ -283,18 +277,34 @@ func decide(power [][]float32, hop int, frames int64, opt Options) ([]Turn, []St
 	return turns, d.stats
 }
 
+// newDecision measures each track's voicing and the bleed between them.
+func newDecision(power [][]float32, hop int, opt Options) *decision {
+	ns := len(power)
+	d := &decision{
+		opt: opt, hop: hop, hops: len(power[0]),
+		stats: make([]Stats, ns), sm: make([][]float32, ns),
+		voiced: make([][]bool, ns), rel: make([][]float32, ns),
+	}
+	for k, p := range power {
+		d.voicing(k, p)
+	}
+	d.newBleedModel()
+	return d
+}
+
 // decision holds the per-track envelopes decide works on; index k is the
 // track, i the hop.
 type decision struct {
 	opt       Options
 	hop, hops int
 	stats     []Stats
-	sm        [][]float32 // smoothed level, dB
-	voiced    [][]bool    // above the track's noise floor (with hysteresis)
-	rel       [][]float32 // dB against the speaker's speech level
-	peak      [][]float32 // loudest sm over the last BleedDelay
-	coupling  [][]float32 // coupling[k][j]: how much of j's voice k picks up (80th percentile)
-	typical   [][]float32 // the median of the same: what k usually picks up of j
+	sm        [][]float32   // smoothed level, dB
+	voiced    [][]bool      // above the track's noise floor (with hysteresis)
+	rel       [][]float32   // dB against the speaker's speech level
+	lag       [][]int       // lag[k][j]: hops j's bleed reaches k late; -1 if not measured
+	peak      [][][]float32 // peak[k][j][i]: j's loudest sm that could bleed into k at i
+	coupling  [][]float32   // coupling[k][j]: how much of j's voice k picks up (80th percentile)
+	typical   [][]float32   // the median of the same: what k usually picks up of j
 }
 
 // smooth returns the mean power over 50 ms in dB, centred, so an onset is
@@ -376,39 +386,55 @@ func (d *decision) voicing(k int, p []float32) {
 	d.rel[k] = r
 }
 
-// newBleedModel measures the bleed between the tracks. peak[j][i] is track
-// j's loudest smoothed level over the last BleedDelay (bleed through a call
-// arrives late). coupling[k][j] is how much of j's voice track k picks up:
-// the 80th percentile of k's level minus peak[j] while j talks, about -20 dB
-// for a host without headphones and down at k's noise floor for one with.
+// newBleedModel measures the bleed between the tracks. lag[k][j] is how
+// late j's voice reaches k's microphone (bleedLag), and peak[k][j][i] is
+// j's loudest smoothed level around i minus that lag: what could be
+// bleeding into k at i. coupling[k][j] is how much of j's voice track k
+// picks up: the 80th percentile of k's level minus peak[k][j] while j
+// talks, about -20 dB for a host without headphones and down at k's noise
+// floor for one with.
 func (d *decision) newBleedModel() {
 	ns := len(d.sm)
 	back := int(d.opt.BleedDelay / d.opt.Hop)
-	d.peak = make([][]float32, ns)
-	for j := range ns {
-		pk := make([]float32, d.hops)
-		for i := range d.hops {
-			m := d.sm[j][i]
-			for t := max(i-back, 0); t < i; t++ {
-				m = max(m, d.sm[j][t])
-			}
-			pk[i] = m
-		}
-		d.peak[j] = pk
-	}
+	d.lag = make([][]int, ns)
+	d.peak = make([][][]float32, ns)
 	d.coupling = make([][]float32, ns)
 	d.typical = make([][]float32, ns)
 	for k := range ns {
+		d.lag[k] = make([]int, ns)
+		d.peak[k] = make([][]float32, ns)
 		d.coupling[k] = make([]float32, ns)
 		d.typical[k] = make([]float32, ns)
 		for j := range ns {
 			if j == k {
 				continue
 			}
-			var diffs []float64
+			// The window of j's past that may be bleeding into k now:
+			// around the measured lag, or all of BleedDelay when no
+			// bleed was measured.
+			lo, hi, l := 0, back, d.bleedLag(k, j, back)
+			d.lag[k][j] = l
+			if l >= 0 {
+				lo, hi = max(l-lagSlack, 0), l+lagSlack
+			}
+			pk := make([]float32, d.hops)
 			for i := range d.hops {
-				if d.voiced[j][i] && d.rel[j][i] > -10 {
-					diffs = append(diffs, float64(d.sm[k][i]-d.peak[j][i]))
+				m := float32(math.Inf(-1))
+				for t := max(i-hi, 0); t <= min(i-lo, d.hops-1); t++ {
+					m = max(m, d.sm[j][t])
+				}
+				if l >= 0 && i > 0 {
+					// The room's reverberation carries the bleed on
+					// after the voice stops.
+					m = max(m, pk[i-1]-reverbDecay)
+				}
+				pk[i] = m
+			}
+			d.peak[k][j] = pk
+			var diffs []float64
+			for i := max(l, 0); i < d.hops; i++ {
+				if t := i - max(l, 0); d.voiced[j][t] && d.rel[j][t] > -10 {
+					diffs = append(diffs, float64(d.sm[k][i]-pk[i]))
 				}
 			}
 			c := percentile(diffs, 0.8)
@@ -421,12 +447,91 @@ func (d *decision) newBleedModel() {
 	}
 }
 
+// lagSlack is how far, in hops, the bleed may wander around its measured
+// lag (a call's jitter; the smoothing spreads it by 20 ms on each side too).
+const lagSlack = 3
+
+// reverbDecay is how fast, in dB a hop, bleed is taken to fade after the
+// voice that makes it stops: a living room's reverberation, 60 dB in 400 ms.
+const reverbDecay = 1.5
+
+// bleedLag measures how many hops (0..back) after j's voice its bleed shows
+// on k's track: the lag at which k's level minus j's, over the frames where
+// j talks, is steadiest (the narrowest interquartile range; k's own speech
+// over j's only widens the tails). It returns -1 when no lag stands out
+// from the others by minBleedSharpen (k wears headphones: there is no bleed
+// to follow, and every lag looks alike).
+func (d *decision) bleedLag(k, j, back int) int {
+	best, bestW := -1, math.Inf(1)
+	widths := make([]float64, 0, back+1)
+	var h histogram
+	for l := 0; l <= back; l++ {
+		h.reset()
+		for i := l; i < d.hops; i++ {
+			if d.voiced[j][i-l] && d.rel[j][i-l] > -10 {
+				h.add(d.sm[k][i] - d.sm[j][i-l])
+			}
+		}
+		if h.n < 100 {
+			return -1
+		}
+		w := h.quantile(0.75) - h.quantile(0.25)
+		widths = append(widths, w)
+		if w < bestW {
+			best, bestW = l, w
+		}
+	}
+	if percentile(widths, 0.5)-bestW < minBleedSharpen {
+		return -1
+	}
+	return best
+}
+
+// histogram counts level differences in steps of 1/histRes dB over
+// ±histSpan dB (beyond, at the ends): quantiles without sorting, for the
+// 31 lags bleedLag tries over every frame of an hour.
+type histogram struct {
+	bins [2 * histSpan * histRes]int32
+	n    int
+}
+
+const histSpan, histRes = 128, 20
+
+func (h *histogram) reset() { *h = histogram{} }
+
+func (h *histogram) add(v float32) {
+	b := int((v + histSpan) * histRes)
+	h.bins[min(max(b, 0), len(h.bins)-1)]++
+	h.n++
+}
+
+// quantile returns the q-quantile (0..1) of what was added, to the bin.
+func (h *histogram) quantile(q float64) float64 {
+	want := int(q * float64(h.n-1))
+	seen := 0
+	for b, c := range h.bins {
+		seen += int(c)
+		if seen > want {
+			return (float64(b)+0.5)/histRes - histSpan
+		}
+	}
+	return histSpan
+}
+
+// minBleedSharpen is how much narrower, in dB, the spread at the bleed's
+// lag must be than the median spread over all lags for the lag to count
+// as measured.
+const minBleedSharpen = 1.0
+
 // speechOf returns track k's voiced frames that are not another voice's
-// bleed. A voiced frame of k is j's bleed when both hold: j's voice (now or
+// bleed. Where j's bleed into k was measured (lag found), a voiced frame of
+// k is j's bleed when k's level stays under what j's voice at that lag
+// leaks in (coupling) plus 3 dB: louder, k's own voice is at least as
+// strong as the bleed. Where it was not, both must hold: j's voice (now or
 // up to BleedDelay before) stands Bleed dB higher against its own speech
-// level, and k's level is no more than 6 dB above what k picks up of j. The
-// first keeps real overlaps, the second keeps a quiet word on a track that
-// has no bleed.
+// level, and k's level is no more than 6 dB above what k picks up of j.
+// The first keeps real overlaps, the second keeps a quiet word on a track
+// that has no bleed.
 func (d *decision) speechOf(k int) []bool {
 	sp := make([]bool, d.hops)
 	for i := range d.hops {
@@ -438,8 +543,13 @@ func (d *decision) speechOf(k int) []bool {
 			if j == k {
 				continue
 			}
-			relJ := d.peak[j][i] - float32(d.stats[j].Level)
-			bleed = relJ >= d.rel[k][i]+float32(d.opt.Bleed) && d.sm[k][i] <= d.peak[j][i]+d.coupling[k][j]+6
+			pk := d.peak[k][j][i]
+			if d.lag[k][j] >= 0 {
+				bleed = d.sm[k][i] < pk+d.coupling[k][j]+3
+			} else {
+				relJ := pk - float32(d.stats[j].Level)
+				bleed = relJ >= d.rel[k][i]+float32(d.opt.Bleed) && d.sm[k][i] <= pk+d.coupling[k][j]+6
+			}
 		}
 		if bleed {
 			d.stats[k].Bleed += int64(d.hop)
@@ -454,7 +564,7 @@ func (d *decision) speechOf(k int) []bool {
 // usually leaks into k's microphone.
 func (d *decision) aboveBleed(k, i int) bool {
 	for j := range d.sm {
-		if j != k && d.sm[k][i] <= d.peak[j][i]+d.typical[k][j] {
+		if j != k && d.sm[k][i] <= d.peak[k][j][i]+d.typical[k][j] {
 			return false
 		}
 	}

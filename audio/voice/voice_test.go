@@ -237,3 +237,82 @@ func TestAnalyzeErrors(t *testing.T) {
 		t.Errorf("silence: %v %v", res.Turns, err)
 	}
 }
+
+// TestBleedLag: the lag of one track's bleed in another is measured to the
+// hop, with and without a room's reverberation, and not at all where there
+// is no bleed (the other way round, or a host with headphones).
+func TestBleedLag(t *testing.T) {
+	aSpans := []span{{0.5, 4.0, 0}, {9.0, 9.4, -3}, {12.0, 16.0, 0}, {17.5, 18.5, 0}}
+	bSpans := []span{{4.4, 11.0, 0}, {16.2, 18.2, -2}}
+	opt := Options{}.withDefaults()
+	for _, tc := range []struct {
+		name   string
+		bleedA float64 // bob bleeds into alice's track at this dB (0: none)
+		delay  float64 // seconds
+		echo   bool    // through a room: a second, later and weaker copy
+	}{
+		{"on time", -20, 0, false},
+		{"100 ms late", -20, 0.1, false},
+		{"270 ms late, -26 dB", -26, 0.27, false},
+		{"150 ms late, with the room", -20, 0.15, true},
+		{"headphones", 0, 0, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := voiceSignal(20, aSpans, 1)
+			b := voiceSignal(20, bSpans, 2)
+			if tc.bleedA != 0 {
+				mixIn(a, b, tc.delay, tc.bleedA)
+				if tc.echo {
+					mixIn(a, b, tc.delay+0.04, tc.bleedA-8)
+				}
+			}
+			dir := t.TempDir()
+			var power [][]float32
+			for i, x := range [][]float32{a, b} {
+				p := filepath.Join(dir, string(rune('a'+i))+".wav")
+				writeTrack(t, p, x, audio.Int24)
+				e, err := readEnvelope(context.Background(), p, opt.Hop)
+				if err != nil {
+					t.Fatal(err)
+				}
+				power = append(power, e.power)
+			}
+			d := newDecision(power, rate/100, opt)
+			want := -1
+			if tc.bleedA != 0 {
+				want = int(math.Round(tc.delay * 100))
+			}
+			if got := d.lag[0][1]; got < want-1 || got > want+1 || (want < 0) != (got < 0) {
+				t.Errorf("bob's bleed in alice measured %d hops late, want %d", got, want)
+			}
+			if got := d.lag[1][0]; got != -1 {
+				t.Errorf("alice's bleed in bob (there is none) measured %d hops late, want none (-1)", got)
+			}
+		})
+	}
+}
+
+// TestHistogramQuantile: the histogram's quantiles agree with the sorted
+// ones to its resolution, and values beyond its span land at its ends.
+func TestHistogramQuantile(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	var h histogram
+	var v []float64
+	for range 20000 {
+		x := float32(rng.NormFloat64()*9 - 15)
+		h.add(x)
+		v = append(v, float64(x))
+	}
+	for _, q := range []float64{0, 0.1, 0.25, 0.5, 0.75, 0.9, 1} {
+		want := percentile(v, q)
+		if got := h.quantile(q); math.Abs(got-want) > 1.0/histRes {
+			t.Errorf("q %.2f: %.3f, sorted %.3f", q, got, want)
+		}
+	}
+	h.reset()
+	h.add(-1000)
+	h.add(1000)
+	if lo, hi := h.quantile(0), h.quantile(1); lo > -histSpan+1 || hi < histSpan-1 || h.n != 2 {
+		t.Errorf("out of span: %.1f, %.1f (n %d)", lo, hi, h.n)
+	}
+}

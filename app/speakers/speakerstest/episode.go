@@ -39,6 +39,12 @@ type Episode struct {
 type Options struct {
 	BleedDB    float64       // alice's voice in bob's microphone, dB; 0 = none (the issue's -20)
 	BleedDelay time.Duration // how late the bleed arrives (a call's latency)
+	// BleedJitter makes the call's latency wander by up to this either
+	// side of BleedDelay, slowly (a jitter buffer adapting).
+	BleedJitter time.Duration
+	// BleedReverb is the reverberation time (RT60) of bob's room, which
+	// the call's sound reaches his microphone through; 0 = dry.
+	BleedReverb time.Duration
 }
 
 type scriptLine struct {
@@ -125,24 +131,86 @@ func Build(dir string, opt Options) (*Episode, error) {
 		}
 		e.Tracks[k] = t
 	}
-	bleedGain := float32(math.Pow(10, opt.BleedDB/20))
-	delay := int(opt.BleedDelay.Seconds() * Rate)
+	alice := make([]float32, total)
 	for i, l := range script {
 		p := pos[i]
 		for k, v := range clips[i] {
 			e.Tracks[l.who][p.at+k] += v
-			if opt.BleedDB != 0 && l.who == 0 {
-				if j := p.at + k + delay; j < total {
-					// Alice's voice reaches bob's microphone at about bob's
-					// level minus the bleed.
-					e.Tracks[1][j] += v * bleedGain * float32(gains[1]/gains[0])
-				}
+			if l.who == 0 {
+				alice[p.at+k] += v
 			}
 		}
 		e.Lines = append(e.Lines, Line{Speaker: l.who, Text: l.text, Interjection: l.inter > 0,
 			Start: audio.SampleRate(Rate).D(int64(p.at)), End: audio.SampleRate(Rate).D(int64(p.at + p.n))})
 	}
+	if opt.BleedDB != 0 {
+		// Alice's voice reaches bob's microphone through the call, late,
+		// at about bob's level minus the bleed.
+		b := delayed(alice, opt.BleedDelay, opt.BleedJitter)
+		if opt.BleedReverb > 0 {
+			b = reverb(b, opt.BleedReverb)
+		}
+		g := float32(math.Pow(10, opt.BleedDB/20) * gains[1] / gains[0])
+		for i, v := range b {
+			e.Tracks[1][i] += v * g
+		}
+	}
 	return e, nil
+}
+
+// delayed returns x late by delay, the delay wandering by up to jitter
+// either side with a period of 17 s (linear interpolation between samples).
+func delayed(x []float32, delay, jitter time.Duration) []float32 {
+	y := make([]float32, len(x))
+	for n := range y {
+		d := delay.Seconds() + jitter.Seconds()*math.Sin(2*math.Pi*float64(n)/(17*Rate))
+		f := float64(n) - d*Rate
+		i := int(math.Floor(f))
+		if i < 0 || i+1 >= len(x) {
+			continue
+		}
+		fr := float32(f - float64(i))
+		y[n] = x[i] + (x[i+1]-x[i])*fr
+	}
+	return y
+}
+
+// reverb plays x into a room of reverberation time rt60: the direct sound
+// and a Schroeder reverberator (four parallel combs, two allpasses in
+// series) at half its level.
+func reverb(x []float32, rt60 time.Duration) []float32 {
+	wet := make([]float32, len(x))
+	for _, ms := range []float64{29.7, 37.1, 41.1, 43.7} {
+		d := int(ms * Rate / 1000)
+		g := float32(math.Pow(10, -3*ms/1000/rt60.Seconds()))
+		buf := make([]float32, len(x))
+		for n := range x {
+			v := x[n]
+			if n >= d {
+				v += g * buf[n-d]
+			}
+			buf[n] = v
+			wet[n] += v / 4
+		}
+	}
+	for _, ms := range []float64{5, 1.7} {
+		d := int(ms * Rate / 1000)
+		const g = 0.7
+		out := make([]float32, len(wet))
+		for n := range wet {
+			v := -g * wet[n]
+			if n >= d {
+				v += wet[n-d] + g*out[n-d]
+			}
+			out[n] = v
+		}
+		wet = out
+	}
+	y := make([]float32, len(x))
+	for n := range x {
+		y[n] = x[n] + 0.5*wet[n]
+	}
+	return y
 }
 
 // resample converts x from rate in to out by linear interpolation (good
