@@ -222,8 +222,15 @@ func TestE2EPullJACK(t *testing.T) {
 	}
 	// bob's local recording did not notice the outage: its full length,
 	// and no frame lost from the outage until the link was back and the
-	// upload caught up (JACK xruns elsewhere, from the shared machine's
-	// load, are logged: they hit alice as well as bob).
+	// upload caught up. A JACK xrun from the machine's load (the test's own
+	// race-detector processes) is logged but is no loss of the outage's:
+	// it hits alice, whose link never went down, at the same moment.
+	type glitch struct {
+		host string
+		at   time.Duration // on the host's timeline
+		wall time.Time
+	}
+	var glitches []glitch
 	for _, d := range []string{dirA, dirB} {
 		m, err := session.Load(d)
 		if err != nil {
@@ -242,10 +249,24 @@ func TestE2EPullJACK(t *testing.T) {
 			}
 			at := time.Duration(g.Seconds(m.Rate) * float64(time.Second))
 			t.Logf("%s: glitch at %v (%s); %d frames dropped in all", m.Host, at.Round(time.Millisecond), g.Title, m.Dropped)
-			if m.Host == "bob" && at > outFrom-3*time.Second && at < outTo+10*time.Second {
-				t.Errorf("bob lost audio at %v, during the outage (%v to %v)", at, outFrom, outTo)
+			glitches = append(glitches, glitch{m.Host, at, m.StartUTC.Add(at)})
+		}
+	}
+	for _, g := range glitches {
+		if g.host != "bob" || g.at <= outFrom-3*time.Second || g.at >= outTo+10*time.Second {
+			continue
+		}
+		machine := false
+		for _, a := range glitches {
+			if a.host == "alice" && a.wall.Sub(g.wall).Abs() < 2*time.Second {
+				machine = true
 			}
 		}
+		if machine {
+			t.Logf("bob's glitch at %v, during the outage, hit alice at the same moment: a JACK xrun of the machine, not the outage", g.at)
+			continue
+		}
+		t.Errorf("bob lost audio at %v, during the outage (%v to %v), and alice did not", g.at, outFrom, outTo)
 	}
 	ms, err := os.ReadFile(filepath.Join(out, "bob", session.JournalFile))
 	if err != nil || !bytes.Contains(ms, []byte("During the outage")) {
