@@ -9,6 +9,7 @@ import (
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/driver/desktop"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -138,7 +139,11 @@ func (l *markerList) add(m markers.Marker) {
 	row := newMarkerRow(l, m)
 	l.rows[m.ID] = row
 	l.box.Objects = slices.Insert(l.box.Objects, i, fyne.CanvasObject(row))
-	l.box.Refresh()
+	if !follow || l.lay.scroll == nil {
+		// Following, the scroll's refresh (follow) lays the list out: once
+		// is enough, each refresh measures every row in view again.
+		l.box.Refresh()
+	}
 	l.showCount()
 }
 
@@ -327,18 +332,25 @@ func (l *markerList) fmtTime(sample int64) string {
 	return markers.Clock(l.rate.D(sample), markers.ClockNPT)
 }
 
-// markerRow is one marker in the list.
+// markerRow is one marker in the list. Its title and URL are shown as
+// plain text (fieldView) and become entries only while they are edited:
+// an entry is a dozen objects that Fyne would measure and draw on every
+// meter update, and a full list shows a dozen rows or more all show long.
 type markerRow struct {
 	widget.BaseWidget
-	l     *markerList
-	m     markers.Marker
-	bar   *canvas.Rectangle
-	icon  *widget.Icon
-	time  *widget.Label
-	title *commitEntry
-	url   *commitEntry
-	del   *widget.Button
+	l         *markerList
+	m         markers.Marker
+	bar       *canvas.Rectangle
+	icon      *widget.Icon
+	time      *widget.Label
+	title     *commitEntry // shown only while edited
+	url       *commitEntry
+	titleView *fieldView // shown otherwise
+	urlView   *fieldView
+	del       *widget.Button
 }
+
+const titlePlaceholder = "Title (type any time)"
 
 func newMarkerRow(l *markerList, m markers.Marker) *markerRow {
 	r := &markerRow{l: l}
@@ -348,9 +360,11 @@ func newMarkerRow(l *markerList, m markers.Marker) *markerRow {
 	r.time = widget.NewLabel("")
 	r.time.TextStyle.Monospace = true
 	r.title = newCommitEntry(func(s string) { l.onRename(r.m.ID, s) })
-	r.title.SetPlaceHolder("Title (type any time)")
+	r.title.SetPlaceHolder(titlePlaceholder)
 	r.url = newCommitEntry(func(s string) { l.onURL(r.m.ID, s) })
 	r.url.SetPlaceHolder("URL")
+	r.titleView = newFieldView(r.title)
+	r.urlView = newFieldView(r.url)
 	r.del = widget.NewButtonWithIcon("", theme.DeleteIcon(), func() { l.onDelete(r.m.ID) })
 	r.ExtendBaseWidget(r)
 	r.set(m)
@@ -365,15 +379,127 @@ func (r *markerRow) set(m markers.Marker) {
 	r.time.SetText(r.l.fmtTime(m.Sample))
 	r.title.setCommitted(m.Title)
 	r.url.setCommitted(m.URL)
+	r.titleView.show()
+	r.urlView.show()
+}
+
+// Refresh implements fyne.Widget. A row the list hid because it is out of
+// view is not refreshed now: Show refreshes it when it comes back into
+// view. Adding a marker refreshes the list, and with every row's labels
+// measured again that made each marker of a long show dearer than the last.
+func (r *markerRow) Refresh() {
+	if r.Visible() {
+		r.BaseWidget.Refresh()
+	}
 }
 
 // CreateRenderer implements fyne.Widget.
 func (r *markerRow) CreateRenderer() fyne.WidgetRenderer {
 	left := container.NewHBox(r.bar, r.icon, r.time)
-	url := container.NewGridWrap(fyne.NewSize(130, r.url.MinSize().Height), r.url)
+	url := container.NewGridWrap(fyne.NewSize(130, r.urlView.MinSize().Height), container.NewStack(r.urlView, r.url))
 	right := container.NewHBox(url, r.del)
-	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, left, right, r.title))
+	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, left, right, container.NewStack(r.titleView, r.title)))
 }
+
+// fieldView shows an entry's committed text (or its placeholder, dimmed)
+// as a label over a thin line, at the entry's height, and hands over to
+// the entry when tapped or reached with Tab; the entry hands back when it
+// loses the focus.
+type fieldView struct {
+	widget.BaseWidget
+	e     *commitEntry
+	label *widget.Label
+	line  *canvas.Rectangle
+	h     float32 // the entry's height
+}
+
+func newFieldView(e *commitEntry) *fieldView {
+	v := &fieldView{e: e, label: widget.NewLabel(""), h: e.MinSize().Height}
+	v.label.Truncation = fyne.TextTruncateEllipsis
+	v.line = canvas.NewRectangle(theme.Color(theme.ColorNameInputBorder))
+	v.ExtendBaseWidget(v)
+	e.Hide()
+	e.onDone = v.show
+	return v
+}
+
+// show hides the entry and shows its committed text.
+func (v *fieldView) show() {
+	if v.e.editing {
+		return
+	}
+	text, imp := v.e.committed, widget.MediumImportance
+	if text == "" {
+		text, imp = v.e.PlaceHolder, widget.LowImportance
+	}
+	if v.label.Text != text || v.label.Importance != imp {
+		v.label.Text, v.label.Importance = text, imp
+		v.label.Refresh()
+	}
+	v.e.Hide()
+	v.Show()
+}
+
+// edit swaps in the entry and gives it the focus.
+func (v *fieldView) edit() {
+	c := fyne.CurrentApp().Driver().CanvasForObject(v)
+	if c == nil {
+		return
+	}
+	v.Hide()
+	v.e.Show()
+	c.Focus(v.e)
+}
+
+// Tapped implements fyne.Tappable.
+func (v *fieldView) Tapped(*fyne.PointEvent) { v.edit() }
+
+// Cursor implements desktop.Cursorable: the text cursor says it is a field.
+func (v *fieldView) Cursor() desktop.Cursor { return desktop.TextCursor }
+
+// FocusGained implements fyne.Focusable: Tab reaches the field as it would
+// the entry, and the entry takes over.
+func (v *fieldView) FocusGained() { v.edit() }
+
+// FocusLost implements fyne.Focusable.
+func (v *fieldView) FocusLost() {}
+
+// TypedRune implements fyne.Focusable.
+func (v *fieldView) TypedRune(rune) {}
+
+// TypedKey implements fyne.Focusable.
+func (v *fieldView) TypedKey(*fyne.KeyEvent) {}
+
+// CreateRenderer implements fyne.Widget.
+func (v *fieldView) CreateRenderer() fyne.WidgetRenderer {
+	return &fieldViewRenderer{v: v}
+}
+
+type fieldViewRenderer struct{ v *fieldView }
+
+func (r *fieldViewRenderer) MinSize() fyne.Size {
+	return fyne.NewSize(r.v.label.MinSize().Width, r.v.h)
+}
+
+func (r *fieldViewRenderer) Layout(size fyne.Size) {
+	lh := r.v.label.MinSize().Height
+	r.v.label.Move(fyne.NewPos(0, (size.Height-lh)/2))
+	r.v.label.Resize(fyne.NewSize(size.Width, lh))
+	r.v.line.Move(fyne.NewPos(theme.InnerPadding()/2, size.Height-1))
+	r.v.line.Resize(fyne.NewSize(size.Width-theme.InnerPadding(), 1))
+}
+
+func (r *fieldViewRenderer) Refresh() {
+	r.v.line.FillColor = theme.Color(theme.ColorNameInputBorder)
+	r.v.line.Refresh()
+	r.v.label.Refresh()
+}
+
+func (r *fieldViewRenderer) Objects() []fyne.CanvasObject {
+	return []fyne.CanvasObject{r.v.label, r.v.line}
+}
+
+func (r *fieldViewRenderer) Destroy() {}
 
 // commitEntry is an Entry that reports its text when Enter is pressed or
 // it loses the focus, if the text changed; Enter also gives the focus back
@@ -382,6 +508,8 @@ type commitEntry struct {
 	widget.Entry
 	committed string
 	onCommit  func(string)
+	editing   bool   // focused, being typed in
+	onDone    func() // after it lost the focus
 }
 
 func newCommitEntry(onCommit func(string)) *commitEntry {
@@ -411,10 +539,20 @@ func (e *commitEntry) commit() {
 	}
 }
 
+// FocusGained marks the entry as being edited.
+func (e *commitEntry) FocusGained() {
+	e.editing = true
+	e.Entry.FocusGained()
+}
+
 // FocusLost commits the edit.
 func (e *commitEntry) FocusLost() {
 	e.Entry.FocusLost()
 	e.commit()
+	e.editing = false
+	if e.onDone != nil {
+		e.onDone()
+	}
 }
 
 // TypedShortcut keeps Ctrl+R/P/Shift+S working while a title is typed.

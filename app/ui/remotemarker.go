@@ -123,6 +123,13 @@ type remoteRow struct {
 	by    *widget.Label
 }
 
+// Refresh implements fyne.Widget: as markerRow's, not while out of view.
+func (r *remoteRow) Refresh() {
+	if r.Visible() {
+		r.BaseWidget.Refresh()
+	}
+}
+
 func newRemoteRow(l *markerList, m markers.Marker, exact bool) *remoteRow {
 	r := &remoteRow{badge: newAuthorBadge(m.Author)}
 	r.bar = canvas.NewRectangle(kindColor(m.Kind))

@@ -2,10 +2,13 @@ package ui
 
 import (
 	"fmt"
+	"slices"
 	"testing"
 
 	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
 
 	"github.com/podmark/podmark/markers"
 )
@@ -122,5 +125,87 @@ func TestMarkerListFollowsNewMarkers(t *testing.T) {
 	add(70)
 	if !inView("m070") {
 		t.Fatal("back at the end: the new marker is not in view")
+	}
+}
+
+// TestMarkerRowEditsInPlace: a row shows its title and URL as text and
+// has no entry among the objects drawn until a field is tapped or reached
+// with Tab; Enter saves and shows the text again, Escape drops the edit,
+// Tab goes on from the title to the URL.
+func TestMarkerRowEditsInPlace(t *testing.T) {
+	w, _ := newTestWindow(t, Options{Dir: t.TempDir(), Channels: 1, Device: "ramp"})
+	w.win.Resize(defaultSize)
+	l := w.ml
+	l.reset(nil, 48000)
+	var renamed, linked []string
+	l.add(markers.Marker{ID: "m1", Kind: markers.Sponsor, Sample: 48000})
+	r := l.rows["m1"]
+	r.title.onCommit = func(s string) { renamed = append(renamed, s) }
+	r.url.onCommit = func(s string) { linked = append(linked, s) }
+	c := w.win.Canvas()
+
+	// entries counts the entries Fyne would walk and draw in the row.
+	entries := func() (n int) {
+		var walk func(o fyne.CanvasObject)
+		walk = func(o fyne.CanvasObject) {
+			if !o.Visible() {
+				return
+			}
+			if _, ok := o.(*commitEntry); ok {
+				n++
+				return
+			}
+			switch o := o.(type) {
+			case *fyne.Container:
+				for _, k := range o.Objects {
+					walk(k)
+				}
+			case fyne.Widget:
+				for _, k := range test.WidgetRenderer(o).Objects() {
+					walk(k)
+				}
+			}
+		}
+		walk(r)
+		return n
+	}
+	if n := entries(); n != 0 {
+		t.Fatalf("a row not being edited draws %d entries, want none", n)
+	}
+	if got := r.titleView.label.Text; got != titlePlaceholder || r.titleView.label.Importance != widget.LowImportance {
+		t.Fatalf("untitled: shows %q (importance %v), want the dimmed placeholder", got, r.titleView.label.Importance)
+	}
+
+	test.Tap(r.titleView)
+	if c.Focused() != r.title || r.titleView.Visible() || entries() != 1 {
+		t.Fatalf("tapped: focus on %v, view shown %v, %d entries drawn; want the title's entry alone, focused", c.Focused(), r.titleView.Visible(), entries())
+	}
+	test.Type(r.title, "Acme VPN")
+	r.title.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
+	if c.Focused() != nil || !r.titleView.Visible() || r.title.Visible() || r.titleView.label.Text != "Acme VPN" || r.titleView.label.Importance != widget.MediumImportance {
+		t.Fatalf("after Enter: focus %v, view shown %v, entry shown %v, text %q", c.Focused(), r.titleView.Visible(), r.title.Visible(), r.titleView.label.Text)
+	}
+	if !slices.Equal(renamed, []string{"Acme VPN"}) {
+		t.Fatalf("renames saved: %q", renamed)
+	}
+
+	// Escape drops the edit.
+	test.Tap(r.titleView)
+	test.Type(r.title, " (long read)")
+	r.title.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
+	if r.titleView.label.Text != "Acme VPN" || len(renamed) != 1 || !r.titleView.Visible() {
+		t.Fatalf("after Escape: shows %q, renames %q", r.titleView.label.Text, renamed)
+	}
+
+	// Tab from the title goes to the URL, which opens as the title did.
+	test.Tap(r.titleView)
+	c.FocusNext()
+	if c.Focused() != r.url || !r.titleView.Visible() || r.urlView.Visible() {
+		t.Fatalf("Tab from the title: focus on %v, want the URL's entry (title shown again %v)", c.Focused(), r.titleView.Visible())
+	}
+	test.Type(r.url, "https://acme.example/pod")
+	c.Unfocus() // leaving the field saves too
+	if !slices.Equal(linked, []string{"https://acme.example/pod"}) || r.urlView.label.Text != "https://acme.example/pod" || entries() != 0 {
+		t.Fatalf("URL saved %q, shown %q, %d entries drawn", linked, r.urlView.label.Text, entries())
 	}
 }
