@@ -332,17 +332,19 @@ func (l *markerList) fmtTime(sample int64) string {
 	return markers.Clock(l.rate.D(sample), markers.ClockNPT)
 }
 
-// markerRow is one marker in the list. Its title and URL are shown as
-// plain text (fieldView) and become entries only while they are edited:
-// an entry is a dozen objects that Fyne would measure and draw on every
-// meter update, and a full list shows a dozen rows or more all show long.
+// markerRow is one marker in the list. Fyne walks, measures and draws
+// every object in view at each meter update, and a show's list is full
+// of rows all show long, so a row is flat: canvas objects laid out by its
+// own renderer, no nested containers. Its title and URL are shown as text
+// (fieldView) and become entries only while they are edited: an entry is
+// a dozen objects more.
 type markerRow struct {
 	widget.BaseWidget
 	l         *markerList
 	m         markers.Marker
 	bar       *canvas.Rectangle
-	icon      *widget.Icon
-	time      *widget.Label
+	icon      *canvas.Image
+	time      *canvas.Text
 	title     *commitEntry // shown only while edited
 	url       *commitEntry
 	titleView *fieldView // shown otherwise
@@ -352,12 +354,15 @@ type markerRow struct {
 
 const titlePlaceholder = "Title (type any time)"
 
+// urlWidth is the width of a row's URL field.
+const urlWidth = 130
+
 func newMarkerRow(l *markerList, m markers.Marker) *markerRow {
-	r := &markerRow{l: l}
+	r := &markerRow{l: l, m: markers.Marker{Kind: m.Kind}}
 	r.bar = canvas.NewRectangle(kindColor(m.Kind))
-	r.bar.SetMinSize(fyne.NewSize(6, 10))
-	r.icon = widget.NewIcon(kindIcon(m.Kind))
-	r.time = widget.NewLabel("")
+	r.icon = canvas.NewImageFromResource(kindIcon(m.Kind))
+	r.icon.FillMode = canvas.ImageFillContain
+	r.time = canvas.NewText("", theme.Color(theme.ColorNameForeground))
 	r.time.TextStyle.Monospace = true
 	r.title = newCommitEntry(func(s string) { l.onRename(r.m.ID, s) })
 	r.title.SetPlaceHolder(titlePlaceholder)
@@ -373,10 +378,17 @@ func newMarkerRow(l *markerList, m markers.Marker) *markerRow {
 
 // set shows m; a title or URL being edited is left alone.
 func (r *markerRow) set(m markers.Marker) {
+	if m.Kind != r.m.Kind {
+		r.bar.FillColor = kindColor(m.Kind)
+		r.bar.Refresh()
+		r.icon.Resource = kindIcon(m.Kind)
+		r.icon.Refresh()
+	}
 	r.m = m
-	r.bar.FillColor = kindColor(m.Kind)
-	r.icon.SetResource(kindIcon(m.Kind))
-	r.time.SetText(r.l.fmtTime(m.Sample))
+	if t := r.l.fmtTime(m.Sample); t != r.time.Text {
+		r.time.Text = t
+		r.time.Refresh()
+	}
 	r.title.setCommitted(m.Title)
 	r.url.setCommitted(m.URL)
 	r.titleView.show()
@@ -395,27 +407,87 @@ func (r *markerRow) Refresh() {
 
 // CreateRenderer implements fyne.Widget.
 func (r *markerRow) CreateRenderer() fyne.WidgetRenderer {
-	left := container.NewHBox(r.bar, r.icon, r.time)
-	url := container.NewGridWrap(fyne.NewSize(130, r.urlView.MinSize().Height), container.NewStack(r.urlView, r.url))
-	right := container.NewHBox(url, r.del)
-	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, left, right, container.NewStack(r.titleView, r.title)))
+	return &markerRowRenderer{r: r, objs: []fyne.CanvasObject{r.bar, r.icon, r.time, r.titleView, r.title, r.urlView, r.url, r.del}}
 }
 
+type markerRowRenderer struct {
+	r    *markerRow
+	objs []fyne.CanvasObject
+}
+
+func (rr *markerRowRenderer) MinSize() fyne.Size {
+	r, p := rr.r, theme.Padding()
+	del := r.del.MinSize()
+	h := max(r.titleView.MinSize().Height, del.Height, r.time.MinSize().Height)
+	w := barWidth + p + theme.IconInlineSize() + p + r.time.MinSize().Width + p +
+		r.titleView.MinSize().Width + p + urlWidth + p + del.Width
+	return fyne.NewSize(w, h)
+}
+
+// barWidth is the width of a row's kind colour bar.
+const barWidth = 6
+
+func (rr *markerRowRenderer) Layout(size fyne.Size) {
+	r, p := rr.r, theme.Padding()
+	r.bar.Move(fyne.NewPos(0, 0))
+	r.bar.Resize(fyne.NewSize(barWidth, size.Height))
+	x := float32(barWidth) + p
+	is := theme.IconInlineSize()
+	r.icon.Move(fyne.NewPos(x, (size.Height-is)/2))
+	r.icon.Resize(fyne.NewSize(is, is))
+	x += is + p
+	tm := r.time.MinSize()
+	r.time.Move(fyne.NewPos(x, (size.Height-tm.Height)/2))
+	r.time.Resize(tm)
+	x += tm.Width + p
+	del := r.del.MinSize()
+	dx := size.Width - del.Width
+	r.del.Move(fyne.NewPos(dx, (size.Height-del.Height)/2))
+	r.del.Resize(del)
+	ux := dx - p - urlWidth
+	for _, o := range []fyne.CanvasObject{r.urlView, r.url} {
+		o.Move(fyne.NewPos(ux, 0))
+		o.Resize(fyne.NewSize(urlWidth, size.Height))
+	}
+	for _, o := range []fyne.CanvasObject{r.titleView, r.title} {
+		o.Move(fyne.NewPos(x, 0))
+		o.Resize(fyne.NewSize(max(ux-p-x, 0), size.Height))
+	}
+}
+
+func (rr *markerRowRenderer) Refresh() {
+	r := rr.r
+	r.bar.FillColor = kindColor(r.m.Kind)
+	r.time.Color = theme.Color(theme.ColorNameForeground)
+	r.time.TextSize = theme.TextSize()
+	for _, o := range rr.objs {
+		o.Refresh()
+	}
+}
+
+func (rr *markerRowRenderer) Objects() []fyne.CanvasObject { return rr.objs }
+
+func (rr *markerRowRenderer) Destroy() {}
+
 // fieldView shows an entry's committed text (or its placeholder, dimmed)
-// as a label over a thin line, at the entry's height, and hands over to
-// the entry when tapped or reached with Tab; the entry hands back when it
-// loses the focus.
+// over a thin line, at the entry's height, cut with an ellipsis to its
+// width, and hands over to the entry when tapped or reached with Tab; the
+// entry hands back when it loses the focus.
 type fieldView struct {
 	widget.BaseWidget
-	e     *commitEntry
-	label *widget.Label
-	line  *canvas.Rectangle
-	h     float32 // the entry's height
+	e    *commitEntry
+	text *canvas.Text
+	line *canvas.Rectangle
+	h    float32 // the entry's height
+
+	full        string  // the text to show, uncut
+	placeholder bool    // full is the entry's placeholder
+	fitted      float32 // the width text was cut for
 }
 
 func newFieldView(e *commitEntry) *fieldView {
-	v := &fieldView{e: e, label: widget.NewLabel(""), h: e.MinSize().Height}
-	v.label.Truncation = fyne.TextTruncateEllipsis
+	v := &fieldView{e: e, h: e.MinSize().Height, fitted: -1}
+	v.text = canvas.NewText("", theme.Color(theme.ColorNameForeground))
 	v.line = canvas.NewRectangle(theme.Color(theme.ColorNameInputBorder))
 	v.ExtendBaseWidget(v)
 	e.Hide()
@@ -428,16 +500,50 @@ func (v *fieldView) show() {
 	if v.e.editing {
 		return
 	}
-	text, imp := v.e.committed, widget.MediumImportance
-	if text == "" {
-		text, imp = v.e.PlaceHolder, widget.LowImportance
+	full, ph := v.e.committed, false
+	if full == "" {
+		full, ph = v.e.PlaceHolder, true
 	}
-	if v.label.Text != text || v.label.Importance != imp {
-		v.label.Text, v.label.Importance = text, imp
-		v.label.Refresh()
+	if full != v.full || ph != v.placeholder {
+		v.full, v.placeholder, v.fitted = full, ph, -1
+		v.fit(v.Size().Width)
+		v.text.Color = v.color()
+		v.text.Refresh()
 	}
 	v.e.Hide()
 	v.Show()
+}
+
+func (v *fieldView) color() color.Color {
+	if v.placeholder {
+		return theme.Color(theme.ColorNamePlaceHolder)
+	}
+	return theme.Color(theme.ColorNameForeground)
+}
+
+// fit cuts the text to the width, with an ellipsis, if it is too long.
+func (v *fieldView) fit(width float32) {
+	if width == v.fitted {
+		return
+	}
+	v.fitted = width
+	avail := width - 2*theme.InnerPadding()
+	measure := func(s string) float32 { return fyne.MeasureText(s, v.text.TextSize, v.text.TextStyle).Width }
+	if width <= 0 || measure(v.full) <= avail {
+		v.text.Text = v.full
+		return
+	}
+	rs := []rune(v.full)
+	lo, hi := 0, len(rs) // the longest prefix that fits with the ellipsis
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if measure(string(rs[:mid])+"…") <= avail {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	v.text.Text = string(rs[:lo]) + "…"
 }
 
 // edit swaps in the entry and gives it the focus.
@@ -478,25 +584,33 @@ func (v *fieldView) CreateRenderer() fyne.WidgetRenderer {
 type fieldViewRenderer struct{ v *fieldView }
 
 func (r *fieldViewRenderer) MinSize() fyne.Size {
-	return fyne.NewSize(r.v.label.MinSize().Width, r.v.h)
+	return fyne.NewSize(fyne.MeasureText("…", r.v.text.TextSize, r.v.text.TextStyle).Width+2*theme.InnerPadding(), r.v.h)
 }
 
 func (r *fieldViewRenderer) Layout(size fyne.Size) {
-	lh := r.v.label.MinSize().Height
-	r.v.label.Move(fyne.NewPos(0, (size.Height-lh)/2))
-	r.v.label.Resize(fyne.NewSize(size.Width, lh))
-	r.v.line.Move(fyne.NewPos(theme.InnerPadding()/2, size.Height-1))
-	r.v.line.Resize(fyne.NewSize(size.Width-theme.InnerPadding(), 1))
+	v := r.v
+	if v.fitted != size.Width {
+		v.fit(size.Width)
+		v.text.Refresh()
+	}
+	th := v.text.MinSize().Height
+	v.text.Move(fyne.NewPos(theme.InnerPadding(), (size.Height-th)/2))
+	v.text.Resize(fyne.NewSize(max(size.Width-2*theme.InnerPadding(), 0), th))
+	v.line.Move(fyne.NewPos(theme.InnerPadding()/2, size.Height-1))
+	v.line.Resize(fyne.NewSize(max(size.Width-theme.InnerPadding(), 0), 1))
 }
 
 func (r *fieldViewRenderer) Refresh() {
-	r.v.line.FillColor = theme.Color(theme.ColorNameInputBorder)
-	r.v.line.Refresh()
-	r.v.label.Refresh()
+	v := r.v
+	v.line.FillColor = theme.Color(theme.ColorNameInputBorder)
+	v.line.Refresh()
+	v.text.Color = v.color()
+	v.text.TextSize = theme.TextSize()
+	v.text.Refresh()
 }
 
 func (r *fieldViewRenderer) Objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{r.v.label, r.v.line}
+	return []fyne.CanvasObject{r.v.text, r.v.line}
 }
 
 func (r *fieldViewRenderer) Destroy() {}

@@ -3,12 +3,12 @@ package ui
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/theme"
-	"fyne.io/fyne/v2/widget"
 
 	"github.com/podmark/podmark/markers"
 )
@@ -172,8 +172,17 @@ func TestMarkerRowEditsInPlace(t *testing.T) {
 	if n := entries(); n != 0 {
 		t.Fatalf("a row not being edited draws %d entries, want none", n)
 	}
-	if got := r.titleView.label.Text; got != titlePlaceholder || r.titleView.label.Importance != widget.LowImportance {
-		t.Fatalf("untitled: shows %q (importance %v), want the dimmed placeholder", got, r.titleView.label.Importance)
+	// Flat: the row's objects are drawn straight, not through containers.
+	if n := len(test.WidgetRenderer(r).Objects()); n != 8 {
+		t.Fatalf("a row has %d objects, want 8 (bar, icon, time, two fields with their entries, delete)", n)
+	}
+	// Fields side by side, in the row, not overlapping.
+	tv, uv := r.titleView, r.urlView
+	if tv.Position().X+tv.Size().Width > uv.Position().X || uv.Position().X+uv.Size().Width > r.del.Position().X || r.del.Position().X+r.del.Size().Width > r.Size().Width+0.5 {
+		t.Fatalf("row laid out badly: title %v+%v, URL %v+%v, delete %v+%v, row %v", tv.Position(), tv.Size(), uv.Position(), uv.Size(), r.del.Position(), r.del.Size(), r.Size())
+	}
+	if got := r.titleView.text.Text; got != titlePlaceholder || r.titleView.text.Color != theme.Color(theme.ColorNamePlaceHolder) {
+		t.Fatalf("untitled: shows %q (colour %v), want the dimmed placeholder", got, r.titleView.text.Color)
 	}
 
 	test.Tap(r.titleView)
@@ -182,19 +191,27 @@ func TestMarkerRowEditsInPlace(t *testing.T) {
 	}
 	test.Type(r.title, "Acme VPN")
 	r.title.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn})
-	if c.Focused() != nil || !r.titleView.Visible() || r.title.Visible() || r.titleView.label.Text != "Acme VPN" || r.titleView.label.Importance != widget.MediumImportance {
-		t.Fatalf("after Enter: focus %v, view shown %v, entry shown %v, text %q", c.Focused(), r.titleView.Visible(), r.title.Visible(), r.titleView.label.Text)
+	if c.Focused() != nil || !r.titleView.Visible() || r.title.Visible() || r.titleView.text.Text != "Acme VPN" || r.titleView.text.Color != theme.Color(theme.ColorNameForeground) {
+		t.Fatalf("after Enter: focus %v, view shown %v, entry shown %v, text %q", c.Focused(), r.titleView.Visible(), r.title.Visible(), r.titleView.text.Text)
 	}
 	if !slices.Equal(renamed, []string{"Acme VPN"}) {
 		t.Fatalf("renames saved: %q", renamed)
 	}
 
+	// A title longer than the field is cut with an ellipsis.
+	long := markers.Marker{ID: "m1", Kind: markers.Sponsor, Sample: 48000, Title: "Acme VPN, the sponsor read with the discount code for listeners of this show, read in full"}
+	r.set(long)
+	if got := tv.text.Text; !strings.HasSuffix(got, "…") || fyne.MeasureText(got, tv.text.TextSize, tv.text.TextStyle).Width > tv.Size().Width {
+		t.Fatalf("a long title in a %.0f px field shows %q", tv.Size().Width, got)
+	}
+	r.set(markers.Marker{ID: "m1", Kind: markers.Sponsor, Sample: 48000, Title: "Acme VPN"})
+
 	// Escape drops the edit.
 	test.Tap(r.titleView)
 	test.Type(r.title, " (long read)")
 	r.title.TypedKey(&fyne.KeyEvent{Name: fyne.KeyEscape})
-	if r.titleView.label.Text != "Acme VPN" || len(renamed) != 1 || !r.titleView.Visible() {
-		t.Fatalf("after Escape: shows %q, renames %q", r.titleView.label.Text, renamed)
+	if r.titleView.text.Text != "Acme VPN" || len(renamed) != 1 || !r.titleView.Visible() {
+		t.Fatalf("after Escape: shows %q, renames %q", r.titleView.text.Text, renamed)
 	}
 
 	// Tab from the title goes to the URL, which opens as the title did.
@@ -205,7 +222,7 @@ func TestMarkerRowEditsInPlace(t *testing.T) {
 	}
 	test.Type(r.url, "https://acme.example/pod")
 	c.Unfocus() // leaving the field saves too
-	if !slices.Equal(linked, []string{"https://acme.example/pod"}) || r.urlView.label.Text != "https://acme.example/pod" || entries() != 0 {
-		t.Fatalf("URL saved %q, shown %q, %d entries drawn", linked, r.urlView.label.Text, entries())
+	if !slices.Equal(linked, []string{"https://acme.example/pod"}) || r.urlView.full != "https://acme.example/pod" || !strings.HasPrefix(r.urlView.full, strings.TrimSuffix(r.urlView.text.Text, "…")) || entries() != 0 {
+		t.Fatalf("URL saved %q, shown %q, %d entries drawn", linked, r.urlView.text.Text, entries())
 	}
 }
