@@ -102,12 +102,17 @@ type Window struct {
 
 	background atomic.Bool // another app has the focus: redraw at backgroundHz
 
+	// shutdown runs once, from whichever of the window's close, the app's
+	// stop or a SIGTERM comes first (the last may run off the Fyne
+	// goroutine: see Run); closed is set when it has begun.
+	shutdownOnce sync.Once
+	closed       atomic.Bool
+
 	marks markQueue // marker actions waiting for the journal (see act)
 
 	// Fyne goroutine only.
-	state  session.State // "" before the first recording (soundcheck)
-	closed bool
-	last   *session.Session
+	state session.State // "" before the first recording (soundcheck)
+	last  *session.Session
 
 	disp displayClock
 
@@ -157,8 +162,25 @@ func Run(opts Options) int {
 	fonts := warmFonts()
 	w := newWindowFrame(a, opts)
 	w.inputs = inputs
+	// How the process ends, once the recording is finalised (shutdown).
+	exit := sync.OnceFunc(func() {
+		if opts.AtExit != nil {
+			opts.AtExit()
+		}
+		os.Exit(0)
+	})
 	w.win.SetCloseIntercept(w.onClose)
-	w.win.SetOnClosed(w.shutdown)
+	w.win.SetOnClosed(func() {
+		w.shutdown()
+		// Fyne ends the app after its last window and runs OnStopped
+		// (below), which exits. Fyne 2.7.1 can lose that call when it
+		// races its own queue's drain at the end, and then waits for it
+		// for ever: the process would linger without a window.
+		go func() {
+			time.Sleep(exitGrace)
+			exit()
+		}()
+	})
 	// Behind the call app, meters and clocks are redrawn less often.
 	a.Lifecycle().SetOnEnteredForeground(func() { w.setBackground(false) })
 	a.Lifecycle().SetOnExitedForeground(func() { w.setBackground(true) })
@@ -167,10 +189,21 @@ func Run(opts Options) int {
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-sig
+		ran := make(chan struct{})
 		fyne.Do(func() {
 			w.shutdown()
+			close(ran)
 			a.Quit()
 		})
+		select {
+		case <-ran:
+		case <-time.After(exitGrace):
+			// Fyne catches SIGTERM as well and stops its event loop; when
+			// it did so first, the call queued above never runs (nor,
+			// when Fyne loses it, OnStopped): finalise from here.
+			w.shutdown()
+		}
+		exit()
 	}()
 	// Every preference change is written when it is made; Fyne's extra
 	// save at exit truncates the file while its own file watcher may still
@@ -180,10 +213,7 @@ func Run(opts Options) int {
 		// Fyne quits on SIGINT/SIGTERM by itself too; when it comes first,
 		// the handler above never runs, so the recording is finalised here.
 		w.shutdown()
-		if opts.AtExit != nil {
-			opts.AtExit()
-		}
-		os.Exit(0)
+		exit()
 	})
 	w.win.Show()
 	<-fonts
@@ -349,11 +379,18 @@ func (w *Window) onClose() {
 // shutdown stops everything the window started; a running recording is
 // stopped cleanly so its files are finalised.
 func (w *Window) shutdown() {
-	if w.closed {
-		return // closing the window and quitting the app both call it
-	}
+	// Closing the window, the app's stop and a SIGTERM all call it; a
+	// second caller waits for the first to finish.
+	w.shutdownOnce.Do(w.stopAll)
+}
+
+// exitGrace is how long the process waits, after the recording is
+// finalised, for Fyne to end it before it ends itself.
+const exitGrace = 3 * time.Second
+
+func (w *Window) stopAll() {
+	w.closed.Store(true)
 	w.stopClock()
-	w.closed = true
 	if w.hotkeys != nil {
 		if err := w.hotkeys.Close(); err != nil {
 			fyne.LogError("ui: release hotkeys", err)

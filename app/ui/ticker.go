@@ -53,7 +53,7 @@ func (w *Window) stopClock() {
 // measures free disk space every 5 s (off the Fyne goroutine) and
 // refreshes the Room section once a second while it is shown.
 func (w *Window) onFrame(now time.Time) {
-	if w.closed {
+	if w.closed.Load() {
 		return
 	}
 	w.ml.cullRows()

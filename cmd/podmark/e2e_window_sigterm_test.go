@@ -48,6 +48,10 @@ func TestE2EWindowSIGTERMWhileRecording(t *testing.T) {
 		}
 		err, ok := win.wait(20 * time.Second)
 		if !ok {
+			// Where it hangs: the Go runtime prints every goroutine's
+			// stack on SIGQUIT.
+			win.cmd.Process.Signal(syscall.SIGQUIT)
+			win.wait(5 * time.Second)
 			t.Fatalf("round %d: podmark did not exit 20 s after SIGTERM:\n%s", round, win.stderrText())
 		}
 		if err != nil {
