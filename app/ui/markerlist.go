@@ -527,23 +527,29 @@ func (v *fieldView) fit(width float32) {
 		return
 	}
 	v.fitted = width
-	avail := width - 2*theme.InnerPadding()
-	measure := func(s string) float32 { return fyne.MeasureText(s, v.text.TextSize, v.text.TextStyle).Width }
-	if width <= 0 || measure(v.full) <= avail {
-		v.text.Text = v.full
+	fitText(v.text, v.full, width-2*theme.InnerPadding())
+}
+
+// fitText sets t to full, or, if that is wider than width, to its longest
+// start that fits with an ellipsis. Width 0 or less (not laid out yet)
+// shows full.
+func fitText(t *canvas.Text, full string, width float32) {
+	measure := func(s string) float32 { return fyne.MeasureText(s, t.TextSize, t.TextStyle).Width }
+	if width <= 0 || measure(full) <= width {
+		t.Text = full
 		return
 	}
-	rs := []rune(v.full)
-	lo, hi := 0, len(rs) // the longest prefix that fits with the ellipsis
+	rs := []rune(full)
+	lo, hi := 0, len(rs)
 	for lo < hi {
 		mid := (lo + hi + 1) / 2
-		if measure(string(rs[:mid])+"…") <= avail {
+		if measure(string(rs[:mid])+"…") <= width {
 			lo = mid
 		} else {
 			hi = mid - 1
 		}
 	}
-	v.text.Text = string(rs[:lo]) + "…"
+	t.Text = string(rs[:lo]) + "…"
 }
 
 // edit swaps in the entry and gives it the focus.

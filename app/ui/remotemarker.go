@@ -8,7 +8,6 @@ import (
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
-	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
@@ -101,26 +100,49 @@ func newAuthorBadge(host string) *authorBadge {
 }
 
 // CreateRenderer implements fyne.Widget.
-func (b *authorBadge) CreateRenderer() fyne.WidgetRenderer {
-	return widget.NewSimpleRenderer(container.NewStack(b.bg, container.NewCenter(b.text)))
+func (b *authorBadge) CreateRenderer() fyne.WidgetRenderer { return &badgeRenderer{b} }
+
+// badgeRenderer draws the badge's two objects straight (no containers: the
+// badge is on every other host's row of the marker list).
+type badgeRenderer struct{ b *authorBadge }
+
+func (r *badgeRenderer) MinSize() fyne.Size { return r.b.bg.MinSize().Max(r.b.text.MinSize()) }
+
+func (r *badgeRenderer) Layout(size fyne.Size) {
+	r.b.bg.Resize(size)
+	tm := r.b.text.MinSize()
+	r.b.text.Move(fyne.NewPos(0, (size.Height-tm.Height)/2))
+	r.b.text.Resize(fyne.NewSize(size.Width, tm.Height))
 }
+
+func (r *badgeRenderer) Refresh() {
+	r.b.bg.Refresh()
+	r.b.text.Refresh()
+}
+
+func (r *badgeRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.b.bg, r.b.text} }
+
+func (r *badgeRenderer) Destroy() {}
 
 // remoteKey names another host's marker in the list: ids are per author.
 func remoteKey(author, id string) string { return author + "\x00" + id }
 
 // remoteRow is another host's marker in the list: time on this host's
 // timeline ("≈" until the shared clock has an estimate), kind, the author's
-// badge, title and URL as text. It has no entry and no delete button.
+// badge, title and URL as text. It has no entry and no delete button. Flat
+// as markerRow is: its canvas objects laid out by its own renderer.
 type remoteRow struct {
 	widget.BaseWidget
-	m     markers.Marker
-	exact bool
-	bar   *canvas.Rectangle
-	icon  *widget.Icon
-	time  *widget.Label
-	badge *authorBadge
-	title *widget.Label
-	by    *widget.Label
+	m      markers.Marker
+	exact  bool
+	bar    *canvas.Rectangle
+	icon   *canvas.Image
+	time   *canvas.Text
+	badge  *authorBadge
+	title  *canvas.Text // full, cut to its width
+	by     *canvas.Text
+	full   string  // the title and URL, uncut
+	titleW float32 // the title's width as last laid out (0 before)
 }
 
 // Refresh implements fyne.Widget: as markerRow's, not while out of view.
@@ -133,14 +155,12 @@ func (r *remoteRow) Refresh() {
 func newRemoteRow(l *markerList, m markers.Marker, exact bool) *remoteRow {
 	r := &remoteRow{badge: newAuthorBadge(m.Author)}
 	r.bar = canvas.NewRectangle(kindColor(m.Kind))
-	r.bar.SetMinSize(fyne.NewSize(6, 10))
-	r.icon = widget.NewIcon(kindIcon(m.Kind))
-	r.time = widget.NewLabel("")
+	r.icon = canvas.NewImageFromResource(kindIcon(m.Kind))
+	r.icon.FillMode = canvas.ImageFillContain
+	r.time = canvas.NewText("", theme.Color(theme.ColorNameForeground))
 	r.time.TextStyle.Monospace = true
-	r.title = widget.NewLabel("")
-	r.title.Truncation = fyne.TextTruncateEllipsis
-	r.by = widget.NewLabel("")
-	r.by.Importance = widget.LowImportance
+	r.title = canvas.NewText("", theme.Color(theme.ColorNameForeground))
+	r.by = canvas.NewText("", theme.Color(theme.ColorNameDisabled))
 	r.ExtendBaseWidget(r)
 	r.set(l, m, exact)
 	return r
@@ -150,12 +170,13 @@ func (r *remoteRow) set(l *markerList, m markers.Marker, exact bool) {
 	r.m, r.exact = m, exact
 	r.bar.FillColor = kindColor(m.Kind)
 	r.bar.Refresh()
-	r.icon.SetResource(kindIcon(m.Kind))
+	r.icon.Resource = kindIcon(m.Kind)
+	r.icon.Refresh()
 	t := l.fmtTime(m.Sample)
 	if !exact {
 		t = "≈" + t
 	}
-	setLabel(r.time, t)
+	setText(r.time, t)
 	title := m.Title
 	if title == "" {
 		title = "Untitled " + string(m.Kind)
@@ -163,15 +184,87 @@ func (r *remoteRow) set(l *markerList, m markers.Marker, exact bool) {
 	if m.URL != "" {
 		title += "  " + m.URL
 	}
-	setLabel(r.title, title)
-	setLabel(r.by, "by "+m.Author)
+	if title != r.full {
+		r.full = title
+		fitText(r.title, title, r.titleW)
+		r.title.Refresh()
+	}
+	setText(r.by, "by "+m.Author)
+}
+
+// setText changes t only if the text differs.
+func setText(t *canvas.Text, s string) {
+	if t.Text != s {
+		t.Text = s
+		t.Refresh()
+	}
 }
 
 // CreateRenderer implements fyne.Widget.
 func (r *remoteRow) CreateRenderer() fyne.WidgetRenderer {
-	left := container.NewHBox(r.bar, r.icon, r.time, container.NewCenter(r.badge))
-	return widget.NewSimpleRenderer(container.NewBorder(nil, nil, left, r.by, r.title))
+	return &remoteRowRenderer{r: r, objs: []fyne.CanvasObject{r.bar, r.icon, r.time, r.badge, r.title, r.by}}
 }
+
+type remoteRowRenderer struct {
+	r    *remoteRow
+	objs []fyne.CanvasObject
+}
+
+func (rr *remoteRowRenderer) MinSize() fyne.Size {
+	r, p := rr.r, theme.Padding()
+	tm := r.time.MinSize()
+	h := max(tm.Height+2*theme.InnerPadding(), r.badge.MinSize().Height)
+	w := barWidth + p + theme.IconInlineSize() + p + tm.Width + p + r.badge.MinSize().Width + p +
+		fyne.MeasureText("…", r.title.TextSize, r.title.TextStyle).Width + p + r.by.MinSize().Width
+	return fyne.NewSize(w, h)
+}
+
+func (rr *remoteRowRenderer) Layout(size fyne.Size) {
+	r, p := rr.r, theme.Padding()
+	r.bar.Move(fyne.NewPos(0, 0))
+	r.bar.Resize(fyne.NewSize(barWidth, size.Height))
+	x := float32(barWidth) + p
+	is := theme.IconInlineSize()
+	r.icon.Move(fyne.NewPos(x, (size.Height-is)/2))
+	r.icon.Resize(fyne.NewSize(is, is))
+	x += is + p
+	for _, o := range []fyne.CanvasObject{r.time, r.badge} {
+		m := o.MinSize()
+		o.Move(fyne.NewPos(x, (size.Height-m.Height)/2))
+		o.Resize(m)
+		x += m.Width + p
+	}
+	by := r.by.MinSize()
+	bx := size.Width - by.Width - theme.InnerPadding()
+	r.by.Move(fyne.NewPos(bx, (size.Height-by.Height)/2))
+	r.by.Resize(by)
+	w := max(bx-p-x, 0)
+	if w != r.titleW {
+		r.titleW = w
+		fitText(r.title, r.full, w)
+		r.title.Refresh()
+	}
+	th := r.title.MinSize().Height
+	r.title.Move(fyne.NewPos(x, (size.Height-th)/2))
+	r.title.Resize(fyne.NewSize(w, th))
+}
+
+func (rr *remoteRowRenderer) Refresh() {
+	r := rr.r
+	r.time.Color = theme.Color(theme.ColorNameForeground)
+	r.title.Color = theme.Color(theme.ColorNameForeground)
+	r.by.Color = theme.Color(theme.ColorNameDisabled)
+	for _, o := range []*canvas.Text{r.time, r.title, r.by} {
+		o.TextSize = theme.TextSize()
+	}
+	for _, o := range rr.objs {
+		o.Refresh()
+	}
+}
+
+func (rr *remoteRowRenderer) Objects() []fyne.CanvasObject { return rr.objs }
+
+func (rr *remoteRowRenderer) Destroy() {}
 
 // applyRemote shows another host's marker event, m placed on this host's
 // timeline (exact: through the shared clock).

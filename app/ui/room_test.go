@@ -272,7 +272,7 @@ func TestWindowInRoom(t *testing.T) {
 	bob.MarkerAdded(bm)
 	waitUI(t, drain, "bob's marker in alice's list", func() bool { return len(w.ml.remote) == 1 && len(w.ml.ms) == 1 })
 	rr := w.ml.rrows[remoteKey("bob", bm.ID)]
-	if rr == nil || rr.badge.text.Text != "BO" || rr.badge.bg.FillColor != hostColor("bob") || rr.title.Text != "Acme VPN" || rr.by.Text != "by bob" {
+	if rr == nil || rr.badge.text.Text != "BO" || rr.badge.bg.FillColor != hostColor("bob") || rr.full != "Acme VPN" || rr.title.Text != "Acme VPN" || rr.by.Text != "by bob" {
 		t.Fatalf("bob's marker row: %+v", rr)
 	}
 	// Read-only: nothing in the row takes typing or a tap.
@@ -298,7 +298,7 @@ func TestWindowInRoom(t *testing.T) {
 	// bob renames, then deletes: the row follows.
 	bm.Title = "Acme VPN (long read)"
 	bob.MarkerUpdated(bm)
-	waitUI(t, drain, "bob's rename", func() bool { return rr.title.Text == "Acme VPN (long read)" })
+	waitUI(t, drain, "bob's rename", func() bool { return rr.full == "Acme VPN (long read)" && rr.title.Text == rr.full })
 	bob.MarkerDeleted(bm)
 	waitUI(t, drain, "bob's delete", func() bool { return len(w.ml.remote) == 0 })
 	// The room record in alice's session has all three events.

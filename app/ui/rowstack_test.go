@@ -226,3 +226,31 @@ func TestMarkerRowEditsInPlace(t *testing.T) {
 		t.Fatalf("URL saved %q, shown %q, %d entries drawn", linked, r.urlView.text.Text, entries())
 	}
 }
+
+// TestRemoteRowFlat: another host's row draws its six objects straight,
+// cuts a long title (and URL) with an ellipsis before the author, and
+// shows a new title when the author renames it.
+func TestRemoteRowFlat(t *testing.T) {
+	w, _ := newTestWindow(t, Options{Dir: t.TempDir(), Channels: 1, Device: "ramp"})
+	l := w.ml
+	l.reset(nil, 48000)
+	m := markers.Marker{ID: "b1", Author: "bob", Kind: markers.Sponsor, Sample: 96000,
+		Title: "Acme VPN, the sponsor read with the discount code for listeners of this show", URL: "https://acme.example/pod"}
+	r := newRemoteRow(l, m, true)
+	if n := len(test.WidgetRenderer(r).Objects()); n != 6 {
+		t.Fatalf("a remote row has %d objects, want 6 (bar, icon, time, badge, title, author)", n)
+	}
+	r.Resize(fyne.NewSize(420, r.MinSize().Height))
+	if got := r.title.Text; !strings.HasSuffix(got, "…") || !strings.HasPrefix(r.full, strings.TrimSuffix(got, "…")) ||
+		r.title.Position().X+fyne.MeasureText(got, r.title.TextSize, r.title.TextStyle).Width > r.by.Position().X {
+		t.Fatalf("a long title in a 420 px row: %q at %v, author at %v", got, r.title.Position(), r.by.Position())
+	}
+	if r.time.Text != "00:00:02.000" || r.by.Text != "by bob" || r.badge.Position().X <= r.time.Position().X {
+		t.Fatalf("time %q, author %q, badge at %v after time at %v", r.time.Text, r.by.Text, r.badge.Position(), r.time.Position())
+	}
+	m.Title, m.URL = "Acme", ""
+	r.set(l, m, true)
+	if r.title.Text != "Acme" {
+		t.Fatalf("renamed: shows %q", r.title.Text)
+	}
+}
