@@ -427,15 +427,22 @@ func (rr *markerRowRenderer) MinSize() fyne.Size {
 // barWidth is the width of a row's kind colour bar.
 const barWidth = 6
 
-func (rr *markerRowRenderer) Layout(size fyne.Size) {
-	r, p := rr.r, theme.Padding()
-	r.bar.Move(fyne.NewPos(0, 0))
-	r.bar.Resize(fyne.NewSize(barWidth, size.Height))
+// layoutKind places a row's kind colour bar and icon at its left, for a row
+// h high, and returns where the rest of the row starts.
+func layoutKind(bar *canvas.Rectangle, icon *canvas.Image, h float32) float32 {
+	p := theme.Padding()
+	bar.Move(fyne.NewPos(0, 0))
+	bar.Resize(fyne.NewSize(barWidth, h))
 	x := float32(barWidth) + p
 	is := theme.IconInlineSize()
-	r.icon.Move(fyne.NewPos(x, (size.Height-is)/2))
-	r.icon.Resize(fyne.NewSize(is, is))
-	x += is + p
+	icon.Move(fyne.NewPos(x, (h-is)/2))
+	icon.Resize(fyne.NewSize(is, is))
+	return x + is + p
+}
+
+func (rr *markerRowRenderer) Layout(size fyne.Size) {
+	r, p := rr.r, theme.Padding()
+	x := layoutKind(r.bar, r.icon, size.Height)
 	tm := r.time.MinSize()
 	r.time.Move(fyne.NewPos(x, (size.Height-tm.Height)/2))
 	r.time.Resize(tm)

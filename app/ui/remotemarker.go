@@ -221,13 +221,7 @@ func (rr *remoteRowRenderer) MinSize() fyne.Size {
 
 func (rr *remoteRowRenderer) Layout(size fyne.Size) {
 	r, p := rr.r, theme.Padding()
-	r.bar.Move(fyne.NewPos(0, 0))
-	r.bar.Resize(fyne.NewSize(barWidth, size.Height))
-	x := float32(barWidth) + p
-	is := theme.IconInlineSize()
-	r.icon.Move(fyne.NewPos(x, (size.Height-is)/2))
-	r.icon.Resize(fyne.NewSize(is, is))
-	x += is + p
+	x := layoutKind(r.bar, r.icon, size.Height)
 	for _, o := range []fyne.CanvasObject{r.time, r.badge} {
 		m := o.MinSize()
 		o.Move(fyne.NewPos(x, (size.Height-m.Height)/2))
