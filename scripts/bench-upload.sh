@@ -10,7 +10,7 @@
 # (from the status lines) and the time from Stop to "all sent and verified".
 #
 # Steady state: with BENCH_SECONDS above 90, the CPU of both processes is also sampled (from
-# /proc, 10 ms ticks, all threads) 60 s after jack_capture started and 3 s before the end, and
+# /proc, 10 ms ticks, all threads) 60 s after both started and 10 s before the end, and
 # printed per minute of that span, with its ratio: what each further minute of a long show costs,
 # without either process's start-up, podmark's joining or its wait after Stop.
 #
@@ -19,7 +19,8 @@
 # on identical channels `jack_capture -f flac` (one stereo stream, libFLAC's side channel all
 # zeros) encodes half the information podmark's two mono tracks do.
 #
-# Options (environment): BENCH_SECONDS (default 60); BENCH_FLOOR (above); BENCH_BINARY_B, a second
+# Options (environment): BENCH_SECONDS (default 60); BENCH_ORDER (podmark-first, the default, or
+# jack_capture-first: which of the two joins the JACK graph first); BENCH_FLOOR (above); BENCH_BINARY_B, a second
 # prebuilt podmark recording the same stream into the same room at the same time (as host
 # "benchb"), its CPU printed next to the first's: two builds compared in one run, under the same
 # load; BENCH_BINARY, a prebuilt podmark to measure
@@ -66,6 +67,22 @@ for _ in $(seq 100); do grep -q serving "$tmp/relay.out" && break; sleep 0.1; do
 url=$(sed -n 's/.*serving \(nats:[^,]*\),.*/\1/p' "$tmp/relay.out")
 [ -n "$url" ] || { echo "bench: the relay did not start" >&2; cat "$tmp/relay.out" >&2; exit 1; }
 
+start_jack_capture() {
+  rusage "$tmp/jc.time" \
+    jack_capture --daemon --channels 2 --bitdepth 24 -f flac --port "$jp:out_1" --port "$jp:out_2" \
+    --recording-time "$secs" --filename "$tmp/jc.flac" &
+  jctime=$!
+}
+# JACK clients do not cost the same in every place of the graph: on this
+# machine an empty PortAudio client costs up to twice as much started first
+# as started last (see docs/benchmarks.md). BENCH_ORDER=jack_capture-first
+# starts jack_capture before podmark; the default starts podmark first.
+order=${BENCH_ORDER:-podmark-first}
+case $order in
+  podmark-first) ;;
+  jack_capture-first) start_jack_capture; sleep 1 ;;
+  *) echo "bench: BENCH_ORDER must be podmark-first or jack_capture-first, not $order" >&2; exit 2 ;;
+esac
 before=$(jack_lsp)
 # shellcheck disable=SC2086 # BENCH_ENV is words on purpose
 sleep $((secs + 120)) | rusage "$tmp/pm.time" env ${BENCH_ENV:-} \
@@ -80,10 +97,7 @@ if [ -n "$pmb" ]; then
     --host benchb --duration "${secs}s" --room "$url/bench/upload" >"$tmp/pmb.out" 2>"$tmp/pmb.log" &
   feed_new_client "$before" "podmark B" "$tmp/pmb.log" "$tmp/pmb/session.json"
 fi
-rusage "$tmp/jc.time" \
-  jack_capture --daemon --channels 2 --bitdepth 24 -f flac --port "$jp:out_1" --port "$jp:out_2" \
-  --recording-time "$secs" --filename "$tmp/jc.flac" &
-jctime=$!
+[ "$order" = jack_capture-first ] || start_jack_capture
 # ticks PID: user+system clock ticks of PID's threads so far (/proc/PID/stat fields 14 and 15).
 ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
 steady=""
@@ -99,7 +113,7 @@ if [ "$secs" -gt 90 ]; then
     [ -n "$pmpid" ] && [ -n "$jcpid" ] || { echo "bench: podmark ($pmpid) or jack_capture ($jcpid) not found" >&2; exit 1; }
     c1=0; c2=0
     sleep 60; a1=$(ticks "$pmpid"); b1=$(ticks "$jcpid"); [ -z "$pbpid" ] || c1=$(ticks "$pbpid"); t1=$(date +%s.%N)
-    sleep $((secs - 63)); a2=$(ticks "$pmpid"); b2=$(ticks "$jcpid"); [ -z "$pbpid" ] || c2=$(ticks "$pbpid"); t2=$(date +%s.%N)
+    sleep $((secs - 70)); a2=$(ticks "$pmpid"); b2=$(ticks "$jcpid"); [ -z "$pbpid" ] || c2=$(ticks "$pbpid"); t2=$(date +%s.%N)
     echo "$a1 $a2 $b1 $b2 $t1 $t2 $(getconf CLK_TCK) $c1 $c2" >"$tmp/steady"
   ) &
   steady=$!
@@ -120,7 +134,7 @@ kill "$play" 2>/dev/null || true
 pm_cpu=$(cpu_of "$tmp/pm.time"); jc_cpu=$(cpu_of "$tmp/jc.time")
 lag=$(grep -o 'upload="[0-9]* s behind"' "$tmp/pm.log" | grep -o '[0-9]*' | sort -n | awk '{ a[NR] = $1 } END { if (NR) printf "median %s s, max %s s over %d status lines", a[int((NR + 1) / 2)], a[NR], NR }')
 flacbytes=$(cat "$tmp"/pm/handoff/tracks/*/*.seg | wc -c)
-echo "upload: ${secs}s of 2-channel 24-bit 48 kHz JACK input (speech over a -50 dBFS noise floor, ${BENCH_FLOOR:-same} in both channels), cap 2000 kbit/s"
+echo "upload: started $order; ${secs}s of 2-channel 24-bit 48 kHz JACK input (speech over a -50 dBFS noise floor, ${BENCH_FLOOR:-same} in both channels), cap 2000 kbit/s"
 echo "upload: podmark record --room  $pm_cpu s CPU (user/sys/maxrss: $(cat "$tmp/pm.time")), FLAC segments $flacbytes bytes ($(awk -v b="$flacbytes" -v s="$secs" 'BEGIN { printf "%.0f", b * 8 / s / 1000 }') kbit/s)"
 echo "upload: jack_capture -f flac    $jc_cpu s CPU (user/sys/maxrss: $(cat "$tmp/jc.time")), $(stat -c %s "$tmp/jc.flac") bytes"
 echo "upload: lag while recording: $lag"
