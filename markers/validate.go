@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
 
@@ -14,6 +15,13 @@ var ErrInvalid = errors.New("invalid markers")
 // LongTitle is the title length, in characters, above which validation
 // warns: podcast apps and YouTube cut longer chapter titles.
 const LongTitle = 80
+
+// MinChapter is the shortest chapter worth a listener's jump: one shorter
+// is two presses in a row (the rundown's next and then a topic, a topic
+// pressed twice, a topic just before Stop), and the later press is what the
+// host meant. Export drops such chapters from the public files (FoldShort);
+// validation warns about them.
+const MinChapter = time.Second
 
 // YouTube's chapter rules.
 const (
@@ -33,6 +41,7 @@ const (
 	CodeNoChapters      = "no-chapters"
 	CodeFirstNotZero    = "first-not-zero"
 	CodeDuplicateTime   = "duplicate-time"
+	CodeShortChapter    = "short-chapter"
 	CodePastEnd         = "past-end"
 	CodeEmptyTitle      = "empty-title"
 	CodeLongTitle       = "long-title"
@@ -268,6 +277,9 @@ func (c *checker) chapter(ch []Marker, i int) {
 	if i+1 < len(ch) {
 		end = ch[i+1].Sample
 	}
+	if n := end - m.Sample; end > 0 && n > 0 && n < minChapterFrames(d.Rate) {
+		c.warnf(m, CodeShortChapter, "drop it (keep the later chapter)", "chapter is only %s long", shortLength(n, d.Rate))
+	}
 	if end > 0 && end > m.Sample && end-m.Sample < int64(YouTubeMinSeconds*d.Rate) {
 		c.ytIssue(m, CodeYouTubeTooShort, "merge it into the chapter before", "chapter is shorter than %d s (YouTube's minimum)", YouTubeMinSeconds)
 	}
@@ -285,7 +297,8 @@ func kindList(ks []Kind) string {
 // rules when f is ""), and says what it did, one note per change:
 // empty titles become "Chapter N" (or "Sponsor"); chapters at or after the
 // audio's end are dropped; of chapters at the same time the later one is
-// kept; a chapter "Intro" is inserted at 0 when the first starts later (a
+// kept, and so is it of a chapter shorter than MinChapter (FoldShort); a
+// chapter "Intro" is inserted at 0 when the first starts later (a
 // first chapter already titled "Intro" is moved to 0 instead); for
 // YouTube a chapter shorter than 10 s is merged into the one before (the
 // first chapter's successor moves to 0:00 instead). Editor-only markers are
@@ -299,6 +312,7 @@ func Fix(d Doc, f Format) (Doc, []string) {
 	x.titles()
 	x.pastEnd()
 	x.sameTime()
+	x.short()
 	x.intro()
 	if f == FormatYouTube {
 		x.youTubeMinimum()
@@ -389,6 +403,52 @@ func (x *fixer) sameTime() {
 		return false
 	})
 }
+
+// FoldShort drops every chapter (a public marker, not hidden) shorter than
+// MinChapter: one the next chapter follows within it, or the last one when
+// the audio (d.Frames) ends within it. Of a burst of presses the last is
+// kept. Editor-only markers and hidden chapters are kept as they are. The
+// notes say what was dropped, one a chapter.
+func FoldShort(d Doc) (Doc, []string) {
+	d = d.Sorted()
+	if d.Rate <= 0 {
+		return d, nil
+	}
+	x := &fixer{d: d, public: d.PublicKinds()}
+	x.short()
+	return x.d, x.notes
+}
+
+// short drops chapters shorter than MinChapter (FoldShort).
+func (x *fixer) short() {
+	limit := minChapterFrames(x.d.Rate)
+	x.drop(func(i int, m Marker) bool {
+		if !x.isCh(m) {
+			return false
+		}
+		for _, next := range x.d.Markers[i+1:] {
+			if !x.isCh(next) {
+				continue
+			}
+			if n := next.Sample - m.Sample; n < limit {
+				x.note("%s %q: dropped, %q starts %s later (a chapter shorter than %s)", x.at(m), m.Title, next.Title, shortLength(n, x.d.Rate), MinChapter)
+				return true
+			}
+			return false
+		}
+		if n := x.d.Frames - m.Sample; x.d.Frames > 0 && n > 0 && n < limit {
+			x.note("%s %q: dropped, the audio ends %s later (a chapter shorter than %s)", x.at(m), m.Title, shortLength(n, x.d.Rate), MinChapter)
+			return true
+		}
+		return false
+	})
+}
+
+// minChapterFrames is MinChapter in frames at rate.
+func minChapterFrames(rate int) int64 { return int64(rate) * int64(MinChapter) / int64(time.Second) }
+
+// shortLength says n frames at rate, shorter than a second, in milliseconds.
+func shortLength(n int64, rate int) string { return fmt.Sprintf("%d ms", n*1000/int64(rate)) }
 
 // intro makes the first chapter start at 0.
 func (x *fixer) intro() {

@@ -51,9 +51,10 @@ func TestValidate(t *testing.T) {
 		{"duplicate and unsorted", chapterDoc(ch("A", "0"), ch("C", "2:00"), ch("B", "1:00"), ch("B2", "1:00")), "",
 			[]string{CodeDuplicateTime}, []string{CodeUnsorted}},
 		{"same youtube second", chapterDoc(ch("A", "0"), ch("B", "1:00.2"), ch("C", "1:00.7"), ch("D", "2:00")), FormatYouTube,
-			[]string{CodeYouTubeTooShort, CodeDuplicateTime}, nil},
-		{"same youtube second is fine elsewhere", chapterDoc(ch("A", "0"), ch("B", "1:00.2"), ch("C", "1:00.7"), ch("D", "2:00")), FormatPSC,
-			nil, nil},
+			[]string{CodeYouTubeTooShort, CodeDuplicateTime}, []string{CodeShortChapter}},
+		// Not the same time elsewhere, but a chapter of half a second.
+		{"same youtube second is not the same time elsewhere", chapterDoc(ch("A", "0"), ch("B", "1:00.2"), ch("C", "1:00.7"), ch("D", "2:00")), FormatPSC,
+			nil, []string{CodeShortChapter}},
 		{"empty and long titles, line breaks", chapterDoc(ch(" ", "0"), ch(long, "1:00"), ch("two\nlines", "2:00")), "",
 			[]string{CodeEmptyTitle}, []string{CodeLongTitle, CodeLineBreak}},
 		{"past the end", func() Doc {
@@ -157,6 +158,8 @@ func TestFix(t *testing.T) {
 			[]string{"0:00 B", "2:00 C", "3:00 D"}, 3},
 		{"editor markers untouched", chapterDoc(ch("A", "0"), Marker{Kind: Edit, Sample: at("0:01")}, ch("B", "1:00"), ch("C", "2:00")), FormatYouTube,
 			[]string{"0:00 A", "1:00 B", "2:00 C"}, 0},
+		{"a chapter of 5 ms gives way to the later", chapterDoc(ch("A", "0"), ch("Cold open", "1:00"), ch("Studios", "1:00.005"), ch("C", "2:00")), FormatPSC,
+			[]string{"0:00 A", "1:00 Studios", "2:00 C"}, 1},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -186,6 +189,60 @@ func TestFix(t *testing.T) {
 	few, _ := Fix(chapterDoc(ch("A", "0"), ch("B", "1:00")), FormatYouTube)
 	if err := Write(&strings.Builder{}, FormatYouTube, few); !errors.Is(err, ErrInvalid) {
 		t.Errorf("Write youtube with 2 chapters: %v", err)
+	}
+}
+
+func TestFoldShort(t *testing.T) {
+	hidden := ch("artwork", "2:00.300")
+	hidden.Hidden = true
+	d := chapterDoc(
+		ch("A", "0"),
+		// A burst of three presses within a second: the last one stays.
+		ch("Cold open", "1:00"), ch("Cold open", "1:00.005"), ch("Studios", "1:00.900"),
+		// Exactly a second long: kept.
+		ch("B", "2:00"),
+		// A hidden chapter and an edit within a second of their
+		// neighbours: neither is a listener's chapter, both kept.
+		hidden, Marker{Kind: Edit, Sample: at("2:00.500")},
+		ch("C", "2:01"),
+		// Pressed half a second before the audio ends.
+		ch("Bye", "2:59.500"),
+	)
+	d.Frames = at("3:00")
+	got, notes := FoldShort(d)
+	want := []string{"0:00 A", "1:00 Studios", "2:00 B", "2:00 artwork", "2:01 C"}
+	if titles := titlesAt(got); !reflect.DeepEqual(titles, want) {
+		t.Errorf("chapters %q, want %q", titles, want)
+	}
+	if !slices.ContainsFunc(got.Markers, func(m Marker) bool { return m.Kind == Edit }) {
+		t.Error("editor marker dropped")
+	}
+	wantNotes := []string{
+		`00:01:00.000 "Cold open": dropped, "Cold open" starts 5 ms later (a chapter shorter than 1s)`,
+		`00:01:00.005 "Cold open": dropped, "Studios" starts 895 ms later (a chapter shorter than 1s)`,
+		`00:02:59.500 "Bye": dropped, the audio ends 500 ms later (a chapter shorter than 1s)`,
+	}
+	if !reflect.DeepEqual(notes, wantNotes) {
+		t.Errorf("notes:\n%s\nwant:\n%s", strings.Join(notes, "\n"), strings.Join(wantNotes, "\n"))
+	}
+	if r := Validate(got); slices.ContainsFunc(r.Warnings, func(i Issue) bool { return i.Code == CodeShortChapter }) {
+		t.Errorf("a short chapter left:\n%s", r)
+	}
+	if r := Validate(d); len(slices.DeleteFunc(slices.Clone(r.Warnings), func(i Issue) bool { return i.Code != CodeShortChapter })) != 3 {
+		t.Errorf("Validate of the input: want 3 short-chapter warnings:\n%s", r)
+	}
+	if len(d.Markers) != 9 || d.Markers[1].Title != "Cold open" {
+		t.Error("input changed")
+	}
+	// Only the public kinds are chapters: with topics alone public, a
+	// sponsor a moment after a topic is the editor's and the topic stays.
+	s := chapterDoc(ch("A", "0"), ch("B", "1:00"), Marker{Kind: Sponsor, Title: "S", Sample: at("1:00.2")}, ch("C", "2:00")).Public(Topic, Sponsor)
+	if got, _ := FoldShort(s); len(got.Markers) != 3 {
+		t.Errorf("topic and sponsor public: %q", titlesAt(got))
+	}
+	s = chapterDoc(ch("A", "0"), ch("B", "1:00"), Marker{Kind: Sponsor, Title: "S", Sample: at("1:00.2")}, ch("C", "2:00")).WithPublic(Topic)
+	if got, notes := FoldShort(s); len(got.Markers) != 4 || len(notes) != 0 {
+		t.Errorf("topics alone public: %q %q", titlesAt(got), notes)
 	}
 }
 

@@ -32,7 +32,8 @@ type bundle struct {
 	formats []string
 	public  []markers.Kind
 	meta    session.Meta
-	doc     markers.Doc
+	doc     markers.Doc // every marker: the editor's files, the waveform, the REAPER project
+	pub     markers.Doc // doc with the public kinds, chapters shorter than markers.MinChapter dropped: every public output
 	tracks  []track
 	frames  int64           // the longest track
 	merge   json.RawMessage // the merge report, compacted; nil for a recorded session
@@ -78,6 +79,11 @@ func openBundle(opt Options) (*bundle, error) {
 		return nil, fmt.Errorf("%w: every track of %s is empty", ErrEmpty, opt.Session)
 	}
 	b.doc.Frames = max(b.doc.Frames, b.frames)
+	var folded []string
+	b.pub, folded = markers.FoldShort(b.doc.WithPublic(b.public...))
+	for _, n := range folded {
+		b.warnings = append(b.warnings, "chapters: "+n)
+	}
 	b.trackLoud = make([]*loudness.Result, len(b.tracks))
 	if b.merge, err = readMergeReport(opt.Session); err != nil {
 		return nil, err
@@ -210,7 +216,7 @@ func (b *bundle) audioJobs(ctx context.Context) []*job {
 
 // writeMarkerFiles writes every marker format (markerfiles.go).
 func (b *bundle) writeMarkerFiles() error {
-	files, warns, err := writeMarkerFiles(b.tmp, b.doc, b.public, b.opt, b.formats, b.tracks)
+	files, warns, err := writeMarkerFiles(b.tmp, b.doc, b.pub, b.public, b.opt, b.formats, b.tracks)
 	b.warnings = append(b.warnings, warns...)
 	for _, f := range files {
 		b.files.add(f)
@@ -221,7 +227,8 @@ func (b *bundle) writeMarkerFiles() error {
 // writeSpeakerFiles writes the speaker turns, the seed with turns and the
 // labelled transcript into notes/ (speakers.go).
 func (b *bundle) writeSpeakerFiles(ctx context.Context) error {
-	files, warns, err := writeSpeakerFiles(ctx, b.tmp, b.opt, episodeDoc(b.doc, b.public, b.opt))
+	episode, _ := episodeDoc(b.pub, b.public, b.opt) // writeMarkerFiles says what it dropped
+	files, warns, err := writeSpeakerFiles(ctx, b.tmp, b.opt, episode)
 	b.warnings = append(b.warnings, warns...)
 	for _, f := range files {
 		b.files.add(f)
@@ -293,7 +300,7 @@ func (b *bundle) writeManifest() error {
 			Title: doc.Title, Host: meta.Host, Folder: filepath.Base(filepath.Clean(b.opt.Session)), StartUTC: meta.StartUTC,
 			Rate: meta.Rate, Bits: meta.Bits, Tracks: len(b.tracks), Frames: b.frames, Duration: audio.SampleRate(meta.Rate).Seconds(b.frames),
 			State: string(meta.State), Dropped: meta.Dropped, Glitches: meta.Glitches, Markers: len(doc.Markers),
-			Chapters: len(doc.Public(b.public...).Chapters()), Merged: b.merge != nil, Timeline: "recording",
+			Chapters: len(b.pub.Public(b.public...).Chapters()), Merged: b.merge != nil, Timeline: "recording",
 		},
 		Merge: b.merge,
 	}
@@ -390,5 +397,5 @@ func (b *bundle) target() float64 {
 
 // tag is the review mix's ID3v2 tag: title, host and chapters.
 func (b *bundle) tag() codec.Tag {
-	return codec.Tag{Title: b.doc.Title, Artist: b.meta.Host, Chapters: id3Chapters(b.doc, b.public, b.frames)}
+	return codec.Tag{Title: b.doc.Title, Artist: b.meta.Host, Chapters: id3Chapters(b.pub, b.public, b.frames)}
 }

@@ -712,3 +712,121 @@ func TestReadmeListsOnlyWrittenChapters(t *testing.T) {
 		}
 	}
 }
+
+// TestShortChaptersDropped: a host who presses the rundown's next and then
+// a topic (5 ms apart), or a topic just before Stop, made chapters a
+// listener cannot use; every public output drops them (the later press
+// stays) and says so, and the editor's files keep every marker.
+func TestShortChaptersDropped(t *testing.T) {
+	testenv.Tool(t, "ffprobe")
+	tmp := t.TempDir()
+	sess := makeSession(t, filepath.Join(tmp, "sess"), 40)
+	at := func(s float64) int64 { return int64(s * testRate) }
+	j, err := markers.OpenJournal(filepath.Join(sess, session.JournalFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []markers.Marker{
+		{ID: "x1", Kind: markers.Topic, Title: "Cold open", Sample: at(17), Author: "alice"},
+		{ID: "x2", Kind: markers.Topic, Title: "Home studios", Sample: at(17.005), Author: "alice"},
+		{ID: "x3", Kind: markers.Topic, Title: "Bye", Sample: at(39.6), Author: "alice"},
+	} {
+		m.UTC = testStart.Add(time.Duration(float64(m.Sample) / testRate * float64(time.Second)))
+		if err := j.Add(m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(tmp, "b")
+	res, err := Run(context.Background(), Options{Session: sess, Out: out, Audio: []string{MP3}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"Intro", `Café talk: Ünïcødé & "quotes"`, "Home studios", "Acme Widgets", "Listener mail"}
+
+	// The MP3's chapters as ffprobe reads them.
+	raw, err := exec.Command("ffprobe", "-v", "error", "-show_chapters", "-of", "json", filepath.Join(out, "audio", "review-mix.mp3")).Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var p struct {
+		Chapters []struct {
+			Tags map[string]string `json:"tags"`
+		} `json:"chapters"`
+	}
+	if err := json.Unmarshal(raw, &p); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range p.Chapters {
+		got = append(got, c.Tags["title"])
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("MP3 chapters %q, want %q", got, want)
+	}
+	// Every public chapter file and the CUE sheet.
+	for _, rel := range []string{"chapters/chapters.json", "chapters/chapters.psc.xml", "chapters/chapters.mp4chaps.txt", "chapters/chapters.vtt", "audio/review-mix.cue"} {
+		d, _, err := markers.ReadFile(filepath.Join(out, filepath.FromSlash(rel)), "")
+		if err != nil {
+			t.Fatalf("%s: %v", rel, err)
+		}
+		var titles []string
+		for _, m := range d.Chapters() {
+			titles = append(titles, m.Title)
+		}
+		// A CUE title cannot hold a double quote: the sheet has a single one.
+		if !slices.EqualFunc(titles, want, func(a, b string) bool { return a == b || a == strings.ReplaceAll(b, `"`, "'") }) {
+			t.Errorf("%s: chapters %q, want %q", rel, titles, want)
+		}
+	}
+	// The editor's markers keep all three.
+	b, err := os.ReadFile(filepath.Join(out, "editor", "markers.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := markers.Read(bytes.NewReader(b), markers.FormatPodmark)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"x1", "x2", "x3"} {
+		if !slices.ContainsFunc(d.Markers, func(m markers.Marker) bool { return m.ID == id }) {
+			t.Errorf("editor/markers.json lost %s", id)
+		}
+	}
+	if m := readManifest(t, out); m.Session.Markers != 10 || m.Session.Chapters != len(want) {
+		t.Errorf("manifest: %d markers, %d public chapters; want 10 and %d", m.Session.Markers, m.Session.Chapters, len(want))
+	}
+	// Said once each, in the host's terms.
+	for _, w := range []string{
+		`chapters: 00:00:17.000 "Cold open": dropped, "Home studios" starts 5 ms later (a chapter shorter than 1s)`,
+		`chapters: 00:00:39.600 "Bye": dropped, the audio ends 400 ms later (a chapter shorter than 1s)`,
+	} {
+		if n := slices.Index(res.Warnings, w); n < 0 || slices.Index(res.Warnings[n+1:], w) >= 0 {
+			t.Errorf("warning %q not there once in %q", w, res.Warnings)
+		}
+	}
+
+	// A cut that leaves a chapter under a second on the episode timeline:
+	// "Café talk" (11.5 s) would end 0.5 s later at the sponsor (22 s,
+	// after cutting 12–21.5 s).
+	out2 := filepath.Join(tmp, "b2")
+	res, err = Run(context.Background(), Options{Session: sess, Out: out2, Audio: []string{MP3},
+		Cuts: []markers.Cut{{Start: 12 * time.Second, End: 21500 * time.Millisecond}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err = os.ReadFile(filepath.Join(out2, "chapters", "chapters.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Contains(b, []byte("Café")) {
+		t.Errorf("a 0.5 s chapter left on the episode timeline:\n%s", b)
+	}
+	if !slices.ContainsFunc(res.Warnings, func(w string) bool {
+		return strings.HasPrefix(w, "chapters (episode timeline): ") && strings.Contains(w, "Café talk")
+	}) {
+		t.Errorf("no warning for the cut's short chapter: %q", res.Warnings)
+	}
+}

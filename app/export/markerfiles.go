@@ -33,13 +33,16 @@ var editorFiles = []struct {
 	{"editor/markers.reaper.csv", markers.FormatReaperCSV},
 }
 
-// episodeDoc is the public chapters on the episode timeline.
-func episodeDoc(doc markers.Doc, public []markers.Kind, opt Options) markers.Doc {
-	d := doc.Public(public...)
-	if opt.Offset != 0 || len(opt.Cuts) > 0 {
-		d = markers.Retime(d, opt.Offset, opt.Cuts)
+// episodeDoc is the public chapters of pub (the recording's, chapters
+// shorter than markers.MinChapter already dropped) on the episode timeline:
+// a cut can make a chapter that short again, and it is dropped too (the
+// notes say which).
+func episodeDoc(pub markers.Doc, public []markers.Kind, opt Options) (markers.Doc, []string) {
+	d := pub.Public(public...)
+	if opt.Offset == 0 && len(opt.Cuts) == 0 {
+		return d, nil
 	}
-	return d
+	return markers.FoldShort(markers.Retime(d, opt.Offset, opt.Cuts))
 }
 
 // renderMarkers writes d in format f. When validation refuses it, it applies
@@ -58,19 +61,23 @@ func renderMarkers(f markers.Format, d markers.Doc) ([]byte, []string, error) {
 	return b.Bytes(), notes, nil
 }
 
-// writeMarkerFiles writes every marker format with the public/editor split.
+// writeMarkerFiles writes every marker format with the public/editor split:
+// the editor's files from doc (every marker), the public ones from pub.
 // A public format whose rules the chapters cannot meet even after
 // markers.Fix (YouTube wants at least three chapters) is left out with a
 // warning; the canonical markers.json must always be written.
-func writeMarkerFiles(root string, doc markers.Doc, public []markers.Kind, opt Options, formats []string, tracks []track) ([]File, []string, error) {
+func writeMarkerFiles(root string, doc, pub markers.Doc, public []markers.Kind, opt Options, formats []string, tracks []track) ([]File, []string, error) {
 	var files []File
 	var warns []string
 	timeline := "recording"
 	if opt.Offset != 0 || len(opt.Cuts) > 0 {
 		timeline = "episode"
 	}
-	episode := episodeDoc(doc, public, opt)
-	doc = doc.WithPublic(public...) // editor files keep every marker; CUE tracks follow the public kinds
+	episode, folded := episodeDoc(pub, public, opt)
+	for _, n := range folded {
+		warns = append(warns, "chapters (episode timeline): "+n)
+	}
+	doc = doc.WithPublic(public...) // editor files keep every marker
 	emit := func(rel string, f markers.Format, d markers.Doc, role, tl string, must bool) error {
 		b, notes, err := renderMarkers(f, d)
 		for _, n := range notes {
@@ -97,7 +104,7 @@ func writeMarkerFiles(root string, doc markers.Doc, public []markers.Kind, opt O
 	}
 	// The CUE sheet sits next to the audio it indexes: the review mix, or
 	// the first track when there is no mix.
-	cue := doc
+	cue := pub // the CUE's tracks are the public chapters on the recording timeline
 	cueRel := ""
 	switch {
 	case slices.Contains(formats, MP3):
