@@ -78,10 +78,42 @@ func (h *handoffScreen) buildUI() fyne.CanvasObject {
 	h.names = widget.NewEntry()
 	h.names.SetPlaceHolder("alice=Michael, bob=Brian")
 	namesRow := container.NewBorder(nil, nil, widget.NewLabel("Speaker names:"), nil, h.names)
-	h.card = widget.NewCard("Hand-off", "", container.NewVBox(h.path, h.report,
-		container.NewBorder(nil, nil, h.export, h.open, h.progress), namesRow, h.stage, h.outBox, h.openErr, h.loudness))
+	// The marker check scrolls past reportMax, so that however many
+	// problems it lists the Export button stays in view, in one place.
+	reportBox := container.New(&capHeight{content: h.report, max: reportMax}, container.NewVScroll(h.report))
+	h.card = widget.NewCard("Hand-off", "", container.NewVBox(h.path, reportBox,
+		container.NewBorder(nil, nil, h.export, h.open, h.progress), namesRow, h.stage, h.outBox, h.openErr,
+		// The loudness table's lines are wider than the pane: it scrolls
+		// sideways rather than widening the window past the screen.
+		container.NewHScroll(h.loudness)))
 	h.card.Hide()
 	return h.card
+}
+
+// reportMax is the most height the marker check takes before it scrolls:
+// about ten lines.
+const reportMax = 240
+
+// capHeight lays out one object (a scroll around content) at content's
+// minimum height, but no taller than max.
+type capHeight struct {
+	content fyne.CanvasObject
+	max     float32
+}
+
+func (c *capHeight) Layout(objs []fyne.CanvasObject, size fyne.Size) {
+	for _, o := range objs {
+		o.Move(fyne.NewPos(0, 0))
+		o.Resize(size)
+	}
+}
+
+func (c *capHeight) MinSize(objs []fyne.CanvasObject) fyne.Size {
+	w := float32(0)
+	for _, o := range objs {
+		w = max(w, o.MinSize().Width)
+	}
+	return fyne.NewSize(w, min(c.content.MinSize().Height, c.max))
 }
 
 // hide removes the hand-off tab (a new recording started).

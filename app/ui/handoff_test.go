@@ -3,6 +3,8 @@ package ui
 import (
 	"strings"
 	"testing"
+
+	"fyne.io/fyne/v2"
 )
 
 // TestOpenFolderFailureIsShown: without xdg-open, Open folder tells the
@@ -35,5 +37,48 @@ func TestOpenFolderFailureIsShown(t *testing.T) {
 	copyBtn.OnTapped()
 	if got := w.app.Clipboard().Content(); got != dir {
 		t.Fatalf("clipboard %q, want %q", got, dir)
+	}
+}
+
+// TestHandoffButtonStaysInView: however many problems the marker check
+// lists, the Export button keeps its place inside the window (the list
+// scrolls), and a short list takes only its own height.
+func TestHandoffButtonStaysInView(t *testing.T) {
+	w, _ := newTestWindow(t, Options{Dir: t.TempDir(), Device: "ramp", Channels: 1})
+	w.ho.show(t.TempDir())
+	d := fyne.CurrentApp().Driver()
+	at := func(lines int) (fyne.Position, float32) {
+		t.Helper()
+		text := "1 marker, no problems found."
+		if lines > 1 {
+			text = strings.TrimSpace(strings.Repeat("⚠ 00:00:01.632 \"Intro\": chapter is only 916 ms long [short-chapter]\n", lines))
+		}
+		w.ho.report.SetText(text)
+		w.ho.card.Refresh()
+		w.win.Content().Refresh()
+		w.win.Resize(w.win.Canvas().Size()) // lay the window out again
+		return d.AbsolutePositionForObject(w.ho.export), w.ho.report.MinSize().Height
+	}
+	short, _ := at(1)
+	long, _ := at(30)
+	longer, _ := at(80)
+	if long != longer {
+		t.Errorf("Export moved from %v (30 lines) to %v (80 lines)", long, longer)
+	}
+	if long.Y-short.Y > reportMax+1 {
+		t.Errorf("Export at y %v with one line, %v with 30: the list grew past %v", short.Y, long.Y, float32(reportMax))
+	}
+	if bottom := longer.Y + w.ho.export.Size().Height; bottom > w.win.Canvas().Size().Height {
+		t.Errorf("Export ends at y %v, below the window (%v)", bottom, w.win.Canvas().Size().Height)
+	}
+	// A loudness table wider than the pane scrolls; it does not widen the
+	// window (past the screen, as it did).
+	before := w.win.Content().MinSize().Width
+	w.ho.loudness.SetText(strings.Repeat("audio/review-mix.mp3  -15.9  1.2  -1.9  normalized to -16 LUFS (gain +17.7 dB) ", 3))
+	if after := w.win.Content().MinSize().Width; after > before {
+		t.Errorf("a wide loudness table widened the window's minimum from %v to %v", before, after)
+	}
+	if short.Y >= long.Y {
+		t.Errorf("a one-line check takes as much room as a long one (Export at %v and %v)", short.Y, long.Y)
 	}
 }

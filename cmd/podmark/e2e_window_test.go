@@ -106,7 +106,7 @@ func TestE2EWindow(t *testing.T) {
 
 	foreign := jackPorts(t) // ports of other JACK clients, never ours
 	ready := filepath.Join(tmp, "ready")
-	var stderr bytes.Buffer
+	var stderr lockedBuffer
 	win := exec.Command(bin, "--device", dev, "--channels", "1", "--rate", "48000", "--dir", root, "--host", "e2e", "--ready-file", ready)
 	win.Env = append(os.Environ(), "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "LANG=C", "LC_ALL=")
 	win.Stdout, win.Stderr = io.Discard, &stderr
