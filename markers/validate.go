@@ -296,8 +296,8 @@ func kindList(ks []Kind) string {
 // Fix repairs what it can of d's public chapters for format f (Validate's
 // rules when f is ""), and says what it did, one note per change:
 // empty titles become "Chapter N" (or "Sponsor"); chapters at or after the
-// audio's end are dropped; of chapters at the same time the later one is
-// kept, and so is it of a chapter shorter than MinChapter (FoldShort); a
+// audio's end are dropped; of two chapters at the same time, or less than
+// MinChapter apart, the later one is kept (FoldShort); a
 // chapter "Intro" is inserted at 0 when the first starts later (a
 // first chapter already titled "Intro" is moved to 0 instead); for
 // YouTube a chapter shorter than 10 s is merged into the one before (the
@@ -311,7 +311,6 @@ func Fix(d Doc, f Format) (Doc, []string) {
 	x := &fixer{d: d, f: f, public: d.PublicKinds()}
 	x.titles()
 	x.pastEnd()
-	x.sameTime()
 	x.short()
 	x.intro()
 	if f == FormatYouTube {
@@ -385,25 +384,6 @@ func (x *fixer) pastEnd() {
 	})
 }
 
-// sameTime keeps the later of two chapters at the same time.
-func (x *fixer) sameTime() {
-	x.drop(func(i int, m Marker) bool {
-		if !x.isCh(m) {
-			return false
-		}
-		for _, next := range x.d.Markers[i+1:] {
-			if x.isCh(next) {
-				if x.key(next) == x.key(m) {
-					x.note("%s %q: dropped, %q starts at the same time", x.at(m), m.Title, next.Title)
-					return true
-				}
-				return false
-			}
-		}
-		return false
-	})
-}
-
 // FoldShort drops every chapter (a public marker, not hidden) shorter than
 // MinChapter: one the next chapter follows within it, or the last one when
 // the audio (d.Frames) ends within it. Of a burst of presses the last is
@@ -419,7 +399,9 @@ func FoldShort(d Doc) (Doc, []string) {
 	return x.d, x.notes
 }
 
-// short drops chapters shorter than MinChapter (FoldShort).
+// short drops chapters shorter than MinChapter (FoldShort), among them
+// those that start at the same time as the next at the format's resolution
+// (a whole second for YouTube).
 func (x *fixer) short() {
 	limit := minChapterFrames(x.d.Rate)
 	x.drop(func(i int, m Marker) bool {
@@ -429,6 +411,10 @@ func (x *fixer) short() {
 		for _, next := range x.d.Markers[i+1:] {
 			if !x.isCh(next) {
 				continue
+			}
+			if x.key(next) == x.key(m) {
+				x.note("%s %q: dropped, %q starts at the same time", x.at(m), m.Title, next.Title)
+				return true
 			}
 			if n := next.Sample - m.Sample; n < limit {
 				x.note("%s %q: dropped, %q starts %s later (a chapter shorter than %s)", x.at(m), m.Title, next.Title, shortLength(n, x.d.Rate), MinChapter)
