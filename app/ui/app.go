@@ -225,6 +225,13 @@ func Run(opts Options) int {
 		a.Lifecycle().SetOnStarted(func() { go fyne.Do(opts.Ready) })
 	}
 	a.Run()
+	// Fyne's event loop has ended. On SIGTERM Fyne quits by itself, and
+	// when its quit wins the race, neither the call queued by the handler
+	// above nor (when Fyne loses it) OnStopped runs, while the handler
+	// still waits out exitGrace: returning now would end the process with
+	// the recording unfinalised. shutdown waits for a caller already in it.
+	w.shutdown()
+	exit()
 	return 0
 }
 
