@@ -38,9 +38,9 @@ type recordScreen struct {
 	hotkeys   *widget.Label // which global hotkeys work (or that none do)
 	markBtns  [numActions]*widget.Button
 
-	noSignalSince []time.Time
-	engineClip    []bool // the engine's latched clip flags last seen
-	hintUntil     time.Time
+	silence    []silence // per channel: the no-signal warning
+	engineClip []bool    // the engine's latched clip flags last seen
+	hintUntil  time.Time
 }
 
 func newRecordScreen(w *Window) *recordScreen { return &recordScreen{w: w} }
@@ -108,7 +108,7 @@ func (r *recordScreen) setChannels(n int) {
 	}
 	r.meters = r.meters[:0]
 	r.meterBox.RemoveAll()
-	r.noSignalSince = make([]time.Time, n)
+	r.silence = make([]silence, n)
 	r.engineClip = make([]bool, n)
 	for i := 0; i < n; i++ {
 		m := NewLevelMeter(fmt.Sprint(i+1), nil)
@@ -119,16 +119,52 @@ func (r *recordScreen) setChannels(n int) {
 	r.w.relayout() // the pane grew or shrank
 }
 
-// noSignalLevel is -50 dBFS: below it for 3 s counts as "no signal".
-const noSignalLevel = 0.00316
+// Level warnings. In the soundcheck the host speaks to set the gain, so
+// 3 s with nothing above -50 dBFS is "no signal". In a show a host listens
+// to the other for a minute at a time, and a warning every time would be
+// one they learn to ignore: there it waits for 30 s of that, unless the
+// input is below -80 dBFS (under a live microphone's room noise at a
+// working gain: muted, unplugged, or the gain at zero), which warns after
+// 3 s as in the soundcheck.
+const (
+	noSignalLevel  = 0.00316 // -50 dBFS
+	deadLevel      = 0.0001  // -80 dBFS
+	noSignalAfter  = 3 * time.Second
+	listeningAfter = 30 * time.Second
+)
 
-// showLevels updates the meters and the level warnings.
-func (r *recordScreen) showLevels(lv []audio.Level) {
+// silence follows one channel's meter for the no-signal warning.
+type silence struct{ quiet, dead time.Time } // since when below each level
+
+// update takes a meter reading. It returns how long the channel has been
+// below -50 dBFS when that calls for the warning (see noSignalAfter), else
+// 0; show is whether a recording runs (recording or paused).
+func (s *silence) update(peak float32, now time.Time, show bool) time.Duration {
+	if peak >= noSignalLevel || s.quiet.IsZero() {
+		s.quiet = now
+	}
+	if peak >= deadLevel || s.dead.IsZero() {
+		s.dead = now
+	}
+	quiet := now.Sub(s.quiet)
+	switch {
+	case quiet > noSignalAfter && !show,
+		now.Sub(s.dead) > noSignalAfter,
+		quiet > listeningAfter:
+		return quiet
+	}
+	return 0
+}
+
+// showLevels updates the meters and the level warnings; show is whether a
+// recording runs (else the soundcheck's monitor is metered).
+func (r *recordScreen) showLevels(lv []audio.Level, show bool) {
 	if len(lv) != len(r.meters) {
 		r.setChannels(len(lv))
 	}
 	now := time.Now()
 	var silent, clipped []int
+	var silentFor time.Duration
 	for i, l := range lv {
 		// Latch on a full-scale peak or when the engine's own latch rises;
 		// a click clears the window's latch even if the engine keeps its own.
@@ -138,17 +174,12 @@ func (r *recordScreen) showLevels(lv []audio.Level) {
 		if r.meters[i].Clipped() {
 			clipped = append(clipped, i+1)
 		}
-		if l.Peak >= noSignalLevel || r.noSignalSince[i].IsZero() {
-			r.noSignalSince[i] = now
-		}
-		if now.Sub(r.noSignalSince[i]) > 3*time.Second {
+		if d := r.silence[i].update(l.Peak, now, show); d > 0 {
 			silent = append(silent, i+1)
+			silentFor = max(silentFor, d)
 		}
 	}
-	msg := ""
-	if len(silent) > 0 {
-		msg = fmt.Sprintf("⚠ No signal on channel %v: check the mic and its gain", silent)
-	}
+	msg := noSignalText(silent, silentFor, show)
 	if len(clipped) > 0 {
 		if msg != "" {
 			msg += "\n"
@@ -162,10 +193,28 @@ func (r *recordScreen) showLevels(lv []audio.Level) {
 	}
 }
 
+// noSignalText is the no-signal warning for the silent channels (none:
+// ""). In a show it says for how long: a host who has been listening
+// knows why, one who has been talking knows something is wrong.
+func noSignalText(silent []int, d time.Duration, show bool) string {
+	switch {
+	case len(silent) == 0:
+		return ""
+	case !show:
+		return fmt.Sprintf("⚠ No signal on channel %v: check the mic and its gain", silent)
+	}
+	s := int(d / time.Second)
+	long := fmt.Sprintf("%d s", s)
+	if s >= 60 {
+		long = fmt.Sprintf("%d min %02d s", s/60, s%60)
+	}
+	return fmt.Sprintf("⚠ No signal on channel %v for %s: is the mic muted or unplugged?", silent, long)
+}
+
 // showStatus updates clock, meters, counters and the current segment.
 func (r *recordScreen) showStatus(st session.Status) {
 	rate := r.w.ml.rate
-	r.showLevels(st.Levels)
+	r.showLevels(st.Levels, true)
 	r.setClock(st.Elapsed)
 	setLabel(r.dropped, fmt.Sprintf("Dropped frames: %d · glitches: %d", st.Dropped, st.Glitches))
 	r.showSegmentTitle()

@@ -100,7 +100,7 @@ func (w *Window) update() {
 	case rec != nil:
 		w.rs.showStatus(rec.Status())
 	case mon != nil:
-		w.rs.showLevels(mon.Levels(nil))
+		w.rs.showLevels(mon.Levels(nil), false)
 	}
 }
 
