@@ -85,7 +85,41 @@ func Open(path string) (*Source, error) {
 		}
 		return s, nil
 	}
-	return nil, fmt.Errorf("decode: %q (%s): not MP3, WAV or FLAC: %w", path, strings.TrimPrefix(filepath.Ext(path), "."), ErrUnsupported)
+	return nil, unsupported(path, head)
+}
+
+// otherFormats are audio files podmark does not read that editors are
+// handed (Zoom saves calls as M4A, browser recorders as WebM or Ogg), by
+// their first bytes: the error names what the file is and how to convert it.
+var otherFormats = []struct {
+	name  string
+	match func(head []byte) bool
+}{
+	{"an MP4/M4A file (AAC audio, as Zoom saves calls)", func(h []byte) bool { return len(h) >= 8 && string(h[4:8]) == "ftyp" }},
+	{"a WebM/Matroska file (Opus audio, as browser recorders save)", func(h []byte) bool { return len(h) >= 4 && string(h[:4]) == "\x1a\x45\xdf\xa3" }},
+	{"an Ogg file (Opus or Vorbis audio)", func(h []byte) bool { return len(h) >= 4 && string(h[:4]) == "OggS" }},
+	{"an AIFF file", func(h []byte) bool {
+		return len(h) >= 12 && string(h[:4]) == "FORM" && (string(h[8:12]) == "AIFF" || string(h[8:12]) == "AIFC")
+	}},
+	{"a Core Audio (CAF) file", func(h []byte) bool { return len(h) >= 4 && string(h[:4]) == "caff" }},
+	{"a Windows Media (WMA) file", func(h []byte) bool { return len(h) >= 4 && string(h[:4]) == "\x30\x26\xb2\x75" }},
+}
+
+// unsupported is the error for a file that is none of MP3, WAV and FLAC:
+// it says what the file is when its first bytes tell, and how to convert it.
+func unsupported(path string, head []byte) error {
+	ext := strings.TrimPrefix(filepath.Ext(path), ".")
+	for _, f := range otherFormats {
+		if f.match(head) {
+			flac := strings.TrimSuffix(path, filepath.Ext(path)) + ".flac"
+			if strings.EqualFold(ext, "flac") {
+				flac = strings.TrimSuffix(path, filepath.Ext(path)) + "-converted.flac"
+			}
+			return fmt.Errorf("decode: %q is %s; podmark reads MP3, WAV/RF64 and FLAC: convert it first (for example: ffmpeg -i %q %q): %w",
+				path, f.name, path, flac, ErrUnsupported)
+		}
+	}
+	return fmt.Errorf("decode: %q (%s): not MP3, WAV or FLAC: %w", path, ext, ErrUnsupported)
 }
 
 func openWAV(path string) (*Source, error) {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/podmark/podmark/audio"
@@ -190,5 +191,48 @@ func TestUnsupported(t *testing.T) {
 		w := make([]float32, 100)
 		_ = s.ReadAt(w, 0) // must not panic
 		s.Close()
+	}
+}
+
+// TestOtherFormatsNamed: call recordings in formats podmark does not read
+// (Zoom's M4A, a browser recorder's WebM, Ogg, AIFF), as ffmpeg writes
+// them, get an error that says what the file is and how to convert it.
+func TestOtherFormatsNamed(t *testing.T) {
+	testenv.Tool(t, "ffmpeg")
+	dir := t.TempDir()
+	wav := filepath.Join(dir, "in.wav")
+	writeWAV(t, wav, 48000, noiseBursts(48000, 48000, 1))
+	for _, tc := range []struct {
+		file string
+		args []string
+		want string
+	}{
+		{"audio_only.m4a", []string{"-c:a", "aac"}, "an MP4/M4A file"},
+		{"call.webm", []string{"-c:a", "libopus"}, "a WebM/Matroska file"},
+		{"call.ogg", []string{"-c:a", "libvorbis"}, "an Ogg file"},
+		{"call.aiff", nil, "an AIFF file"},
+		{"call.flac", []string{"-c:a", "aac", "-f", "mp4"}, "an MP4/M4A file"}, // misnamed
+	} {
+		p := filepath.Join(dir, tc.file)
+		args := append(append([]string{"-loglevel", "error", "-y", "-i", wav}, tc.args...), p)
+		if out, err := exec.Command("ffmpeg", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ffmpeg %v: %v\n%s", args, err, out)
+		}
+		_, err := Open(p)
+		if !errors.Is(err, ErrUnsupported) {
+			t.Fatalf("%s: %v, want ErrUnsupported", tc.file, err)
+		}
+		msg := err.Error()
+		for _, w := range []string{tc.want, p, "ffmpeg -i", "MP3, WAV/RF64 and FLAC"} {
+			if !strings.Contains(msg, w) {
+				t.Errorf("%s: %q does not say %q", tc.file, msg, w)
+			}
+		}
+		if strings.HasSuffix(tc.file, ".flac") && !strings.Contains(msg, "-converted.flac") {
+			t.Errorf("%s: %q suggests overwriting the file itself", tc.file, msg)
+		}
+		if _, err := Length(p); !errors.Is(err, ErrUnsupported) || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("Length(%s): %v", tc.file, err)
+		}
 	}
 }
