@@ -281,6 +281,9 @@ func (c *Client) connOptions() []nats.Option {
 			}
 		}),
 		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			if outageNoise(err) {
+				return
+			}
 			if errors.Is(err, nats.ErrPermissionViolation) || strings.Contains(strings.ToLower(err.Error()), "permissions violation") {
 				c.log(fmt.Sprintf("the relay refused: %v (are these credentials for host %q?)", err, cfg.Host))
 				return
@@ -293,6 +296,13 @@ func (c *Client) connOptions() []nats.Option {
 		}),
 	}
 }
+
+// outageNoise tells the asynchronous errors that only restate an outage
+// the link state already shows. "consumer not active" is the heartbeat
+// check of an ordered consumer (the rundown's KV watcher, the editor's
+// object watch) while the connection is down; such a consumer resets
+// itself once the link is back, and nothing else here has that check.
+func outageNoise(err error) bool { return errors.Is(err, nats.ErrConsumerNotActive) }
 
 func (c *Client) log(msg string) {
 	if c.cfg.Log != nil {

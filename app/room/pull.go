@@ -199,7 +199,11 @@ func dialPull(cfg PullConfig, log func(string)) (*nats.Conn, error) {
 			}
 		}),
 		nats.ReconnectHandler(func(*nats.Conn) { log("reconnected to the relay") }),
-		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) { log(err.Error()) }),
+		nats.ErrorHandler(func(_ *nats.Conn, _ *nats.Subscription, err error) {
+			if !outageNoise(err) {
+				log(err.Error())
+			}
+		}),
 	}
 	auth, err := authOptions(Config{Link: l, Creds: cfg.Creds, CA: cfg.CA})
 	if err != nil {
