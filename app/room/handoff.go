@@ -14,6 +14,8 @@ package room
 import (
 	"fmt"
 	"time"
+
+	"github.com/podmark/podmark/app/session"
 )
 
 // SegmentFrames is the length of every segment but a track's last, in
@@ -178,4 +180,20 @@ func (u *Upload) validate() error {
 		return fmt.Errorf("%w: upload figures out of range", ErrMessage)
 	}
 	return checkText("upload error", u.Error, MaxTitle)
+}
+
+// FinishedPresence is the presence of a host sending a finished (or
+// recovered) session after its recording: `podmark upload`, or the window
+// after a recovery. It says stopped at the session's end (failed, with the
+// reason, for a failed recording) and carries the upload's progress.
+func FinishedPresence(meta session.Meta, st Upload) Presence {
+	p := Presence{State: StateStopped, Rate: meta.Rate, Position: meta.Frames, DiskLeft: -1, Upload: &st}
+	if meta.Rate > 0 {
+		p.Elapsed = float64(meta.Frames) / float64(meta.Rate)
+	}
+	if meta.State == session.StateFailed {
+		p.State = StateFailed
+		p.Error = OneLine(meta.Error, MaxTitle)
+	}
+	return p
 }

@@ -78,9 +78,10 @@ type Window struct {
 	prefs prefs
 	opts  Options
 
-	mu      sync.Mutex // guards rec, monitor, rundown, polled and member (the hotkey and meter goroutines use them)
+	mu      sync.Mutex // guards rec, monitor, rundown, polled, member and resumed (the hotkey and meter goroutines use them)
 	rec     *session.Session
 	member  *room.Membership // the last recording's room, kept after Stop for its upload
+	resumed *room.Client     // the room a recovered recording's upload goes to (resumeUpload)
 	monitor *session.Monitor
 	rundown Rundown
 	polled  polledConfig

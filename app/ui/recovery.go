@@ -15,6 +15,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/podmark/podmark/app/room"
 	"github.com/podmark/podmark/app/session"
 	"github.com/podmark/podmark/markers"
 )
@@ -65,9 +66,44 @@ var recoveryDialogSize = fyne.NewSize(640, 420)
 
 // recovered is one session's recovery outcome, as the report shows it.
 type recovered struct {
-	dir string
-	rep session.RecoverReport
-	err error
+	dir  string
+	rep  session.RecoverReport
+	err  error
+	room string // what happens to its room upload, if it was recorded in a room
+}
+
+// resumeRecovered sends the newest recovered recording that was made in a
+// room on to that room (resumeUpload): the editor waits for the rest of it.
+// The window shows one upload at a time; each other such recording's
+// report says how to send it. Fyne goroutine.
+func (w *Window) resumeRecovered(out []recovered) {
+	pick := -1
+	var newest time.Time
+	for i, r := range out {
+		if r.err != nil && len(r.rep.Tracks) == 0 {
+			continue // nothing usable to send
+		}
+		if _, err := room.ReadSessionLink(r.dir); err != nil {
+			continue // not recorded in a room
+		}
+		m, err := session.Load(r.dir)
+		if err != nil {
+			continue
+		}
+		out[i].room = fmt.Sprintf("Recorded in a show room: 'podmark upload %s' sends the rest of it to the editor.", r.dir)
+		if pick < 0 || m.Created.After(newest) {
+			pick, newest = i, m.Created
+		}
+	}
+	if pick < 0 || running(w.state) {
+		return
+	}
+	l, err := w.resumeUpload(out[pick].dir)
+	if err != nil {
+		out[pick].room = fmt.Sprintf("Not sent to its show room: %v. 'podmark upload %s' sends it.", err, out[pick].dir)
+		return
+	}
+	out[pick].room = fmt.Sprintf("Sending the rest to the room %s/%s for the editor: the Room section shows how far it is.", l.Show, l.Episode)
 }
 
 // onRecover repairs dirs off the Fyne goroutine and reports the outcome.
@@ -82,6 +118,7 @@ func (w *Window) onRecover(dirs []string) {
 		}
 		w.post(func() {
 			prog.Hide()
+			w.resumeRecovered(out)
 			w.showRecoveryReport(out)
 		})
 	}()
@@ -115,7 +152,14 @@ func (w *Window) showRecoveryReport(out []recovered) {
 		details := widget.NewLabel(recoveryDetails(r))
 		details.Wrapping = fyne.TextWrapWord
 		details.TextStyle.Monospace = true
-		parts = append(parts, head, story, container.NewHBox(open, hand),
+		if r.room != "" {
+			note := widget.NewLabel(r.room)
+			note.Wrapping = fyne.TextWrapWord
+			parts = append(parts, head, story, note)
+		} else {
+			parts = append(parts, head, story)
+		}
+		parts = append(parts, container.NewHBox(open, hand),
 			widget.NewAccordion(widget.NewAccordionItem("Details", details)), widget.NewSeparator())
 	}
 	d = dialog.NewCustom(title, "Close", container.NewVScroll(container.NewVBox(parts...)), w.win)

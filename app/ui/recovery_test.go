@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"bytes"
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +13,7 @@ import (
 	"fyne.io/fyne/v2/test"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/podmark/podmark/app/room"
 	"github.com/podmark/podmark/app/session"
 	"github.com/podmark/podmark/markers"
 )
@@ -155,5 +158,99 @@ func TestWindowOffersRecovery(t *testing.T) {
 	}
 	if dirs, err := session.FindUnfinished(root); err != nil || len(dirs) != 0 {
 		t.Fatalf("still unfinished after recovery: %v %v", dirs, err)
+	}
+}
+
+// TestWindowResumesRoomUpload: a recording made in a show room is left as a
+// crash leaves it; the window's recovery sends the rest of it to that room
+// (from its room/link.json, with no room preference set), as `podmark
+// upload` would, and the editor's pull gets every sample.
+func TestWindowResumesRoomUpload(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	relay, err := room.StartRelay(ctx, room.RelayConfig{Listen: "127.0.0.1:0", Store: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer relay.Close()
+	link, err := room.ParseLink("nats://" + relay.Addr().String() + "/show/ep1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	work, root := t.TempDir(), t.TempDir()
+	live := filepath.Join(work, "live")
+	s, err := session.New(session.Config{Dir: live, Title: "Crashy", Host: "bob", Device: "ramp", Channels: 1, Rate: 48000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	if err := room.WriteSessionLink(live, link, "bob", "", ""); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1200 * time.Millisecond)
+	crashed := filepath.Join(root, "crashed")
+	if err := os.CopyFS(crashed, os.DirFS(live)); err != nil { // as a crash would leave it
+		t.Fatal(err)
+	}
+	if err := s.Stop(); err != nil {
+		t.Fatal(err)
+	}
+
+	w, drain := newTestWindow(t, Options{Dir: root, Device: "ramp", Channels: 1})
+	w.checkRecovery()
+	top := w.win.Canvas().Overlays().Top()
+	if top == nil || findButton(top, "Recover") == nil {
+		t.Fatal("no recovery offer for an unfinished session")
+	}
+	test.Tap(findButton(top, "Recover"))
+	waitUI(t, drain, "the recovery report", func() bool {
+		r := w.win.Canvas().Overlays().Top()
+		return r != nil && findButton(r, "Close") != nil
+	})
+	report := w.win.Canvas().Overlays().Top()
+	if findLabel(report, "Sending the rest to the room show/ep1 for the editor") == nil {
+		t.Error("the recovery report does not say the recording goes on to the room")
+	}
+	if !w.rm.box.Visible() || !strings.HasPrefix(w.rm.link.Text, "Room show/ep1") {
+		t.Errorf("the Room section shows %q (visible %v), want the recording's room", w.rm.link.Text, w.rm.box.Visible())
+	}
+	waitUI(t, drain, "the upload to be verified", func() bool {
+		return w.rm.upload != nil && w.rm.upload.Status().State == room.UploadVerified
+	})
+	w.rm.refresh(time.Now())
+	if !w.rm.own.Visible() || !strings.HasPrefix(w.rm.own.Text, "Your upload: all sent and verified") {
+		t.Errorf("the Room section says %q", w.rm.own.Text)
+	}
+	if w.uploadUnfinished() {
+		t.Error("a verified upload counts as unfinished")
+	}
+
+	// The editor pulls: the recovered recording, every sample.
+	out := t.TempDir()
+	res, err := room.Pull(ctx, room.PullConfig{Link: link, As: "editor", Out: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(res.Hosts) != 1 || res.Hosts[0].Host != "bob" || res.Hosts[0].State != room.PullVerified {
+		t.Fatalf("pulled %+v, want bob's recording", res.Hosts)
+	}
+	meta, err := session.Load(crashed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tr := range meta.Tracks {
+		a, err := os.ReadFile(filepath.Join(crashed, filepath.FromSlash(tr.File)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := os.ReadFile(filepath.Join(out, "bob", filepath.FromSlash(tr.File)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("track %s: the editor's copy (%d bytes) differs from the recovered one (%d bytes)", tr.File, len(b), len(a))
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -193,13 +194,14 @@ func placeRemote(mem *room.Membership, r room.Received, rate int) (markers.Marke
 
 // watchRoom follows the room during soundcheck (who is there, the link),
 // as an onlooker that publishes nothing; without a link it hides the Room
-// section. A membership kept after a recording (its upload) is left alone.
+// section. A membership kept after a recording (its upload), or a recovered
+// recording's upload, is left alone.
 func (w *Window) watchRoom() {
 	w.unwatchRoom()
 	w.mu.Lock()
-	mem := w.member
+	kept := w.member != nil || w.resumed != nil
 	w.mu.Unlock()
-	if mem != nil {
+	if kept {
 		return
 	}
 	rc, err := w.roomConfig()
@@ -330,22 +332,28 @@ func (w *Window) rundownItems() []string {
 // background.
 func (w *Window) leaveRoom(wait bool) {
 	w.mu.Lock()
-	mem := w.member
-	w.member = nil
+	mem, res := w.member, w.resumed
+	w.member, w.resumed = nil, nil
 	w.mu.Unlock()
 	if w.uploadCancel != nil {
 		w.uploadCancel()
 		w.uploadCancel = nil
 	}
 	w.rm.upload = nil
-	if mem == nil {
+	if mem == nil && res == nil {
 		return
 	}
 	w.roomGen++
 	leave := func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()
-		if err := mem.Leave(ctx); err != nil {
+		var err error
+		if mem != nil {
+			err = mem.Leave(ctx)
+		} else {
+			err = res.Close(ctx)
+		}
+		if err != nil {
 			fyne.LogError("ui: leave the room", err)
 		}
 	}
@@ -354,6 +362,87 @@ func (w *Window) leaveRoom(wait bool) {
 	} else {
 		go leave()
 	}
+}
+
+// resumeUpload sends the rest of the recovered recording in dir to the
+// room it was recorded in (its room/link.json), as `podmark upload DIR`
+// does, so that the editor's pull gets the whole recording without the
+// host running a command after a crash. The Room section shows it as the
+// last recording's upload; a new recording or quitting asks first, as
+// after a Stop. The link's token, not kept in the session, is the room
+// preference's when that names the same room. It returns where it sends.
+func (w *Window) resumeUpload(dir string) (room.Link, error) {
+	sl, err := room.ReadSessionLink(dir)
+	if err != nil {
+		return room.Link{}, err
+	}
+	meta, err := session.Load(dir)
+	if err != nil {
+		return room.Link{}, err
+	}
+	if meta.State.Unfinished() || meta.State == session.StateCreated {
+		return room.Link{}, fmt.Errorf("ui: %s holds no finished recording (state %s)", dir, meta.State)
+	}
+	l, err := room.ParseLink(sl.Link)
+	if err != nil {
+		return room.Link{}, err
+	}
+	creds, ca, kbps := sl.Creds, sl.CA, DefaultUploadKbps
+	if rc, err := w.roomConfig(); err == nil && rc.set {
+		kbps = rc.kbps
+		if sameRoom(rc.link, l) {
+			l = rc.link
+			creds, ca = cmp.Or(creds, rc.creds), cmp.Or(ca, rc.ca)
+		}
+	}
+	w.unwatchRoom()
+	w.leaveRoom(false)
+	w.roomGen++
+	h := w.roomHooks(w.roomGen, nil)
+	c, err := room.Join(room.Config{Link: l, Creds: creds, CA: ca, Host: sl.Host, Rate: meta.Rate, NoMarkers: true,
+		OnPresence: h.OnPresence, OnRundown: h.OnRundown, OnLink: h.OnLink, OnPulled: h.OnPulled, Log: h.Log})
+	w.rm.reset(sl.Host, l)
+	w.rm.rate = meta.Rate
+	w.rm.show(l, err)
+	if err != nil {
+		return l, err
+	}
+	w.mu.Lock()
+	w.resumed = c
+	w.mu.Unlock()
+	w.rm.onLink(c.Link())
+	if StartUpload == nil {
+		return l, nil
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	w.uploadCancel = cancel
+	u := StartUpload(ctx, c, dir, kbps)
+	if u == nil {
+		return l, errors.New("ui: the upload did not start (see the log)")
+	}
+	w.rm.upload = u
+	w.rm.setStopped(true)
+	// Presence, as `podmark upload` sends it: the others see this host
+	// stopped, with the upload's progress.
+	go func() {
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		for {
+			_ = c.PublishPresence(room.FinishedPresence(meta, u.Status()))
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return l, nil
+}
+
+// sameRoom reports whether a and b name the same room on the same relay,
+// whatever their secrets.
+func sameRoom(a, b room.Link) bool {
+	return a.TLS == b.TLS && a.Host == b.Host && a.Port == b.Port && a.Show == b.Show && a.Episode == b.Episode
 }
 
 // roomNext advances the room's rundown from a Next press; the marker comes
@@ -397,6 +486,7 @@ type roomScreen struct {
 	rd      room.Rundown
 	hasRD   bool
 	mine    *room.Pulled
+	rate    int // the sample rate of a recovered recording's upload (else the marker list's)
 	stopped bool
 }
 
@@ -452,7 +542,7 @@ func (r *roomScreen) reset(self string, l room.Link) {
 		r.hosts.Refresh()
 	}
 	r.at = l
-	r.mine, r.stopped = nil, false
+	r.mine, r.stopped, r.rate = nil, false, 0
 	r.state = room.LinkConnecting
 	r.problem.Hide()
 	r.refresh(time.Now())
@@ -625,7 +715,7 @@ func (r *roomScreen) refresh(now time.Time) {
 	own := ""
 	if r.stopped && r.upload != nil {
 		u := r.upload.Status()
-		own = "Your upload: " + uploadText(&u, int(r.w.ml.rate))
+		own = "Your upload: " + uploadText(&u, cmp.Or(r.rate, int(r.w.ml.rate)))
 	}
 	showText(r.own, own)
 	pulled := ""

@@ -161,15 +161,7 @@ func (u *uploadCall) wait(c *room.Client, up *room.Uploader) int {
 	signal.Notify(sigs, os.Interrupt, syscall.SIGTERM)
 	defer signal.Stop(sigs)
 	meta := u.meta
-	presence := func() {
-		st := up.Status()
-		p := room.Presence{State: room.StateStopped, Rate: meta.Rate, Position: meta.Frames, Elapsed: float64(meta.Frames) / float64(meta.Rate), DiskLeft: -1, Upload: &st}
-		if meta.State == session.StateFailed {
-			p.State = room.StateFailed
-			p.Error = room.OneLine(meta.Error, room.MaxTitle)
-		}
-		_ = c.PublishPresence(p)
-	}
+	presence := func() { _ = c.PublishPresence(room.FinishedPresence(meta, up.Status())) }
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for {
