@@ -55,13 +55,12 @@ func findLabel(obj fyne.CanvasObject, sub string) *widget.Label {
 	return find(obj, func(l *widget.Label) bool { return strings.Contains(l.Text, sub) })
 }
 
-// TestWindowOffersRecovery leaves a session as a crash would (snapshot of a
-// recording folder), opens the window on its recordings folder and accepts
-// the offered recovery: the session must come back recovered with its
-// marker, by the same code as `podmark recover`.
-func TestWindowOffersRecovery(t *testing.T) {
-	work, root := t.TempDir(), t.TempDir()
-	live := filepath.Join(work, "live")
+// crashSession records the ramp into a session ("Crashy", host bob),
+// runs during while it records, and leaves in dir a copy of the folder as
+// a crash would leave it (the recording itself is then stopped).
+func crashSession(t *testing.T, dir string, during func(*session.Session)) {
+	t.Helper()
+	live := filepath.Join(t.TempDir(), "live")
 	s, err := session.New(session.Config{Dir: live, Title: "Crashy", Host: "bob", Device: "ramp", Channels: 1, Rate: 48000})
 	if err != nil {
 		t.Fatal(err)
@@ -69,19 +68,31 @@ func TestWindowOffersRecovery(t *testing.T) {
 	if err := s.Start(); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(700 * time.Millisecond)
-	m, err := s.Mark(markers.Topic, "Before the crash")
-	if err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(400 * time.Millisecond)
-	crashed := filepath.Join(root, "crashed")
-	if err := os.CopyFS(crashed, os.DirFS(live)); err != nil { // as a crash would leave it
+	during(s)
+	if err := os.CopyFS(dir, os.DirFS(live)); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.Stop(); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestWindowOffersRecovery leaves a session as a crash would (snapshot of a
+// recording folder), opens the window on its recordings folder and accepts
+// the offered recovery: the session must come back recovered with its
+// marker, by the same code as `podmark recover`.
+func TestWindowOffersRecovery(t *testing.T) {
+	root := t.TempDir()
+	crashed := filepath.Join(root, "crashed")
+	var m markers.Marker
+	crashSession(t, crashed, func(s *session.Session) {
+		time.Sleep(700 * time.Millisecond)
+		var err error
+		if m, err = s.Mark(markers.Topic, "Before the crash"); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(400 * time.Millisecond)
+	})
 
 	w, drain := newTestWindow(t, Options{Dir: root, Device: "ramp", Channels: 1})
 	w.checkRecovery()
@@ -177,26 +188,14 @@ func TestWindowResumesRoomUpload(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	work, root := t.TempDir(), t.TempDir()
-	live := filepath.Join(work, "live")
-	s, err := session.New(session.Config{Dir: live, Title: "Crashy", Host: "bob", Device: "ramp", Channels: 1, Rate: 48000})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	if err := room.WriteSessionLink(live, link, "bob", "", ""); err != nil {
-		t.Fatal(err)
-	}
-	time.Sleep(1200 * time.Millisecond)
+	root := t.TempDir()
 	crashed := filepath.Join(root, "crashed")
-	if err := os.CopyFS(crashed, os.DirFS(live)); err != nil { // as a crash would leave it
-		t.Fatal(err)
-	}
-	if err := s.Stop(); err != nil {
-		t.Fatal(err)
-	}
+	crashSession(t, crashed, func(s *session.Session) {
+		if err := room.WriteSessionLink(s.Dir(), link, "bob", "", ""); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(1200 * time.Millisecond)
+	})
 
 	w, drain := newTestWindow(t, Options{Dir: root, Device: "ramp", Channels: 1})
 	w.checkRecovery()
