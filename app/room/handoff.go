@@ -182,6 +182,23 @@ func (u *Upload) validate() error {
 	return checkText("upload error", u.Error, MaxTitle)
 }
 
+// FinishedSession loads the session in dir for sending it after its
+// recording (`podmark upload`, the window after a recovery): an error when
+// it was never finalised (recover it first) or holds no recording.
+func FinishedSession(dir string) (session.Meta, error) {
+	meta, err := session.Load(dir)
+	if err != nil {
+		return meta, err
+	}
+	if meta.State.Unfinished() {
+		return meta, fmt.Errorf("%s was not finalized (state %s): run 'podmark recover %s' first", dir, meta.State, dir)
+	}
+	if meta.State == session.StateCreated {
+		return meta, fmt.Errorf("%s holds no recording", dir)
+	}
+	return meta, nil
+}
+
 // FinishedPresence is the presence of a host sending a finished (or
 // recovered) session after its recording: `podmark upload`, or the window
 // after a recovery. It says stopped at the session's end (failed, with the

@@ -376,12 +376,9 @@ func (w *Window) resumeUpload(dir string) (room.Link, error) {
 	if err != nil {
 		return room.Link{}, err
 	}
-	meta, err := session.Load(dir)
+	meta, err := room.FinishedSession(dir)
 	if err != nil {
 		return room.Link{}, err
-	}
-	if meta.State.Unfinished() || meta.State == session.StateCreated {
-		return room.Link{}, fmt.Errorf("ui: %s holds no finished recording (state %s)", dir, meta.State)
 	}
 	l, err := room.ParseLink(sl.Link)
 	if err != nil {

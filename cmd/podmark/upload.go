@@ -108,15 +108,9 @@ func (u *uploadCall) resolve() (room.Link, error) {
 	if u.kbps < 0 {
 		return room.Link{}, fmt.Errorf("--upload-kbps %d: want 0 (no cap) or more", u.kbps)
 	}
-	meta, err := session.Load(u.dir)
+	meta, err := room.FinishedSession(u.dir)
 	if err != nil {
 		return room.Link{}, err
-	}
-	if meta.State.Unfinished() {
-		return room.Link{}, fmt.Errorf("%s was not finalized (state %s): run 'podmark recover %s' first", u.dir, meta.State, u.dir)
-	}
-	if meta.State == session.StateCreated {
-		return room.Link{}, fmt.Errorf("%s holds no recording", u.dir)
 	}
 	u.meta = meta
 	sl, slErr := room.ReadSessionLink(u.dir)
