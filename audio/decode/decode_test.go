@@ -195,7 +195,7 @@ func TestUnsupported(t *testing.T) {
 }
 
 // TestOtherFormatsNamed: call recordings in formats podmark does not read
-// (Zoom's M4A, a browser recorder's WebM, Ogg, AIFF), as ffmpeg writes
+// (Zoom's M4A, a browser recorder's WebM, Ogg, AIFF, CAF, WMA), as ffmpeg writes
 // them, get an error that says what the file is and how to convert it.
 func TestOtherFormatsNamed(t *testing.T) {
 	testenv.Tool(t, "ffmpeg")
@@ -211,6 +211,8 @@ func TestOtherFormatsNamed(t *testing.T) {
 		{"call.webm", []string{"-c:a", "libopus"}, "a WebM/Matroska file"},
 		{"call.ogg", []string{"-c:a", "libvorbis"}, "an Ogg file"},
 		{"call.aiff", nil, "an AIFF file"},
+		{"call.caf", []string{"-c:a", "pcm_s16le"}, "a Core Audio (CAF) file"},
+		{"call.wma", []string{"-c:a", "wmav2"}, "a Windows Media (WMA) file"},
 		{"call.flac", []string{"-c:a", "aac", "-f", "mp4"}, "an MP4/M4A file"}, // misnamed
 	} {
 		p := filepath.Join(dir, tc.file)
